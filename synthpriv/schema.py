@@ -1,0 +1,225 @@
+"""The column schema: what each column is (kind) and what it means for privacy (role).
+
+``scan`` writes it, a person may edit it, and ``clean`` and ``fit`` honour it. It is JSON validated
+against ``schemas/column-schema.schema.json``. It never holds a raw value: examples are masked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import polars as pl
+
+from synthpriv.errors import ConfigError
+
+SCHEMA_VERSION = "1"
+
+
+class Role(StrEnum):
+    """What a column means for privacy."""
+
+    DIRECT_IDENTIFIER = "direct_identifier"
+    QUASI_IDENTIFIER = "quasi_identifier"
+    SENSITIVE = "sensitive"
+    FREE_TEXT_PII = "free_text_pii"
+    NONE = "none"
+
+
+class Kind(StrEnum):
+    """The statistical type of a column, as a synthesizer sees it."""
+
+    NUMERICAL = "numerical"
+    CATEGORICAL = "categorical"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    TEXT = "text"
+    ID = "id"
+
+
+@dataclass
+class Entity:
+    """One kind of personal data found in a column, with the detector's confidence (0-1)."""
+
+    type: str
+    score: float
+
+
+@dataclass
+class ColumnInfo:
+    """Everything the scan learned about one column.
+
+    ``action`` is a user override (``drop``, ``redact``, ``generalize``, ``keep``) that ``clean``
+    applies instead of the policy's choice for the role.
+    """
+
+    name: str
+    dtype: str
+    kind: Kind
+    role: Role
+    entities: list[Entity] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+    action: str | None = None
+
+    @property
+    def entity_types(self) -> list[str]:
+        """The entity type names, most confident first."""
+        return [e.type for e in sorted(self.entities, key=lambda e: -e.score)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form of this column."""
+        data = asdict(self)
+        data["kind"] = str(self.kind)
+        data["role"] = str(self.role)
+        if self.action is None:
+            del data["action"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ColumnInfo:
+        """Build a column from its JSON form (already validated)."""
+        return cls(
+            name=data["name"],
+            dtype=data["dtype"],
+            kind=Kind(data["kind"]),
+            role=Role(data["role"]),
+            entities=[Entity(e["type"], float(e["score"])) for e in data.get("entities", [])],
+            evidence=dict(data.get("evidence", {})),
+            examples=list(data.get("examples", [])),
+            action=data.get("action"),
+        )
+
+
+@dataclass
+class TableSchema:
+    """The column schema of one table."""
+
+    columns: list[ColumnInfo]
+    source: dict[str, Any] = field(default_factory=dict)
+    detector: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> ColumnInfo:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(column.name == name for column in self.columns)
+
+    def by_role(self, *roles: Role) -> list[ColumnInfo]:
+        """Return the columns whose role is one of ``roles``."""
+        return [column for column in self.columns if column.role in roles]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form of the schema."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "detector": self.detector,
+            "columns": [column.to_dict() for column in self.columns],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, origin: str = "column schema") -> TableSchema:
+        """Validate ``data`` against the JSON Schema and build a :class:`TableSchema`."""
+        validate(data, "column-schema", origin=origin)
+        return cls(
+            columns=[ColumnInfo.from_dict(c) for c in data["columns"]],
+            source=dict(data.get("source", {})),
+            detector=dict(data.get("detector", {})),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> TableSchema:
+        """Read and validate a column schema file."""
+        from synthpriv.io import read_json
+
+        return cls.from_dict(read_json(path, what="column schema"), origin=str(path))
+
+
+def schemas_dir() -> Path:
+    """Return the folder of JSON Schemas (repo checkout first, then the installed data files)."""
+    candidates = [
+        Path(__file__).resolve().parent.parent / "schemas",
+        Path(sys.prefix) / "share" / "synthpriv" / "schemas",
+    ]
+    for candidate in candidates:
+        if (candidate / "report.schema.json").exists():
+            return candidate
+    raise FileNotFoundError("synthpriv's JSON Schemas are not installed")
+
+
+@cache
+def load_json_schema(name: str) -> dict[str, Any]:
+    """Return the JSON Schema ``schemas/<name>.schema.json``."""
+    return json.loads((schemas_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+def validate(data: Any, name: str, *, origin: str) -> None:
+    """Validate ``data`` against ``schemas/<name>.schema.json``.
+
+    Raises:
+        ConfigError: naming ``origin`` and the JSON path of the first problem.
+    """
+    validator = jsonschema.Draft202012Validator(load_json_schema(name))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise ConfigError(f"{origin}: invalid at {where}: {_short(first)}")
+
+
+def _short(error: jsonschema.ValidationError) -> str:
+    """A one-line description of a validation error that does not echo long values."""
+    if error.validator == "additionalProperties":
+        return error.message.split(" were unexpected")[0].replace(
+            "Additional properties", "unknown key(s)"
+        )
+    if error.validator in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
+        return f"must be {error.validator} {error.validator_value}"
+    if error.validator == "enum":
+        return "must be one of " + ", ".join(map(str, error.validator_value))
+    if error.validator == "required":
+        return error.message
+    if error.validator == "type":
+        return f"must be of type {error.validator_value}"
+    return error.message.splitlines()[0][:200]
+
+
+def infer_kind(series: pl.Series) -> Kind:
+    """Return the statistical kind of ``series`` from its dtype and values.
+
+    Strings that are long and wordy are ``text``; strings that are almost all distinct are ``id``;
+    other strings are categorical. Integers and floats are numerical, dates and datetimes datetime.
+    """
+    dtype = series.dtype
+    if dtype == pl.Boolean:
+        return Kind.BOOLEAN
+    if dtype.is_temporal():
+        return Kind.DATETIME
+    if dtype.is_numeric():
+        return Kind.NUMERICAL
+    values = series.drop_nulls().cast(pl.String)
+    if values.len() == 0:
+        return Kind.CATEGORICAL
+    lengths = values.str.len_chars()
+    words = values.str.count_matches(r"\S+")
+    if lengths.mean() >= 25 and words.mean() >= 4:
+        return Kind.TEXT
+    distinct = values.n_unique()
+    if values.len() >= 20 and distinct / values.len() >= 0.9:
+        return Kind.ID
+    return Kind.CATEGORICAL
+
+
+def kinds_of(frame: pl.DataFrame) -> dict[str, Kind]:
+    """Return :func:`infer_kind` for every column of ``frame``."""
+    return {name: infer_kind(frame.get_column(name)) for name in frame.columns}

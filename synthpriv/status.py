@@ -1,0 +1,32 @@
+"""Process exit codes: the contract with cron jobs and CI.
+
+Every code is documented in ``docs/exit-codes.md`` and tested in ``tests/unit/test_status.py``.
+Never renumber a member: scripts in the field compare against these integers.
+"""
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Exit codes returned by the ``synthpriv`` command."""
+
+    SUCCESS = 0
+    """Everything ran and every gate passed (or only warned)."""
+    INTERNAL_ERROR = 1
+    """A bug or an unexpected failure; re-run with ``-v`` for the traceback."""
+    USAGE_ERROR = 2
+    """Bad command-line usage: unknown option, missing argument (click's own code)."""
+    INPUT_ERROR = 3
+    """An input table is missing, empty, unreadable or malformed."""
+    CONFIG_ERROR = 4
+    """A config, schema or policy file is invalid."""
+    RESIDUAL_PII = 5
+    """Cleaning left a direct identifier behind, or a model was asked to learn one."""
+    PRIVACY_GATE_FAILED = 6
+    """The synthetic table failed a privacy gate."""
+    FIDELITY_GATE_FAILED = 7
+    """The synthetic table failed a fidelity gate."""
+    MODEL_ERROR = 8
+    """A model file is missing, corrupt, or was not written by this installation."""
+    INTERRUPTED = 130
+    """Interrupted by SIGINT/SIGTERM; no partial output was left behind."""
