@@ -56,6 +56,7 @@ class CleanResult:
     frame: pl.DataFrame
     audit: list[ColumnAudit]
     policy: str = POLICY
+    verification: dict[str, Any] | None = None
 
     def audit_dict(self) -> dict[str, Any]:
         """Return the audit log as JSON-ready data."""
@@ -64,6 +65,7 @@ class CleanResult:
             "columns": [vars(a) for a in self.audit],
             "dropped": [a.column for a in self.audit if a.action == "drop"],
             "rows": self.frame.height,
+            "verification": self.verification,
         }
 
 
@@ -240,7 +242,8 @@ def find_leaks(original: pl.DataFrame, cleaned: pl.DataFrame, schema: TableSchem
                 continue
             if hits:
                 problems.append(
-                    f"{hits} cell(s) of column {target!r} contain values of direct identifier {info.name!r}"
+                    f"{hits} cell(s) of column {target!r} contain values of direct "
+                    f"identifier {info.name!r}"
                 )
     return problems
 

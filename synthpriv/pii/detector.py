@@ -7,7 +7,6 @@ much as a 10k-row one. Evidence is recorded per column; examples are masked.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,7 +101,6 @@ class ColumnDetector:
         on_column: Callable[[str], None] | None = None,
     ) -> TableSchema:
         """Return the column schema of ``frame``; ``on_column`` is called after each column."""
-        started = time.perf_counter()
         columns = []
         for name in frame.columns:
             columns.append(self.detect_column(frame.get_column(name)))
@@ -114,7 +112,6 @@ class ColumnDetector:
             "budget": self.settings.budget,
             "text_budget": self.settings.text_budget,
             "seed": self.settings.seed,
-            "seconds": round(time.perf_counter() - started, 3),
         }
         return TableSchema(columns=columns, source=source or {}, detector=detector)
 

@@ -8,7 +8,7 @@ from synthpriv.pii.recognizers._keyword import KeywordAnchoredRecognizer
 
 
 class AccountNumberRecognizer(KeywordAnchoredRecognizer):
-    """Find the digits of ``account 5825150733``, ``Acct #: 0042-117-88``, ``Kontonummer 123456``."""
+    """Find the digits of ``account 5825150733``, ``Acct #: 0042-117-88``, ``Konto 123456``."""
 
     ENTITY = "US_BANK_NUMBER"
     KEYWORDS = r"account|acct|a/c|konto(?:nummer)?|cuenta|compte|routing"

@@ -1,0 +1,670 @@
+"""The ``synthpriv`` command: parses arguments, calls the library, renders results.
+
+This is the only module that prints. Data (``--json``) goes to stdout; progress, logs and errors go
+to stderr. Library exceptions become exit codes in one place, :meth:`SynthprivGroup.invoke`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from synthpriv import __version__
+from synthpriv.config import STARTER, RunConfig, load_config
+from synthpriv.errors import SynthprivError
+from synthpriv.status import ExitStatus
+
+log = logging.getLogger("synthpriv")
+STATUS_STYLE = {"PASS": "bold green", "WARN": "bold yellow", "FAIL": "bold red", "SKIP": "dim"}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised on SIGTERM so that cleanup runs exactly as for Ctrl-C."""
+
+
+class State:
+    """Global options shared by every command."""
+
+    def __init__(self, quiet: bool, as_json: bool, verbose: int):
+        self.quiet = quiet
+        self.as_json = as_json
+        self.verbose = verbose
+        self.out = Console(highlight=False)
+        self.err = Console(stderr=True, highlight=False)
+
+    def progress(self) -> Any:
+        """A rich progress display on a terminal; nothing otherwise or with ``--quiet``."""
+        from synthpriv.pipeline import NullProgress
+
+        if self.quiet or not self.err.is_terminal:
+            return NullProgress()
+        return RichProgress(self.err)
+
+    def info(self, message: str) -> None:
+        """A human message on stderr (silenced by ``--quiet``)."""
+        if not self.quiet:
+            self.err.print(message)
+
+    def emit(self, data: Any) -> None:
+        """Write machine-readable data to stdout."""
+        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+class RichProgress:
+    """Stage-by-stage progress on stderr."""
+
+    def __init__(self, console: Console):
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description:<8}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: Any = None
+        self._progress.start()
+
+    def start(self, stage: str, total: int | None = None) -> None:
+        """Add a line for the stage."""
+        self._task = self._progress.add_task(stage, total=total or 1)
+
+    def advance(self, steps: int = 1) -> None:
+        """Advance the current stage."""
+        if self._task is not None:
+            self._progress.advance(self._task, steps)
+
+    def finish(self) -> None:
+        """Complete the current stage."""
+        if self._task is not None:
+            task = self._progress.tasks[-1]
+            self._progress.update(self._task, completed=task.total)
+            self._task = None
+
+    def close(self) -> None:
+        """Stop redrawing."""
+        self._progress.stop()
+
+
+class SynthprivGroup(click.Group):
+    """A click group whose ``invoke`` is the single error boundary."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn exceptions into one-line messages and exit codes."""
+        try:
+            return super().invoke(ctx)
+        except SynthprivError as exc:
+            _fail(ctx, f"error: {exc}", exc.exit_status)
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted; no partial output was left behind", ExitStatus.INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary for bugs
+            state = ctx.find_object(State)
+            if state is not None and state.verbose:
+                traceback.print_exc(file=sys.stderr)
+            # The message of an unexpected exception may quote data; show only its type.
+            _fail(
+                ctx,
+                f"internal error: {type(exc).__name__} (re-run with -v for the traceback)",
+                ExitStatus.INTERNAL_ERROR,
+            )
+
+
+def _fail(ctx: click.Context, message: str, status: ExitStatus) -> None:
+    state = ctx.find_object(State)
+    if state is not None and state.verbose and status != ExitStatus.INTERNAL_ERROR:
+        traceback.print_exc(file=sys.stderr)
+    click.echo(message, err=True)
+    ctx.exit(int(status))
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else logging.WARNING
+    if verbose == 1:
+        level = logging.INFO
+    elif verbose > 1:
+        level = logging.DEBUG
+    handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False)
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+    for noisy in ("presidio-analyzer", "presidio-anonymizer", "sdv", "rdt", "copulas"):
+        logging.getLogger(noisy).setLevel(max(level, logging.ERROR if verbose < 2 else level))
+
+
+@click.group(cls=SynthprivGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="synthpriv")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (and --json data).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@click.option("-v", "--verbose", count=True, help="More logging; -v also shows tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, as_json: bool, verbose: int) -> None:
+    """Find PII, clean it, synthesize a shareable table and report fidelity and privacy.
+
+    \b
+    Example (the whole job in one go):
+      synthpriv run sample_data/healthcare.csv -o out/
+
+    Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 bad config, 5 residual PII,
+    6 privacy gate failed, 7 fidelity gate failed, 8 bad model file, 130 interrupted.
+    """
+    ctx.obj = State(quiet, as_json, verbose)
+    _setup_logging(verbose, quiet)
+
+
+def _read(path: Path, encoding: str) -> Any:
+    from synthpriv.io import read_table
+
+    return read_table(path, encoding=encoding)
+
+
+encoding_option = click.option(
+    "--encoding", default="utf-8", show_default=True, help="Text encoding of CSV input."
+)
+seed_option = click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Seed for sampling and synthesis.",
+)
+
+
+# ------------------------------------------------------------------------------------- scan
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Where to write the column schema [default: INPUT_STEM.schema.json here].",
+)
+@click.option(
+    "--nlp-model",
+    default="auto",
+    show_default=True,
+    help="spaCy model for free text: auto, none, or an installed package name.",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(10, 100_000),
+    default=100,
+    show_default=True,
+    help="Distinct values sampled per column.",
+)
+@seed_option
+@encoding_option
+@click.pass_obj
+def scan(
+    state: State,
+    input_path: Path,
+    output: Path | None,
+    nlp_model: str,
+    budget: int,
+    seed: int,
+    encoding: str,
+) -> None:
+    """Find PII per column and write the column schema (editable JSON).
+
+    Each column gets a role (direct_identifier, quasi_identifier, sensitive, free_text_pii, none),
+    the entity types found with a confidence, the evidence, and masked examples only.
+
+    \b
+    Example:
+      synthpriv scan sample_data/healthcare.csv -o healthcare.schema.json
+    """
+    from synthpriv.io import write_json
+    from synthpriv.pipeline import input_record
+    from synthpriv.pipeline import scan as run_scan
+
+    frame = _read(input_path, encoding)
+    config = RunConfig(seed=seed, nlp_model=nlp_model, scan_budget=budget)
+    progress = state.progress()
+    progress.start("scan", frame.width)
+    try:
+        schema = run_scan(frame, config, source=input_record(input_path, frame), progress=progress)
+    finally:
+        progress.finish()
+        getattr(progress, "close", lambda: None)()
+    output = output or Path(f"{input_path.stem}.schema.json")
+    write_json(schema.to_dict(), output)
+    if state.as_json:
+        state.emit(schema.to_dict())
+        return
+    if not state.quiet:
+        table = Table(title=f"PII scan of {input_path.name} ({frame.height} rows)")
+        for header in ("column", "kind", "role", "entities", "masked examples"):
+            table.add_column(header)
+        for column in schema.columns:
+            style = {
+                "direct_identifier": "red",
+                "free_text_pii": "red",
+                "quasi_identifier": "yellow",
+            }
+            table.add_row(
+                column.name,
+                str(column.kind),
+                f"[{style.get(column.role, 'default')}]{column.role}[/]",
+                ", ".join(f"{e.type} {e.score:.2f}" for e in column.entities),
+                "  ".join(column.examples[:2]),
+            )
+        state.err.print(table)
+    state.info(f"column schema written to {output}")
+
+
+# ------------------------------------------------------------------------------------ clean
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--schema",
+    "schema_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Column schema written by 'synthpriv scan' (roles and actions are honoured).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Cleaned table (.csv or .parquet).",
+)
+@click.option(
+    "--audit",
+    "audit_path",
+    type=click.Path(path_type=Path),
+    help="Audit log path [default: OUTPUT.audit.json].",
+)
+@click.option("--nlp-model", default="auto", show_default=True, help="spaCy model for free text.")
+@encoding_option
+@click.pass_obj
+def clean(
+    state: State,
+    input_path: Path,
+    schema_path: Path,
+    output: Path,
+    audit_path: Path | None,
+    nlp_model: str,
+    encoding: str,
+) -> None:
+    """Remove or transform PII under the strict policy, verify, and write the cleaned table.
+
+    Direct identifiers are dropped, free text is redacted span by span, dates of birth become
+    years, ZIP codes keep 3 digits, ages are top-coded at 90. The output is re-scanned and searched
+    for every original identifier value; if any remains, nothing is written (exit 5).
+
+    \b
+    Example:
+      synthpriv clean sample_data/healthcare.csv --schema healthcare.schema.json -o clean.csv
+    """
+    from synthpriv.io import write_json, write_table
+    from synthpriv.pipeline import clean_and_verify, make_detector
+    from synthpriv.schema import TableSchema
+
+    schema = TableSchema.load(schema_path)
+    frame = _read(input_path, encoding)
+    detector = make_detector(RunConfig(nlp_model=nlp_model))
+    result = clean_and_verify(frame, schema, detector)
+    audit_path = audit_path or output.with_name(output.name + ".audit.json")
+    write_table(result.frame, output)
+    write_json(result.audit_dict(), audit_path)
+    if state.as_json:
+        state.emit(result.audit_dict())
+        return
+    dropped = [a.column for a in result.audit if a.action == "drop"]
+    state.info(
+        f"cleaned {frame.height} rows: dropped {len(dropped)} column(s), "
+        f"redacted {sum(sum(a.spans_redacted.values()) for a in result.audit)} span(s); "
+        "verified: no direct identifier left"
+    )
+    state.info(f"cleaned table: {output}\naudit log: {audit_path}")
+
+
+# -------------------------------------------------------------------------------- fit / sample
+
+
+@cli.command()
+@click.argument("input_path", metavar="CLEAN", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Model file to write."
+)
+@click.option(
+    "--schema",
+    "schema_path",
+    type=click.Path(path_type=Path),
+    help="Column schema; without one the table is scanned and refused if it holds identifiers.",
+)
+@click.option("--engine", default="gaussian_copula", show_default=True, help="Synthesizer.")
+@click.option(
+    "--nlp-model", default="auto", show_default=True, help="spaCy model for the safety scan."
+)
+@seed_option
+@encoding_option
+@click.pass_obj
+def fit(
+    state: State,
+    input_path: Path,
+    output: Path,
+    schema_path: Path | None,
+    engine: str,
+    nlp_model: str,
+    seed: int,
+    encoding: str,
+) -> None:
+    """Fit a synthesizer on a cleaned table and save it as a signed model file.
+
+    Free-text and identifier-like columns are left out of the model. A table that still holds a
+    direct identifier is refused (exit 5).
+
+    \b
+    Example:
+      synthpriv fit clean.csv -o model.synthpriv --seed 42
+    """
+    from synthpriv import synth
+    from synthpriv.pipeline import scan as run_scan
+    from synthpriv.schema import TableSchema
+
+    frame = _read(input_path, encoding)
+    if schema_path:
+        schema = TableSchema.load(schema_path)
+    else:
+        schema = run_scan(frame, RunConfig(seed=seed, nlp_model=nlp_model))
+    model = synth.fit(frame, schema=schema, seed=seed, engine=engine)
+    header = synth.save_model(model, output)
+    if state.as_json:
+        state.emit(header["model"])
+        return
+    state.info(
+        f"model ({engine}, {len(model.columns)} columns, {frame.height} rows) written to {output}"
+    )
+    for name, reason in model.excluded.items():
+        state.info(f"  left out {name}: {reason}")
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.option("-n", "--rows", required=True, type=click.IntRange(min=1), help="Rows to sample.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Synthetic table (.csv or .parquet).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=None,
+    help="Sampling seed [default: the seed the model was fitted with].",
+)
+@click.pass_obj
+def sample(state: State, model_path: Path, rows: int, output: Path, seed: int | None) -> None:
+    """Sample synthetic rows from a model file written by 'synthpriv fit'.
+
+    The same model, row count and seed always give the same table.
+
+    \b
+    Example:
+      synthpriv sample model.synthpriv -n 5000 -o synthetic.csv
+    """
+    from synthpriv import synth
+    from synthpriv.io import write_table
+
+    model = synth.load_model(model_path)
+    frame = synth.sample(model, rows, seed=seed)
+    write_table(frame, output)
+    if state.as_json:
+        state.emit({"rows": frame.height, "columns": frame.columns, "output": str(output)})
+        return
+    state.info(f"{frame.height} synthetic rows written to {output}")
+
+
+# ------------------------------------------------------------------------------------ report
+
+
+gate_options = [
+    click.option(
+        "--fidelity-min", type=click.FloatRange(0, 1), help="FAIL below this fidelity (0-1)."
+    ),
+    click.option(
+        "--dcr-share-max",
+        type=click.FloatRange(0.5, 1),
+        help="FAIL above this share of synthetic rows closer to training than holdout.",
+    ),
+]
+
+
+def _with_gates(func: Any) -> Any:
+    for option in reversed(gate_options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.option(
+    "--real",
+    "real_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The real (cleaned) rows the model was fitted on.",
+)
+@click.option(
+    "--synthetic",
+    "synthetic_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The synthetic table.",
+)
+@click.option(
+    "--holdout",
+    "holdout_path",
+    type=click.Path(path_type=Path),
+    help="Real rows the model never saw: the privacy and fidelity baseline.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Directory for report.json and report.html.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace the output directory if it exists.")
+@_with_gates
+@seed_option
+@encoding_option
+@click.pass_obj
+def report(
+    state: State,
+    real_path: Path,
+    synthetic_path: Path,
+    holdout_path: Path | None,
+    output: Path,
+    overwrite: bool,
+    fidelity_min: float | None,
+    dcr_share_max: float | None,
+    seed: int,
+    encoding: str,
+) -> None:
+    """Measure fidelity and privacy leakage; write report.json and report.html.
+
+    Exits 6 when a privacy gate fails and 7 when the fidelity gate fails, so batch jobs can act.
+
+    \b
+    Example:
+      synthpriv report --real train.csv --synthetic synthetic.csv --holdout holdout.csv -o rep/
+    """
+    from synthpriv.io import atomic_directory
+    from synthpriv.pipeline import input_record, package_versions
+    from synthpriv.report import build_report, write_report
+
+    config = RunConfig(seed=seed).override(fidelity_min=fidelity_min, dcr_share_max=dcr_share_max)
+    real = _read(real_path, encoding)
+    synthetic = _read(synthetic_path, encoding)
+    holdout = _read(holdout_path, encoding) if holdout_path else None
+    with atomic_directory(output, overwrite=overwrite) as work:
+        result = build_report(
+            train=real,
+            synthetic=synthetic,
+            holdout=holdout,
+            gates=config.gates,
+            seed=seed,
+            provenance={"input": input_record(real_path, real), "versions": package_versions()},
+        )
+        write_report(result, work)
+    _finish(state, result, output)
+
+
+def _finish(
+    state: State, result: dict[str, Any], output: Path, files: list[str] | None = None
+) -> None:
+    """Print the summary (JSON or table) and exit with the gates' code."""
+    from synthpriv.report import exit_status_for
+
+    status = exit_status_for(result)
+    summary = {
+        "verdict": result["verdict"],
+        "exit_code": int(status),
+        "output": str(output),
+        "files": files or ["report.json", "report.html"],
+        "fidelity_score": result["fidelity"]["score"],
+        "fidelity_baseline": result["fidelity"]["baseline_score"],
+        "gates": [
+            {k: g[k] for k in ("name", "status", "value", "threshold")} for g in result["gates"]
+        ],
+    }
+    if state.as_json:
+        state.emit(summary)
+    elif not state.quiet:
+        table = Table(
+            title=f"synthpriv verdict: [{STATUS_STYLE[result['verdict']]}]{result['verdict']}[/]"
+        )
+        table.add_column("check")
+        table.add_column("result")
+        table.add_column("what it means")
+        for gate in result["gates"]:
+            table.add_row(
+                gate["name"],
+                f"[{STATUS_STYLE[gate['status']]}]{gate['status']}[/]",
+                gate["message"],
+            )
+        state.err.print(table)
+        state.err.print(f"outputs in [bold]{output}[/] (open {output / 'report.html'})")
+    if status != ExitStatus.SUCCESS:
+        raise click.exceptions.Exit(int(status))
+
+
+# --------------------------------------------------------------------------------------- run
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Run directory to create (must not exist unless --overwrite).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Job config (TOML, see 'synthpriv config init').",
+)
+@click.option("--overwrite", is_flag=True, help="Replace the output directory if it exists.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed [config or 0].")
+@click.option(
+    "--holdout-share",
+    type=click.FloatRange(0, 0.5, min_open=True),
+    help="Share of real rows held out as the privacy baseline [0.2].",
+)
+@click.option(
+    "--rows", type=click.IntRange(min=1), help="Synthetic rows [as many as training rows]."
+)
+@click.option("--nlp-model", help="spaCy model for free text: auto, none, or a package [auto].")
+@click.option("--encoding", help="Text encoding of CSV input [utf-8].")
+@_with_gates
+@click.pass_obj
+def run(
+    state: State,
+    input_path: Path,
+    output: Path,
+    config_path: Path | None,
+    overwrite: bool,
+    **flags: Any,
+) -> None:
+    """Run the whole job: scan, clean, fit, sample and report, into one run directory.
+
+    The run directory receives synthetic.csv, model.synthpriv, schema.json, audit.json,
+    report.json, report.html and manifest.json. It is written under a temporary name and renamed
+    at the end: a failed or interrupted run leaves nothing behind.
+
+    \b
+    Example:
+      synthpriv run sample_data/healthcare.csv -o out/healthcare
+      synthpriv --json run claims.parquet -o runs/2026-11-24 --config job.toml
+    """
+    from synthpriv import pipeline
+
+    config = load_config(config_path) if config_path else RunConfig()
+    config = config.override(**flags)
+    progress = state.progress()
+    try:
+        result = pipeline.run(input_path, output, config, progress=progress, overwrite=overwrite)
+    finally:
+        getattr(progress, "close", lambda: None)()
+    _finish(state, result.report, output, files=sorted(result.files) + ["manifest.json"])
+
+
+# ------------------------------------------------------------------------------------ config
+
+
+@cli.group()
+def config() -> None:
+    """Work with job config files."""
+
+
+@config.command("init")
+@click.argument("path", type=click.Path(path_type=Path), default=Path("synthpriv.toml"))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+def config_init(state: State, path: Path, force: bool) -> None:
+    """Write a commented starter config file.
+
+    \b
+    Example:
+      synthpriv config init job.toml
+    """
+    from synthpriv.errors import OutputError
+    from synthpriv.io import atomic_path
+
+    if path.exists() and not force:
+        raise OutputError(f"{path}: already exists; pass --force to overwrite")
+    with atomic_path(path) as tmp:
+        tmp.write_text(STARTER, encoding="utf-8")
+    state.info(f"starter config written to {path}")
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Interrupted()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    cli(prog_name="synthpriv")

@@ -1,0 +1,1 @@
+"""Fidelity and privacy metrics: small, pure functions over polars frames, each tested."""

@@ -1,0 +1,243 @@
+"""The stages chained: scan, clean, split, fit, sample, report. Never prints.
+
+Progress is reported through a :class:`Progress` passed in (the CLI gives a rich display on a TTY,
+tests and cron jobs get :class:`NullProgress`). A run writes into a temporary directory renamed
+into place at the end, so a failed or interrupted run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import polars as pl
+
+from synthpriv import __version__, synth
+from synthpriv.clean import CleanResult, clean_table, verify_clean
+from synthpriv.config import RunConfig
+from synthpriv.errors import InputError
+from synthpriv.io import atomic_directory, read_table, sha256_file, write_json, write_table
+from synthpriv.pii.detector import ColumnDetector, DetectorSettings
+from synthpriv.report import build_report, exit_status_for, write_report
+from synthpriv.schema import TableSchema
+from synthpriv.status import ExitStatus
+
+MIN_ROWS_FOR_RUN = 20
+PACKAGES = ("polars", "sdv", "presidio-analyzer", "presidio-anonymizer", "numpy", "scipy", "spacy")
+
+
+class Progress(Protocol):
+    """Where stages report progress; implementations must not raise."""
+
+    def start(self, stage: str, total: int | None = None) -> None:
+        """A stage begins (``total`` steps when known)."""
+
+    def advance(self, steps: int = 1) -> None:
+        """Steps of the current stage are done."""
+
+    def finish(self) -> None:
+        """The current stage is done."""
+
+
+class NullProgress:
+    """A progress sink that shows nothing (tests, pipes, ``--quiet``)."""
+
+    def start(self, stage: str, total: int | None = None) -> None:
+        """Ignore."""
+
+    def advance(self, steps: int = 1) -> None:
+        """Ignore."""
+
+    def finish(self) -> None:
+        """Ignore."""
+
+
+@dataclass
+class Timer:
+    """Wall-clock seconds per stage."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str, progress: Progress, total: int | None = None) -> Iterator[None]:
+        """Time a stage and bracket it with progress start/finish."""
+        progress.start(name, total)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 3)
+            progress.finish()
+
+
+def package_versions() -> dict[str, str]:
+    """Return the versions of Python, synthpriv and the libraries that shape the output."""
+    versions = {"python": platform.python_version(), "synthpriv": __version__}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def input_record(path: Path, frame: pl.DataFrame) -> dict[str, Any]:
+    """Describe an input file for manifests and schemas (name, hash, shape)."""
+    return {
+        "file": path.name,
+        "sha256": sha256_file(path),
+        "rows": frame.height,
+        "columns": frame.width,
+    }
+
+
+def scan(
+    frame: pl.DataFrame,
+    config: RunConfig,
+    *,
+    source: dict[str, Any] | None = None,
+    detector: ColumnDetector | None = None,
+    progress: Progress | None = None,
+) -> TableSchema:
+    """Scan ``frame`` for PII with the config's budget, seed and NLP model."""
+    progress = progress or NullProgress()
+    detector = detector or make_detector(config)
+    return detector.detect(frame, source=source, on_column=lambda _: progress.advance())
+
+
+def make_detector(config: RunConfig) -> ColumnDetector:
+    """Build the column detector the config asks for."""
+    return ColumnDetector(
+        DetectorSettings(budget=config.scan_budget, seed=config.seed, nlp_model=config.nlp_model)
+    )
+
+
+def clean_and_verify(
+    frame: pl.DataFrame,
+    schema: TableSchema,
+    detector: ColumnDetector,
+    progress: Progress | None = None,
+) -> CleanResult:
+    """Clean ``frame`` under the strict policy and prove no direct identifier is left."""
+    progress = progress or NullProgress()
+    result = clean_table(frame, schema, detector.analyzers, on_column=lambda _: progress.advance())
+    verification = verify_clean(frame, result.frame, schema, detector)
+    result.verification = verification
+    return result
+
+
+def split_holdout(
+    frame: pl.DataFrame, share: float, seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split rows into (train, holdout) with a seeded permutation; the holdout gets ``share``."""
+    if frame.height < MIN_ROWS_FOR_RUN:
+        raise InputError(
+            f"table has {frame.height} rows; at least {MIN_ROWS_FOR_RUN} are needed to hold out "
+            "real rows for the privacy baseline"
+        )
+    order = np.random.default_rng(seed).permutation(frame.height)
+    n_holdout = max(1, int(round(frame.height * share)))
+    holdout_rows = np.sort(order[:n_holdout])
+    train_rows = np.sort(order[n_holdout:])
+    return frame[train_rows], frame[holdout_rows]
+
+
+@dataclass
+class RunResult:
+    """What a run produced."""
+
+    output: Path
+    report: dict[str, Any]
+    exit_status: ExitStatus
+    files: dict[str, str]
+    timings: dict[str, float]
+
+
+def run(
+    input_path: str | Path,
+    output: str | Path,
+    config: RunConfig | None = None,
+    *,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> RunResult:
+    """Run the whole job on ``input_path`` and write every output into the directory ``output``.
+
+    Outputs: ``synthetic.csv``, ``model.synthpriv``, ``schema.json``, ``audit.json``,
+    ``report.json``, ``report.html`` and ``manifest.json``.
+
+    Raises:
+        InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
+    """
+    config = config or RunConfig()
+    progress = progress or NullProgress()
+    input_path, output = Path(input_path), Path(output)
+    timer = Timer()
+    with timer.stage("read", progress):
+        frame = read_table(input_path, encoding=config.encoding)
+        source = input_record(input_path, frame)
+    with atomic_directory(output, overwrite=overwrite) as work:
+        detector = make_detector(config)
+        with timer.stage("scan", progress, total=frame.width):
+            schema = scan(frame, config, source=source, detector=detector, progress=progress)
+        with timer.stage("clean", progress, total=frame.width):
+            cleaned = clean_and_verify(frame, schema, detector, progress)
+        train, holdout = split_holdout(cleaned.frame, config.holdout_share, config.seed)
+        with timer.stage("fit", progress):
+            model = synth.fit(train, schema=schema, seed=config.seed, engine=config.engine)
+        with timer.stage("sample", progress):
+            synthetic = synth.sample(model, config.rows or train.height, seed=config.seed)
+        audit = cleaned.audit_dict()
+        with timer.stage("report", progress):
+            report = build_report(
+                train=train,
+                holdout=holdout,
+                synthetic=synthetic,
+                gates=config.gates,
+                seed=config.seed,
+                scan=schema.to_dict(),
+                cleaning=audit,
+                synthesis=model.describe(),
+                provenance={"input": source, "versions": package_versions()},
+            )
+        with timer.stage("write", progress):
+            write_json(schema.to_dict(), work / "schema.json")
+            write_json(audit, work / "audit.json")
+            write_table(synthetic, work / "synthetic.csv")
+            synth.save_model(model, work / "model.synthpriv")
+            write_report(report, work)
+            files = {p.name: sha256_file(p) for p in sorted(work.iterdir())}
+            write_json(
+                {
+                    "synthpriv_version": __version__,
+                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "command": "run",
+                    "input": source,
+                    "config": config.to_dict(),
+                    "seed": config.seed,
+                    "versions": package_versions(),
+                    "outputs": files,
+                    "rows": {
+                        "train": train.height,
+                        "holdout": holdout.height,
+                        "synthetic": synthetic.height,
+                    },
+                    "timings_seconds": timer.seconds,
+                },
+                work / "manifest.json",
+            )
+    return RunResult(
+        output=output,
+        report=report,
+        exit_status=exit_status_for(report),
+        files=files,
+        timings=timer.seconds,
+    )

@@ -1,0 +1,324 @@
+"""Measure a synthetic table against the real one and decide the gates.
+
+The report holds aggregates only. Category labels appear in charts only for categories seen at
+least ``MIN_LABEL_COUNT`` times in the real rows (rarer ones are pooled as "other"), and numeric
+bins span the 1st to 99th percentile, so no single person's extreme value is printed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from synthpriv import __version__
+from synthpriv.config import Gates
+from synthpriv.metrics.base import MetricResult, mean_score
+from synthpriv.metrics.fidelity import column_pair_trends, column_shapes
+from synthpriv.metrics.privacy import exact_copy_share, privacy_metrics
+from synthpriv.schema import Kind, kinds_of
+from synthpriv.status import ExitStatus
+
+REPORT_VERSION = "1.0"
+MIN_LABEL_COUNT = 10
+TOP_CATEGORIES = 8
+HIST_BINS = 12
+MAX_PAIRS = 300
+
+
+def _with_baseline(results: list[MetricResult], baseline: list[MetricResult]) -> list[MetricResult]:
+    by_columns = {tuple(b.columns): b.score for b in baseline}
+    for result in results:
+        result.baseline = by_columns.get(tuple(result.columns))
+    return results
+
+
+def _fidelity(
+    train: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    holdout: pl.DataFrame | None,
+    kinds: dict[str, Kind],
+    seed: int,
+) -> dict[str, Any]:
+    shapes = column_shapes(train, synthetic, kinds)
+    pairs = column_pair_trends(train, synthetic, kinds, max_pairs=MAX_PAIRS, seed=seed)
+    baseline_score = None
+    if holdout is not None:
+        shapes = _with_baseline(shapes, column_shapes(train, holdout, kinds))
+        pairs = _with_baseline(
+            pairs, column_pair_trends(train, holdout, kinds, max_pairs=MAX_PAIRS, seed=seed)
+        )
+        baseline_score = _combine(
+            mean_score([MetricResult(r.metric, r.columns, r.baseline) for r in shapes]),
+            mean_score([MetricResult(r.metric, r.columns, r.baseline) for r in pairs]),
+        )
+    shape_score, pair_score = mean_score(shapes), mean_score(pairs)
+    n_pairs = len(kinds) * (len(kinds) - 1) // 2
+    return {
+        "score": _round(_combine(shape_score, pair_score)),
+        "baseline_score": _round(baseline_score),
+        "formula": "mean of (mean column-shape score, mean column-pair score), each pair and "
+        "column weighted equally; 1.0 is identical distributions",
+        "column_shapes": {
+            "score": _round(shape_score),
+            "details": [r.to_dict() for r in shapes],
+        },
+        "column_pair_trends": {
+            "score": _round(pair_score),
+            "pairs_total": n_pairs,
+            "pairs_scored": len(pairs),
+            "details": [r.to_dict() for r in pairs],
+        },
+    }
+
+
+def _combine(a: float | None, b: float | None) -> float | None:
+    parts = [x for x in (a, b) if x is not None]
+    return sum(parts) / len(parts) if parts else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _gate(name: str, category: str, status: str, value: Any, threshold: Any, message: str) -> dict:
+    return {
+        "name": name,
+        "category": category,
+        "status": status,
+        "value": value,
+        "threshold": threshold,
+        "message": message,
+    }
+
+
+def evaluate_gates(fidelity: dict[str, Any], privacy: dict[str, Any], gates: Gates) -> list[dict]:
+    """Return one verdict per gate: PASS, WARN, FAIL, or SKIP when it could not be measured."""
+    out = []
+    score = fidelity["score"]
+    if score is None:
+        out.append(
+            _gate(
+                "fidelity",
+                "fidelity",
+                "SKIP",
+                None,
+                gates.fidelity_min,
+                "No fidelity metric could be computed.",
+            )
+        )
+    else:
+        status = (
+            "FAIL"
+            if score < gates.fidelity_min
+            else "WARN"
+            if score < gates.fidelity_warn
+            else "PASS"
+        )
+        baseline = fidelity.get("baseline_score")
+        versus = f" (real holdout: {baseline * 100:.0f}/100)" if baseline is not None else ""
+        out.append(
+            _gate(
+                "fidelity",
+                "fidelity",
+                status,
+                score,
+                gates.fidelity_min,
+                f"Fidelity {score * 100:.0f}/100{versus}; at least "
+                f"{gates.fidelity_min * 100:.0f} is required.",
+            )
+        )
+    copies = privacy["exact_copies"]
+    share, base = copies["share_of_train"], copies.get("baseline_share_of_holdout")
+    limit = (base or 0.0) + gates.exact_copy_margin
+    status = "FAIL" if share > limit else "PASS"
+    out.append(
+        _gate(
+            "exact_copies",
+            "privacy",
+            status,
+            share,
+            round(limit, 4),
+            f"{share * 100:.1f}% of synthetic rows are exact copies of a training row"
+            + (
+                f" (baseline from unseen real rows: {base * 100:.1f}%)."
+                if base is not None
+                else "."
+            ),
+        )
+    )
+    dcr = privacy.get("dcr")
+    if not dcr:
+        out.append(
+            _gate(
+                "dcr_share",
+                "privacy",
+                "SKIP",
+                None,
+                gates.dcr_share_max,
+                "Needs a real holdout to compare with (pass --holdout).",
+            )
+        )
+    else:
+        value = dcr["share_closer_to_train"]
+        low, high = dcr["share_ci95"]
+        status = (
+            "FAIL"
+            if value > gates.dcr_share_max
+            else "WARN"
+            if value > gates.dcr_share_warn
+            else "PASS"
+        )
+        out.append(
+            _gate(
+                "dcr_share",
+                "privacy",
+                status,
+                value,
+                gates.dcr_share_max,
+                f"Synthetic rows sit closer to a training row than to an unseen real row "
+                f"{value * 100:.0f}% of the time (95% CI {low * 100:.0f}-{high * 100:.0f}%); "
+                f"50% means no memorization, above {gates.dcr_share_max * 100:.0f}% fails.",
+            )
+        )
+    return out
+
+
+def overall_verdict(gates: list[dict]) -> str:
+    """FAIL if any gate failed, WARN if any warned, else PASS."""
+    statuses = {g["status"] for g in gates}
+    return "FAIL" if "FAIL" in statuses else "WARN" if "WARN" in statuses else "PASS"
+
+
+def exit_status_for(report: dict[str, Any]) -> ExitStatus:
+    """Map a report's gates to the process exit code (privacy failures take precedence)."""
+    failed = {g["category"] for g in report["gates"] if g["status"] == "FAIL"}
+    if "privacy" in failed:
+        return ExitStatus.PRIVACY_GATE_FAILED
+    if "fidelity" in failed:
+        return ExitStatus.FIDELITY_GATE_FAILED
+    return ExitStatus.SUCCESS
+
+
+def _distribution(real: pl.Series, synthetic: pl.Series, kind: Kind) -> dict[str, Any]:
+    if kind in (Kind.NUMERICAL, Kind.DATETIME):
+        as_number = (
+            (lambda s: s.cast(pl.Datetime("us")).cast(pl.Int64))
+            if kind == Kind.DATETIME
+            else (lambda s: s)
+        )
+        r = as_number(real).drop_nulls().cast(pl.Float64).to_numpy()
+        s = as_number(synthetic).drop_nulls().cast(pl.Float64).to_numpy()
+        if r.size == 0:
+            return {"type": "empty"}
+        lo, hi = np.quantile(r, [0.01, 0.99])
+        if hi <= lo:
+            hi = lo + 1.0
+        edges = np.linspace(lo, hi, HIST_BINS + 1)
+        inner = edges[1:-1]
+
+        def hist(values: np.ndarray) -> list[float]:
+            counts = np.bincount(np.searchsorted(inner, values, side="right"), minlength=HIST_BINS)
+            return [round(float(c) / max(values.size, 1), 4) for c in counts]
+
+        if kind == Kind.DATETIME:
+            labels = [str(np.datetime64(int(e), "us").astype("datetime64[D]")) for e in edges]
+        else:
+            labels = [f"{e:.4g}" for e in edges]
+        return {"type": "histogram", "edges": labels, "real": hist(r), "synthetic": hist(s)}
+    counts = real.cast(pl.String).drop_nulls().value_counts(sort=True)
+    total_r = max(real.len() - real.null_count(), 1)
+    total_s = max(synthetic.len() - synthetic.null_count(), 1)
+    shown = [v for v, n in counts.rows() if n >= MIN_LABEL_COUNT][:TOP_CATEGORIES]
+    synth_counts = dict(synthetic.cast(pl.String).drop_nulls().value_counts().rows())
+    real_counts = dict(counts.rows())
+    labels = shown + ["(other)"]
+    real_share = [real_counts[v] / total_r for v in shown]
+    synth_share = [synth_counts.get(v, 0) / total_s for v in shown]
+    real_share.append(1 - sum(real_share))
+    synth_share.append(1 - sum(synth_share))
+    return {
+        "type": "bars",
+        "labels": labels,
+        "real": [round(max(x, 0.0), 4) for x in real_share],
+        "synthetic": [round(max(x, 0.0), 4) for x in synth_share],
+        "hidden_categories": max(len(real_counts) - len(shown), 0),
+    }
+
+
+def build_report(
+    *,
+    train: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    holdout: pl.DataFrame | None = None,
+    gates: Gates | None = None,
+    seed: int = 0,
+    scan: dict[str, Any] | None = None,
+    cleaning: dict[str, Any] | None = None,
+    synthesis: dict[str, Any] | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Measure ``synthetic`` against the real ``train`` rows (and ``holdout``, the baseline).
+
+    Only columns present in both tables, and neither free text nor identifier-like, are compared.
+    """
+    gates = gates or Gates()
+    train_kinds = kinds_of(train)
+    shared = [c for c in train.columns if c in synthetic.columns]
+    kinds = {c: train_kinds[c] for c in shared if train_kinds[c] not in (Kind.TEXT, Kind.ID)}
+    skipped = sorted(set(train.columns) - set(kinds))
+    synthetic = _align(synthetic, train, list(kinds))
+    if holdout is not None:
+        holdout = _align(holdout, train, list(kinds))
+    fidelity = _fidelity(train, synthetic, holdout, kinds, seed)
+    if holdout is not None and holdout.height > 0 and kinds:
+        privacy = privacy_metrics(train, holdout, synthetic, kinds, seed=seed)
+    else:
+        privacy = {
+            "columns": list(kinds),
+            "exact_copies": {
+                "share_of_train": round(
+                    exact_copy_share(synthetic.select(list(kinds)), train.select(list(kinds))), 4
+                )
+            },
+            "dcr": None,
+        }
+    gate_results = evaluate_gates(fidelity, privacy, gates)
+    return {
+        "report_version": REPORT_VERSION,
+        "synthpriv_version": __version__,
+        "verdict": overall_verdict(gate_results),
+        "gates": gate_results,
+        "data": {
+            "train_rows": train.height,
+            "holdout_rows": holdout.height if holdout is not None else None,
+            "synthetic_rows": synthetic.height,
+            "columns_compared": list(kinds),
+            "columns_not_compared": skipped,
+            "kinds": {c: str(k) for c, k in kinds.items()},
+        },
+        "fidelity": fidelity,
+        "privacy": privacy,
+        "distributions": {
+            c: _distribution(train.get_column(c), synthetic.get_column(c), k)
+            for c, k in kinds.items()
+        },
+        "scan": scan,
+        "cleaning": cleaning,
+        "synthesis": synthesis,
+        "provenance": provenance or {},
+        "settings": {"seed": seed, "gates": vars(gates)},
+    }
+
+
+def _align(frame: pl.DataFrame, like: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Select ``columns`` and cast them to ``like``'s dtypes (CSV round trips change some)."""
+    return frame.select(
+        [
+            pl.col(c).cast(like.schema[c], strict=False)
+            if frame.schema[c] != like.schema[c]
+            else pl.col(c)
+            for c in columns
+        ]
+    )
