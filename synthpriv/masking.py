@@ -31,9 +31,7 @@ def mask_value(value: object, entity: str | None = None) -> str:
 
 def shape(text: str) -> str:
     """Return the character shape of ``text``: letters as ``X``/``x``, digits as ``9``."""
-    out = re.sub(r"[A-Z]", "X", text)
-    out = re.sub(r"[a-z]", "x", out)
-    out = re.sub(r"[^\W\d_]", "x", out)  # other letters
+    out = re.sub(r"[^\W\d_]", lambda m: "X" if m.group().isupper() else "x", text)
     return re.sub(r"\d", "9", out)
 
 

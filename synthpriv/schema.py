@@ -7,6 +7,7 @@ against ``schemas/column-schema.schema.json``. It never holds a raw value: examp
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -180,11 +181,15 @@ def validate(data: Any, name: str, *, origin: str) -> None:
 def _short(error: jsonschema.ValidationError) -> str:
     """A one-line description of a validation error that does not echo long values."""
     if error.validator == "additionalProperties":
-        return error.message.split(" were unexpected")[0].replace(
-            "Additional properties", "unknown key(s)"
-        )
-    if error.validator in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
-        return f"must be {error.validator} {error.validator_value}"
+        return "unknown key(s): " + ", ".join(re.findall(r"'([^']+)'", error.message))
+    bounds = {
+        "minimum": "at least",
+        "maximum": "at most",
+        "exclusiveMinimum": "greater than",
+        "exclusiveMaximum": "less than",
+    }
+    if error.validator in bounds:
+        return f"must be {bounds[error.validator]} {error.validator_value}"
     if error.validator == "enum":
         return "must be one of " + ", ".join(map(str, error.validator_value))
     if error.validator == "required":

@@ -52,6 +52,7 @@ SEX_VALUES = {
 MIN_SCORE = 0.3
 ACCEPT_SHARE = 0.5
 HEADER_ACCEPT_SHARE = 0.2
+MIXED_COVERAGE = 0.8
 TEXT_ENTITY_SCORE = 0.4
 TEXT_ACCEPT_SHARE = 0.02
 COVERAGE = 0.85
@@ -197,6 +198,13 @@ class ColumnDetector:
             if share >= ACCEPT_SHARE or (entity in hints and share >= HEADER_ACCEPT_SHARE):
                 boost = 0.15 if entity in hints else 0.0
                 entities[entity] = round(min(1.0, share + boost), 2)
+        # A mixed column (phones and emails in one "contact" column): several partial matches that
+        # together cover most values are each accepted.
+        partial = {
+            e: v for e, v in shares.items() if v >= HEADER_ACCEPT_SHARE and e not in entities
+        }
+        if partial and sum(shares[e] for e in {*partial, *entities}) >= MIXED_COVERAGE:
+            entities.update({e: round(v, 2) for e, v in partial.items()})
         distinct_ratio = evidence["distinct_ratio"]
         for hint in hints:
             if hint in entities:

@@ -41,7 +41,7 @@ class KeywordAnchoredRecognizer(EntityRecognizer):
         """Return the compiled keyword + separator + value expression."""
         if cls.__dict__.get("_compiled") is None:
             cls._compiled = re.compile(
-                rf"\b(?:{cls.KEYWORDS})\b(?:\s*(?:no\.?|number|nr\.?|num\.?))?\s*[:#]?\s*({cls.VALUE})",
+                rf"\b(?:{cls.KEYWORDS})\b(?:\s*(?:no\.?|number|nr\.?|num\.?))?\s*[:#]*\s*({cls.VALUE})",
                 re.IGNORECASE,
             )
         return cls._compiled

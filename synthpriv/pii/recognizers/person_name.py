@@ -69,7 +69,12 @@ class PersonNameRecognizer(EntityRecognizer):
 def find_names(text: str) -> list[tuple[int, int, float]]:
     """Return ``(start, end, score)`` for each name-like span in ``text``."""
     first, last = name_lists()
-    tokens = [(m.start(), m.end(), m.group().rstrip(".")) for m in _WORD.finditer(text)]
+    tokens = []
+    for m in _WORD.finditer(text):
+        word = m.group().rstrip(".")
+        # a trailing period belongs to titles and initials ("Dr.", "Q.") but not to a sentence's end
+        keep_dot = word.lower() in TITLES or len(word) == 1
+        tokens.append((m.start(), m.end() if keep_dot else m.start() + len(word), word))
     found: list[tuple[int, int, float]] = []
     i = 0
     while i < len(tokens):

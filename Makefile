@@ -1,0 +1,33 @@
+# Two entry points for a newcomer: `make demo` and `make test`. Both create .venv when needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench clean-venv
+
+# torch first: sdv -> ctgan -> torch, and a bare `torch` requirement would pull a multi-GB CUDA build.
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[ner,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/synthpriv run sample_data/healthcare.csv -o out/healthcare --overwrite
+	$(BIN)/synthpriv run sample_data/finance.csv -o out/finance --overwrite
+	@echo "Reports: out/healthcare/report.html and out/finance/report.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check synthpriv tests bench sample_data
+	$(BIN)/ruff format --check synthpriv tests bench sample_data
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_adult.py
+
+clean-venv:
+	rm -rf $(VENV)

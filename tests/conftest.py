@@ -1,0 +1,41 @@
+"""Shared fixtures: isolated model keys and config dirs, small tables, the model-free analyzers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from synthpriv.pii.engine import build_analyzers
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory, monkeypatch):
+    """Never touch the user's key file or config; every test gets the same model key."""
+    monkeypatch.setenv("SYNTHPRIV_MODEL_KEY", "test-key")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
+@pytest.fixture(scope="session")
+def analyzers():
+    """Presidio engines without an NLP model (the default path on a machine with no model)."""
+    return build_analyzers("none")
+
+
+@pytest.fixture(scope="session")
+def healthcare() -> pl.DataFrame:
+    from synthpriv.io import read_table
+
+    return read_table(SAMPLE / "healthcare.csv")
+
+
+@pytest.fixture(scope="session")
+def finance() -> pl.DataFrame:
+    from synthpriv.io import read_table
+
+    return read_table(SAMPLE / "finance.csv")

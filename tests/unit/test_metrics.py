@@ -1,0 +1,133 @@
+"""Metrics against hand-computed values."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from synthpriv.metrics.base import guarded
+from synthpriv.metrics.fidelity import (
+    column_pair_trends,
+    column_shapes,
+    contingency_similarity,
+    correlation_similarity,
+    ks_complement,
+    tv_complement,
+)
+from synthpriv.metrics.privacy import (
+    encode,
+    exact_copy_share,
+    nearest_distances,
+    privacy_metrics,
+    wilson_interval,
+)
+from synthpriv.schema import Kind
+
+
+def test_ks_complement_hand_computed():
+    # ECDFs of [1,2,3,4] and [3,4,5,6] differ by at most 0.5 (at x in [2,3)).
+    assert ks_complement(pl.Series([1, 2, 3, 4]), pl.Series([3, 4, 5, 6])) == pytest.approx(0.5)
+    assert ks_complement(pl.Series([1.0, None, 2.0]), pl.Series([1.0, 2.0])) == 1.0
+
+
+def test_tv_complement_hand_computed():
+    # p = (a .5, b .5), q = (a .25, b .25, c .5): TVD = 0.5 * (.25 + .25 + .5) = 0.5
+    assert tv_complement(pl.Series(["a", "b"]), pl.Series(["a", "b", "c", "c"])) == pytest.approx(
+        0.5
+    )
+
+
+def test_correlation_similarity():
+    real = pl.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 3.0]})
+    opposite = pl.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0]})
+    assert correlation_similarity(real, real, "a", "b") == pytest.approx(1.0)
+    assert correlation_similarity(real, opposite, "a", "b") == pytest.approx(0.0)
+
+
+def test_contingency_similarity_hand_computed():
+    kinds = {"a": Kind.CATEGORICAL, "b": Kind.CATEGORICAL}
+    real = pl.DataFrame({"a": ["x", "y"], "b": ["u", "v"]})
+    synth = pl.DataFrame({"a": ["x", "x"], "b": ["u", "v"]})
+    # joint real: (x,u) .5 (y,v) .5; synth: (x,u) .5 (x,v) .5 -> TVD .5
+    assert contingency_similarity(real, synth, "a", "b", kinds) == pytest.approx(0.5)
+
+
+def test_failures_are_recorded_not_raised():
+    kinds = {"a": Kind.NUMERICAL, "b": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
+    real = pl.DataFrame(
+        {"a": [1.0, 1.0], "b": [1.0, 2.0], "c": [None, None]}, schema_overrides={"c": pl.String}
+    )
+    shapes = {r.columns[0]: r for r in column_shapes(real, real, kinds)}
+    assert shapes["c"].score is None and shapes["c"].error == "MetricError: no non-missing values"
+    pairs = {tuple(r.columns): r for r in column_pair_trends(real, real, kinds)}
+    assert pairs[("a", "b")].error == "MetricError: a column is constant, correlation undefined"
+    assert guarded("X", ["a"], lambda: 1 / 0).error.startswith("ZeroDivisionError")
+
+
+def test_gower_nearest_distance_hand_computed():
+    kinds = {"n": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
+    reference = pl.DataFrame({"n": [0.0, 10.0], "c": ["a", "b"]})
+    query = pl.DataFrame({"n": [5.0, 10.0, None], "c": ["a", "b", "b"]})
+    ref, q = encode([reference, query], kinds)
+    # row 0: to ref0 (.5 + 0)/2 = .25; row 1: identical to ref1 -> 0; row 2: missing number (1) + equal -> .5
+    assert nearest_distances(q, ref).tolist() == pytest.approx([0.25, 0.0, 0.5])
+
+
+def test_chunking_does_not_change_the_answer(monkeypatch):
+    rng = np.random.default_rng(0)
+    kinds = {"x": Kind.NUMERICAL, "y": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
+    frame = pl.DataFrame(
+        {"x": rng.normal(size=300), "y": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)}
+    )
+    ref, q = encode([frame[:200], frame[200:]], kinds)
+    whole = nearest_distances(q, ref)
+    monkeypatch.setattr("synthpriv.metrics.privacy._CELLS_PER_CHUNK", 1000)
+    assert np.array_equal(nearest_distances(q, ref), whole)
+
+
+def test_wilson_interval():
+    low, high = wilson_interval(50, 100)
+    assert (round(low, 4), round(high, 4)) == (0.4038, 0.5962)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_exact_copy_share_counts_missing_as_equal():
+    real = pl.DataFrame({"a": [1, 2, None], "b": ["x", "y", "z"]})
+    synth = pl.DataFrame({"a": [1, None, 3, 2], "b": ["x", "z", "x", "q"]})
+    assert exact_copy_share(synth, real) == pytest.approx(0.5)
+
+
+@pytest.fixture(scope="module")
+def census():
+    rng = np.random.default_rng(1)
+    n = 1200
+    age = rng.integers(18, 90, n)
+    frame = pl.DataFrame(
+        {
+            "age": age,
+            "income": np.round(20000 + 800 * age + rng.normal(0, 9000, n), -2),
+            "sex": rng.choice(["F", "M"], n),
+            "job": rng.choice(["a", "b", "c", "d", "e"], n),
+        }
+    )
+    kinds = {
+        "age": Kind.NUMERICAL,
+        "income": Kind.NUMERICAL,
+        "sex": Kind.CATEGORICAL,
+        "job": Kind.CATEGORICAL,
+    }
+    return frame[:800], frame[800:], kinds
+
+
+def test_copy_of_training_rows_is_caught(census):
+    train, holdout, kinds = census
+    result = privacy_metrics(train, holdout, train[:400], kinds)
+    assert result["exact_copies"]["share_of_train"] > 0.3
+    assert result["dcr"]["share_closer_to_train"] > 0.6
+
+
+def test_real_holdout_offered_as_synthetic_looks_safe(census):
+    train, holdout, kinds = census
+    result = privacy_metrics(train[:600], train[600:], holdout, kinds)
+    assert result["exact_copies"]["share_of_train"] == 0.0
+    low, high = result["dcr"]["share_ci95"]
+    assert low <= 0.5 + 0.05 and result["dcr"]["share_closer_to_train"] < 0.6

@@ -1,0 +1,83 @@
+"""Each recognizer: positives, near misses, and what a checksum or keyword rules out."""
+
+import pytest
+
+from synthpriv.pii.recognizers import (
+    AccountNumberRecognizer,
+    HealthPlanIdRecognizer,
+    Icd10CodeRecognizer,
+    MedicalRecordNumberRecognizer,
+    PersonNameRecognizer,
+    PhoneKeywordRecognizer,
+    PhoneShapeRecognizer,
+    StreetAddressRecognizer,
+    UsZipCodeRecognizer,
+)
+
+
+def spans(recognizer, text, min_score=0.3):
+    return [
+        text[r.start : r.end]
+        for r in recognizer.analyze(text, [recognizer.supported_entities[0]], None)
+        if r.score >= min_score
+    ]
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "text", "expected"),
+    [
+        (MedicalRecordNumberRecognizer(), "chart MRN1000003 reviewed", ["MRN1000003"]),
+        (MedicalRecordNumberRecognizer(), "MRN-0042117", ["MRN-0042117"]),
+        (MedicalRecordNumberRecognizer(), "order 1000003 shipped", []),
+        (HealthPlanIdRecognizer(), "BCX081388382", ["BCX081388382"]),
+        (HealthPlanIdRecognizer(), "SKU-1234", []),
+        (Icd10CodeRecognizer(), "admitted with E11.9 and I10", ["E11.9", "I10"]),
+        (Icd10CodeRecognizer(), "fracture S72.001A", ["S72.001A"]),
+        (Icd10CodeRecognizer(), "code U07 is reserved", []),
+        (PhoneShapeRecognizer(), "call (804)587-6769 now", ["(804)587-6769"]),
+        (PhoneShapeRecognizer(), "+1-776-236-3374x35540", ["+1-776-236-3374x35540"]),
+        (PhoneShapeRecognizer(), "398.978.8834", ["398.978.8834"]),
+        (PhoneShapeRecognizer(), "invoice 2024-11-24", []),
+        (PhoneShapeRecognizer(), "id 5825150733", []),
+        (PhoneKeywordRecognizer(), "can be reached at 2666990853.", ["2666990853"]),
+        (PhoneKeywordRecognizer(), "reached at 12345 today", []),
+        (AccountNumberRecognizer(), "flagged for review, account 5825150733.", ["5825150733"]),
+        (AccountNumberRecognizer(), "Acct #: 0042-117-88", ["0042-117-88"]),
+        (AccountNumberRecognizer(), "account 12345", []),
+        (AccountNumberRecognizer(), "5825150733", []),
+        (
+            StreetAddressRecognizer(),
+            "lives at 18427 Perez Green Suite 459",
+            ["18427 Perez Green Suite 459"],
+        ),
+        (StreetAddressRecognizer(), "12 Baker St.", ["12 Baker St."]),
+        (StreetAddressRecognizer(), "took 12 tablets", []),
+    ],
+)
+def test_pattern_recognizers(recognizer, text, expected):
+    assert spans(recognizer, text) == expected
+
+
+def test_zip_needs_context():
+    recognizer = UsZipCodeRecognizer()
+    assert spans(recognizer, "07036") == []
+    assert spans(recognizer, "07036", min_score=0.05) == ["07036"]
+    assert spans(recognizer, "10001-2345") == ["10001-2345"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Samantha Leonard", [("Samantha Leonard", 0.85)]),
+        ("Patient Brenda Rogers prefers email", [("Brenda Rogers", 0.85)]),
+        ("Seen by Dr. Knox today", [("Dr. Knox", 0.75)]),
+        ("Rogers, Brenda", [("Rogers, Brenda", 0.8)]),
+        ("John Q. Public", [("John Q. Public", 0.6)]),
+        ("brenda rogers", []),
+        ("Pain controlled on oral analgesics.", []),
+    ],
+)
+def test_person_names(text, expected):
+    recognizer = PersonNameRecognizer()
+    found = [(text[r.start : r.end], r.score) for r in recognizer.analyze(text, ["PERSON"], None)]
+    assert found == expected
