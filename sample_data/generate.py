@@ -87,6 +87,7 @@ def healthcare_rows(n: int, seed: int = SEED) -> list[dict[str, object]]:
         phone = fake.phone_number()
         email = f"{first}.{last}{rng.randrange(100)}@{fake.free_email_domain()}".lower()
         ssn = fake.ssn()
+        payer = rng.choice(["BCX", "AET", "UHC", "CIG"])
         note = rng.choice(NOTE_TEMPLATES).format(
             name=f"{first} {last}",
             other=fake.name(),
@@ -107,7 +108,7 @@ def healthcare_rows(n: int, seed: int = SEED) -> list[dict[str, object]]:
                 "address": fake.street_address(),
                 "phone": phone,
                 "email": email,
-                "insurance_id": f"{rng.choice(['BCX', 'AET', 'UHC', 'CIG'])}{rng.randrange(10**9):09d}",
+                "insurance_id": f"{payer}{rng.randrange(10**9):09d}",
                 "diagnosis_code": code,
                 "admission_date": admitted.isoformat(),
                 "length_of_stay": stay,

@@ -54,7 +54,7 @@ class State:
     def info(self, message: str) -> None:
         """A human message on stderr (silenced by ``--quiet``)."""
         if not self.quiet:
-            self.err.print(message)
+            self.err.print(message, soft_wrap=True)
 
     def emit(self, data: Any) -> None:
         """Write machine-readable data to stdout."""

@@ -53,6 +53,8 @@ MIN_SCORE = 0.3
 ACCEPT_SHARE = 0.5
 HEADER_ACCEPT_SHARE = 0.2
 MIXED_COVERAGE = 0.8
+WEAK_SCORE = 0.5
+WEAK_MIN_DISTINCT = 0.1
 TEXT_ENTITY_SCORE = 0.4
 TEXT_ACCEPT_SHARE = 0.02
 COVERAGE = 0.85
@@ -143,13 +145,16 @@ class ColumnDetector:
             return self._column(series, kind, ENTITY_ROLES[entity], [Entity(entity, 1.0)], evidence)
 
         shares: dict[str, float] = {}
+        scores: dict[str, float] = {}
         sampled = 0
         if self._worth_analyzing(series, kind):
             values = sample_distinct(series, self.settings.budget, self.settings.seed)
             sampled = len(values)
-            shares = self._value_shares(values, header_words(series.name), hints)
+            shares, scores = self._value_shares(values, header_words(series.name), hints)
         evidence["sampled_values"] = sampled
         evidence["value_match_share"] = shares
+        evidence["value_match_score"] = scores
+        shares = self._drop_weak(shares, scores, hints, evidence["distinct_ratio"])
         entities = self._decide(series, kind, hints, shares, evidence)
         role = max(
             (ENTITY_ROLES[e.type] for e in entities), key=lambda r: ROLE_RANK[r], default=Role.NONE
@@ -168,22 +173,45 @@ class ColumnDetector:
 
     def _value_shares(
         self, values: list[str], context: list[str], hints: list[str]
-    ) -> dict[str, float]:
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Return per entity the share of values it covers and its mean Presidio score."""
         if not values:
-            return {}
+            return {}, {}
         counts: Counter[str] = Counter()
+        score_sums: Counter[str] = Counter()
         for value in values:
             results = self.analyzers.structured.analyze(value, language="en", context=context)
-            matched = {
-                r.entity_type
-                for r in results
-                if (r.end - r.start) >= COVERAGE * len(value)
-                and (r.score >= MIN_SCORE or r.entity_type in hints)
-            }
-            counts.update(matched)
+            best: dict[str, float] = {}
+            for r in results:
+                if (r.end - r.start) >= COVERAGE * len(value) and (
+                    r.score >= MIN_SCORE or r.entity_type in hints
+                ):
+                    best[r.entity_type] = max(best.get(r.entity_type, 0.0), r.score)
+            counts.update(best.keys())
+            score_sums.update(best)
         if set(v.lower() for v in values) <= SEX_VALUES and 2 <= len(values) <= 6:
-            counts["SEX"] = len(values)
-        return {entity: round(n / len(values), 4) for entity, n in counts.most_common()}
+            counts["SEX"] = score_sums["SEX"] = len(values)
+        scores = {e: round(score_sums[e] / n, 3) for e, n in counts.items()}
+        return {e: round(n / len(values), 4) for e, n in counts.most_common()}, scores
+
+    @staticmethod
+    def _drop_weak(
+        shares: dict[str, float], scores: dict[str, float], hints: list[str], distinct_ratio: float
+    ) -> dict[str, float]:
+        """Forget weak pattern matches the header does not support, unless values are identifying.
+
+        Weak patterns (a driver-licence or ICD-10 shape, score below 0.5) match many category
+        codes (``A11``, ``A34``); a column of a few repeated codes identifies nobody.
+        """
+        kept = {}
+        for entity, share in shares.items():
+            weak = scores.get(entity, 1.0) < WEAK_SCORE and entity not in hints
+            identifying = ENTITY_ROLES.get(entity) == Role.DIRECT_IDENTIFIER and (
+                distinct_ratio >= WEAK_MIN_DISTINCT
+            )
+            if not weak or identifying:
+                kept[entity] = share
+        return kept
 
     def _decide(
         self,

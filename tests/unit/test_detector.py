@@ -118,3 +118,9 @@ def test_header_hints_in_several_spellings(header, entity):
 def test_meaningless_headers_hint_nothing():
     assert header_entities("c7") == [] and header_entities("col_1") == []
     assert normalize_header("birthDate-Of Patient") == "birth_date_of_patient"
+
+
+def test_repeated_category_codes_are_not_identifiers(detector):
+    codes = pl.Series("status", ["A11", "A12", "A13", "A14"] * 50)
+    info = detector.detect_column(codes)
+    assert (info.role, info.entities) == (Role.NONE, [])

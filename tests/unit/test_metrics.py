@@ -68,7 +68,8 @@ def test_gower_nearest_distance_hand_computed():
     reference = pl.DataFrame({"n": [0.0, 10.0], "c": ["a", "b"]})
     query = pl.DataFrame({"n": [5.0, 10.0, None], "c": ["a", "b", "b"]})
     ref, q = encode([reference, query], kinds)
-    # row 0: to ref0 (.5 + 0)/2 = .25; row 1: identical to ref1 -> 0; row 2: missing number (1) + equal -> .5
+    # row 0: to ref0 (.5 + 0)/2 = .25; row 1: identical to ref1 -> 0;
+    # row 2: missing number (1) + equal category -> .5
     assert nearest_distances(q, ref).tolist() == pytest.approx([0.25, 0.0, 0.5])
 
 

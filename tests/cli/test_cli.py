@@ -1,0 +1,243 @@
+"""The command line: exact exit codes and messages, stdout for data, stderr for the rest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from synthpriv.cli import cli
+from synthpriv.status import ExitStatus
+from tests.conftest import SAMPLE
+
+FAST = ["--nlp-model", "none"]
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "patients.csv"
+    pl.read_csv(SAMPLE / "healthcare.csv", infer_schema=False).head(300).write_csv(path)
+    return path
+
+
+def invoke(runner, *args):
+    return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_version(runner):
+    result = invoke(runner, "--version")
+    assert result.exit_code == 0 and result.stdout.startswith("synthpriv, version ")
+
+
+@pytest.mark.parametrize("command", ["scan", "clean", "fit", "sample", "report", "run", "config"])
+def test_every_command_has_help_with_an_example(runner, command):
+    result = invoke(runner, command, "--help")
+    assert result.exit_code == 0
+    if command != "config":
+        assert "Example" in result.stdout and f"synthpriv {command}" in result.stdout
+    doc = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
+    assert f"## `synthpriv {command}" in doc.read_text()
+
+
+def _file(name: str, content: bytes | None):
+    def make(directory: Path) -> Path:
+        path = directory / name
+        if content is not None:
+            path.write_bytes(content)
+        return path
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (_file("missing.csv", None), "file not found"),
+        (_file("empty.csv", b""), "file is empty"),
+        (_file("x.csv", b"\x89PNG\r\n\x1a\n\x00\x00"), "binary content, not a CSV or Parquet file"),
+        (_file("h.csv", b"a,b\n"), "has a header but no data rows"),
+    ],
+)
+def test_bad_input_one_line_exit_3_and_no_output(runner, tmp_path, setup, message):
+    path = setup(tmp_path)
+    out = tmp_path / "out"
+    result = invoke(runner, "run", path, "-o", out, *FAST)
+    assert result.exit_code == ExitStatus.INPUT_ERROR
+    assert result.stderr == f"error: {path}: {message}\n"
+    assert result.stdout == ""
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_too_few_rows(runner, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("a,b\n1,x\n2,y\n")
+    result = invoke(runner, "run", path, "-o", tmp_path / "out", *FAST)
+    assert result.exit_code == ExitStatus.INPUT_ERROR
+    assert "table has 2 rows; at least 20 are needed" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_output_is_a_usage_error(runner, tmp_path, small_csv):
+    (tmp_path / "out").mkdir()
+    result = invoke(runner, "run", small_csv, "-o", tmp_path / "out", *FAST)
+    assert result.exit_code == ExitStatus.USAGE_ERROR
+    assert result.stderr == (
+        f"error: {tmp_path / 'out'}: output already exists; "
+        "choose another path or pass --overwrite\n"
+    )
+
+
+def test_bad_config_exit_4(runner, tmp_path, small_csv):
+    config = tmp_path / "job.toml"
+    config.write_text("[gates]\nfidelity_min = 3\n")
+    result = invoke(runner, "run", small_csv, "-o", tmp_path / "out", "--config", config)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr == f"error: {config}: invalid at gates/fidelity_min: must be at most 1\n"
+
+
+def test_unknown_option_is_usage_error(runner):
+    result = invoke(runner, "run", "--frobnicate")
+    assert result.exit_code == ExitStatus.USAGE_ERROR
+
+
+def test_step_by_step(runner, tmp_path, small_csv):
+    schema = tmp_path / "s.json"
+    result = invoke(runner, "scan", small_csv, "-o", schema, *FAST)
+    assert result.exit_code == 0, result.stderr
+    assert "column schema written to" in result.stderr
+    roles = {c["name"]: c["role"] for c in json.loads(schema.read_text())["columns"]}
+    assert roles["ssn"] == "direct_identifier" and roles["clinical_note"] == "free_text_pii"
+
+    clean = tmp_path / "clean.csv"
+    result = invoke(runner, "clean", small_csv, "--schema", schema, "-o", clean, *FAST)
+    assert result.exit_code == 0, result.stderr
+    assert "verified: no direct identifier left" in result.stderr
+    assert (tmp_path / "clean.csv.audit.json").exists()
+    assert "ssn" not in pl.read_csv(clean).columns
+
+    model = tmp_path / "m.synthpriv"
+    result = invoke(runner, "fit", clean, "-o", model, "--seed", 5, *FAST)
+    assert result.exit_code == 0, result.stderr
+    assert "left out clinical_note: free text is not synthesized" in result.stderr
+
+    synthetic = tmp_path / "syn.csv"
+    result = invoke(runner, "--json", "sample", model, "-n", 120, "-o", synthetic)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rows"] == 120
+
+    report_dir = tmp_path / "rep"
+    result = invoke(
+        runner, "--json", "report", "--real", clean, "--synthetic", synthetic, "-o", report_dir
+    )
+    assert result.exit_code in (0, 6, 7)
+    summary = json.loads(result.stdout)
+    assert summary["exit_code"] == result.exit_code
+    assert {g["name"] for g in summary["gates"]} == {"fidelity", "exact_copies", "dcr_share"}
+    assert sorted(p.name for p in report_dir.iterdir()) == ["report.html", "report.json"]
+
+
+def test_fit_refuses_uncleaned_table(runner, tmp_path, small_csv):
+    result = invoke(runner, "fit", small_csv, "-o", tmp_path / "m", *FAST)
+    assert result.exit_code == ExitStatus.RESIDUAL_PII
+    assert result.stderr.startswith("error: column 'patient_name' is a direct identifier (PERSON)")
+    assert not (tmp_path / "m").exists()
+
+
+def test_tampered_model_exit_8(runner, tmp_path):
+    bad = tmp_path / "m.synthpriv"
+    bad.write_bytes(b"SYNTHPRIV-MODEL/1\n{}\npayload")
+    result = invoke(runner, "sample", bad, "-n", 5, "-o", tmp_path / "o.csv")
+    assert result.exit_code == ExitStatus.MODEL_ERROR
+    assert (
+        result.stderr
+        == f"error: {bad}: model file is corrupt or was modified (checksum mismatch)\n"
+    )
+
+
+def test_copied_training_rows_fail_the_privacy_gate(runner, tmp_path):
+    real = tmp_path / "real.csv"
+    pl.read_csv(SAMPLE / "finance.csv").select(
+        "annual_income", "balance", "credit_score", "default_flag"
+    ).write_csv(real)
+    frame = pl.read_csv(real)
+    train, holdout = tmp_path / "train.csv", tmp_path / "holdout.csv"
+    frame.head(1500).write_csv(train)
+    frame.tail(500).write_csv(holdout)
+    result = invoke(
+        runner,
+        "report",
+        "--real",
+        train,
+        "--synthetic",
+        train,
+        "--holdout",
+        holdout,
+        "-o",
+        tmp_path / "r",
+    )
+    assert result.exit_code == ExitStatus.PRIVACY_GATE_FAILED
+    assert "FAIL" in result.stderr
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert {g["name"]: g["status"] for g in report["gates"]}["exact_copies"] == "FAIL"
+
+
+def test_strict_fidelity_gate_exit_7(runner, tmp_path):
+    frame = pl.read_csv(SAMPLE / "finance.csv").select("annual_income", "credit_score")
+    train, holdout, synthetic = tmp_path / "t.csv", tmp_path / "h.csv", tmp_path / "s.csv"
+    frame.head(1000).write_csv(train)
+    frame.tail(500).write_csv(holdout)
+    frame.with_columns(pl.col("annual_income") * 3, pl.col("credit_score") - 200).slice(
+        1000, 500
+    ).write_csv(synthetic)
+    result = invoke(
+        runner,
+        "report",
+        "--real",
+        train,
+        "--synthetic",
+        synthetic,
+        "--holdout",
+        holdout,
+        "-o",
+        tmp_path / "r",
+    )
+    assert result.exit_code == ExitStatus.FIDELITY_GATE_FAILED
+
+
+def test_config_init(runner, tmp_path):
+    path = tmp_path / "job.toml"
+    assert invoke(runner, "config", "init", path).exit_code == 0
+    assert "[gates]" in path.read_text()
+    again = invoke(runner, "config", "init", path)
+    assert again.exit_code == ExitStatus.USAGE_ERROR
+    assert again.stderr == f"error: {path}: already exists; pass --force to overwrite\n"
+
+
+def test_internal_errors_hide_the_message(runner, tmp_path, monkeypatch, small_csv):
+    def boom(*args, **kwargs):
+        raise ValueError("secret cell value 123-45-6789")
+
+    monkeypatch.setattr("synthpriv.pipeline.run", boom)
+    result = invoke(runner, "run", small_csv, "-o", tmp_path / "o")
+    assert result.exit_code == ExitStatus.INTERNAL_ERROR
+    assert result.stderr == "internal error: ValueError (re-run with -v for the traceback)\n"
+
+
+def test_interrupt_exit_130_and_no_output(runner, tmp_path, monkeypatch, small_csv):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("synthpriv.synth.fit", interrupted)
+    result = invoke(runner, "run", small_csv, "-o", tmp_path / "o", *FAST)
+    assert result.exit_code == ExitStatus.INTERRUPTED
+    assert result.stderr == "interrupted; no partial output was left behind\n"
+    assert list(tmp_path.iterdir()) == []

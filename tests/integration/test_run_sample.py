@@ -1,0 +1,88 @@
+"""The whole job on the shipped healthcare sample, with real Presidio, real SDV and real files."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import polars as pl
+import pytest
+
+from synthpriv.config import RunConfig
+from synthpriv.pipeline import run
+from synthpriv.schema import load_json_schema
+from synthpriv.status import ExitStatus
+from tests.conftest import SAMPLE
+
+pytestmark = pytest.mark.integration
+OUTPUTS = [
+    "audit.json",
+    "manifest.json",
+    "model.synthpriv",
+    "report.html",
+    "report.json",
+    "schema.json",
+    "synthetic.csv",
+]
+IDENTIFIERS = ["patient_name", "ssn", "mrn", "address", "phone", "email", "insurance_id"]
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "a"
+    return run(SAMPLE / "healthcare.csv", out, RunConfig(seed=11, nlp_model="none"))
+
+
+def test_outputs_exist_and_validate(first_run):
+    out = first_run.output
+    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.validate(report, load_json_schema("report"))
+    jsonschema.validate(
+        json.loads((out / "schema.json").read_text()), load_json_schema("column-schema")
+    )
+    assert first_run.exit_status == ExitStatus.SUCCESS
+    assert report["verdict"] in ("PASS", "WARN")
+    synthetic = pl.read_csv(out / "synthetic.csv")
+    assert synthetic.height == report["data"]["train_rows"] == 1600
+    assert not set(IDENTIFIERS) & set(synthetic.columns)
+
+
+def test_manifest_records_provenance(first_run):
+    manifest = json.loads((first_run.output / "manifest.json").read_text())
+    import hashlib
+
+    expected = hashlib.sha256((SAMPLE / "healthcare.csv").read_bytes()).hexdigest()
+    assert manifest["input"]["sha256"] == expected
+    assert manifest["seed"] == 11 and manifest["versions"]["sdv"]
+    assert set(manifest["outputs"]) == set(OUTPUTS) - {"manifest.json"}
+
+
+def test_no_identifier_value_reaches_any_output(first_run):
+    original = pl.read_csv(SAMPLE / "healthcare.csv", infer_schema=False)
+    texts = {
+        name: (first_run.output / name).read_text(encoding="utf-8")
+        for name in OUTPUTS
+        if name != "model.synthpriv"
+    }
+    texts["model.synthpriv"] = (first_run.output / "model.synthpriv").read_bytes().decode("latin-1")
+    for column in IDENTIFIERS:
+        for value in original[column].unique().to_list():
+            for name, text in texts.items():
+                assert value not in text, f"a value of {column} appears in {name}"
+
+
+def test_same_seed_same_bytes(first_run, tmp_path):
+    again = run(SAMPLE / "healthcare.csv", tmp_path / "b", RunConfig(seed=11, nlp_model="none"))
+    for name in ("synthetic.csv", "report.json", "schema.json", "audit.json", "report.html"):
+        assert (again.output / name).read_bytes() == (first_run.output / name).read_bytes(), name
+
+
+def test_input_is_untouched(first_run):
+    import hashlib
+
+    manifest = json.loads((first_run.output / "manifest.json").read_text())
+    assert (
+        hashlib.sha256((SAMPLE / "healthcare.csv").read_bytes()).hexdigest()
+        == manifest["input"]["sha256"]
+    )
