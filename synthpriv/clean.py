@@ -115,7 +115,7 @@ class Redactor:
 
     def redact_series(self, series: pl.Series) -> tuple[pl.Series, Counter[str]]:
         """Return the redacted column and the count of spans replaced per entity type."""
-        distinct = series.drop_nulls().cast(pl.String).unique().to_list()
+        distinct = series.drop_nulls().cast(pl.String).unique(maintain_order=True).to_list()
         redacted, counts = self.redact_many(distinct)
         mapping = dict(zip(distinct, redacted, strict=True))
         out = series.cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.String)
