@@ -23,8 +23,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check synthpriv tests bench sample_data
-	$(BIN)/ruff format --check synthpriv tests bench sample_data
+	$(BIN)/ruff check synthpriv tests bench sample_data docs
+	$(BIN)/ruff format --check synthpriv tests bench sample_data docs
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_adult.py

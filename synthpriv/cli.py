@@ -131,16 +131,57 @@ def _fail(ctx: click.Context, message: str, status: ExitStatus) -> None:
     ctx.exit(int(status))
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
+class JsonLinesFormatter(logging.Formatter):
+    """One JSON object per log record: time, level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` as a JSON line."""
+        return json.dumps(
+            {
+                "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage(),
+            },
+            sort_keys=True,
+        )
+
+
+def _setup_logging(verbose: int, quiet: bool, log_format: str, log_file: Path | None) -> None:
     level = logging.ERROR if quiet else logging.WARNING
     if verbose == 1:
         level = logging.INFO
     elif verbose > 1:
         level = logging.DEBUG
-    handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False)
-    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
-    for noisy in ("presidio-analyzer", "presidio-anonymizer", "sdv", "rdt", "copulas"):
-        logging.getLogger(noisy).setLevel(max(level, logging.ERROR if verbose < 2 else level))
+    handlers: list[logging.Handler]
+    if log_format == "json":
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(JsonLinesFormatter())
+        handlers = [stream]
+    else:
+        handlers = [RichHandler(console=Console(stderr=True), show_path=False, show_time=False)]
+    for handler in handlers:
+        handler.setLevel(level)
+    if log_file is not None:
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setLevel(logging.INFO if verbose < 2 else logging.DEBUG)
+        file_handler.setFormatter(
+            JsonLinesFormatter()
+            if log_format == "json"
+            else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        handlers.append(file_handler)
+    logging.basicConfig(level=logging.DEBUG, handlers=handlers, format="%(message)s", force=True)
+    # Third-party libraries are chatty; they speak at -vv only.
+    for noisy in (
+        "presidio-analyzer",
+        "presidio-anonymizer",
+        "sdv",
+        "rdt",
+        "copulas",
+        "SingleTableSynthesizer",
+    ):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
 
 
 @click.group(cls=SynthprivGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -148,8 +189,27 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (and --json data).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
 @click.option("-v", "--verbose", count=True, help="More logging; -v also shows tracebacks.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on stderr (and in --log-file) as text or JSON lines.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also append log lines (INFO and above) to this file.",
+)
 @click.pass_context
-def cli(ctx: click.Context, quiet: bool, as_json: bool, verbose: int) -> None:
+def cli(
+    ctx: click.Context,
+    quiet: bool,
+    as_json: bool,
+    verbose: int,
+    log_format: str,
+    log_file: Path | None,
+) -> None:
     """Find PII, clean it, synthesize a shareable table and report fidelity and privacy.
 
     \b
@@ -160,7 +220,7 @@ def cli(ctx: click.Context, quiet: bool, as_json: bool, verbose: int) -> None:
     6 privacy gate failed, 7 fidelity gate failed, 8 bad model file, 130 interrupted.
     """
     ctx.obj = State(quiet, as_json, verbose)
-    _setup_logging(verbose, quiet)
+    _setup_logging(verbose, quiet, log_format, log_file)
 
 
 def _read(path: Path, encoding: str) -> Any:
@@ -572,13 +632,12 @@ def _finish(
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
-    required=True,
     type=click.Path(path_type=Path),
-    help="Run directory to create (must not exist unless --overwrite).",
+    help="Run directory to create (must not exist unless --overwrite) [config io.output].",
 )
 @click.option(
     "--config",
@@ -602,8 +661,8 @@ def _finish(
 @click.pass_obj
 def run(
     state: State,
-    input_path: Path,
-    output: Path,
+    input_path: Path | None,
+    output: Path | None,
     config_path: Path | None,
     overwrite: bool,
     **flags: Any,
@@ -618,11 +677,16 @@ def run(
     Example:
       synthpriv run sample_data/healthcare.csv -o out/healthcare
       synthpriv --json run claims.parquet -o runs/2026-11-24 --config job.toml
+      synthpriv run --config job.toml        # input and output from the config's [io]
     """
     from synthpriv import pipeline
 
     config = load_config(config_path) if config_path else RunConfig()
-    config = config.override(**flags)
+    config = config.override(input=input_path, output=output, **flags)
+    if config.input is None or config.output is None:
+        missing = "INPUT" if config.input is None else "-o/--output"
+        raise click.UsageError(f"give {missing} on the command line or in the config's [io] table")
+    input_path, output = config.input, config.output
     progress = state.progress()
     try:
         result = pipeline.run(input_path, output, config, progress=progress, overwrite=overwrite)

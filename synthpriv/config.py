@@ -30,6 +30,9 @@ class Gates:
 class RunConfig:
     """Everything a run needs besides the input path."""
 
+    input: Path | None = None
+    output: Path | None = None
+    policy: str = "strict"
     seed: int = 0
     holdout_share: float = 0.2
     rows: int | None = None
@@ -40,8 +43,11 @@ class RunConfig:
     gates: Gates = field(default_factory=Gates)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form (as recorded in manifests and reports)."""
-        return asdict(self)
+        """Return the JSON form (as recorded in manifests); paths as given, by name only."""
+        data = asdict(self)
+        for key in ("input", "output"):
+            data[key] = None if data[key] is None else str(data[key])
+        return data
 
     def override(self, **flags: Any) -> RunConfig:
         """Return a copy with every flag that is not ``None`` applied (gates by their own names)."""
@@ -67,7 +73,13 @@ def load_config(path: str | Path) -> RunConfig:
     validate(data, "config", origin=str(path))
     run = data.get("run", {})
     scan = data.get("scan", {})
+    io = data.get("io", {})
+    # Relative paths are relative to the config file, so a cron job may run from anywhere.
+    paths = {key: path.parent / io[key] for key in ("input", "output") if key in io}
     return RunConfig(
+        input=paths.get("input"),
+        output=paths.get("output"),
+        policy=run.get("policy", "strict"),
         seed=run.get("seed", 0),
         holdout_share=run.get("holdout_share", 0.2),
         rows=run.get("rows"),
@@ -81,9 +93,15 @@ def load_config(path: str | Path) -> RunConfig:
 
 STARTER = """\
 # synthpriv job configuration (validated against schemas/config.schema.json).
-# Command-line flags override these values.
+# Command-line flags and arguments override these values.
+
+[io]
+# input = "data/patients.csv"   # relative to this file; or give INPUT on the command line
+# output = "runs/latest"        # run directory to create; or give -o
 
 [run]
+policy = "strict"        # de-identification policy
+
 seed = 0                 # same input + config + seed = same outputs
 holdout_share = 0.2      # share of real rows kept apart as the privacy baseline
 # rows = 5000            # synthetic rows to sample (default: as many as the training rows)

@@ -7,6 +7,7 @@ into place at the end, so a failed or interrupted run leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 import platform
 import time
 from collections.abc import Iterator
@@ -27,9 +28,10 @@ from synthpriv.errors import InputError
 from synthpriv.io import atomic_directory, read_table, sha256_file, write_json, write_table
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 from synthpriv.report import build_report, exit_status_for, write_report
-from synthpriv.schema import TableSchema
+from synthpriv.schema import Role, TableSchema
 from synthpriv.status import ExitStatus
 
+log = logging.getLogger(__name__)
 MIN_ROWS_FOR_RUN = 20
 PACKAGES = ("polars", "sdv", "presidio-analyzer", "presidio-anonymizer", "numpy", "scipy", "spacy")
 
@@ -186,13 +188,26 @@ def run(
         source = input_record(input_path, frame)
     with atomic_directory(output, overwrite=overwrite) as work:
         detector = make_detector(config)
+        log.info("read %s: %d rows x %d columns", input_path.name, frame.height, frame.width)
         with timer.stage("scan", progress, total=frame.width):
             schema = scan(frame, config, source=source, detector=detector, progress=progress)
+        log.info(
+            "scan: %s",
+            ", ".join(
+                f"{len(schema.by_role(role))} {role}" for role in Role if schema.by_role(role)
+            ),
+        )
         with timer.stage("clean", progress, total=frame.width):
             cleaned = clean_and_verify(frame, schema, detector, progress)
+        log.info(
+            "clean: %d columns dropped, %d spans redacted, verified",
+            sum(a.action == "drop" for a in cleaned.audit),
+            sum(sum(a.spans_redacted.values()) for a in cleaned.audit),
+        )
         train, holdout = split_holdout(cleaned.frame, config.holdout_share, config.seed)
         with timer.stage("fit", progress):
             model = synth.fit(train, schema=schema, seed=config.seed, engine=config.engine)
+        log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
         with timer.stage("sample", progress):
             synthetic = synth.sample(model, config.rows or train.height, seed=config.seed)
         audit = cleaned.audit_dict()
@@ -208,6 +223,7 @@ def run(
                 synthesis=model.describe(),
                 provenance={"input": source, "versions": package_versions()},
             )
+        log.info("report: verdict %s", report["verdict"])
         with timer.stage("write", progress):
             write_json(schema.to_dict(), work / "schema.json")
             write_json(audit, work / "audit.json")

@@ -1,0 +1,175 @@
+"""Batch operation: config-only runs, JSON logs, signals and the bad input a cron job meets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from synthpriv.cli import cli
+from synthpriv.errors import InputError
+from synthpriv.io import read_table
+from synthpriv.status import ExitStatus
+from tests.conftest import ROOT, SAMPLE
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> pl.DataFrame:
+    return pl.read_csv(SAMPLE / "finance.csv", infer_schema=False).head(200)
+
+
+def test_run_from_config_alone(tmp_path, small):
+    (tmp_path / "data").mkdir()
+    small.write_csv(tmp_path / "data" / "customers.csv")
+    config = tmp_path / "job.toml"
+    config.write_text(
+        '[io]\ninput = "data/customers.csv"\noutput = "runs/first"\n'
+        '[run]\nseed = 4\n[scan]\nnlp_model = "none"\n'
+    )
+    result = invoke("--json", "run", "--config", config)
+    assert result.exit_code in (0, 6, 7), result.stderr
+    assert json.loads(result.stdout)["output"] == str(tmp_path / "runs" / "first")
+    manifest = json.loads((tmp_path / "runs" / "first" / "manifest.json").read_text())
+    assert manifest["seed"] == 4 and manifest["config"]["nlp_model"] == "none"
+
+
+def test_run_without_input_is_a_usage_error(tmp_path):
+    result = invoke("run", "-o", tmp_path / "o")
+    assert result.exit_code == ExitStatus.USAGE_ERROR
+    assert "give INPUT on the command line or in the config's [io] table" in result.stderr
+
+
+def test_json_log_lines_go_to_stderr_and_file(tmp_path, small):
+    small.write_csv(tmp_path / "in.csv")
+    log = tmp_path / "run.log"
+    result = invoke(
+        "-q",
+        "--log-format",
+        "json",
+        "--log-file",
+        log,
+        "run",
+        tmp_path / "in.csv",
+        "-o",
+        tmp_path / "o",
+        "--nlp-model",
+        "none",
+    )
+    assert result.stdout == ""
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["message"].split(":")[0] for line in lines] == [
+        "read in.csv",
+        "scan",
+        "clean",
+        "fit",
+        "report",
+    ]
+    assert all(set(line) == {"time", "level", "logger", "message"} for line in lines)
+    raw = set(small["customer_name"].to_list()) | set(small["email"].to_list())
+    assert not any(value in log.read_text() for value in raw)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expect_in_report"),
+    [
+        (lambda f: f.with_columns(pl.lit(None, dtype=pl.String).alias("empty")), "empty"),
+        (lambda f: f.with_columns(pl.lit("same").alias("constant")), "constant"),
+        (lambda f: f.with_columns(pl.lit("word " * 200_000).alias("huge_text")), None),
+    ],
+)
+def test_awkward_columns_still_run(tmp_path, small, mutate, expect_in_report):
+    mutate(small).write_csv(tmp_path / "in.csv")
+    result = invoke("run", tmp_path / "in.csv", "-o", tmp_path / "o", "--nlp-model", "none")
+    assert result.exit_code in (0, 6, 7), result.stderr
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    if expect_in_report:
+        assert (
+            expect_in_report
+            in report["data"]["columns_compared"] + report["data"]["columns_not_compared"]
+        )
+
+
+def test_wrong_delimiter_is_sniffed(tmp_path, small):
+    small.write_csv(tmp_path / "in.csv", separator=";")
+    assert read_table(tmp_path / "in.csv").width == small.width
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=st.binary(min_size=0, max_size=400))
+def test_any_bytes_give_a_table_or_an_input_error(tmp_path, content):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(content)
+    try:
+        frame = read_table(path)
+    except InputError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(str(path))
+    else:
+        assert frame.height >= 1 and frame.width >= 1
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.lists(st.text(alphabet='ab,"\n1;', max_size=6), min_size=1, max_size=4),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_csv_like_text_gives_a_table_or_an_input_error(tmp_path, rows):
+    path = tmp_path / "fuzz.csv"
+    path.write_text("\n".join(",".join(r) for r in rows))
+    try:
+        read_table(path)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+
+
+def test_sigterm_leaves_nothing_behind(tmp_path):
+    """A real process, a real signal: exit 130, no run directory, no temp directory, no lock."""
+    out = tmp_path / "o"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "synthpriv",
+            "run",
+            str(SAMPLE / "healthcare.csv"),
+            "-o",
+            str(out),
+            "--nlp-model",
+            "none",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+        p.name.endswith(".tmp") for p in tmp_path.iterdir()
+    ):
+        time.sleep(0.05)
+    assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir()), "the run never started"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == ExitStatus.INTERRUPTED
+    assert stderr.strip().endswith("interrupted; no partial output was left behind")
+    assert list(tmp_path.iterdir()) == []
