@@ -221,7 +221,12 @@ def run(
                 scan=schema.to_dict(),
                 cleaning=audit,
                 synthesis=model.describe(),
-                provenance={"input": source, "versions": package_versions()},
+                provenance={
+                    "input": source,
+                    "config": config.to_dict() | {"input": input_path.name, "output": None},
+                    "versions": package_versions(),
+                    "timings": "in manifest.json (kept out of the report so reruns are identical)",
+                },
             )
         log.info("report: verdict %s", report["verdict"])
         with timer.stage("write", progress):
