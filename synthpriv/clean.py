@@ -1,17 +1,16 @@
 """De-identification: apply a policy to a table, keep an audit log, and prove nothing is left.
 
-This is the first policy, ``strict``: direct identifiers are dropped, free text is redacted span
-by span (presidio-anonymizer), dates of birth become birth years, ZIP codes keep their first three
-digits, ages are top-coded at 90. A column's ``action`` in the column schema overrides the policy.
-After cleaning, :func:`verify_clean` re-scans the output and searches it for every original
-direct-identifier value; any hit raises :class:`~synthpriv.errors.ResidualPIIError`.
+:func:`clean_table` asks the :class:`~synthpriv.policy.Policy` which operator each column gets
+(a column's ``action`` in the column schema overrides it) and runs it from
+:mod:`synthpriv.operators`. :func:`verify_clean` then re-scans the output and searches it for
+every original direct-identifier value; any hit raises :class:`~synthpriv.errors.ResidualPIIError`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -19,19 +18,18 @@ from presidio_analyzer import BatchAnalyzerEngine
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
-from synthpriv.errors import ResidualPIIError
+from synthpriv.errors import ConfigError, ResidualPIIError
+from synthpriv.operators import OPERATORS, PSEUDONYMIZING, OperatorContext, suppress_rare
 from synthpriv.pii.detector import ColumnDetector
 from synthpriv.pii.engine import Analyzers
 from synthpriv.pii.entities import ENTITY_ROLES
 from synthpriv.pii.spans import plausible_spans
-from synthpriv.schema import ColumnInfo, Role, TableSchema
+from synthpriv.policy import Policy, load_policy
+from synthpriv.schema import Role, TableSchema
 
-POLICY = "strict"
-ACTIONS = ("drop", "redact", "generalize", "keep")
 REDACT_SCORE = 0.35
 REDACT_PASSES = 2
 MIN_LEAK_LENGTH = 5
-AGE_TOP_CODE = 90
 _REDACTED_ROLES = {Role.DIRECT_IDENTIFIER}
 _ALSO_REDACTED = {"LOCATION", "DATE_OF_BIRTH"}
 
@@ -47,57 +45,31 @@ class ColumnAudit:
     cells_changed: int = 0
     spans_redacted: dict[str, int] = field(default_factory=dict)
     detail: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class CleanResult:
-    """The cleaned table and its audit log."""
+    """The cleaned table, its audit log, and the schema with each column's applied action."""
 
     frame: pl.DataFrame
     audit: list[ColumnAudit]
-    policy: str = POLICY
+    policy: Policy
+    schema: TableSchema
     verification: dict[str, Any] | None = None
 
     def audit_dict(self) -> dict[str, Any]:
         """Return the audit log as JSON-ready data."""
         return {
-            "policy": self.policy,
+            "policy": self.policy.name,
+            "policy_sha256": self.policy.sha256,
+            "policy_description": self.policy.description,
+            "schema_source": self.schema.source,
             "columns": [vars(a) for a in self.audit],
             "dropped": [a.column for a in self.audit if a.action == "drop"],
             "rows": self.frame.height,
             "verification": self.verification,
         }
-
-
-def choose_action(column: ColumnInfo) -> str:
-    """Return the operator the ``strict`` policy applies to ``column`` (or the user's override)."""
-    if column.action:
-        return column.action
-    if column.role == Role.DIRECT_IDENTIFIER:
-        return "drop"
-    if column.role == Role.FREE_TEXT_PII:
-        return "redact"
-    if column.role == Role.QUASI_IDENTIFIER and {"DATE_OF_BIRTH", "ZIP_CODE", "AGE"} & set(
-        column.entity_types
-    ):
-        return "generalize"
-    return "keep"
-
-
-def generalize(series: pl.Series, entities: list[str]) -> tuple[pl.Series, str]:
-    """Coarsen a quasi-identifier: birth date to year, ZIP to 3 digits, age top-coded at 90."""
-    if "DATE_OF_BIRTH" in entities and series.dtype.is_temporal():
-        return series.dt.year().alias(series.name), "date of birth to year"
-    if "ZIP_CODE" in entities:
-        text = series.cast(pl.String).str.strip_chars()
-        if series.dtype.is_integer():
-            text = text.str.zfill(5)
-        return text.str.slice(0, 3).alias(series.name), "ZIP code to first 3 digits"
-    if "AGE" in entities and series.dtype.is_numeric():
-        return series.clip(upper_bound=AGE_TOP_CODE).alias(
-            series.name
-        ), f"ages above {AGE_TOP_CODE - 1} to {AGE_TOP_CODE}"
-    return series, "no generalization rule for this column; kept"
 
 
 class Redactor:
@@ -172,15 +144,29 @@ def clean_table(
     schema: TableSchema,
     analyzers: Analyzers,
     *,
+    policy: Policy | None = None,
+    key: bytes | None = None,
     on_column: Callable[[str], None] | None = None,
 ) -> CleanResult:
-    """Apply the ``strict`` policy (with per-column overrides) to ``frame``.
+    """Apply ``policy`` (default ``strict``) with per-column overrides to ``frame``.
 
     Columns missing from ``schema`` are kept as they are and noted in the audit.
+
+    Raises:
+        ConfigError: an unknown operator in a column override, or a missing pseudonym key.
     """
+    policy = policy or load_policy("strict")
     redactor: Redactor | None = None
+
+    def get_redactor() -> Redactor:
+        nonlocal redactor
+        redactor = redactor or Redactor(analyzers)
+        return redactor
+
+    ctx = OperatorContext(redactor=get_redactor, key=key)
     kept: list[pl.Series] = []
     audit: list[ColumnAudit] = []
+    applied = TableSchema(columns=[], source=schema.source, detector=schema.detector)
     for name in frame.columns:
         series = frame.get_column(name)
         if name not in schema:
@@ -190,51 +176,76 @@ def clean_table(
             kept.append(series)
             continue
         info = schema[name]
-        action = choose_action(info)
-        entry = ColumnAudit(name, str(info.role), info.entity_types, action)
-        if action == "drop":
-            entry.cells_changed = series.len() - series.null_count()
-        elif action == "redact":
-            redactor = redactor or Redactor(analyzers)
-            cleaned, counts = redactor.redact_series(series)
-            entry.spans_redacted = dict(counts.most_common())
-            entry.cells_changed = int((cleaned != series.cast(pl.String)).sum() or 0)
-            kept.append(cleaned)
-        elif action == "generalize":
-            cleaned, entry.detail = generalize(series, info.entity_types)
-            changed = cleaned.cast(pl.String) != series.cast(pl.String)
-            entry.cells_changed = int(changed.sum() or 0)
-            kept.append(cleaned)
-        else:
-            kept.append(series)
-        audit.append(entry)
+        operator, params = policy.choose(info)
+        if operator not in OPERATORS:
+            raise ConfigError(
+                f"column {name!r}: unknown action {operator!r}; valid: {', '.join(OPERATORS)}"
+            )
+        outcome = OPERATORS[operator].apply(series, info, params, ctx)
+        if (
+            outcome.series is not None
+            and outcome.series.dtype == pl.String
+            and policy.suppresses_rare_in(info, operator)
+        ):
+            outcome.series, rare = suppress_rare(outcome.series, policy.suppress_rare_k or 2)
+            if rare:
+                outcome.cells_changed += rare
+                outcome.detail += (
+                    f"{'; ' if outcome.detail else ''}{rare} cells of categories seen fewer than "
+                    f"{policy.suppress_rare_k} times to 'Other'"
+                )
+        audit.append(
+            ColumnAudit(
+                name,
+                str(info.role),
+                info.entity_types,
+                operator,
+                outcome.cells_changed,
+                outcome.spans,
+                outcome.detail,
+                params,
+            )
+        )
+        if outcome.series is not None:
+            kept.append(outcome.series)
+            applied.columns.append(replace(info, action=operator))
         if on_column:
             on_column(name)
-    return CleanResult(frame=pl.DataFrame(kept) if kept else pl.DataFrame(), audit=audit)
+    cleaned = pl.DataFrame(kept) if kept else pl.DataFrame()
+    return CleanResult(frame=cleaned, audit=audit, policy=policy, schema=applied)
 
 
-def find_leaks(original: pl.DataFrame, cleaned: pl.DataFrame, schema: TableSchema) -> list[str]:
+def find_leaks(
+    original: pl.DataFrame,
+    cleaned: pl.DataFrame,
+    schema: TableSchema,
+    *,
+    replaced_in_place: frozenset[str] = frozenset(),
+) -> list[str]:
     """Return problems where an original direct-identifier value appears in ``cleaned``.
 
     Every distinct value (at least five characters) of every column the schema marks as a direct
     identifier is searched for in every string column of the output (as a substring, with one
-    Aho-Corasick pass per column) and in every integer column (as an exact value). Messages name
+    Aho-Corasick pass per column) and in every integer column (as an exact value). A column in
+    ``replaced_in_place`` (Faker replacements) is checked row by row against its own originals
+    instead, since a fake name may by chance equal another person's real one. Messages name
     columns and counts, never values.
     """
     problems = []
     for info in schema.by_role(Role.DIRECT_IDENTIFIER):
         if info.name not in original.columns or info.action == "keep":
             continue
-        values = (
-            original.get_column(info.name).drop_nulls().cast(pl.String).str.strip_chars().unique()
-        )
+        source = original.get_column(info.name).cast(pl.String).str.strip_chars()
+        values = source.drop_nulls().unique()
         values = values.filter(values.str.len_chars() >= MIN_LEAK_LENGTH)
         if values.len() == 0:
             continue
         needles = values.to_list()
         for target in cleaned.columns:
             column = cleaned.get_column(target)
-            if column.dtype == pl.String:
+            if target == info.name and target in replaced_in_place:
+                hits = int((column.cast(pl.String) == source).fill_null(False).sum())
+            elif column.dtype == pl.String:
                 hits = column.str.contains_any(needles).sum()
             elif column.dtype.is_integer():
                 hits = column.cast(pl.String).is_in(values).sum()
@@ -250,11 +261,17 @@ def find_leaks(original: pl.DataFrame, cleaned: pl.DataFrame, schema: TableSchem
 
 def verify_clean(
     original: pl.DataFrame,
-    cleaned: pl.DataFrame,
+    result: CleanResult,
     schema: TableSchema,
     detector: ColumnDetector,
 ) -> dict[str, Any]:
     """Prove the cleaned table holds no direct identifier; raise if it does.
+
+    Args:
+        original: The table before cleaning.
+        result: What :func:`clean_table` returned.
+        schema: The column schema cleaning was given (with the user's overrides).
+        detector: The detector for the re-scan.
 
     Returns:
         A summary for the audit log (columns re-scanned, checks run).
@@ -262,11 +279,17 @@ def verify_clean(
     Raises:
         ResidualPIIError: naming the first offending column.
     """
-    problems = find_leaks(original, cleaned, schema)
-    kept_on_purpose = {c.name for c in schema.columns if c.action == "keep"}
+    cleaned = result.frame
+    actions = {c.name: c.action for c in result.schema.columns}
+    faked = frozenset(name for name, action in actions.items() if action == "fake")
+    problems = find_leaks(original, cleaned, schema, replaced_in_place=faked)
+    # Columns kept by the user's override or pseudonymized on purpose are handled columns.
+    handled = {c.name for c in schema.columns if c.action == "keep"} | {
+        name for name, action in actions.items() if action in PSEUDONYMIZING
+    }
     rescan = detector.detect(cleaned)
     for column in rescan.columns:
-        if column.name in kept_on_purpose:
+        if column.name in handled:
             continue
         # A generalized quasi-identifier can still be mostly distinct in a small table (ZIP3 of 200
         # rows); that is re-identification risk for the privacy metrics, not leftover PII.
@@ -285,4 +308,5 @@ def verify_clean(
         "verified": True,
         "value_search_columns": len(schema.by_role(Role.DIRECT_IDENTIFIER)),
         "rescanned_columns": len(rescan.columns),
+        "pseudonymized_columns": sorted(handled & set(actions)),
     }

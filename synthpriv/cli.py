@@ -232,6 +232,16 @@ def _read(path: Path, encoding: str) -> Any:
 encoding_option = click.option(
     "--encoding", default="utf-8", show_default=True, help="Text encoding of CSV input."
 )
+policy_option = click.option(
+    "--policy",
+    default=None,
+    help="strict, hipaa-safe-harbor, pseudonymize, or a policy file [strict].",
+)
+key_file_option = click.option(
+    "--key-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File holding the pseudonym key (else $SYNTHPRIV_PSEUDONYM_KEY); never the key itself.",
+)
 seed_option = click.option(
     "--seed",
     type=click.IntRange(0, 2**32 - 1),
@@ -351,6 +361,8 @@ def scan(
     help="Audit log path [default: OUTPUT.audit.json].",
 )
 @click.option("--nlp-model", default="auto", show_default=True, help="spaCy model for free text.")
+@policy_option
+@key_file_option
 @encoding_option
 @click.pass_obj
 def clean(
@@ -360,35 +372,47 @@ def clean(
     output: Path,
     audit_path: Path | None,
     nlp_model: str,
+    policy: str | None,
+    key_file: Path | None,
     encoding: str,
 ) -> None:
-    """Remove or transform PII under the strict policy, verify, and write the cleaned table.
+    """Remove or transform PII under a policy, verify, and write the cleaned table.
 
-    Direct identifiers are dropped, free text is redacted span by span, dates of birth become
-    years, ZIP codes keep 3 digits, ages are top-coded at 90. The output is re-scanned and searched
-    for every original identifier value; if any remains, nothing is written (exit 5).
+    Policies: strict (default: direct identifiers dropped, free text redacted, birth dates to year,
+    ZIP to 3 digits, ages top-coded at 90, rare categories suppressed), hipaa-safe-harbor,
+    pseudonymize (keyed HMAC pseudonyms; needs SYNTHPRIV_PSEUDONYM_KEY or --key-file), or a policy
+    file. A column's "action" in the schema overrides the policy. The output is re-scanned and
+    searched for every original identifier value; if any remains, nothing is written (exit 5).
+    Besides OUT it writes OUT.audit.json and OUT.schema.json (the schema with the applied
+    actions, for 'synthpriv fit --schema').
 
     \b
     Example:
       synthpriv clean sample_data/healthcare.csv --schema healthcare.schema.json -o clean.csv
+      synthpriv clean claims.csv --schema s.json --policy hipaa-safe-harbor -o claims.clean.csv
     """
     from synthpriv.io import write_json, write_table
     from synthpriv.pipeline import clean_and_verify, make_detector
+    from synthpriv.policy import load_policy, pseudonym_key
     from synthpriv.schema import TableSchema
 
     schema = TableSchema.load(schema_path)
+    chosen = load_policy(policy or "strict")
+    key = pseudonym_key(key_file)
     frame = _read(input_path, encoding)
     detector = make_detector(RunConfig(nlp_model=nlp_model))
-    result = clean_and_verify(frame, schema, detector)
+    result = clean_and_verify(frame, schema, detector, policy=chosen, key=key)
     audit_path = audit_path or output.with_name(output.name + ".audit.json")
     write_table(result.frame, output)
     write_json(result.audit_dict(), audit_path)
+    write_json(result.schema.to_dict(), output.with_name(output.name + ".schema.json"))
     if state.as_json:
         state.emit(result.audit_dict())
         return
     dropped = [a.column for a in result.audit if a.action == "drop"]
     state.info(
-        f"cleaned {frame.height} rows: dropped {len(dropped)} column(s), "
+        f"cleaned {frame.height} rows under policy {chosen.name!r}: "
+        f"dropped {len(dropped)} column(s), "
         f"redacted {sum(sum(a.spans_redacted.values()) for a in result.audit)} span(s); "
         "verified: no direct identifier left"
     )
@@ -657,6 +681,8 @@ def _finish(
 )
 @click.option("--nlp-model", help="spaCy model for free text: auto, none, or a package [auto].")
 @click.option("--encoding", help="Text encoding of CSV input [utf-8].")
+@policy_option
+@key_file_option
 @_with_gates
 @click.pass_obj
 def run(

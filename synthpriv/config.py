@@ -33,6 +33,7 @@ class RunConfig:
     input: Path | None = None
     output: Path | None = None
     policy: str = "strict"
+    key_file: Path | None = None
     seed: int = 0
     holdout_share: float = 0.2
     rows: int | None = None
@@ -45,7 +46,7 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form (as recorded in manifests); paths as given, by name only."""
         data = asdict(self)
-        for key in ("input", "output"):
+        for key in ("input", "output", "key_file"):
             data[key] = None if data[key] is None else str(data[key])
         return data
 
@@ -76,10 +77,13 @@ def load_config(path: str | Path) -> RunConfig:
     io = data.get("io", {})
     # Relative paths are relative to the config file, so a cron job may run from anywhere.
     paths = {key: path.parent / io[key] for key in ("input", "output") if key in io}
+    if "key_file" in run:
+        paths["key_file"] = path.parent / run["key_file"]
     return RunConfig(
         input=paths.get("input"),
         output=paths.get("output"),
         policy=run.get("policy", "strict"),
+        key_file=paths.get("key_file"),
         seed=run.get("seed", 0),
         holdout_share=run.get("holdout_share", 0.2),
         rows=run.get("rows"),
@@ -100,7 +104,8 @@ STARTER = """\
 # output = "runs/latest"        # run directory to create; or give -o
 
 [run]
-policy = "strict"        # de-identification policy
+policy = "strict"        # strict | hipaa-safe-harbor | pseudonymize | path to a policy file
+# key_file = "secrets/pseudonym.key"  # for hash/fake pseudonyms (or SYNTHPRIV_PSEUDONYM_KEY)
 
 seed = 0                 # same input + config + seed = same outputs
 holdout_share = 0.2      # share of real rows kept apart as the privacy baseline

@@ -24,9 +24,10 @@ import polars as pl
 from synthpriv import __version__, synth
 from synthpriv.clean import CleanResult, clean_table, verify_clean
 from synthpriv.config import RunConfig
-from synthpriv.errors import InputError
+from synthpriv.errors import ConfigError, InputError
 from synthpriv.io import atomic_directory, read_table, sha256_file, write_json, write_table
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
+from synthpriv.policy import Policy, load_policy, pseudonym_key
 from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.schema import Role, TableSchema
 from synthpriv.status import ExitStatus
@@ -127,12 +128,21 @@ def clean_and_verify(
     schema: TableSchema,
     detector: ColumnDetector,
     progress: Progress | None = None,
+    *,
+    policy: Policy | None = None,
+    key: bytes | None = None,
 ) -> CleanResult:
-    """Clean ``frame`` under the strict policy and prove no direct identifier is left."""
+    """Clean ``frame`` under ``policy`` (default ``strict``); prove no direct identifier is left."""
     progress = progress or NullProgress()
-    result = clean_table(frame, schema, detector.analyzers, on_column=lambda _: progress.advance())
-    verification = verify_clean(frame, result.frame, schema, detector)
-    result.verification = verification
+    result = clean_table(
+        frame,
+        schema,
+        detector.analyzers,
+        policy=policy,
+        key=key,
+        on_column=lambda _: progress.advance(),
+    )
+    result.verification = verify_clean(frame, result, schema, detector)
     return result
 
 
@@ -186,6 +196,12 @@ def run(
     with timer.stage("read", progress):
         frame = read_table(input_path, encoding=config.encoding)
         source = input_record(input_path, frame)
+    policy = load_policy(config.policy)
+    if policy.needs_key() and pseudonym_key(config.key_file) is None:
+        raise ConfigError(
+            f"policy {policy.name!r} needs a pseudonym key: set SYNTHPRIV_PSEUDONYM_KEY "
+            "or key_file in the config's [run] table"
+        )
     with atomic_directory(output, overwrite=overwrite) as work:
         detector = make_detector(config)
         log.info("read %s: %d rows x %d columns", input_path.name, frame.height, frame.width)
@@ -198,7 +214,9 @@ def run(
             ),
         )
         with timer.stage("clean", progress, total=frame.width):
-            cleaned = clean_and_verify(frame, schema, detector, progress)
+            cleaned = clean_and_verify(
+                frame, schema, detector, progress, policy=policy, key=pseudonym_key(config.key_file)
+            )
         log.info(
             "clean: %d columns dropped, %d spans redacted, verified",
             sum(a.action == "drop" for a in cleaned.audit),
@@ -206,7 +224,7 @@ def run(
         )
         train, holdout = split_holdout(cleaned.frame, config.holdout_share, config.seed)
         with timer.stage("fit", progress):
-            model = synth.fit(train, schema=schema, seed=config.seed, engine=config.engine)
+            model = synth.fit(train, schema=cleaned.schema, seed=config.seed, engine=config.engine)
         log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
         with timer.stage("sample", progress):
             synthetic = synth.sample(model, config.rows or train.height, seed=config.seed)

@@ -56,8 +56,9 @@ class Entity:
 class ColumnInfo:
     """Everything the scan learned about one column.
 
-    ``action`` is a user override (``drop``, ``redact``, ``generalize``, ``keep``) that ``clean``
-    applies instead of the policy's choice for the role.
+    ``action`` is a user override (an operator name: ``drop``, ``redact``, ``mask``, ``hash``,
+    ``fake``, ``generalize``, ``suppress_rare``, ``keep``) that ``clean`` applies instead of the
+    policy's choice.
     """
 
     name: str

@@ -27,6 +27,7 @@ import polars as pl
 from synthpriv import __version__
 from synthpriv.errors import ConfigError, ModelError, ResidualPIIError
 from synthpriv.io import atomic_path
+from synthpriv.operators import PSEUDONYMIZING
 from synthpriv.schema import Kind, Role, TableSchema, kinds_of
 
 MAGIC = b"SYNTHPRIV-MODEL/1\n"
@@ -87,6 +88,13 @@ def plan_columns(
     excluded: dict[str, str] = {}
     for name, kind in kinds.items():
         info = schema[name] if schema is not None and name in schema else None
+        if (
+            info is not None
+            and info.role == Role.DIRECT_IDENTIFIER
+            and info.action in PSEUDONYMIZING
+        ):
+            excluded[name] = f"pseudonymized identifier ({info.action}); not synthesized"
+            continue
         if info is not None and info.role == Role.DIRECT_IDENTIFIER and info.action != "keep":
             raise ResidualPIIError(
                 f"column {name!r} is a direct identifier ({', '.join(info.entity_types)}); "

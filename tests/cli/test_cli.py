@@ -241,3 +241,55 @@ def test_interrupt_exit_130_and_no_output(runner, tmp_path, monkeypatch, small_c
     assert result.exit_code == ExitStatus.INTERRUPTED
     assert result.stderr == "interrupted; no partial output was left behind\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pseudonymize_needs_a_key_then_fits(runner, tmp_path, small_csv, monkeypatch):
+    schema = tmp_path / "s.json"
+    assert invoke(runner, "scan", small_csv, "-o", schema, *FAST).exit_code == 0
+    out = tmp_path / "p.csv"
+    monkeypatch.delenv("SYNTHPRIV_PSEUDONYM_KEY", raising=False)
+    result = invoke(
+        runner, "clean", small_csv, "--schema", schema, "-o", out, "--policy", "pseudonymize", *FAST
+    )
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.startswith("error: operator 'hash' needs a secret key")
+    assert not out.exists()
+    key = tmp_path / "pseudonym.key"
+    key.write_text("a-long-enough-secret-key")
+    result = invoke(
+        runner,
+        "clean",
+        small_csv,
+        "--schema",
+        schema,
+        "-o",
+        out,
+        "--policy",
+        "pseudonymize",
+        "--key-file",
+        key,
+        *FAST,
+    )
+    assert result.exit_code == 0, result.stderr
+    cleaned = pl.read_csv(out)
+    assert cleaned["ssn"].str.len_chars().unique().to_list() == [16]
+    audit = json.loads((tmp_path / "p.csv.audit.json").read_text())
+    assert audit["policy"] == "pseudonymize" and len(audit["policy_sha256"]) == 64
+    result = invoke(
+        runner, "fit", out, "--schema", tmp_path / "p.csv.schema.json", "-o", tmp_path / "m"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "left out ssn: pseudonymized identifier (hash); not synthesized" in result.stderr
+
+
+def test_run_under_hipaa_safe_harbor(runner, tmp_path, small_csv):
+    result = invoke(
+        runner, "run", small_csv, "-o", tmp_path / "o", "--policy", "hipaa-safe-harbor", *FAST
+    )
+    assert result.exit_code in (0, 6, 7), result.stderr
+    audit = json.loads((tmp_path / "o" / "audit.json").read_text())
+    actions = {c["column"]: c["action"] for c in audit["columns"]}
+    assert audit["policy"] == "hipaa-safe-harbor"
+    assert actions["admission_date"] == "generalize" and actions["zip"] == "generalize"
+    synthetic = pl.read_csv(tmp_path / "o" / "synthetic.csv")
+    assert synthetic["admission_date"].dtype == pl.Int64  # year only

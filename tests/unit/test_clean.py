@@ -1,49 +1,15 @@
-import datetime as dt
-
 import polars as pl
 import pytest
 
-from synthpriv.clean import (
-    Redactor,
-    choose_action,
-    clean_table,
-    find_leaks,
-    generalize,
-    verify_clean,
-)
-from synthpriv.errors import ResidualPIIError
+from synthpriv.clean import Redactor, clean_table, find_leaks, verify_clean
+from synthpriv.errors import ConfigError, ResidualPIIError
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
+from synthpriv.policy import load_policy
 from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema
 
 
 def column(name, role, entities=(), action=None, kind=Kind.CATEGORICAL):
     return ColumnInfo(name, "String", kind, role, [Entity(e, 0.9) for e in entities], action=action)
-
-
-@pytest.mark.parametrize(
-    ("info", "action"),
-    [
-        (column("ssn", Role.DIRECT_IDENTIFIER, ["US_SSN"]), "drop"),
-        (column("note", Role.FREE_TEXT_PII, ["PERSON"]), "redact"),
-        (column("dob", Role.QUASI_IDENTIFIER, ["DATE_OF_BIRTH"]), "generalize"),
-        (column("sex", Role.QUASI_IDENTIFIER, ["SEX"]), "keep"),
-        (column("charges", Role.SENSITIVE, ["HEALTH"]), "keep"),
-        (column("ssn", Role.DIRECT_IDENTIFIER, ["US_SSN"], action="keep"), "keep"),
-    ],
-)
-def test_strict_policy_actions(info, action):
-    assert choose_action(info) == action
-
-
-def test_generalize_edges():
-    dob = pl.Series("dob", [dt.date(2000, 2, 29), dt.date(1931, 12, 31)])
-    assert generalize(dob, ["DATE_OF_BIRTH"])[0].to_list() == [2000, 1931]
-    zips = pl.Series("zip", ["07036", "10001-2345", None])
-    assert generalize(zips, ["ZIP_CODE"])[0].to_list() == ["070", "100", None]
-    int_zips = pl.Series("zip", [7036, 10001])
-    assert generalize(int_zips, ["ZIP_CODE"])[0].to_list() == ["070", "100"]
-    ages = pl.Series("age", [89, 90, 104, None])
-    assert generalize(ages, ["AGE"])[0].to_list() == [89, 90, 90, None]
 
 
 def test_redaction_keeps_surrounding_text(analyzers):
@@ -78,7 +44,17 @@ def test_clean_table_and_audit(analyzers):
     audit = {a.column: a for a in result.audit}
     assert (audit["name"].action, audit["name"].cells_changed) == ("drop", 2)
     assert (audit["note"].cells_changed, audit["note"].spans_redacted) == (1, {"PERSON": 1})
-    assert "Brenda" not in str(result.audit_dict())
+    data = result.audit_dict()
+    assert data["policy"] == "strict" and len(data["policy_sha256"]) == 64
+    assert "Brenda" not in str(data)
+    assert [c.action for c in result.schema.columns] == ["redact", "keep"]
+
+
+def test_unknown_override_is_a_config_error(analyzers):
+    frame = pl.DataFrame({"a": ["x"]})
+    schema = TableSchema([column("a", Role.NONE, action="shred")])
+    with pytest.raises(ConfigError, match="column 'a': unknown action 'shred'; valid: keep, drop"):
+        clean_table(frame, schema, analyzers)
 
 
 def test_find_leaks_names_columns_not_values():
@@ -99,27 +75,40 @@ def test_find_leaks_in_integer_columns():
     ]
 
 
-def test_verify_clean_refuses_an_identifier_left_in_place(analyzers, healthcare):
-    detector = ColumnDetector(DetectorSettings(nlp_model="none"), analyzers=analyzers)
+def test_fake_replacements_are_checked_row_by_row():
+    original = pl.DataFrame({"name": ["Ann Lee", "Bob Ray"]})
+    swapped = pl.DataFrame({"name": ["Bob Ray", "Ann Lee"]})  # other people's names: no leak
+    same = pl.DataFrame({"name": ["Ann Lee", "Cy Fox"]})  # row 0 kept its own name: a leak
+    schema = TableSchema([column("name", Role.DIRECT_IDENTIFIER, ["PERSON"])])
+    assert find_leaks(original, swapped, schema, replaced_in_place=frozenset({"name"})) == []
+    assert len(find_leaks(original, same, schema, replaced_in_place=frozenset({"name"}))) == 1
+
+
+@pytest.fixture(scope="module")
+def detector(analyzers):
+    return ColumnDetector(DetectorSettings(nlp_model="none"), analyzers=analyzers)
+
+
+def test_verify_clean_refuses_an_identifier_left_in_place(analyzers, healthcare, detector):
     schema = detector.detect(healthcare)
     schema["email"].action = "keep"  # the user keeps it on purpose: allowed
     result = clean_table(healthcare, schema, analyzers)
     assert "email" in result.frame.columns
-    verify_clean(healthcare, result.frame, schema, detector)
+    verify_clean(healthcare, result, schema, detector)
     schema["email"].action = None
-    leaky = result.frame.with_columns(pl.col("email").alias("contact_info")).drop("email")
+    result.frame = result.frame.with_columns(pl.col("email").alias("contact_info")).drop("email")
     with pytest.raises(ResidualPIIError, match="residual PII after cleaning: .*'contact_info'"):
-        verify_clean(healthcare, leaky, schema, detector)
+        verify_clean(healthcare, result, schema, detector)
 
 
-def test_sample_tables_clean_completely(analyzers, healthcare, finance):
-    detector = ColumnDetector(DetectorSettings(nlp_model="none"), analyzers=analyzers)
+@pytest.mark.parametrize("policy", ["strict", "hipaa-safe-harbor", "pseudonymize"])
+def test_every_policy_cleans_both_sample_tables(analyzers, healthcare, finance, detector, policy):
+    key = b"0123456789abcdef-test"
     for frame in (healthcare, finance):
         schema = detector.detect(frame)
-        cleaned = clean_table(frame, schema, analyzers).frame
-        assert verify_clean(frame, cleaned, schema, detector)["verified"]
-        direct = [c.name for c in schema.by_role(Role.DIRECT_IDENTIFIER)]
-        text = cleaned.write_csv()
-        for name in direct:
-            for value in frame[name].cast(pl.String).drop_nulls().unique().to_list():
-                assert value not in text, f"a value of {name} survived"
+        result = clean_table(frame, schema, analyzers, policy=load_policy(policy), key=key)
+        assert verify_clean(frame, result, schema, detector)["verified"]
+        text = result.frame.write_csv()
+        for info in schema.by_role(Role.DIRECT_IDENTIFIER):
+            for value in frame[info.name].cast(pl.String).drop_nulls().unique().to_list():
+                assert value not in text, f"a value of {info.name} survived {policy}"
