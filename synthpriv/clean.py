@@ -8,6 +8,8 @@ every original direct-identifier value; any hit raises :class:`~synthpriv.errors
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -56,6 +58,7 @@ class CleanResult:
     audit: list[ColumnAudit]
     policy: Policy
     schema: TableSchema
+    schema_sha256: str = ""
     verification: dict[str, Any] | None = None
 
     def audit_dict(self) -> dict[str, Any]:
@@ -65,6 +68,7 @@ class CleanResult:
             "policy_sha256": self.policy.sha256,
             "policy_description": self.policy.description,
             "schema_source": self.schema.source,
+            "schema_sha256": self.schema_sha256,
             "columns": [vars(a) for a in self.audit],
             "dropped": [a.column for a in self.audit if a.action == "drop"],
             "rows": self.frame.height,
@@ -212,7 +216,10 @@ def clean_table(
         if on_column:
             on_column(name)
     cleaned = pl.DataFrame(kept) if kept else pl.DataFrame()
-    return CleanResult(frame=cleaned, audit=audit, policy=policy, schema=applied)
+    digest = hashlib.sha256(json.dumps(schema.to_dict(), sort_keys=True).encode()).hexdigest()
+    return CleanResult(
+        frame=cleaned, audit=audit, policy=policy, schema=applied, schema_sha256=digest
+    )
 
 
 def find_leaks(

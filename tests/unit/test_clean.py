@@ -46,6 +46,7 @@ def test_clean_table_and_audit(analyzers):
     assert (audit["note"].cells_changed, audit["note"].spans_redacted) == (1, {"PERSON": 1})
     data = result.audit_dict()
     assert data["policy"] == "strict" and len(data["policy_sha256"]) == 64
+    assert len(data["schema_sha256"]) == 64
     assert "Brenda" not in str(data)
     assert [c.action for c in result.schema.columns] == ["redact", "keep"]
 
