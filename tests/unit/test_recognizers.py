@@ -81,3 +81,39 @@ def test_person_names(text, expected):
     recognizer = PersonNameRecognizer()
     found = [(text[r.start : r.end], r.score) for r in recognizer.analyze(text, ["PERSON"], None)]
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("cls", "text", "min_score", "expected"),
+    [
+        ("DeaNumberRecognizer", "DEA AB1234563 on file", 0.9, ["AB1234563"]),
+        ("DeaNumberRecognizer", "AB1234564", 0.0, []),  # checksum fails
+        ("VinRecognizer", "1HGCM82633A004352", 0.9, ["1HGCM82633A004352"]),
+        ("VinRecognizer", "12345678901234567", 0.0, []),  # digits only: not a VIN
+        ("SwiftBicRecognizer", "DEUTDEFF500", 0.3, ["DEUTDEFF500"]),
+        ("SwiftBicRecognizer", "ABCDQQ12", 0.0, []),  # QQ is no country
+        ("PlaceGazetteerRecognizer", "Boston", 0.5, ["Boston"]),
+        ("PlaceGazetteerRecognizer", "Germany", 0.5, ["Germany"]),
+        ("PlaceGazetteerRecognizer", "Reading is fun", 0.0, []),
+    ],
+)
+def test_checksum_and_gazetteer_recognizers(cls, text, min_score, expected):
+    import synthpriv.pii.recognizers as module
+
+    assert spans(getattr(module, cls)(), text, min_score=min_score) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "entity"),
+    [
+        ("1234567893", "US_NPI"),  # Luhn over 80840 + number
+        ("011000015", "ABA_ROUTING_NUMBER"),
+        ("AB123456C", "UK_NINO"),
+        ("130 692 544", "CA_SIN"),
+    ],
+)
+def test_presidio_country_recognizers_are_registered(analyzers, value, entity):
+    found = {
+        r.entity_type for r in analyzers.structured.analyze(value, language="en") if r.score >= 0.3
+    }
+    assert entity in found

@@ -3,14 +3,18 @@
 from presidio_analyzer import EntityRecognizer
 
 from synthpriv.pii.recognizers.account_number import AccountNumberRecognizer
+from synthpriv.pii.recognizers.dea_number import DeaNumberRecognizer
 from synthpriv.pii.recognizers.health_plan_id import HealthPlanIdRecognizer
 from synthpriv.pii.recognizers.icd10_code import Icd10CodeRecognizer
 from synthpriv.pii.recognizers.medical_record_number import MedicalRecordNumberRecognizer
 from synthpriv.pii.recognizers.person_name import PersonNameRecognizer
 from synthpriv.pii.recognizers.phone_keyword import PhoneKeywordRecognizer
 from synthpriv.pii.recognizers.phone_shape import PhoneShapeRecognizer
+from synthpriv.pii.recognizers.place_gazetteer import PlaceGazetteerRecognizer
 from synthpriv.pii.recognizers.street_address import StreetAddressRecognizer
+from synthpriv.pii.recognizers.swift_bic import SwiftBicRecognizer
 from synthpriv.pii.recognizers.us_zip_code import UsZipCodeRecognizer
+from synthpriv.pii.recognizers.vin import VinRecognizer
 
 RECOGNIZER_CLASSES: tuple[type[EntityRecognizer], ...] = (
     MedicalRecordNumberRecognizer,
@@ -22,6 +26,10 @@ RECOGNIZER_CLASSES: tuple[type[EntityRecognizer], ...] = (
     AccountNumberRecognizer,
     StreetAddressRecognizer,
     UsZipCodeRecognizer,
+    DeaNumberRecognizer,
+    SwiftBicRecognizer,
+    VinRecognizer,
+    PlaceGazetteerRecognizer,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern, PatternRecognizer
@@ -17,6 +18,7 @@ class DeclaredPatternRecognizer(PatternRecognizer):
     ENTITY: ClassVar[str]
     PATTERNS: ClassVar[tuple[tuple[str, str, float], ...]]
     CONTEXT: ClassVar[tuple[str, ...]] = ()
+    CASE_SENSITIVE: ClassVar[bool] = False
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -25,4 +27,7 @@ class DeclaredPatternRecognizer(PatternRecognizer):
             context=list(self.CONTEXT),
             supported_language=supported_language,
             name=type(self).__name__,
+            global_regex_flags=re.DOTALL
+            | re.MULTILINE
+            | (0 if self.CASE_SENSITIVE else re.IGNORECASE),
         )

