@@ -24,7 +24,7 @@ from synthpriv.errors import ConfigError, ResidualPIIError
 from synthpriv.operators import OPERATORS, PSEUDONYMIZING, OperatorContext, suppress_rare
 from synthpriv.pii.detector import ColumnDetector
 from synthpriv.pii.engine import Analyzers
-from synthpriv.pii.entities import ENTITY_ROLES
+from synthpriv.pii.entities import role_of
 from synthpriv.pii.spans import plausible_spans
 from synthpriv.policy import Policy, load_policy
 from synthpriv.schema import Role, TableSchema
@@ -140,7 +140,7 @@ class Redactor:
 
 
 def _redactable(entity: str) -> bool:
-    return ENTITY_ROLES.get(entity) in _REDACTED_ROLES or entity in _ALSO_REDACTED
+    return role_of(entity) in _REDACTED_ROLES or entity in _ALSO_REDACTED
 
 
 def clean_table(

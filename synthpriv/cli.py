@@ -232,6 +232,11 @@ def _read(path: Path, encoding: str) -> Any:
 encoding_option = click.option(
     "--encoding", default="utf-8", show_default=True, help="Text encoding of CSV input."
 )
+recognizers_option = click.option(
+    "--recognizers",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="YAML file of extra pattern recognizers (Presidio's format).",
+)
 policy_option = click.option(
     "--policy",
     default=None,
@@ -275,6 +280,14 @@ seed_option = click.option(
     show_default=True,
     help="Distinct values sampled per column.",
 )
+@click.option(
+    "--previous",
+    "previous_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A schema from an earlier scan (possibly edited): report what changed and keep its "
+    "roles, entities and actions.",
+)
+@recognizers_option
 @seed_option
 @encoding_option
 @click.pass_obj
@@ -284,24 +297,31 @@ def scan(
     output: Path | None,
     nlp_model: str,
     budget: int,
+    previous_path: Path | None,
+    recognizers: Path | None,
     seed: int,
     encoding: str,
 ) -> None:
     """Find PII per column and write the column schema (editable JSON).
 
     Each column gets a role (direct_identifier, quasi_identifier, sensitive, free_text_pii, none),
-    the entity types found with a confidence, the evidence, and masked examples only.
+    the entity types found with a confidence, the evidence, and masked examples only. Edit the
+    file to correct a role or set an action; 'clean' and 'fit' honour it. With --previous, the
+    reviewed schema's decisions are kept and the scan's disagreements are listed.
 
     \b
     Example:
       synthpriv scan sample_data/healthcare.csv -o healthcare.schema.json
+      synthpriv scan new_extract.csv --previous healthcare.schema.json -o healthcare.schema.json
     """
     from synthpriv.io import write_json
     from synthpriv.pipeline import input_record
     from synthpriv.pipeline import scan as run_scan
+    from synthpriv.schema import TableSchema, compare_schemas, keep_reviewed
 
+    previous = TableSchema.load(previous_path) if previous_path else None
     frame = _read(input_path, encoding)
-    config = RunConfig(seed=seed, nlp_model=nlp_model, scan_budget=budget)
+    config = RunConfig(seed=seed, nlp_model=nlp_model, scan_budget=budget, recognizers=recognizers)
     progress = state.progress()
     progress.start("scan", frame.width)
     try:
@@ -309,11 +329,21 @@ def scan(
     finally:
         progress.finish()
         getattr(progress, "close", lambda: None)()
+    changes = compare_schemas(previous, schema) if previous else []
+    if previous:
+        schema = keep_reviewed(previous, schema)
     output = output or Path(f"{input_path.stem}.schema.json")
     write_json(schema.to_dict(), output)
     if state.as_json:
-        state.emit(schema.to_dict())
+        state.emit(schema.to_dict() | ({"changes": changes} if previous else {}))
         return
+    for change in changes:
+        state.info(
+            f"changed: {change['column']}: {change['change']} "
+            f"{change['previous']} -> {change['current']} (kept the previous schema's decision)"
+            if change["change"] in ("role", "entities")
+            else f"changed: {change['column']}: {change['change']}"
+        )
     if not state.quiet:
         table = Table(title=f"PII scan of {input_path.name} ({frame.height} rows)")
         for header in ("column", "kind", "role", "entities", "masked examples"):
@@ -681,6 +711,7 @@ def _finish(
 )
 @click.option("--nlp-model", help="spaCy model for free text: auto, none, or a package [auto].")
 @click.option("--encoding", help="Text encoding of CSV input [utf-8].")
+@recognizers_option
 @policy_option
 @key_file_option
 @_with_gates

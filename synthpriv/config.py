@@ -40,13 +40,14 @@ class RunConfig:
     engine: str = "gaussian_copula"
     nlp_model: str = "auto"
     scan_budget: int = 100
+    recognizers: Path | None = None
     encoding: str = "utf-8"
     gates: Gates = field(default_factory=Gates)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form (as recorded in manifests); paths as given, by name only."""
         data = asdict(self)
-        for key in ("input", "output", "key_file"):
+        for key in ("input", "output", "key_file", "recognizers"):
             data[key] = None if data[key] is None else str(data[key])
         return data
 
@@ -79,6 +80,8 @@ def load_config(path: str | Path) -> RunConfig:
     paths = {key: path.parent / io[key] for key in ("input", "output") if key in io}
     if "key_file" in run:
         paths["key_file"] = path.parent / run["key_file"]
+    if "recognizers" in scan:
+        paths["recognizers"] = path.parent / scan["recognizers"]
     return RunConfig(
         input=paths.get("input"),
         output=paths.get("output"),
@@ -91,6 +94,7 @@ def load_config(path: str | Path) -> RunConfig:
         encoding=run.get("encoding", "utf-8"),
         nlp_model=scan.get("nlp_model", "auto"),
         scan_budget=scan.get("budget", 100),
+        recognizers=paths.get("recognizers"),
         gates=Gates(**data.get("gates", {})),
     )
 
@@ -116,6 +120,7 @@ encoding = "utf-8"       # of CSV input; e.g. "latin-1"
 [scan]
 nlp_model = "auto"       # "auto" (best installed spaCy English model), "none", or a package name
 budget = 100             # distinct values sampled per column
+# recognizers = "my_recognizers.yaml"  # extra pattern recognizers, Presidio's YAML format
 
 [gates]
 fidelity_min = 0.70      # FAIL below this fidelity score (0-1)

@@ -119,7 +119,12 @@ def scan(
 def make_detector(config: RunConfig) -> ColumnDetector:
     """Build the column detector the config asks for."""
     return ColumnDetector(
-        DetectorSettings(budget=config.scan_budget, seed=config.seed, nlp_model=config.nlp_model)
+        DetectorSettings(
+            budget=config.scan_budget,
+            seed=config.seed,
+            nlp_model=config.nlp_model,
+            recognizers=str(config.recognizers) if config.recognizers else None,
+        )
     )
 
 

@@ -229,3 +229,76 @@ def infer_kind(series: pl.Series) -> Kind:
 def kinds_of(frame: pl.DataFrame) -> dict[str, Kind]:
     """Return :func:`infer_kind` for every column of ``frame``."""
     return {name: infer_kind(frame.get_column(name)) for name in frame.columns}
+
+
+def compare_schemas(previous: TableSchema, current: TableSchema) -> list[dict[str, Any]]:
+    """List what a fresh scan says differently from a previous (possibly edited) schema.
+
+    Each change is ``{"column", "change", "previous", "current"}`` with change one of ``added``,
+    ``removed``, ``role``, ``entities``. Values are roles and entity names, never data.
+    """
+    changes: list[dict[str, Any]] = []
+    before = {c.name: c for c in previous.columns}
+    after = {c.name: c for c in current.columns}
+    for name in after.keys() - before.keys():
+        changes.append(
+            {"column": name, "change": "added", "previous": None, "current": str(after[name].role)}
+        )
+    for name in before.keys() - after.keys():
+        changes.append(
+            {
+                "column": name,
+                "change": "removed",
+                "previous": str(before[name].role),
+                "current": None,
+            }
+        )
+    for name in before.keys() & after.keys():
+        old, new = before[name], after[name]
+        if old.role != new.role:
+            changes.append(
+                {
+                    "column": name,
+                    "change": "role",
+                    "previous": str(old.role),
+                    "current": str(new.role),
+                }
+            )
+        elif set(old.entity_types) != set(new.entity_types):
+            changes.append(
+                {
+                    "column": name,
+                    "change": "entities",
+                    "previous": sorted(old.entity_types),
+                    "current": sorted(new.entity_types),
+                }
+            )
+    # new scan's column order first; removed columns after it
+    order = {c.name: len(current.columns) + i for i, c in enumerate(previous.columns)}
+    order |= {c.name: i for i, c in enumerate(current.columns)}
+    return sorted(changes, key=lambda c: order[c["column"]])
+
+
+def keep_reviewed(previous: TableSchema, current: TableSchema) -> TableSchema:
+    """Return ``current`` with role, entities and action taken from ``previous`` where it has them.
+
+    The previous file is the reviewed one: a person may have corrected a role or set an action,
+    and a re-scan must not undo that. Columns new in ``current`` keep the scan's findings.
+    """
+    before = {c.name: c for c in previous.columns}
+    columns = []
+    for column in current.columns:
+        old = before.get(column.name)
+        if old is not None:
+            column = ColumnInfo(
+                name=column.name,
+                dtype=column.dtype,
+                kind=column.kind,
+                role=old.role,
+                entities=old.entities,
+                evidence=column.evidence,
+                examples=column.examples,
+                action=old.action,
+            )
+        columns.append(column)
+    return TableSchema(columns=columns, source=current.source, detector=current.detector)

@@ -18,12 +18,12 @@ from presidio_analyzer import BatchAnalyzerEngine
 from synthpriv.masking import mask_value
 from synthpriv.pii.engine import Analyzers, build_analyzers
 from synthpriv.pii.entities import (
-    ENTITY_ROLES,
     HEADER_ONLY,
     ID_LIKE,
     ROLE_RANK,
     header_entities,
     header_words,
+    role_of,
 )
 from synthpriv.pii.spans import plausible_spans
 from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema, infer_kind
@@ -70,6 +70,7 @@ class DetectorSettings:
     text_budget: int = 60
     seed: int = 0
     nlp_model: str | None = "auto"
+    recognizers: str | None = None
 
 
 def sample_distinct(series: pl.Series, budget: int, seed: int) -> list[str]:
@@ -94,7 +95,9 @@ class ColumnDetector:
         self, settings: DetectorSettings | None = None, analyzers: Analyzers | None = None
     ):
         self.settings = settings or DetectorSettings()
-        self.analyzers = analyzers or build_analyzers(self.settings.nlp_model)
+        self.analyzers = analyzers or build_analyzers(
+            self.settings.nlp_model, self.settings.recognizers
+        )
 
     def detect(
         self,
@@ -137,12 +140,12 @@ class ColumnDetector:
             evidence["sampled_values"] = sampled
             evidence["cell_share_with_entity"] = scores
             entities = [Entity(t, s) for t, s in scores.items() if s >= TEXT_ACCEPT_SHARE]
-            direct = [e for e in entities if ENTITY_ROLES.get(e.type) == Role.DIRECT_IDENTIFIER]
+            direct = [e for e in entities if role_of(e.type) == Role.DIRECT_IDENTIFIER]
             role = Role.FREE_TEXT_PII if direct else Role.NONE
             return self._column(series, kind, role, entities, evidence)
         if kind == Kind.DATETIME:
             entity = "DATE_OF_BIRTH" if "DATE_OF_BIRTH" in hints else "DATE_TIME"
-            return self._column(series, kind, ENTITY_ROLES[entity], [Entity(entity, 1.0)], evidence)
+            return self._column(series, kind, role_of(entity), [Entity(entity, 1.0)], evidence)
 
         shares: dict[str, float] = {}
         scores: dict[str, float] = {}
@@ -157,7 +160,7 @@ class ColumnDetector:
         shares = self._drop_weak(shares, scores, hints, evidence["distinct_ratio"])
         entities = self._decide(series, kind, hints, shares, evidence)
         role = max(
-            (ENTITY_ROLES[e.type] for e in entities), key=lambda r: ROLE_RANK[r], default=Role.NONE
+            (role_of(e.type) for e in entities), key=lambda r: ROLE_RANK[r], default=Role.NONE
         )
         if role == Role.NONE and kind == Kind.ID:
             entities = [Entity("UNIQUE_ID", round(evidence["distinct_ratio"], 2))]
@@ -206,7 +209,7 @@ class ColumnDetector:
         kept = {}
         for entity, share in shares.items():
             weak = scores.get(entity, 1.0) < WEAK_SCORE and entity not in hints
-            identifying = ENTITY_ROLES.get(entity) == Role.DIRECT_IDENTIFIER and (
+            identifying = role_of(entity) == Role.DIRECT_IDENTIFIER and (
                 distinct_ratio >= WEAK_MIN_DISTINCT
             )
             if not weak or identifying:

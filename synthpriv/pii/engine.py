@@ -89,10 +89,10 @@ class Analyzers:
     nlp_model: str | None
 
 
-def _engine(nlp_engine: NlpEngine) -> AnalyzerEngine:
+def _engine(nlp_engine: NlpEngine, extra: list[EntityRecognizer] | None = None) -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=[LANGUAGE])
-    for recognizer in [*presidio_extra(), *custom_recognizers()]:
+    for recognizer in [*presidio_extra(), *custom_recognizers(), *(extra or [])]:
         registry.add_recognizer(recognizer)
     with warnings.catch_warnings():
         # NoOp engines warn that context words inside the text are unused; we pass context.
@@ -108,14 +108,47 @@ def _no_op_engine() -> NlpEngine:
     return engine
 
 
+def user_recognizers(path: str | None) -> list[EntityRecognizer]:
+    """Load pattern recognizers from a YAML file in Presidio's format (``recognizers:`` list).
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or a recognizer in it is invalid.
+    """
+    if not path:
+        return []
+    import yaml
+    from presidio_analyzer import PatternRecognizer
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError:
+        raise ConfigError(f"{path}: recognizer file not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("recognizers"), list):
+        raise ConfigError(f"{path}: expected a top-level 'recognizers' list (Presidio's format)")
+    out = []
+    for index, spec in enumerate(data["recognizers"]):
+        try:
+            spec = {"supported_language": LANGUAGE, **spec}
+            out.append(PatternRecognizer.from_dict(spec))
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ConfigError(f"{path}: recognizer {index + 1} is invalid ({exc})") from None
+    return out
+
+
 @cache
-def build_analyzers(nlp_model: str | None = "auto") -> Analyzers:
-    """Return the structured and text analyzers (cached per model name)."""
+def build_analyzers(nlp_model: str | None = "auto", recognizers: str | None = None) -> Analyzers:
+    """Return the structured and text analyzers (cached per model name and recognizer file)."""
     model = resolve_nlp_model(nlp_model)
-    structured = _engine(_no_op_engine())
+    extra = user_recognizers(recognizers)
+    structured = _engine(_no_op_engine(), extra)
     if model is None:
         return Analyzers(structured=structured, text=structured, nlp_model=None)
     spacy_engine = SpacyNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": model}])
     spacy_engine.load()
     log.info("free-text NER uses spaCy pipeline %s", model)
-    return Analyzers(structured=structured, text=_engine(spacy_engine), nlp_model=model)
+    return Analyzers(structured=structured, text=_engine(spacy_engine, extra), nlp_model=model)

@@ -77,6 +77,12 @@ ENTITY_ROLES: dict[str, Role] = {
     "FINANCIAL": SENSITIVE,
 }
 
+
+def role_of(entity: str) -> Role:
+    """The role an entity implies; entities of user recognizers count as direct identifiers."""
+    return ENTITY_ROLES.get(entity, DIRECT)
+
+
 ROLE_RANK = {DIRECT: 3, Role.FREE_TEXT_PII: 3, QUASI: 2, SENSITIVE: 1, Role.NONE: 0}
 
 HEADER_HINTS: dict[str, tuple[str, ...]] = {
