@@ -53,7 +53,8 @@ def _ssn_format(rng: random.Random, ssn: str) -> str:
 
 def _bad_ssn(rng: random.Random) -> str:
     # area 000, 666 or 9xx: never issued, Presidio's validator rejects them
-    return f"{rng.choice(['000', '666', '9' + str(rng.randrange(10, 99))])}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}"
+    area = rng.choice(["000", "666", "9" + str(rng.randrange(10, 99))])
+    return f"{area}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}"
 
 
 # column spec: truth role, truth entity, headers (meaningful, abbreviated, German), generator
@@ -61,26 +62,66 @@ COLUMNS = [
     (DIRECT, "PERSON", ("patient_name", "pat_nm", "patientenname"), lambda f, r: f.name()),
     # names from locales outside synthpriv's name dictionary (Faker en/de/es/fr/it/nl/pt lists)
     (DIRECT, "PERSON", ("guardian_name", "grd_nm", "vormund"), lambda f, r: _OTHER_NAMES.name()),
-    (DIRECT, "US_SSN", ("ssn", "soc_sec_no", "sozialversicherungsnummer"), lambda f, r: _ssn_format(r, f.ssn())),
+    (
+        DIRECT,
+        "US_SSN",
+        ("ssn", "soc_sec_no", "sozialversicherungsnummer"),
+        lambda f, r: _ssn_format(r, f.ssn()),
+    ),
     (DIRECT, "EMAIL_ADDRESS", ("email", "eml", "e_mail_adresse"), lambda f, r: f.email()),
     (DIRECT, "PHONE_NUMBER", ("phone", "ph", "telefonnummer"), lambda f, r: f.phone_number()),
-    (DIRECT, "CREDIT_CARD", ("card_number", "cc_num", "kartennummer"), lambda f, r: f.credit_card_number()),
+    (
+        DIRECT,
+        "CREDIT_CARD",
+        ("card_number", "cc_num", "kartennummer"),
+        lambda f, r: f.credit_card_number(),
+    ),
     (DIRECT, "IBAN_CODE", ("iban", "iban_cd", "iban"), lambda f, r: f.iban()),
-    (DIRECT, "MEDICAL_RECORD_NUMBER", ("mrn", "med_rec_no", "fallnummer"), lambda f, r: f"MRN{r.randrange(10**6, 10**7)}"),
+    (
+        DIRECT,
+        "MEDICAL_RECORD_NUMBER",
+        ("mrn", "med_rec_no", "fallnummer"),
+        lambda f, r: f"MRN{r.randrange(10**6, 10**7)}",
+    ),
     (DIRECT, "US_NPI", ("provider_npi", "npi", "arztnummer"), lambda f, r: _npi(r)),
     (DIRECT, "STREET_ADDRESS", ("address", "addr", "anschrift"), lambda f, r: f.street_address()),
     (DIRECT, "IP_ADDRESS", ("ip_address", "ip", "ip_adresse"), lambda f, r: f.ipv4()),
-    (QUASI, "DATE_OF_BIRTH", ("date_of_birth", "dob", "geburtsdatum"), lambda f, r: f.date_of_birth().isoformat()),
+    (
+        QUASI,
+        "DATE_OF_BIRTH",
+        ("date_of_birth", "dob", "geburtsdatum"),
+        lambda f, r: f.date_of_birth().isoformat(),
+    ),
     (QUASI, "ZIP_CODE", ("zip_code", "zip", "postleitzahl"), lambda f, r: f.zipcode()),
     (QUASI, "SEX", ("gender", "sex", "geschlecht"), lambda f, r: r.choice(["F", "M"])),
     (QUASI, "AGE", ("age", "age_yrs", "alter"), lambda f, r: r.randrange(0, 100)),
     (QUASI, "LOCATION", ("city", "cty", "stadt"), lambda f, r: r.choice(_CITIES)),
-    (SENS, "ICD10_CODE", ("diagnosis_code", "dx_cd", "diagnose"), lambda f, r: r.choice(["E11.9", "I10", "J18.9", "N39.0", "K35.80"])),
-    (SENS, "FINANCIAL", ("annual_income", "inc", "einkommen"), lambda f, r: round(r.lognormvariate(10.8, 0.5), 2)),
-    (TEXT, "PERSON", ("clinical_note", "note_txt", "notiz"), lambda f, r: f"Patient {f.name()} called from {f.phone_number()} about results."),
+    (
+        SENS,
+        "ICD10_CODE",
+        ("diagnosis_code", "dx_cd", "diagnose"),
+        lambda f, r: r.choice(["E11.9", "I10", "J18.9", "N39.0", "K35.80"]),
+    ),
+    (
+        SENS,
+        "FINANCIAL",
+        ("annual_income", "inc", "einkommen"),
+        lambda f, r: round(r.lognormvariate(10.8, 0.5), 2),
+    ),
+    (
+        TEXT,
+        "PERSON",
+        ("clinical_note", "note_txt", "notiz"),
+        lambda f, r: f"Patient {f.name()} called from {f.phone_number()} about results.",
+    ),
     # decoys: no personal data
     (NONE, None, ("visit_comment", "cmt", "kommentar"), lambda f, r: r.choice(_PLAIN_NOTES)),
-    (NONE, None, ("product_code", "prod_cd", "produktcode"), lambda f, r: f"SKU-{r.randrange(100, 150)}-{r.choice('ABC')}"),
+    (
+        NONE,
+        None,
+        ("product_code", "prod_cd", "produktcode"),
+        lambda f, r: f"SKU-{r.randrange(100, 150)}-{r.choice('ABC')}",
+    ),
     (NONE, None, ("order_amount", "amt", "betrag"), lambda f, r: round(r.uniform(1, 500), 2)),
     (NONE, None, ("quantity", "qty", "menge"), lambda f, r: r.randrange(1, 20)),
     (NONE, None, ("reference_number", "ref_no", "referenz"), lambda f, r: r.choice(_BAD_SSNS)),
@@ -100,7 +141,9 @@ _BAD_SSNS = [_bad_ssn(random.Random(i)) for i in range(40)]
 STYLES = ("meaningful", "abbreviated", "german", "meaningless")
 
 
-def make_table(rows: int, style: str, seed: int) -> tuple[pl.DataFrame, list[tuple[str, str | None]]]:
+def make_table(
+    rows: int, style: str, seed: int
+) -> tuple[pl.DataFrame, list[tuple[str, str | None]]]:
     """Return a labelled table and its truth (role, entity) per column."""
     fake = Faker("en_US")
     fake.seed_instance(seed)
@@ -139,7 +182,9 @@ def structured_roles(frame: pl.DataFrame, sample: int) -> list[tuple[str, list[s
     registry.load_predefined_recognizers(nlp_engine=nlp, languages=["en"])
     engine = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
     pdf = frame.with_columns(pl.all().cast(pl.String).fill_null("")).to_pandas()
-    analysis = PandasAnalysisBuilder(analyzer=engine).generate_analysis(pdf, n=min(sample, len(pdf)))
+    analysis = PandasAnalysisBuilder(analyzer=engine).generate_analysis(
+        pdf, n=min(sample, len(pdf))
+    )
     out = []
     for name in frame.columns:
         entity = analysis.entity_mapping.get(name)
@@ -183,18 +228,29 @@ def main() -> int:
     parser.add_argument("--structured-sample", type=int, default=200)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    out: dict = {"rows_per_table": args.rows, "tables_per_style": args.tables, "columns_per_table": len(COLUMNS)}
+    out: dict = {
+        "rows_per_table": args.rows,
+        "tables_per_style": args.tables,
+        "columns_per_table": len(COLUMNS),
+    }
     for style in STYLES:
         tables = [make_table(args.rows, style, seed) for seed in range(args.tables)]
         truths = [t for _, t in tables]
-        for tool, fn in (("synthpriv", synthpriv_roles),
-                         ("presidio_structured", lambda f: structured_roles(f, args.structured_sample))):
+        for tool, fn in (
+            ("synthpriv", synthpriv_roles),
+            ("presidio_structured", lambda f: structured_roles(f, args.structured_sample)),
+        ):
             start = time.perf_counter()
             predictions = [fn(frame) for frame, _ in tables]
             out.setdefault(style, {})[tool] = score(predictions, truths) | {
                 "seconds": round(time.perf_counter() - start, 2)
             }
-        print(style, json.dumps({k: {r: v[r] for r in ("pii", DIRECT, QUASI, TEXT)} for k, v in out[style].items()}))
+        print(
+            style,
+            json.dumps(
+                {k: {r: v[r] for r in ("pii", DIRECT, QUASI, TEXT)} for k, v in out[style].items()}
+            ),
+        )
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "scan_accuracy.json").write_text(json.dumps(out, indent=2) + "\n")
     return 0

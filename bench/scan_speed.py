@@ -78,7 +78,9 @@ def main() -> int:
     for rows, tool, sample in runs:
         done = subprocess.run(
             [sys.executable, __file__, "--one", str(rows), tool, str(sample)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(results[-1], flush=True)
@@ -87,7 +89,8 @@ def main() -> int:
     summary = {
         "runs": results,
         "ratio_presidio_structured_over_synthpriv_100k": {
-            f"sample_{r['sample'] or 'all'}": round(r["seconds"] / ours["seconds"], 1) for r in theirs
+            f"sample_{r['sample'] or 'all'}": round(r["seconds"] / ours["seconds"], 1)
+            for r in theirs
         },
     }
     (HERE / "results").mkdir(exist_ok=True)

@@ -59,6 +59,7 @@ TEXT_ENTITY_SCORE = 0.4
 TEXT_ACCEPT_SHARE = 0.02
 COVERAGE = 0.85
 EXAMPLES = 3
+MAX_SCAN_CHARS = 5_000
 _TEXT_ENTITIES_IGNORED = {"DATE_TIME", "ICD10_CODE", "ZIP_CODE", "URL"}
 
 
@@ -74,12 +75,16 @@ class DetectorSettings:
 
 
 def sample_distinct(series: pl.Series, budget: int, seed: int) -> list[str]:
-    """Return up to ``budget`` distinct non-null values of ``series`` as strings, seeded."""
+    """Return up to ``budget`` distinct non-null values of ``series`` as strings, seeded.
+
+    Each value is cut to its first ``MAX_SCAN_CHARS`` characters: enough to classify a column,
+    and a bound on the cost of one huge cell.
+    """
     values = series.drop_nulls().cast(pl.String).str.strip_chars()
     values = values.filter(values.str.len_chars() > 0).unique(maintain_order=True)
     if values.len() > budget:
         values = values.sample(budget, seed=seed)
-    return values.sort().to_list()
+    return values.str.slice(0, MAX_SCAN_CHARS).sort().to_list()
 
 
 class ColumnDetector:
