@@ -14,8 +14,14 @@ import polars as pl
 
 from synthpriv import __version__
 from synthpriv.config import Gates
-from synthpriv.metrics.base import MetricResult, mean_score
-from synthpriv.metrics.fidelity import column_pair_trends, column_shapes
+from synthpriv.metrics.base import MetricError, MetricResult, mean_score
+from synthpriv.metrics.detection import discriminator_auc, pmse
+from synthpriv.metrics.fidelity import (
+    column_details,
+    column_pair_trends,
+    column_shapes,
+    independent_columns,
+)
 from synthpriv.metrics.privacy import exact_copy_share, privacy_metrics
 from synthpriv.schema import Kind, kinds_of
 from synthpriv.status import ExitStatus
@@ -63,10 +69,19 @@ def _fidelity(
         )
     shape_score, pair_score = mean_score(shapes), mean_score(pairs)
     n_pairs = len(kinds) * (len(kinds) - 1) // 2
+    details = column_details(train, synthetic, kinds)
+    if holdout is not None:
+        details = _with_baseline(details, column_details(train, holdout, kinds))
+    independent = independent_columns(train.select(list(kinds)), synthetic.height, seed)
+    independent_score = _combine(
+        mean_score(column_shapes(train, independent, kinds)),
+        mean_score(column_pair_trends(train, independent, kinds, max_pairs=MAX_PAIRS, seed=seed)),
+    )
     return {
         "score": _round(_combine(shape_score, pair_score)),
         "baseline_score": _round(baseline_score),
         "score_at_holdout_size": _round(equal_size_score),
+        "independent_columns_score": _round(independent_score),
         "formula": "mean of (mean column-shape score, mean column-pair score), each pair and "
         "column weighted equally; 1.0 is identical distributions",
         "column_shapes": {
@@ -79,7 +94,43 @@ def _fidelity(
             "pairs_scored": len(pairs),
             "details": [r.to_dict() for r in pairs],
         },
+        "column_details": {
+            "score": _round(mean_score(details)),
+            "details": [r.to_dict() for r in details],
+        },
+        "whole_table": _whole_table(train, synthetic, holdout, independent, kinds, seed),
     }
+
+
+def _whole_table(
+    train: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    holdout: pl.DataFrame | None,
+    independent: pl.DataFrame,
+    kinds: dict[str, Kind],
+    seed: int,
+) -> dict[str, Any]:
+    """Discriminator AUC and pMSE for the synthetic table and for its two baselines."""
+    if not kinds:
+        return {"error": "no column to compare"}
+    out: dict[str, Any] = {}
+    candidates = {"synthetic": synthetic, "holdout": holdout, "independent_columns": independent}
+    for label, other in candidates.items():
+        if other is None:
+            continue
+        entry: dict[str, Any] = {}
+        try:
+            entry["discriminator_auc"] = round(discriminator_auc(train, other, kinds, seed), 4)
+            entry.update(
+                {
+                    k: _round(v) if isinstance(v, float) else v
+                    for k, v in pmse(train, other, kinds, seed).items()
+                }
+            )
+        except (MetricError, ValueError) as exc:
+            entry["error"] = f"{type(exc).__name__}: {exc}"
+        out[label] = entry
+    return out
 
 
 def _combine(a: float | None, b: float | None) -> float | None:

@@ -132,3 +132,45 @@ def test_real_holdout_offered_as_synthetic_looks_safe(census):
     assert result["exact_copies"]["share_of_train"] == 0.0
     low, high = result["dcr"]["share_ci95"]
     assert low <= 0.5 + 0.05 and result["dcr"]["share_closer_to_train"] < 0.6
+
+
+def test_column_detail_metrics_hand_computed():
+    from synthpriv.metrics.fidelity import (
+        category_coverage,
+        invented_category_share,
+        missing_rate_similarity,
+        range_coverage,
+    )
+
+    assert missing_rate_similarity(pl.Series([1, None, 3, None]), pl.Series([1, 2, 3, 4])) == 0.5
+    assert range_coverage(pl.Series([0.0, 10.0]), pl.Series([5.0, 20.0])) == 0.5
+    assert category_coverage(pl.Series(["a", "b", "c", "d"]), pl.Series(["a", "b", "z"])) == 0.5
+    assert invented_category_share(
+        pl.Series(["a", "b"]), pl.Series(["a", "z", "z", None])
+    ) == pytest.approx(2 / 3)
+
+
+def test_independent_columns_keep_marginals_and_break_pairs():
+    from synthpriv.metrics.fidelity import independent_columns
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=2000)
+    frame = pl.DataFrame({"x": x, "y": x * 2 + rng.normal(scale=0.1, size=2000)})
+    out = independent_columns(frame, 2000, seed=1)
+    assert ks_complement(frame["x"], out["x"]) > 0.95
+    assert abs(np.corrcoef(out["x"], out["y"])[0, 1]) < 0.1
+
+
+def test_discriminator_and_pmse_separate_different_tables():
+    from synthpriv.metrics.detection import discriminator_auc, pmse
+
+    rng = np.random.default_rng(5)
+    kinds = {"x": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
+    real = pl.DataFrame({"x": rng.normal(size=1500), "c": rng.choice(["a", "b"], 1500)})
+    same = pl.DataFrame({"x": rng.normal(size=1500), "c": rng.choice(["a", "b"], 1500)})
+    shifted = pl.DataFrame({"x": rng.normal(3, 1, size=1500), "c": rng.choice(["a", "b"], 1500)})
+    assert 0.4 < discriminator_auc(real, same, kinds) < 0.6
+    assert discriminator_auc(real, shifted, kinds) > 0.95
+    null = pmse(real, same, kinds)
+    assert null["parameters"] == 3 and null["s_pmse"] < 5
+    assert pmse(real, shifted, kinds)["s_pmse"] > 100
