@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from synthpriv.pii.recognizers._base import SingleEntityRecognizer
 
 
-class KeywordAnchoredRecognizer(EntityRecognizer):
+class KeywordAnchoredRecognizer(SingleEntityRecognizer):
     """Find ``VALUE`` right after one of ``KEYWORDS``; subclasses set the class attributes.
 
     ``KEYWORDS`` and ``VALUE`` are regular expressions (case-insensitive); ``MIN_DIGITS`` filters
@@ -26,16 +25,6 @@ class KeywordAnchoredRecognizer(EntityRecognizer):
     MIN_DIGITS: ClassVar[int] = 6
     _compiled: ClassVar[re.Pattern[str] | None] = None
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=[self.ENTITY],
-            supported_language=supported_language,
-            name=type(self).__name__,
-        )
-
-    def load(self) -> None:
-        """Nothing to load."""
-
     @classmethod
     def pattern(cls) -> re.Pattern[str]:
         """Return the compiled keyword + separator + value expression."""
@@ -46,14 +35,10 @@ class KeywordAnchoredRecognizer(EntityRecognizer):
             )
         return cls._compiled
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def find(self, text: str) -> list[tuple[int, int, float]]:
         """Return the value spans in ``text``."""
-        if entities and self.ENTITY not in entities:
-            return []
         return [
-            RecognizerResult(self.ENTITY, m.start(1), m.end(1), self.SCORE)
+            (m.start(1), m.end(1), self.SCORE)
             for m in self.pattern().finditer(text)
             if sum(c.isdigit() for c in m.group(1)) >= self.MIN_DIGITS
         ]

