@@ -711,6 +711,9 @@ def _finish(
 )
 @click.option("--nlp-model", help="spaCy model for free text: auto, none, or a package [auto].")
 @click.option("--encoding", help="Text encoding of CSV input [utf-8].")
+@click.option(
+    "--target", help="Column to predict in the ML-utility test (train synthetic, test real)."
+)
 @recognizers_option
 @policy_option
 @key_file_option

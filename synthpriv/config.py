@@ -38,6 +38,7 @@ class RunConfig:
     holdout_share: float = 0.2
     rows: int | None = None
     engine: str = "gaussian_copula"
+    target: str | None = None
     nlp_model: str = "auto"
     scan_budget: int = 100
     recognizers: Path | None = None
@@ -91,6 +92,7 @@ def load_config(path: str | Path) -> RunConfig:
         holdout_share=run.get("holdout_share", 0.2),
         rows=run.get("rows"),
         engine=run.get("engine", "gaussian_copula"),
+        target=run.get("target"),
         encoding=run.get("encoding", "utf-8"),
         nlp_model=scan.get("nlp_model", "auto"),
         scan_budget=scan.get("budget", 100),
@@ -115,6 +117,7 @@ seed = 0                 # same input + config + seed = same outputs
 holdout_share = 0.2      # share of real rows kept apart as the privacy baseline
 # rows = 5000            # synthetic rows to sample (default: as many as the training rows)
 engine = "gaussian_copula"
+# target = "charges"     # a column to predict: the report adds train-on-synthetic vs train-on-real
 encoding = "utf-8"       # of CSV input; e.g. "latin-1"
 
 [scan]

@@ -201,6 +201,8 @@ def run(
     with timer.stage("read", progress):
         frame = read_table(input_path, encoding=config.encoding)
         source = input_record(input_path, frame)
+    if config.target and config.target not in frame.columns:
+        raise ConfigError(f"target column {config.target!r} is not a column of {input_path.name}")
     policy = load_policy(config.policy)
     if policy.needs_key() and pseudonym_key(config.key_file) is None:
         raise ConfigError(
@@ -244,6 +246,7 @@ def run(
                 scan=schema.to_dict(),
                 cleaning=audit,
                 synthesis=model.describe(),
+                target=config.target,
                 provenance={
                     "input": source,
                     "config": config.to_dict() | {"input": input_path.name, "output": None},

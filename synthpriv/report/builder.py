@@ -23,6 +23,7 @@ from synthpriv.metrics.fidelity import (
     independent_columns,
 )
 from synthpriv.metrics.privacy import exact_copy_share, privacy_metrics
+from synthpriv.metrics.utility import ml_utility
 from synthpriv.schema import Kind, kinds_of
 from synthpriv.status import ExitStatus
 
@@ -100,6 +101,23 @@ def _fidelity(
         },
         "whole_table": _whole_table(train, synthetic, holdout, independent, kinds, seed),
     }
+
+
+def _ml_utility(
+    train: pl.DataFrame,
+    holdout: pl.DataFrame | None,
+    synthetic: pl.DataFrame,
+    target: str,
+    kinds: dict[str, Kind],
+    seed: int,
+) -> dict[str, Any]:
+    """Train-on-synthetic vs train-on-real, tested on the holdout; errors are recorded."""
+    if holdout is None:
+        return {"target": target, "error": "needs a real holdout to test on"}
+    try:
+        return ml_utility(train, holdout, synthetic, target, kinds, seed)
+    except (MetricError, ValueError) as exc:
+        return {"target": target, "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _whole_table(
@@ -329,6 +347,7 @@ def build_report(
     cleaning: dict[str, Any] | None = None,
     synthesis: dict[str, Any] | None = None,
     provenance: dict[str, Any] | None = None,
+    target: str | None = None,
 ) -> dict[str, Any]:
     """Measure ``synthetic`` against the real ``train`` rows (and ``holdout``, the baseline).
 
@@ -355,6 +374,8 @@ def build_report(
             },
             "dcr": None,
         }
+    if target:
+        fidelity["ml_utility"] = _ml_utility(train, holdout, synthetic, target, kinds, seed)
     gate_results = evaluate_gates(fidelity, privacy, gates)
     return {
         "report_version": REPORT_VERSION,
@@ -379,7 +400,7 @@ def build_report(
         "cleaning": cleaning,
         "synthesis": synthesis,
         "provenance": provenance or {},
-        "settings": {"seed": seed, "gates": vars(gates)},
+        "settings": {"seed": seed, "gates": vars(gates), "target": target},
     }
 
 

@@ -173,3 +173,28 @@ def test_sigterm_leaves_nothing_behind(tmp_path):
     assert proc.returncode == ExitStatus.INTERRUPTED
     assert stderr.strip().endswith("interrupted; no partial output was left behind")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_target_adds_ml_utility_and_must_exist(tmp_path, small):
+    small.write_csv(tmp_path / "in.csv")
+    result = invoke(
+        "run", tmp_path / "in.csv", "-o", tmp_path / "o", "--nlp-model", "none", "--target", "nope"
+    )
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr == "error: target column 'nope' is not a column of in.csv\n"
+    result = invoke(
+        "run",
+        tmp_path / "in.csv",
+        "-o",
+        tmp_path / "o",
+        "--nlp-model",
+        "none",
+        "--target",
+        "credit_score",
+    )
+    assert result.exit_code in (0, 6, 7), result.stderr
+    utility = json.loads((tmp_path / "o" / "report.json").read_text())["fidelity"]["ml_utility"]
+    assert utility["task"] == "regression" and set(utility["train_synthetic_test_real"]) == {
+        "r2",
+        "mae",
+    }

@@ -174,3 +174,24 @@ def test_discriminator_and_pmse_separate_different_tables():
     null = pmse(real, same, kinds)
     assert null["parameters"] == 3 and null["s_pmse"] < 5
     assert pmse(real, shifted, kinds)["s_pmse"] > 100
+
+
+def test_ml_utility_tells_a_faithful_table_from_a_broken_one():
+    from synthpriv.metrics.utility import ml_utility, task_for
+
+    rng = np.random.default_rng(11)
+    n = 1500
+    x = rng.normal(size=n)
+    frame = pl.DataFrame(
+        {"x": x, "z": rng.normal(size=n), "y": np.where(x + rng.normal(0, 0.3, n) > 0, "yes", "no")}
+    )
+    kinds = {"x": Kind.NUMERICAL, "z": Kind.NUMERICAL, "y": Kind.CATEGORICAL}
+    train, holdout = frame[:1000], frame[1000:]
+    faithful = ml_utility(train, holdout, train, "y", kinds)
+    assert faithful["task"] == "classification"
+    assert faithful["train_synthetic_test_real"] == faithful["train_real_test_real"]
+    assert faithful["train_real_test_real"]["auc"] > 0.9
+    broken = train.with_columns(pl.col("y").shuffle(seed=1))
+    assert ml_utility(train, holdout, broken, "y", kinds)["train_synthetic_test_real"]["auc"] < 0.65
+    assert task_for(pl.Series([1.5, 2.5]), Kind.NUMERICAL) == "regression"
+    assert task_for(pl.Series([0, 1, 1]), Kind.NUMERICAL) == "classification"
