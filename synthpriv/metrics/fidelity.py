@@ -231,3 +231,68 @@ def independent_columns(frame: pl.DataFrame, rows: int, seed: int) -> pl.DataFra
     return pl.DataFrame(
         [frame.get_column(c)[rng.integers(0, frame.height, rows)] for c in frame.columns]
     )
+
+
+def spearman_similarity(real: pl.DataFrame, synthetic: pl.DataFrame, a: str, b: str) -> float:
+    """1 - |Spearman rho (real) - Spearman rho (synthetic)| / 2, on rows where both are present."""
+    coefficients = []
+    for frame in (real, synthetic):
+        both = frame.select(a, b).drop_nulls()
+        x, y = _numbers(both.get_column(a)), _numbers(both.get_column(b))
+        if x.size < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+            raise MetricError("a column is constant, correlation undefined")
+        coefficients.append(float(stats.spearmanr(x, y).statistic))
+    return 1.0 - abs(coefficients[0] - coefficients[1]) / 2.0
+
+
+def cramers_v(a: pl.Series, b: pl.Series) -> float:
+    """Cramér's V of two categorical columns (bias-uncorrected), on rows where both are present."""
+    both = pl.DataFrame({"a": a.cast(pl.String), "b": b.cast(pl.String)}).drop_nulls()
+    if both.height < 2:
+        raise MetricError("fewer than two rows with both values")
+    rows = both.get_column("a").cast(pl.Categorical).to_physical().to_numpy()
+    cols = both.get_column("b").cast(pl.Categorical).to_physical().to_numpy()
+    rows = np.unique(rows, return_inverse=True)[1]
+    cols = np.unique(cols, return_inverse=True)[1]
+    counts = np.zeros((rows.max() + 1, cols.max() + 1))
+    np.add.at(counts, (rows, cols), 1.0)
+    if min(counts.shape) < 2:
+        raise MetricError("a column has a single category")
+    chi2 = stats.chi2_contingency(counts, correction=False).statistic
+    return float(np.sqrt(chi2 / (counts.sum() * (min(counts.shape) - 1))))
+
+
+def cramers_v_similarity(
+    real: pl.DataFrame, synthetic: pl.DataFrame, a: str, b: str, kinds: dict[str, Kind]
+) -> float:
+    """1 - |Cramér's V (real) - Cramér's V (synthetic)|; numbers in 10 bins of the real range."""
+    ra, sa = _discretize(real.get_column(a), synthetic.get_column(a), kinds[a])
+    rb, sb = _discretize(real.get_column(b), synthetic.get_column(b), kinds[b])
+    return 1.0 - abs(cramers_v(ra, rb) - cramers_v(sa, sb))
+
+
+def column_pair_associations(
+    real: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    kinds: dict[str, Kind],
+    *,
+    max_pairs: int | None = None,
+    seed: int = 0,
+) -> list[MetricResult]:
+    """Spearman similarity for number pairs, Cramér's V similarity for every other pair.
+
+    Reported beside the SDMetrics-compatible pair trends, not mixed into their score.
+    """
+    pairs = list(combinations(kinds, 2))
+    if max_pairs is not None and len(pairs) > max_pairs:
+        rng = np.random.default_rng(seed)
+        pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), max_pairs, replace=False))]
+    results = []
+    for a, b in pairs:
+        if kinds[a] == Kind.NUMERICAL and kinds[b] == Kind.NUMERICAL:
+            compute = lambda a=a, b=b: spearman_similarity(real, synthetic, a, b)  # noqa: E731
+            results.append(guarded("SpearmanSimilarity", [a, b], compute))
+        else:
+            compute = lambda a=a, b=b: cramers_v_similarity(real, synthetic, a, b, kinds)  # noqa: E731
+            results.append(guarded("CramersVSimilarity", [a, b], compute))
+    return results

@@ -18,6 +18,7 @@ from synthpriv.metrics.base import MetricError, MetricResult, mean_score
 from synthpriv.metrics.detection import discriminator_auc, pmse
 from synthpriv.metrics.fidelity import (
     column_details,
+    column_pair_associations,
     column_pair_trends,
     column_shapes,
     independent_columns,
@@ -71,8 +72,13 @@ def _fidelity(
     shape_score, pair_score = mean_score(shapes), mean_score(pairs)
     n_pairs = len(kinds) * (len(kinds) - 1) // 2
     details = column_details(train, synthetic, kinds)
+    associations = column_pair_associations(train, synthetic, kinds, max_pairs=MAX_PAIRS, seed=seed)
     if holdout is not None:
         details = _with_baseline(details, column_details(train, holdout, kinds))
+        associations = _with_baseline(
+            associations,
+            column_pair_associations(train, holdout, kinds, max_pairs=MAX_PAIRS, seed=seed),
+        )
     independent = independent_columns(train.select(list(kinds)), synthetic.height, seed)
     independent_score = _combine(
         mean_score(column_shapes(train, independent, kinds)),
@@ -98,6 +104,13 @@ def _fidelity(
         "column_details": {
             "score": _round(mean_score(details)),
             "details": [r.to_dict() for r in details],
+        },
+        "column_pair_associations": {
+            "score": _round(mean_score(associations)),
+            "baseline_score": _round(
+                mean_score([MetricResult(r.metric, r.columns, r.baseline) for r in associations])
+            ),
+            "details": [r.to_dict() for r in associations],
         },
         "whole_table": _whole_table(train, synthetic, holdout, independent, kinds, seed),
     }

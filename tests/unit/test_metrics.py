@@ -195,3 +195,23 @@ def test_ml_utility_tells_a_faithful_table_from_a_broken_one():
     assert ml_utility(train, holdout, broken, "y", kinds)["train_synthetic_test_real"]["auc"] < 0.65
     assert task_for(pl.Series([1.5, 2.5]), Kind.NUMERICAL) == "regression"
     assert task_for(pl.Series([0, 1, 1]), Kind.NUMERICAL) == "classification"
+
+
+def test_spearman_and_cramers_v_hand_computed():
+    from synthpriv.metrics.fidelity import column_pair_associations, cramers_v, spearman_similarity
+
+    assert cramers_v(
+        pl.Series(["a", "a", "b", "b"]), pl.Series(["x", "x", "y", "y"])
+    ) == pytest.approx(1.0)
+    assert cramers_v(
+        pl.Series(["a", "b", "a", "b"]), pl.Series(["x", "x", "y", "y"])
+    ) == pytest.approx(0.0)
+    x = np.arange(50.0)
+    cubic, falling = pl.DataFrame({"x": x, "y": x**3}), pl.DataFrame({"x": x, "y": -x})
+    assert spearman_similarity(cubic, cubic, "x", "y") == pytest.approx(1.0)  # rho 1 vs 1
+    assert spearman_similarity(cubic, falling, "x", "y") == pytest.approx(0.0)  # rho 1 vs -1
+    kinds = {"x": Kind.NUMERICAL, "y": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
+    frame = cubic.with_columns(pl.Series("c", ["a"] * 50))
+    results = {r.metric: r for r in column_pair_associations(frame, frame, kinds)}
+    assert results["SpearmanSimilarity"].score == pytest.approx(1.0)
+    assert results["CramersVSimilarity"].error == "MetricError: a column has a single category"
