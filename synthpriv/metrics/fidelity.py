@@ -10,6 +10,7 @@ Missing values are left out of each comparison, as SDMetrics does.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from itertools import combinations
 
 import numpy as np
@@ -59,16 +60,36 @@ def tv_complement(real: pl.Series, synthetic: pl.Series) -> float:
     return 1.0 - total_variation(p, q)
 
 
-def correlation_similarity(real: pl.DataFrame, synthetic: pl.DataFrame, a: str, b: str) -> float:
-    """1 - |Pearson r (real) - Pearson r (synthetic)| / 2, on rows where both are present."""
-    coefficients = []
+def _coefficient_similarity(
+    real: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    a: str,
+    b: str,
+    coefficient: Callable[[np.ndarray, np.ndarray], float],
+) -> float:
+    """1 - |coefficient (real) - coefficient (synthetic)| / 2, on rows where both are present."""
+    values = []
     for frame in (real, synthetic):
         both = frame.select(a, b).drop_nulls()
         x, y = _numbers(both.get_column(a)), _numbers(both.get_column(b))
         if x.size < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
             raise MetricError("a column is constant, correlation undefined")
-        coefficients.append(float(np.corrcoef(x, y)[0, 1]))
-    return 1.0 - abs(coefficients[0] - coefficients[1]) / 2.0
+        values.append(coefficient(x, y))
+    return 1.0 - abs(values[0] - values[1]) / 2.0
+
+
+def correlation_similarity(real: pl.DataFrame, synthetic: pl.DataFrame, a: str, b: str) -> float:
+    """1 - |Pearson r (real) - Pearson r (synthetic)| / 2, on rows where both are present."""
+    return _coefficient_similarity(
+        real, synthetic, a, b, lambda x, y: float(np.corrcoef(x, y)[0, 1])
+    )
+
+
+def spearman_similarity(real: pl.DataFrame, synthetic: pl.DataFrame, a: str, b: str) -> float:
+    """1 - |Spearman rho (real) - Spearman rho (synthetic)| / 2, on rows where both are present."""
+    return _coefficient_similarity(
+        real, synthetic, a, b, lambda x, y: float(stats.spearmanr(x, y).statistic)
+    )
 
 
 def _discretize(real: pl.Series, other: pl.Series, kind: Kind) -> tuple[pl.Series, pl.Series]:
@@ -119,6 +140,15 @@ def column_shapes(
     return results
 
 
+def sample_pairs(kinds: dict[str, Kind], max_pairs: int | None, seed: int) -> list[tuple[str, str]]:
+    """Every column pair, or a seeded sample of ``max_pairs`` of them (order kept)."""
+    pairs = list(combinations(kinds, 2))
+    if max_pairs is not None and len(pairs) > max_pairs:
+        rng = np.random.default_rng(seed)
+        pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), max_pairs, replace=False))]
+    return pairs
+
+
 def column_pair_trends(
     real: pl.DataFrame,
     synthetic: pl.DataFrame,
@@ -132,10 +162,7 @@ def column_pair_trends(
     Every pair is reported (none dropped for weak correlation). With ``max_pairs`` a seeded
     sample of pairs is scored, which the report states.
     """
-    pairs = list(combinations(kinds, 2))
-    if max_pairs is not None and len(pairs) > max_pairs:
-        rng = np.random.default_rng(seed)
-        pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), max_pairs, replace=False))]
+    pairs = sample_pairs(kinds, max_pairs, seed)
     results = []
     for a, b in pairs:
         if kinds[a] == Kind.NUMERICAL and kinds[b] == Kind.NUMERICAL:
@@ -233,18 +260,6 @@ def independent_columns(frame: pl.DataFrame, rows: int, seed: int) -> pl.DataFra
     )
 
 
-def spearman_similarity(real: pl.DataFrame, synthetic: pl.DataFrame, a: str, b: str) -> float:
-    """1 - |Spearman rho (real) - Spearman rho (synthetic)| / 2, on rows where both are present."""
-    coefficients = []
-    for frame in (real, synthetic):
-        both = frame.select(a, b).drop_nulls()
-        x, y = _numbers(both.get_column(a)), _numbers(both.get_column(b))
-        if x.size < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
-            raise MetricError("a column is constant, correlation undefined")
-        coefficients.append(float(stats.spearmanr(x, y).statistic))
-    return 1.0 - abs(coefficients[0] - coefficients[1]) / 2.0
-
-
 def cramers_v(a: pl.Series, b: pl.Series) -> float:
     """Cramér's V of two categorical columns (bias-uncorrected), on rows where both are present."""
     both = pl.DataFrame({"a": a.cast(pl.String), "b": b.cast(pl.String)}).drop_nulls()
@@ -283,10 +298,7 @@ def column_pair_associations(
 
     Reported beside the SDMetrics-compatible pair trends, not mixed into their score.
     """
-    pairs = list(combinations(kinds, 2))
-    if max_pairs is not None and len(pairs) > max_pairs:
-        rng = np.random.default_rng(seed)
-        pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), max_pairs, replace=False))]
+    pairs = sample_pairs(kinds, max_pairs, seed)
     results = []
     for a, b in pairs:
         if kinds[a] == Kind.NUMERICAL and kinds[b] == Kind.NUMERICAL:
