@@ -204,7 +204,8 @@ def run(
     if config.target and config.target not in frame.columns:
         raise ConfigError(f"target column {config.target!r} is not a column of {input_path.name}")
     policy = load_policy(config.policy)
-    if policy.needs_key() and pseudonym_key(config.key_file) is None:
+    key = pseudonym_key(config.key_file)
+    if policy.needs_key() and key is None:
         raise ConfigError(
             f"policy {policy.name!r} needs a pseudonym key: set SYNTHPRIV_PSEUDONYM_KEY "
             "or key_file in the config's [run] table"
@@ -221,9 +222,7 @@ def run(
             ),
         )
         with timer.stage("clean", progress, total=frame.width):
-            cleaned = clean_and_verify(
-                frame, schema, detector, progress, policy=policy, key=pseudonym_key(config.key_file)
-            )
+            cleaned = clean_and_verify(frame, schema, detector, progress, policy=policy, key=key)
         log.info(
             "clean: %d columns dropped, %d spans redacted, verified",
             sum(a.action == "drop" for a in cleaned.audit),

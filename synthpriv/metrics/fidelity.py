@@ -162,25 +162,29 @@ def column_pair_trends(
     Every pair is reported (none dropped for weak correlation). With ``max_pairs`` a seeded
     sample of pairs is scored, which the report states.
     """
-    pairs = sample_pairs(kinds, max_pairs, seed)
+    return _score_pairs(
+        sample_pairs(kinds, max_pairs, seed),
+        kinds,
+        ("CorrelationSimilarity", lambda a, b: correlation_similarity(real, synthetic, a, b)),
+        (
+            "ContingencySimilarity",
+            lambda a, b: contingency_similarity(real, synthetic, a, b, kinds),
+        ),
+    )
+
+
+def _score_pairs(
+    pairs: list[tuple[str, str]],
+    kinds: dict[str, Kind],
+    numeric: tuple[str, Callable[[str, str], float]],
+    other: tuple[str, Callable[[str, str], float]],
+) -> list[MetricResult]:
+    """Score each pair with ``numeric`` when both columns are numbers, ``other`` otherwise."""
     results = []
     for a, b in pairs:
-        if kinds[a] == Kind.NUMERICAL and kinds[b] == Kind.NUMERICAL:
-            results.append(
-                guarded(
-                    "CorrelationSimilarity",
-                    [a, b],
-                    lambda a=a, b=b: correlation_similarity(real, synthetic, a, b),
-                )
-            )
-        else:
-            results.append(
-                guarded(
-                    "ContingencySimilarity",
-                    [a, b],
-                    lambda a=a, b=b: contingency_similarity(real, synthetic, a, b, kinds),
-                )
-            )
+        both_numbers = kinds[a] == Kind.NUMERICAL and kinds[b] == Kind.NUMERICAL
+        name, compute = numeric if both_numbers else other
+        results.append(guarded(name, [a, b], lambda a=a, b=b, compute=compute: compute(a, b)))
     return results
 
 
@@ -298,13 +302,9 @@ def column_pair_associations(
 
     Reported beside the SDMetrics-compatible pair trends, not mixed into their score.
     """
-    pairs = sample_pairs(kinds, max_pairs, seed)
-    results = []
-    for a, b in pairs:
-        if kinds[a] == Kind.NUMERICAL and kinds[b] == Kind.NUMERICAL:
-            compute = lambda a=a, b=b: spearman_similarity(real, synthetic, a, b)  # noqa: E731
-            results.append(guarded("SpearmanSimilarity", [a, b], compute))
-        else:
-            compute = lambda a=a, b=b: cramers_v_similarity(real, synthetic, a, b, kinds)  # noqa: E731
-            results.append(guarded("CramersVSimilarity", [a, b], compute))
-    return results
+    return _score_pairs(
+        sample_pairs(kinds, max_pairs, seed),
+        kinds,
+        ("SpearmanSimilarity", lambda a, b: spearman_similarity(real, synthetic, a, b)),
+        ("CramersVSimilarity", lambda a, b: cramers_v_similarity(real, synthetic, a, b, kinds)),
+    )

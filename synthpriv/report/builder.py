@@ -57,10 +57,7 @@ def _fidelity(
         # is only comparable with a synthetic sample of the holdout's size.
         size = min(holdout.height, synthetic.height)
         equal = synthetic.sample(size, seed=seed) if size < synthetic.height else synthetic
-        equal_size_score = _combine(
-            mean_score(column_shapes(train, equal, kinds)),
-            mean_score(column_pair_trends(train, equal, kinds, max_pairs=MAX_PAIRS, seed=seed)),
-        )
+        equal_size_score = _headline_score(train, equal, kinds, seed)
         shapes = _with_baseline(shapes, column_shapes(train, holdout, kinds))
         pairs = _with_baseline(
             pairs, column_pair_trends(train, holdout, kinds, max_pairs=MAX_PAIRS, seed=seed)
@@ -80,10 +77,7 @@ def _fidelity(
             column_pair_associations(train, holdout, kinds, max_pairs=MAX_PAIRS, seed=seed),
         )
     independent = independent_columns(train.select(list(kinds)), synthetic.height, seed)
-    independent_score = _combine(
-        mean_score(column_shapes(train, independent, kinds)),
-        mean_score(column_pair_trends(train, independent, kinds, max_pairs=MAX_PAIRS, seed=seed)),
-    )
+    independent_score = _headline_score(train, independent, kinds, seed)
     return {
         "score": _round(_combine(shape_score, pair_score)),
         "baseline_score": _round(baseline_score),
@@ -162,6 +156,16 @@ def _whole_table(
             entry["error"] = f"{type(exc).__name__}: {exc}"
         out[label] = entry
     return out
+
+
+def _headline_score(
+    train: pl.DataFrame, other: pl.DataFrame, kinds: dict[str, Kind], seed: int
+) -> float | None:
+    """The fidelity score formula (shapes and pairs) of ``other`` against the training rows."""
+    return _combine(
+        mean_score(column_shapes(train, other, kinds)),
+        mean_score(column_pair_trends(train, other, kinds, max_pairs=MAX_PAIRS, seed=seed)),
+    )
 
 
 def _combine(a: float | None, b: float | None) -> float | None:
