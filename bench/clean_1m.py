@@ -10,15 +10,14 @@ bench/results/clean_1m.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from _common import peak_rss_mb, write_results
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "sample_data"))
@@ -84,10 +83,8 @@ def main() -> int:
     results["redaction_cells_per_second_model_free"] = int(
         notes.len() / (time.perf_counter() - start)
     )
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "clean_1m.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    results["peak_rss_mb"] = peak_rss_mb()
+    write_results("clean_1m", results)
     return 0
 
 

@@ -16,13 +16,7 @@ from synthpriv import __version__
 from synthpriv.config import Gates
 from synthpriv.metrics.base import MetricError, MetricResult, mean_score
 from synthpriv.metrics.detection import discriminator_auc, pmse
-from synthpriv.metrics.fidelity import (
-    column_details,
-    column_pair_associations,
-    column_pair_trends,
-    column_shapes,
-    independent_columns,
-)
+from synthpriv.metrics.fidelity import Comparison, independent_columns, sample_pairs
 from synthpriv.metrics.privacy import exact_copy_share, privacy_metrics
 from synthpriv.metrics.utility import ml_utility
 from synthpriv.schema import Kind, kinds_of
@@ -33,6 +27,7 @@ MIN_LABEL_COUNT = 10
 TOP_CATEGORIES = 8
 HIST_BINS = 12
 MAX_PAIRS = 300
+MAX_FIDELITY_ROWS = 250_000
 
 
 def _with_baseline(results: list[MetricResult], baseline: list[MetricResult]) -> list[MetricResult]:
@@ -49,35 +44,34 @@ def _fidelity(
     kinds: dict[str, Kind],
     seed: int,
 ) -> dict[str, Any]:
-    shapes = column_shapes(train, synthetic, kinds)
-    pairs = column_pair_trends(train, synthetic, kinds, max_pairs=MAX_PAIRS, seed=seed)
+    full_rows = {"train": train.height, "synthetic": synthetic.height}
+    train, synthetic = _rows_for_fidelity(train, seed), _rows_for_fidelity(synthetic, seed + 1)
+    pair_list = sample_pairs(kinds, MAX_PAIRS, seed)
+    versus_synthetic = Comparison(train, synthetic, kinds)
+    shapes = versus_synthetic.column_shapes()
+    pairs = versus_synthetic.pair_trends(pair_list)
+    details = versus_synthetic.details()
+    associations = versus_synthetic.pair_associations(pair_list)
     baseline_score = equal_size_score = None
     if holdout is not None:
         # A smaller sample scores lower by chance (rare categories go missing), so the baseline
         # is only comparable with a synthetic sample of the holdout's size.
         size = min(holdout.height, synthetic.height)
         equal = synthetic.sample(size, seed=seed) if size < synthetic.height else synthetic
-        equal_size_score = _headline_score(train, equal, kinds, seed)
-        shapes = _with_baseline(shapes, column_shapes(train, holdout, kinds))
-        pairs = _with_baseline(
-            pairs, column_pair_trends(train, holdout, kinds, max_pairs=MAX_PAIRS, seed=seed)
-        )
+        equal_size_score = _headline_score(Comparison(train, equal, kinds), pair_list)
+        versus_holdout = Comparison(train, holdout, kinds)
+        shapes = _with_baseline(shapes, versus_holdout.column_shapes())
+        pairs = _with_baseline(pairs, versus_holdout.pair_trends(pair_list))
+        details = _with_baseline(details, versus_holdout.details())
+        associations = _with_baseline(associations, versus_holdout.pair_associations(pair_list))
         baseline_score = _combine(
             mean_score([MetricResult(r.metric, r.columns, r.baseline) for r in shapes]),
             mean_score([MetricResult(r.metric, r.columns, r.baseline) for r in pairs]),
         )
     shape_score, pair_score = mean_score(shapes), mean_score(pairs)
     n_pairs = len(kinds) * (len(kinds) - 1) // 2
-    details = column_details(train, synthetic, kinds)
-    associations = column_pair_associations(train, synthetic, kinds, max_pairs=MAX_PAIRS, seed=seed)
-    if holdout is not None:
-        details = _with_baseline(details, column_details(train, holdout, kinds))
-        associations = _with_baseline(
-            associations,
-            column_pair_associations(train, holdout, kinds, max_pairs=MAX_PAIRS, seed=seed),
-        )
     independent = independent_columns(train.select(list(kinds)), synthetic.height, seed)
-    independent_score = _headline_score(train, independent, kinds, seed)
+    independent_score = _headline_score(Comparison(train, independent, kinds), pair_list)
     return {
         "score": _round(_combine(shape_score, pair_score)),
         "baseline_score": _round(baseline_score),
@@ -85,6 +79,9 @@ def _fidelity(
         "independent_columns_score": _round(independent_score),
         "formula": "mean of (mean column-shape score, mean column-pair score), each pair and "
         "column weighted equally; 1.0 is identical distributions",
+        "rows_compared": {"train": train.height, "synthetic": synthetic.height},
+        "rows_sampled": train.height < full_rows["train"]
+        or synthetic.height < full_rows["synthetic"],
         "column_shapes": {
             "score": _round(shape_score),
             "details": [r.to_dict() for r in shapes],
@@ -108,6 +105,13 @@ def _fidelity(
         },
         "whole_table": _whole_table(train, synthetic, holdout, independent, kinds, seed),
     }
+
+
+def _rows_for_fidelity(frame: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """At most ``MAX_FIDELITY_ROWS`` rows, a seeded sample (the report says when it sampled)."""
+    if frame.height <= MAX_FIDELITY_ROWS:
+        return frame
+    return frame.sample(MAX_FIDELITY_ROWS, seed=seed)
 
 
 def _ml_utility(
@@ -158,13 +162,10 @@ def _whole_table(
     return out
 
 
-def _headline_score(
-    train: pl.DataFrame, other: pl.DataFrame, kinds: dict[str, Kind], seed: int
-) -> float | None:
-    """The fidelity score formula (shapes and pairs) of ``other`` against the training rows."""
+def _headline_score(comparison: Comparison, pairs: list[tuple[str, str]]) -> float | None:
+    """The fidelity score formula (shapes and pairs) of a comparison with the training rows."""
     return _combine(
-        mean_score(column_shapes(train, other, kinds)),
-        mean_score(column_pair_trends(train, other, kinds, max_pairs=MAX_PAIRS, seed=seed)),
+        mean_score(comparison.column_shapes()), mean_score(comparison.pair_trends(pairs))
     )
 
 

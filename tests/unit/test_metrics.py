@@ -135,19 +135,18 @@ def test_real_holdout_offered_as_synthetic_looks_safe(census):
 
 
 def test_column_detail_metrics_hand_computed():
-    from synthpriv.metrics.fidelity import (
-        category_coverage,
-        invented_category_share,
-        missing_rate_similarity,
-        range_coverage,
-    )
+    from synthpriv.metrics.fidelity import Comparison
 
-    assert missing_rate_similarity(pl.Series([1, None, 3, None]), pl.Series([1, 2, 3, 4])) == 0.5
-    assert range_coverage(pl.Series([0.0, 10.0]), pl.Series([5.0, 20.0])) == 0.5
-    assert category_coverage(pl.Series(["a", "b", "c", "d"]), pl.Series(["a", "b", "z"])) == 0.5
-    assert invented_category_share(
-        pl.Series(["a", "b"]), pl.Series(["a", "z", "z", None])
-    ) == pytest.approx(2 / 3)
+    def compare(real: list, other: list, kind: Kind) -> Comparison:
+        return Comparison(pl.DataFrame({"v": real}), pl.DataFrame({"v": other}), {"v": kind})
+
+    missing = compare([1, None, 3, None], [1, 2, 3, 4], Kind.NUMERICAL)
+    assert missing.missing_rate_similarity("v") == 0.5
+    assert compare([0.0, 10.0], [5.0, 20.0], Kind.NUMERICAL).range_coverage("v") == 0.5
+    coverage = compare(["a", "b", "c", "d"], ["a", "b", "z"], Kind.CATEGORICAL)
+    assert coverage.category_coverage("v") == 0.5
+    invented = compare(["a", "b"], ["a", "z", "z", None], Kind.CATEGORICAL)
+    assert invented.invented_category_share("v") == pytest.approx(2 / 3)
 
 
 def test_independent_columns_keep_marginals_and_break_pairs():
@@ -215,3 +214,79 @@ def test_spearman_and_cramers_v_hand_computed():
     results = {r.metric: r for r in column_pair_associations(frame, frame, kinds)}
     assert results["SpearmanSimilarity"].score == pytest.approx(1.0)
     assert results["CramersVSimilarity"].error == "MetricError: a column has a single category"
+
+
+def test_mutual_information_hand_computed():
+    from synthpriv.metrics.fidelity import Comparison, normalized_mutual_information
+
+    # a == b over two equally likely values: I = H = ln 2, so NMI = 1; a product table gives 0.
+    rows, cols = np.array([0, 1]), np.array([0, 1])
+    assert normalized_mutual_information(rows, cols, np.array([5, 5])) == pytest.approx(1.0)
+    rows, cols = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    assert normalized_mutual_information(rows, cols, np.array([3, 3, 3, 3])) == pytest.approx(0.0)
+    kinds = {"a": Kind.CATEGORICAL, "b": Kind.CATEGORICAL}
+    tied = pl.DataFrame({"a": ["x", "y"] * 50, "b": ["u", "v"] * 50})
+    crossed = pl.DataFrame({"a": ["x", "y"] * 50, "b": ["u", "u", "v", "v"] * 25})
+    comparison = Comparison(tied, crossed, kinds)
+    assert comparison.mutual_information_similarity("a", "b") == pytest.approx(0.0)
+    assert Comparison(tied, tied, kinds).mutual_information_similarity("a", "b") == 1.0
+
+
+def test_comparison_codes_are_shared_between_tables():
+    from synthpriv.metrics.fidelity import Comparison
+
+    kinds = {"c": Kind.CATEGORICAL, "n": Kind.NUMERICAL}
+    real = pl.DataFrame({"c": ["a", "b", None, "a"], "n": [0.0, 10.0, 5.0, None]})
+    other = pl.DataFrame({"c": ["z", "a", "b", None], "n": [-3.0, 10.0, 4.9, 12.0]})
+    comparison = Comparison(real, other, kinds)
+    c = comparison.column("c")
+    assert c.real_codes[0] == c.real_codes[3] == c.other_codes[1]
+    assert c.real_codes[2] == c.other_codes[3] == -1 and c.levels == 3
+    # numbers binned on the real range [0, 10] in 10 bins; beyond it clipped to the end bins
+    assert comparison.column("n").other_codes.tolist() == [0, 9, 4, 9]
+    assert comparison.invented_category_share("c") == pytest.approx(1 / 3)
+    assert comparison.category_coverage("c") == 1.0
+
+
+def test_fidelity_samples_rows_of_large_tables_and_says_so(monkeypatch):
+    from synthpriv.report import builder
+
+    monkeypatch.setattr(builder, "MAX_FIDELITY_ROWS", 100)
+    rng = np.random.default_rng(2)
+    frame = pl.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)})
+    kinds = {"x": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
+    result = builder._fidelity(frame, frame, None, kinds, seed=0)
+    assert result["rows_sampled"] is True
+    assert result["rows_compared"] == {"train": 100, "synthetic": 100}
+    small = builder._fidelity(frame[:50], frame[:50], None, kinds, seed=0)
+    assert small["rows_sampled"] is False
+
+
+def test_degenerate_tables_record_errors_instead_of_crashing():
+    from synthpriv.report.builder import _fidelity
+
+    kinds = {
+        "nan": Kind.NUMERICAL,
+        "const": Kind.NUMERICAL,
+        "empty": Kind.CATEGORICAL,
+        "c": Kind.CATEGORICAL,
+    }
+    frame = pl.DataFrame(
+        {
+            "nan": [1.0, float("nan"), None],
+            "const": [7.0, 7.0, 7.0],
+            "empty": [None, None, None],
+            "c": ["a", "b", "a"],
+        },
+        schema_overrides={"empty": pl.String},
+    )
+    one_row = frame[:1]
+    result = _fidelity(frame, one_row, one_row, kinds, seed=0)
+    shapes = {d["columns"][0]: d for d in result["column_shapes"]["details"]}
+    assert shapes["empty"]["error"] == "MetricError: no non-missing values"
+    assert shapes["nan"]["score"] is not None  # NaN counts as missing, the rest is compared
+    pairs = {tuple(d["columns"]): d for d in result["column_pair_trends"]["details"]}
+    assert pairs[("nan", "const")]["error"] == (
+        "MetricError: a column is constant, correlation undefined"
+    )
+    assert "error" in result["whole_table"]["synthetic"]  # too few rows for a classifier
