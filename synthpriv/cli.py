@@ -597,6 +597,13 @@ def _with_gates(func: Any) -> Any:
     type=click.Path(path_type=Path),
     help="Directory for report.json and report.html.",
 )
+@click.option(
+    "--schema",
+    "schema_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Column schema (from scan or clean): its quasi-identifier and sensitive roles drive "
+    "the singling-out, inference and k-anonymity measures.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace the output directory if it exists.")
 @_with_gates
 @seed_option
@@ -607,6 +614,7 @@ def report(
     real_path: Path,
     synthetic_path: Path,
     holdout_path: Path | None,
+    schema_path: Path | None,
     output: Path,
     overwrite: bool,
     fidelity_min: float | None,
@@ -621,12 +629,15 @@ def report(
     \b
     Example:
       synthpriv report --real train.csv --synthetic synthetic.csv --holdout holdout.csv -o rep/
+      synthpriv report --real train.csv --synthetic syn.csv --holdout h.csv --schema s.json -o rep/
     """
     from synthpriv.io import atomic_directory
     from synthpriv.pipeline import input_record, package_versions
     from synthpriv.report import build_report, write_report
+    from synthpriv.schema import TableSchema
 
     config = RunConfig(seed=seed).override(fidelity_min=fidelity_min, dcr_share_max=dcr_share_max)
+    schema = TableSchema.load(schema_path).to_dict() if schema_path else None
     real = _read(real_path, encoding)
     synthetic = _read(synthetic_path, encoding)
     holdout = _read(holdout_path, encoding) if holdout_path else None
@@ -637,6 +648,7 @@ def report(
             holdout=holdout,
             gates=config.gates,
             seed=seed,
+            scan=schema,
             provenance={"input": input_record(real_path, real), "versions": package_versions()},
         )
         write_report(result, work)

@@ -24,6 +24,12 @@ class Gates:
     dcr_share_max: float = 0.60
     dcr_share_warn: float = 0.55
     exact_copy_margin: float = 0.01
+    near_copy_margin: float = 0.03
+    membership_auc_max: float = 0.60
+    membership_auc_warn: float = 0.55
+    attack_risk_max: float = 0.20
+    attack_risk_warn: float = 0.10
+    replicated_uniques_margin: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -131,4 +137,10 @@ fidelity_warn = 0.80     # WARN below this
 dcr_share_max = 0.60     # FAIL if synthetic rows sit closer to training rows this often
 dcr_share_warn = 0.55
 exact_copy_margin = 0.01 # FAIL if exact copies of training rows exceed the holdout baseline by this
+near_copy_margin = 0.03  # the same for near copies (closer than 95% of holdout rows are)
+membership_auc_max = 0.60   # FAIL if a distance attack tells training rows from holdout rows
+membership_auc_warn = 0.55
+attack_risk_max = 0.20   # FAIL if singling-out, linkability or inference risk exceeds this
+attack_risk_warn = 0.10
+replicated_uniques_margin = 0.02  # FAIL if repU exceeds the holdout's by this
 """

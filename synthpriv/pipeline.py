@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from synthpriv import __version__, synth
-from synthpriv.clean import CleanResult, clean_table, verify_clean
+from synthpriv.clean import CleanResult, clean_table, find_leaks, verify_clean
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
 from synthpriv.io import atomic_directory, read_table, sha256_file, write_json, write_table
@@ -246,6 +246,7 @@ def run(
                 cleaning=audit,
                 synthesis=model.describe(),
                 target=config.target,
+                residual_identifiers=find_leaks(frame, synthetic, cleaned.schema),
                 provenance={
                     "input": source,
                     "config": config.to_dict() | {"input": input_path.name, "output": None},

@@ -1,102 +1,42 @@
-"""Privacy leakage: exact copies and distance to closest record (DCR), each with its baseline.
+"""Privacy leakage: could someone learn about a real person from the synthetic table?
 
-The distance is Gower's: numbers (and dates) as |a - b| / range of the training column, capped at
-1; categories 0 when equal and 1 otherwise; a missing value is 0 from another missing value and 1
-from anything else; the mean over columns. The baseline is a real holdout that the synthesizer
-never saw: a synthetic row should be no closer to the training rows than to the holdout rows.
+Every figure stands beside its baseline, a real holdout the synthesizer never saw: a synthetic
+table should give away no more about the training rows than about those unseen rows. The
+training rows are subsampled (seeded) to the holdout's size so that the two sides are comparable.
+
+* Exact and near copies of training rows, against copies of holdout rows. A near copy lies
+  closer to a training row than 95% of the holdout rows do (the 5th percentile of their DCR).
+* Distance to closest record (DCR, Gower distance; see :mod:`synthpriv.metrics.neighbors`), the
+  DCR share (how often a synthetic row is closer to the training rows than to the holdout: 0.5
+  is ideal) and the nearest-neighbour distance ratio (NNDR, closest over second closest).
+* Membership inference: an attacker who calls a real row a member when a synthetic row lies
+  close to it; the ROC AUC over training (members) and holdout (non-members) rows, 0.5 ideal.
+* Singling out, linkability and attribute inference (:mod:`synthpriv.metrics.attacks`).
+* Quasi-identifier risk on the real equivalence classes: k-anonymity, l-diversity of each
+  sensitive column, and replicated uniques (synthpop's repU).
+* Rare categories of the training rows that reappear in the synthetic table.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import stats
 
+from synthpriv.metrics.attacks import inference, linkability, singling_out
+from synthpriv.metrics.neighbors import Encoded, encode, nearest, nearest_distances
 from synthpriv.schema import Kind
 
-_MISSING = -1.0e6  # far outside any scaled range: a missing number is 1 (capped) from any value
-_CELLS_PER_CHUNK = 20_000_000
+NEAR_COPY_QUANTILE = 0.05  # near copy: closer than 95% of unseen real rows are to training
+MIA_TARGETS = 5000
+K_ANONYMITY = 5
+RARE_CATEGORY = 5
+MAX_SECRETS = 5
 
-
-@dataclass
-class Encoded:
-    """A table turned into a scaled number matrix and a category-code matrix."""
-
-    numbers: np.ndarray
-    codes: np.ndarray
-
-    @property
-    def width(self) -> int:
-        """Number of columns the distance averages over."""
-        return self.numbers.shape[1] + self.codes.shape[1]
-
-    def take(self, rows: np.ndarray) -> Encoded:
-        """Return the given rows."""
-        return Encoded(self.numbers[rows], self.codes[rows])
-
-
-def encode(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> list[Encoded]:
-    """Encode ``frames`` on a shared scale; the first frame (the training rows) sets the ranges."""
-    numeric = [n for n, k in kinds.items() if k in (Kind.NUMERICAL, Kind.DATETIME)]
-    categorical = [n for n in kinds if n not in numeric]
-    scales = []
-    for name in numeric:
-        values = _as_float(frames[0].get_column(name))
-        finite = values[~np.isnan(values)]
-        lo = float(finite.min()) if finite.size else 0.0
-        span = float(finite.max() - lo) if finite.size else 0.0
-        scales.append((lo, span if span > 0 else 1.0))
-    dictionaries = []
-    for name in categorical:
-        seen = pl.concat([f.get_column(name).cast(pl.String) for f in frames]).drop_nulls().unique()
-        dictionaries.append({v: i for i, v in enumerate(seen.sort().to_list())})
-    encoded = []
-    for frame in frames:
-        numbers = np.empty((frame.height, len(numeric)), dtype=np.float64)
-        for j, (name, (lo, span)) in enumerate(zip(numeric, scales, strict=True)):
-            column = (_as_float(frame.get_column(name)) - lo) / span
-            numbers[:, j] = np.where(np.isnan(column), _MISSING, column)
-        codes = np.empty((frame.height, len(categorical)), dtype=np.int32)
-        for j, (name, mapping) in enumerate(zip(categorical, dictionaries, strict=True)):
-            values = frame.get_column(name).cast(pl.String).to_list()
-            codes[:, j] = [mapping.get(v, -1) if v is not None else -1 for v in values]
-        encoded.append(Encoded(numbers, codes))
-    return encoded
-
-
-def _as_float(series: pl.Series) -> np.ndarray:
-    if series.dtype.is_temporal():
-        series = series.cast(pl.Datetime("us")).cast(pl.Int64)
-    if series.dtype == pl.Boolean:
-        series = series.cast(pl.Int8)
-    return series.cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
-
-
-def nearest_distances(query: Encoded, reference: Encoded) -> np.ndarray:
-    """Return each query row's Gower distance to its closest reference row.
-
-    Exact and vectorized: query rows are processed in chunks sized so that one chunk's distance
-    block stays near 20 million cells, which bounds memory whatever the table sizes.
-    """
-    width = max(query.width, 1)
-    n_ref = reference.numbers.shape[0]
-    if n_ref == 0:
-        raise ValueError("reference table is empty")
-    chunk = max(1, _CELLS_PER_CHUNK // max(n_ref * width, 1))
-    out = np.empty(query.numbers.shape[0], dtype=np.float64)
-    for start in range(0, query.numbers.shape[0], chunk):
-        stop = start + chunk
-        total = np.zeros((min(stop, query.numbers.shape[0]) - start, n_ref), dtype=np.float64)
-        for j in range(query.numbers.shape[1]):
-            diff = np.abs(query.numbers[start:stop, j, None] - reference.numbers[None, :, j])
-            total += np.minimum(diff, 1.0)
-        for j in range(query.codes.shape[1]):
-            total += query.codes[start:stop, j, None] != reference.codes[None, :, j]
-        out[start:stop] = total.min(axis=1) / width
-    return out
+__all__ = ["encode", "nearest_distances", "privacy_metrics", "wilson_interval"]
 
 
 def wilson_interval(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -119,52 +59,246 @@ def exact_copy_share(synthetic: pl.DataFrame, real: pl.DataFrame) -> float:
     return float(rows.is_in(seen.implode()).mean() or 0.0)
 
 
+def auc_with_interval(members: np.ndarray, others: np.ndarray) -> dict[str, Any]:
+    """ROC AUC of scores (higher = called a member) with the Hanley-McNeil 95% interval."""
+    n1, n2 = members.size, others.size
+    ranks = stats.rankdata(np.concatenate([members, others]))
+    auc = (ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n2)
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    variance = (auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n2 - 1) * (q2 - auc**2)) / (n1 * n2)
+    half = 1.96 * math.sqrt(max(variance, 0.0))
+    return {
+        "auc": round(float(auc), 4),
+        "ci95": [round(max(0.0, auc - half), 4), round(min(1.0, auc + half), 4)],
+        "members": int(n1),
+        "non_members": int(n2),
+    }
+
+
+def nndr(distances: np.ndarray) -> np.ndarray:
+    """Closest over second-closest distance per row (0 when both are 0: a duplicated record)."""
+    first, second = distances[:, 0], distances[:, -1]
+    return np.divide(first, second, out=np.zeros_like(first), where=second > 0)
+
+
+def _share(values: np.ndarray) -> float:
+    return round(float(np.mean(values)), 4) if values.size else 0.0
+
+
+def _quantiles(values: np.ndarray) -> dict[str, float]:
+    return {
+        "median": round(float(np.median(values)), 4),
+        "p05": round(float(np.quantile(values, 0.05)), 4),
+    }
+
+
+def distance_metrics(
+    enc_train: Encoded, enc_holdout: Encoded, enc_synth: Encoded
+) -> dict[str, Any]:
+    """Near copies, DCR, DCR share and NNDR of the synthetic rows, each with its baseline."""
+    d_train = nearest(enc_synth, enc_train, 2)[0]
+    d_holdout = nearest(enc_synth, enc_holdout, 1)[0][:, 0]
+    natural = nearest(enc_holdout, enc_train, 2)[0]
+    near = float(np.quantile(natural[:, 0], NEAR_COPY_QUANTILE))
+    closer = float(np.sum(d_train[:, 0] < d_holdout) + 0.5 * np.sum(d_train[:, 0] == d_holdout))
+    share = closer / len(d_holdout)
+    low, high = wilson_interval(closer, len(d_holdout))
+    return {
+        "near_copies": {
+            "distance": round(near, 4),
+            "share_of_train": _share(d_train[:, 0] <= near),
+            "baseline_share_of_holdout": _share(d_holdout <= near),
+        },
+        "dcr": {
+            "median_to_train": round(float(np.median(d_train[:, 0])), 4),
+            "median_to_holdout": round(float(np.median(d_holdout)), 4),
+            "baseline_median_holdout_to_train": round(float(np.median(natural[:, 0])), 4),
+            "p05_to_train": round(float(np.quantile(d_train[:, 0], 0.05)), 4),
+            "p05_to_holdout": round(float(np.quantile(d_holdout, 0.05)), 4),
+            "share_closer_to_train": round(share, 4),
+            "share_ci95": [round(low, 4), round(high, 4)],
+            "ideal_share": 0.5,
+        },
+        "nndr": {
+            "synthetic_to_train": _quantiles(nndr(d_train)),
+            "baseline_holdout_to_train": _quantiles(nndr(natural)),
+        },
+    }
+
+
+def membership_inference(
+    enc_train: Encoded, enc_holdout: Encoded, enc_synth: Encoded, seed: int
+) -> dict[str, Any]:
+    """Distance attack: a real row is called a member when a synthetic row lies close to it."""
+    rng = np.random.default_rng(seed)
+    n = min(MIA_TARGETS, enc_train.rows, enc_holdout.rows)
+    scores = []
+    for encoded in (enc_train, enc_holdout):
+        rows = encoded.take(np.sort(rng.choice(encoded.rows, n, replace=False)))
+        scores.append(-nearest_distances(rows, enc_synth))
+    return auc_with_interval(scores[0], scores[1])
+
+
+def equivalence_classes(
+    train: pl.DataFrame, quasi: list[str], sensitive: list[str]
+) -> dict[str, Any]:
+    """k-anonymity of the training rows on the quasi-identifiers, and l-diversity per column."""
+    classes = train.group_by(quasi).agg(
+        [pl.len().alias("__k")] + [pl.col(s).n_unique().alias(f"__l_{s}") for s in sensitive]
+    )
+    k = classes.get_column("__k")
+    small = int(classes.filter(pl.col("__k") < K_ANONYMITY).get_column("__k").sum() or 0)
+    out: dict[str, Any] = {
+        "quasi_identifiers": quasi,
+        "classes": classes.height,
+        "k_min": int(k.min() or 0),
+        "k_threshold": K_ANONYMITY,
+        "share_of_rows_below_k": round(small / max(train.height, 1), 4),
+        "share_of_rows_unique": round(int((k == 1).sum()) / max(train.height, 1), 4),
+        "l_diversity": {},
+    }
+    for s in sensitive:
+        l_values = classes.get_column(f"__l_{s}")
+        homogeneous = int(classes.filter(pl.col(f"__l_{s}") < 2).get_column("__k").sum() or 0)
+        out["l_diversity"][s] = {
+            "l_min": int(l_values.min() or 0),
+            "share_of_rows_in_homogeneous_classes": round(homogeneous / max(train.height, 1), 4),
+        }
+    return out
+
+
+def replicated_uniques(real: pl.DataFrame, other: pl.DataFrame, quasi: list[str]) -> float:
+    """Return synthpop's repU: the share of real rows unique on the quasi-identifiers.
+
+    Counted are the real rows whose combination is unique among the real rows and also unique
+    in ``other``.
+    """
+    if real.height == 0:
+        return 0.0
+    real_counts = real.group_by(quasi).agg(pl.len().alias("__real"))
+    other_counts = other.group_by(quasi).agg(pl.len().alias("__other"))
+    joined = real_counts.filter(pl.col("__real") == 1).join(
+        other_counts, on=quasi, how="inner", nulls_equal=True
+    )
+    return int((joined.get_column("__other") == 1).sum()) / real.height
+
+
+def rare_categories(train: pl.DataFrame, other: pl.DataFrame, kinds: dict[str, Kind]) -> int:
+    """How many categories seen fewer than ``RARE_CATEGORY`` times in training reappear."""
+    found = 0
+    for name, kind in kinds.items():
+        if kind in (Kind.NUMERICAL, Kind.DATETIME):
+            continue
+        counts = train.get_column(name).cast(pl.String).drop_nulls().value_counts()
+        rare = counts.filter(pl.col("count") < RARE_CATEGORY).get_column(name)
+        if rare.len():
+            present = other.get_column(name).cast(pl.String).drop_nulls().unique()
+            found += int(rare.is_in(present.implode()).sum())
+    return found
+
+
+def _aux_halves(columns: list[str]) -> tuple[list[str], list[str]]:
+    return columns[0::2], columns[1::2]
+
+
+def attack_metrics(
+    train: pl.DataFrame,
+    holdout: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    encoded: tuple[Encoded, Encoded, Encoded],
+    kinds: dict[str, Kind],
+    quasi: list[str],
+    sensitive: list[str],
+    seed: int,
+) -> dict[str, Any]:
+    """Singling out (both modes), linkability and inference, each against the holdout control."""
+    enc_train, enc_holdout, enc_synth = encoded
+    columns = list(kinds)
+    out: dict[str, Any] = {
+        "singling_out": {
+            mode: singling_out(train, holdout, synthetic, mode=mode, seed=seed)
+            for mode in ("univariate", "multivariate")
+        }
+    }
+    # Two datasets holding half of the columns each (quasi-identifiers alone tie too often).
+    out["linkability"] = (
+        linkability(enc_train, enc_holdout, enc_synth, _aux_halves(columns), kinds, seed=seed)
+        if len(columns) >= 2
+        else {"risk": None, "error": "needs at least two columns"}
+    )
+    secrets = sensitive or [c for c in columns if c not in quasi][:MAX_SECRETS]
+    inferred = {}
+    for secret in secrets:
+        aux = [c for c in (quasi or columns) if c != secret]
+        if not aux:
+            inferred[secret] = {"risk": None, "error": "no auxiliary column"}
+            continue
+        inferred[secret] = inference(
+            (enc_train, train.get_column(secret)),
+            (enc_holdout, holdout.get_column(secret)),
+            (enc_synth, synthetic.get_column(secret)),
+            aux,
+            kinds,
+            kinds[secret],
+            seed=seed,
+        ) | {"aux_columns": aux}
+    out["inference"] = inferred
+    out["secrets_declared"] = bool(sensitive)
+    return out
+
+
 def privacy_metrics(
     train: pl.DataFrame,
     holdout: pl.DataFrame,
     synthetic: pl.DataFrame,
     kinds: dict[str, Kind],
     *,
+    quasi_identifiers: list[str] | None = None,
+    sensitive: list[str] | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Exact copies and DCR of ``synthetic`` against training rows, with the holdout baseline.
+    """Every privacy metric of ``synthetic`` against the training rows, with holdout baselines.
 
-    The training rows are subsampled (seeded) to the holdout's size, so that with a synthesizer
-    that learned nothing individual, a synthetic row is as likely to sit closer to either set:
-    the DCR share's ideal is 0.5.
+    ``quasi_identifiers`` and ``sensitive`` come from the column schema; without quasi-
+    identifiers the equivalence-class metrics are skipped and the attacks use every column.
     """
     columns = list(kinds)
+    quasi = [c for c in (quasi_identifiers or []) if c in kinds]
+    sensitive = [c for c in (sensitive or []) if c in kinds and c not in quasi]
+    train_all = train.select(columns)
     train, holdout, synthetic = (f.select(columns) for f in (train, holdout, synthetic))
     rng = np.random.default_rng(seed)
     size = min(train.height, holdout.height)
-    train_eq = train[np.sort(rng.choice(train.height, size, replace=False))]
-    holdout_eq = holdout[np.sort(rng.choice(holdout.height, size, replace=False))]
+    train = train[np.sort(rng.choice(train.height, size, replace=False))]
+    holdout = holdout[np.sort(rng.choice(holdout.height, size, replace=False))]
+    synth_eq = synthetic[np.sort(rng.choice(synthetic.height, min(size, synthetic.height), False))]
 
-    copies_train = exact_copy_share(synthetic, train_eq)
-    copies_holdout = exact_copy_share(synthetic, holdout_eq)
-
-    enc_train, enc_holdout, enc_synth = encode([train_eq, holdout_eq, synthetic], kinds)
-    d_train = nearest_distances(enc_synth, enc_train)
-    d_holdout = nearest_distances(enc_synth, enc_holdout)
-    closer = float(np.sum(d_train < d_holdout) + 0.5 * np.sum(d_train == d_holdout))
-    share = closer / len(d_train)
-    low, high = wilson_interval(closer, len(d_train))
-    # How close is a genuinely new real record to the training rows? (the natural DCR)
-    holdout_to_train = nearest_distances(enc_holdout, enc_train)
-    return {
+    encoded = tuple(encode([train, holdout, synthetic], kinds))
+    result: dict[str, Any] = {
         "columns": columns,
+        "quasi_identifiers": quasi,
+        "sensitive": sensitive,
         "rows_compared": {"train": size, "holdout": size, "synthetic": synthetic.height},
         "exact_copies": {
-            "share_of_train": round(copies_train, 4),
-            "baseline_share_of_holdout": round(copies_holdout, 4),
-        },
-        "dcr": {
-            "median_to_train": round(float(np.median(d_train)), 4),
-            "median_to_holdout": round(float(np.median(d_holdout)), 4),
-            "baseline_median_holdout_to_train": round(float(np.median(holdout_to_train)), 4),
-            "p05_to_train": round(float(np.quantile(d_train, 0.05)), 4),
-            "share_closer_to_train": round(share, 4),
-            "share_ci95": [round(low, 4), round(high, 4)],
-            "ideal_share": 0.5,
+            "share_of_train": round(exact_copy_share(synthetic, train), 4),
+            "baseline_share_of_holdout": round(exact_copy_share(synthetic, holdout), 4),
         },
     }
+    result |= distance_metrics(*encoded)
+    result["membership_inference"] = membership_inference(*encoded, seed)
+    result["attacks"] = attack_metrics(
+        train, holdout, synthetic, encoded, kinds, quasi, sensitive, seed
+    )
+    if quasi:
+        result["equivalence_classes"] = equivalence_classes(train_all, quasi, sensitive)
+        result["replicated_uniques"] = {
+            "share": round(replicated_uniques(train, synth_eq, quasi), 4),
+            "baseline_holdout": round(replicated_uniques(train, holdout, quasi), 4),
+            "rows": size,
+        }
+    result["rare_categories"] = {
+        "threshold": RARE_CATEGORY,
+        "reappearing": rare_categories(train_all, synth_eq, kinds),
+        "baseline_holdout": rare_categories(train_all, holdout, kinds),
+    }
+    return result

@@ -7,6 +7,7 @@ bins span the 1st to 99th percentile, so no single person's extreme value is pri
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,16 @@ TOP_CATEGORIES = 8
 HIST_BINS = 12
 MAX_PAIRS = 300
 MAX_FIDELITY_ROWS = 250_000
+# Privacy gates that compare with a real holdout (skipped without one), in report order.
+HOLDOUT_GATES = (
+    "near_copies",
+    "dcr_share",
+    "membership_inference",
+    "singling_out",
+    "linkability",
+    "attribute_inference",
+)
+PRIVACY_GATES = ("exact_copies", *HOLDOUT_GATES, "replicated_uniques", "residual_pii")
 
 
 def _with_baseline(results: list[MetricResult], baseline: list[MetricResult]) -> list[MetricResult]:
@@ -231,15 +242,28 @@ def evaluate_gates(fidelity: dict[str, Any], privacy: dict[str, Any], gates: Gat
                 f"{gates.fidelity_min * 100:.0f} is required.",
             )
         )
+    return out + privacy_gates(privacy, gates)
+
+
+def _level(value: float, warn: float, fail: float) -> str:
+    return "FAIL" if value > fail else "WARN" if value > warn else "PASS"
+
+
+def _risk(entry: dict[str, Any] | None) -> float | None:
+    return None if not entry else entry.get("risk")
+
+
+def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
+    """One verdict per privacy check, in the order a reader should meet them."""
+    out = []
     copies = privacy["exact_copies"]
     share, base = copies["share_of_train"], copies.get("baseline_share_of_holdout")
     limit = (base or 0.0) + gates.exact_copy_margin
-    status = "FAIL" if share > limit else "PASS"
     out.append(
         _gate(
             "exact_copies",
             "privacy",
-            status,
+            "FAIL" if share > limit else "PASS",
             share,
             round(limit, 4),
             f"{share * 100:.1f}% of synthetic rows are exact copies of a training row"
@@ -250,33 +274,33 @@ def evaluate_gates(fidelity: dict[str, Any], privacy: dict[str, Any], gates: Gat
             ),
         )
     )
+    needs_holdout = "Needs a real holdout to compare with (pass --holdout)."
     dcr = privacy.get("dcr")
     if not dcr:
+        for name in HOLDOUT_GATES:
+            out.append(_gate(name, "privacy", "SKIP", None, None, needs_holdout))
+    else:
+        near = privacy["near_copies"]
+        limit = near["baseline_share_of_holdout"] + gates.near_copy_margin
         out.append(
             _gate(
-                "dcr_share",
+                "near_copies",
                 "privacy",
-                "SKIP",
-                None,
-                gates.dcr_share_max,
-                "Needs a real holdout to compare with (pass --holdout).",
+                "FAIL" if near["share_of_train"] > limit else "PASS",
+                near["share_of_train"],
+                round(limit, 4),
+                f"{near['share_of_train'] * 100:.1f}% of synthetic rows are near copies of a "
+                f"training row (closer than 95% of unseen real rows are); the same test against "
+                f"unseen real rows gives {near['baseline_share_of_holdout'] * 100:.1f}%.",
             )
         )
-    else:
         value = dcr["share_closer_to_train"]
         low, high = dcr["share_ci95"]
-        status = (
-            "FAIL"
-            if value > gates.dcr_share_max
-            else "WARN"
-            if value > gates.dcr_share_warn
-            else "PASS"
-        )
         out.append(
             _gate(
                 "dcr_share",
                 "privacy",
-                status,
+                _level(value, gates.dcr_share_warn, gates.dcr_share_max),
                 value,
                 gates.dcr_share_max,
                 f"Synthetic rows sit closer to a training row than to an unseen real row "
@@ -284,7 +308,122 @@ def evaluate_gates(fidelity: dict[str, Any], privacy: dict[str, Any], gates: Gat
                 f"50% means no memorization, above {gates.dcr_share_max * 100:.0f}% fails.",
             )
         )
+        mia = privacy["membership_inference"]
+        out.append(
+            _gate(
+                "membership_inference",
+                "privacy",
+                _level(mia["auc"], gates.membership_auc_warn, gates.membership_auc_max),
+                mia["auc"],
+                gates.membership_auc_max,
+                f"An attacker who uses the synthetic table to guess whether a person was in the "
+                f"training data is right with AUC {mia['auc']:.2f} (95% CI {mia['ci95'][0]:.2f}-"
+                f"{mia['ci95'][1]:.2f}); 0.50 is a coin toss.",
+            )
+        )
+        attacks = privacy["attacks"]
+        checks = {
+            "singling_out": (
+                [_risk(v) for v in attacks["singling_out"].values()],
+                "isolate one real person with a rule learned from the synthetic rows",
+            ),
+            "linkability": (
+                [_risk(attacks["linkability"])],
+                "link two halves of a real person's record through the synthetic rows",
+            ),
+            "attribute_inference": (
+                [_risk(v) for v in attacks["inference"].values()],
+                "infer a person's other values from their quasi-identifiers",
+            ),
+        }
+        for name, (risks, what) in checks.items():
+            known = [r for r in risks if r is not None]
+            if not known:
+                out.append(_gate(name, "privacy", "SKIP", None, None, f"Could not {what}."))
+                continue
+            worst = max(known)
+            out.append(
+                _gate(
+                    name,
+                    "privacy",
+                    _level(worst, gates.attack_risk_warn, gates.attack_risk_max),
+                    worst,
+                    gates.attack_risk_max,
+                    f"Risk {worst * 100:.0f}% that an attacker can {what}, beyond what unseen "
+                    f"real rows allow (0% is ideal; above {gates.attack_risk_max * 100:.0f}% "
+                    "fails).",
+                )
+            )
+    out.append(_replicated_uniques_gate(privacy, gates))
+    out.append(_residual_gate(privacy))
     return out
+
+
+def _replicated_uniques_gate(privacy: dict[str, Any], gates: Gates) -> dict:
+    rep = privacy.get("replicated_uniques")
+    if not rep:
+        reason = (
+            "No quasi-identifier is known (scan the table, or pass --schema)."
+            if not privacy.get("quasi_identifiers")
+            else "Needs a real holdout to compare with (pass --holdout)."
+        )
+        return _gate("replicated_uniques", "privacy", "SKIP", None, None, reason)
+    # Both shares are estimated on as many rows as the holdout has: allow for their noise.
+    n = max(rep.get("rows", 0), 1)
+    noise = 1.96 * math.sqrt(sum(p * (1 - p) for p in (rep["share"], rep["baseline_holdout"])) / n)
+    limit = rep["baseline_holdout"] + gates.replicated_uniques_margin + noise
+    return _gate(
+        "replicated_uniques",
+        "privacy",
+        "FAIL" if rep["share"] > limit else "PASS",
+        rep["share"],
+        round(limit, 4),
+        f"{rep['share'] * 100:.1f}% of training rows are unique on the quasi-identifiers and "
+        f"reappear as a unique synthetic row (unseen real rows: "
+        f"{rep['baseline_holdout'] * 100:.1f}%); above {limit * 100:.1f}% fails.",
+    )
+
+
+def _residual_gate(privacy: dict[str, Any]) -> dict:
+    residual = privacy.get("residual_identifiers")
+    rare = privacy.get("rare_categories") or {}
+    if residual:
+        return _gate(
+            "residual_pii",
+            "privacy",
+            "FAIL",
+            len(residual),
+            0,
+            "Values of original direct identifiers appear in the synthetic table: "
+            + "; ".join(residual)
+            + ".",
+        )
+    checked = residual is not None
+    extra = rare.get("reappearing", 0) - rare.get("baseline_holdout", 0)
+    if rare and extra > 0:
+        return _gate(
+            "residual_pii",
+            "privacy",
+            "WARN",
+            rare["reappearing"],
+            rare["baseline_holdout"],
+            f"{rare['reappearing']} categories seen fewer than {rare['threshold']} times in the "
+            f"training rows reappear in the synthetic table ({rare['baseline_holdout']} in unseen "
+            "real rows): consider suppressing rare categories before fitting.",
+        )
+    return _gate(
+        "residual_pii",
+        "privacy",
+        "PASS",
+        0,
+        0,
+        (
+            "No original direct-identifier value appears in the synthetic table; r"
+            if checked
+            else "R"
+        )
+        + "are categories reappear no more often than in unseen real rows.",
+    )
 
 
 def overall_verdict(gates: list[dict]) -> str:
@@ -366,10 +505,14 @@ def build_report(
     synthesis: dict[str, Any] | None = None,
     provenance: dict[str, Any] | None = None,
     target: str | None = None,
+    residual_identifiers: list[str] | None = None,
 ) -> dict[str, Any]:
     """Measure ``synthetic`` against the real ``train`` rows (and ``holdout``, the baseline).
 
     Only columns present in both tables, and neither free text nor identifier-like, are compared.
+    Quasi-identifier and sensitive columns are read from the roles in ``scan`` (a column
+    schema). ``residual_identifiers`` lists the problems found when the original
+    direct-identifier values were searched for in the synthetic table (``None``: not searched).
     """
     gates = gates or Gates()
     train_kinds = kinds_of(train)
@@ -380,8 +523,17 @@ def build_report(
     if holdout is not None:
         holdout = _align(holdout, train, list(kinds))
     fidelity = _fidelity(train, synthetic, holdout, kinds, seed)
+    roles = {c["name"]: c["role"] for c in (scan or {}).get("columns", [])}
     if holdout is not None and holdout.height > 0 and kinds:
-        privacy = privacy_metrics(train, holdout, synthetic, kinds, seed=seed)
+        privacy = privacy_metrics(
+            train,
+            holdout,
+            synthetic,
+            kinds,
+            quasi_identifiers=[c for c in kinds if roles.get(c) == "quasi_identifier"],
+            sensitive=[c for c in kinds if roles.get(c) == "sensitive"],
+            seed=seed,
+        )
     else:
         privacy = {
             "columns": list(kinds),
@@ -392,6 +544,7 @@ def build_report(
             },
             "dcr": None,
         }
+    privacy["residual_identifiers"] = residual_identifiers
     if target:
         fidelity["ml_utility"] = _ml_utility(train, holdout, synthetic, target, kinds, seed)
     gate_results = evaluate_gates(fidelity, privacy, gates)

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from synthpriv.cli import cli
+from synthpriv.report.builder import HOLDOUT_GATES, PRIVACY_GATES
 from synthpriv.status import ExitStatus
 from tests.conftest import SAMPLE
 
@@ -141,7 +142,9 @@ def test_step_by_step(runner, tmp_path, small_csv):
     assert result.exit_code in (0, 6, 7)
     summary = json.loads(result.stdout)
     assert summary["exit_code"] == result.exit_code
-    assert {g["name"] for g in summary["gates"]} == {"fidelity", "exact_copies", "dcr_share"}
+    assert [g["name"] for g in summary["gates"]] == ["fidelity", *PRIVACY_GATES]
+    skipped = {g["name"] for g in summary["gates"] if g["status"] == "SKIP"}
+    assert skipped == {*HOLDOUT_GATES, "replicated_uniques"}
     assert sorted(p.name for p in report_dir.iterdir()) == ["report.html", "report.json"]
 
 

@@ -1,47 +1,103 @@
 import pytest
 
 from synthpriv.config import Gates
-from synthpriv.report.builder import evaluate_gates, exit_status_for, overall_verdict
+from synthpriv.report.builder import (
+    PRIVACY_GATES,
+    evaluate_gates,
+    exit_status_for,
+    overall_verdict,
+)
 from synthpriv.status import ExitStatus
 
 
-def gates_for(score, copies, base, share):
-    fidelity = {"score": score, "baseline_score": 0.9}
+def safe_privacy(**changes):
+    """A privacy section where every check passes, with ``changes`` applied (dotted keys)."""
     privacy = {
-        "exact_copies": {"share_of_train": copies, "baseline_share_of_holdout": base},
-        "dcr": {"share_closer_to_train": share, "share_ci95": [share - 0.02, share + 0.02]},
+        "exact_copies": {"share_of_train": 0.0, "baseline_share_of_holdout": 0.0},
+        "near_copies": {
+            "distance": 0.01,
+            "share_of_train": 0.05,
+            "baseline_share_of_holdout": 0.05,
+        },
+        "dcr": {"share_closer_to_train": 0.5, "share_ci95": [0.48, 0.52]},
+        "membership_inference": {"auc": 0.5, "ci95": [0.47, 0.53]},
+        "attacks": {
+            "singling_out": {"univariate": {"risk": 0.0}, "multivariate": {"risk": 0.01}},
+            "linkability": {"risk": 0.0},
+            "inference": {"salary": {"risk": 0.02}, "diagnosis": {"risk": 0.0}},
+        },
+        "quasi_identifiers": ["age", "zip"],
+        "replicated_uniques": {"share": 0.01, "baseline_holdout": 0.01, "rows": 10000},
+        "rare_categories": {"threshold": 5, "reappearing": 2, "baseline_holdout": 2},
+        "residual_identifiers": [],
     }
-    return {g["name"]: g["status"] for g in evaluate_gates(fidelity, privacy, Gates())}
+    for dotted, value in changes.items():
+        *path, last = dotted.split("__")
+        node = privacy
+        for key in path:
+            node = node[key]
+        node[last] = value
+    return privacy
+
+
+def statuses(score=0.85, **changes):
+    fidelity = {"score": score, "baseline_score": 0.9}
+    return {
+        g["name"]: g["status"] for g in evaluate_gates(fidelity, safe_privacy(**changes), Gates())
+    }
+
+
+def test_a_safe_table_passes_every_gate():
+    result = statuses()
+    assert set(result.values()) == {"PASS"}
+    assert list(result) == ["fidelity", *PRIVACY_GATES]
 
 
 @pytest.mark.parametrize(
-    ("args", "expected"),
+    ("score", "changes", "gate", "status"),
     [
-        ((0.85, 0.0, 0.0, 0.50), {"fidelity": "PASS", "exact_copies": "PASS", "dcr_share": "PASS"}),
-        ((0.75, 0.0, 0.0, 0.50), {"fidelity": "WARN", "exact_copies": "PASS", "dcr_share": "PASS"}),
-        ((0.69, 0.0, 0.0, 0.50), {"fidelity": "FAIL", "exact_copies": "PASS", "dcr_share": "PASS"}),
-        (
-            (0.85, 0.02, 0.015, 0.5),
-            {"fidelity": "PASS", "exact_copies": "PASS", "dcr_share": "PASS"},
-        ),
-        (
-            (0.85, 0.03, 0.015, 0.5),
-            {"fidelity": "PASS", "exact_copies": "FAIL", "dcr_share": "PASS"},
-        ),
-        ((0.85, 0.0, 0.0, 0.56), {"fidelity": "PASS", "exact_copies": "PASS", "dcr_share": "WARN"}),
-        ((0.85, 0.0, 0.0, 0.61), {"fidelity": "PASS", "exact_copies": "PASS", "dcr_share": "FAIL"}),
+        (0.75, {}, "fidelity", "WARN"),
+        (0.69, {}, "fidelity", "FAIL"),
+        (0.85, {"exact_copies__share_of_train": 0.01}, "exact_copies", "PASS"),
+        (0.85, {"exact_copies__share_of_train": 0.011}, "exact_copies", "FAIL"),
+        (0.85, {"near_copies__share_of_train": 0.08}, "near_copies", "PASS"),
+        (0.85, {"near_copies__share_of_train": 0.081}, "near_copies", "FAIL"),
+        (0.85, {"dcr__share_closer_to_train": 0.56}, "dcr_share", "WARN"),
+        (0.85, {"dcr__share_closer_to_train": 0.61}, "dcr_share", "FAIL"),
+        (0.85, {"membership_inference__auc": 0.56}, "membership_inference", "WARN"),
+        (0.85, {"membership_inference__auc": 0.61}, "membership_inference", "FAIL"),
+        (0.85, {"attacks__singling_out__multivariate__risk": 0.15}, "singling_out", "WARN"),
+        (0.85, {"attacks__singling_out__univariate__risk": 0.25}, "singling_out", "FAIL"),
+        (0.85, {"attacks__linkability__risk": 0.21}, "linkability", "FAIL"),
+        (0.85, {"attacks__inference__salary__risk": 0.3}, "attribute_inference", "FAIL"),
+        (0.85, {"attacks__inference__salary__risk": 0.11}, "attribute_inference", "WARN"),
+        # limit: 0.01 + 0.02 + 1.96 * sqrt((0.034 * 0.966 + 0.01 * 0.99) / 10000) = 0.0341
+        (0.85, {"replicated_uniques__share": 0.034}, "replicated_uniques", "PASS"),
+        (0.85, {"replicated_uniques__share": 0.035}, "replicated_uniques", "FAIL"),
+        (0.85, {"rare_categories__reappearing": 3}, "residual_pii", "WARN"),
+        (0.85, {"residual_identifiers": ["2 cell(s) of column 'x'"]}, "residual_pii", "FAIL"),
     ],
 )
-def test_gate_thresholds(args, expected):
-    assert gates_for(*args) == expected
+def test_gate_thresholds(score, changes, gate, status):
+    result = statuses(score, **changes)
+    assert result[gate] == status
+    assert all(s == "PASS" for name, s in result.items() if name != gate)
 
 
-def test_missing_holdout_skips_the_dcr_gate():
+def test_missing_holdout_skips_the_comparative_gates():
     fidelity = {"score": 0.9, "baseline_score": None}
-    privacy = {"exact_copies": {"share_of_train": 0.0}, "dcr": None}
+    privacy = {
+        "exact_copies": {"share_of_train": 0.0},
+        "dcr": None,
+        "quasi_identifiers": [],
+        "residual_identifiers": None,
+    }
     result = evaluate_gates(fidelity, privacy, Gates())
-    assert [g["status"] for g in result] == ["PASS", "PASS", "SKIP"]
+    assert [g["status"] for g in result] == ["PASS", "PASS"] + ["SKIP"] * 7 + ["PASS"]
     assert result[2]["message"] == "Needs a real holdout to compare with (pass --holdout)."
+    assert (
+        result[-2]["message"] == "No quasi-identifier is known (scan the table, or pass --schema)."
+    )
 
 
 @pytest.mark.parametrize(

@@ -73,16 +73,33 @@ def test_gower_nearest_distance_hand_computed():
     assert nearest_distances(q, ref).tolist() == pytest.approx([0.25, 0.0, 0.5])
 
 
-def test_chunking_does_not_change_the_answer(monkeypatch):
+def test_nearest_neighbours_match_brute_force():
+    from synthpriv.metrics.neighbors import nearest
+
     rng = np.random.default_rng(0)
-    kinds = {"x": Kind.NUMERICAL, "y": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
+    n = 400
+    kinds = {"x": Kind.NUMERICAL, "y": Kind.NUMERICAL, "c": Kind.CATEGORICAL, "d": Kind.CATEGORICAL}
     frame = pl.DataFrame(
-        {"x": rng.normal(size=300), "y": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)}
+        {
+            "x": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+            "y": rng.integers(0, 5, n).astype(float),
+            "c": rng.choice(["a", "b", "c"], n),
+            "d": rng.choice(list("pqrstu"), n),
+        }
+    ).with_columns(
+        pl.col("x").fill_nan(None),
+        pl.when(pl.int_range(pl.len()) % 9 == 0).then(None).otherwise(pl.col("d")).alias("d"),
     )
-    ref, q = encode([frame[:200], frame[200:]], kinds)
-    whole = nearest_distances(q, ref)
-    monkeypatch.setattr("synthpriv.metrics.privacy._CELLS_PER_CHUNK", 1000)
-    assert np.array_equal(nearest_distances(q, ref), whole)
+    ref, q = encode([frame[:250], frame[250:]], kinds)
+    distances, index = nearest(q, ref, 3)
+    # brute force on the same encoding: numbers capped at 1, NaN-NaN 0, NaN-value 1
+    num = np.abs(q.numbers[:, None, :] - ref.numbers[None, :, :])
+    both = np.isnan(q.numbers)[:, None, :] & np.isnan(ref.numbers)[None, :, :]
+    num = np.where(both, 0.0, np.where(np.isnan(num), 1.0, np.minimum(num, 1.0)))
+    full = (num.sum(axis=2) + (q.codes[:, None, :] != ref.codes[None, :, :]).sum(axis=2)) / 4
+    expected = np.sort(full, axis=1)[:, :3]
+    assert np.allclose(distances, expected)
+    assert np.allclose(full[np.arange(len(index))[:, None], index], distances)
 
 
 def test_wilson_interval():
@@ -290,3 +307,97 @@ def test_degenerate_tables_record_errors_instead_of_crashing():
         "MetricError: a column is constant, correlation undefined"
     )
     assert "error" in result["whole_table"]["synthetic"]  # too few rows for a classifier
+
+
+def test_membership_auc_and_nndr_hand_computed():
+    from synthpriv.metrics.privacy import auc_with_interval, nndr
+
+    assert auc_with_interval(np.array([3.0, 4.0]), np.array([1.0, 2.0]))["auc"] == 1.0
+    assert auc_with_interval(np.array([1.0, 1.0]), np.array([1.0, 1.0]))["auc"] == 0.5
+    # members 2 and 3 against non-members 1 and 4: two of four pairs ordered right
+    result = auc_with_interval(np.array([2.0, 3.0]), np.array([1.0, 4.0]))
+    assert result["auc"] == 0.5 and result["ci95"][0] < 0.5 < result["ci95"][1]
+    ratios = nndr(np.array([[0.1, 0.2], [0.0, 0.0], [0.3, 0.3]]))
+    assert ratios.tolist() == [0.5, 0.0, 1.0]
+
+
+def test_attack_risk_formula_hand_computed():
+    from synthpriv.metrics.attacks import risk_of, success_rate
+
+    # Wilson centre (k + z^2/2) / (n + z^2) with z = 1.96: 50 of 100 -> 0.5
+    assert success_rate(100, 50).value == pytest.approx(0.5)
+    rate = success_rate(100, 20)
+    assert rate.value == pytest.approx((20 + 1.9208) / 103.8415, abs=1e-4)
+    result = risk_of(100, 60, 20)
+    attack, control = success_rate(100, 60).value, rate.value
+    assert result["risk"] == pytest.approx((attack - control) / (1 - control), abs=1e-4)
+    assert result["ci95"][0] < result["risk"] < result["ci95"][1]
+    assert risk_of(100, 10, 30)["risk"] == 0.0  # control more attackable: no excess risk
+    assert risk_of(0, 0, 0)["error"] == "no attack could be formed"
+
+
+def test_singling_out_linkability_and_inference_on_a_copy_and_on_fresh_rows():
+    from synthpriv.metrics.attacks import inference, linkability, singling_out
+
+    rng = np.random.default_rng(8)
+    n = 600
+    frame = pl.DataFrame(
+        {
+            "age": rng.integers(18, 90, 3 * n),
+            "income": np.round(rng.lognormal(10, 0.6, 3 * n), -1),
+            "zip": rng.choice([f"{z:03d}" for z in range(60)], 3 * n),
+            "diagnosis": rng.choice(list("ABCDEFGH"), 3 * n),
+        }
+    )
+    kinds = {
+        "age": Kind.NUMERICAL,
+        "income": Kind.NUMERICAL,
+        "zip": Kind.CATEGORICAL,
+        "diagnosis": Kind.CATEGORICAL,
+    }
+    train, control, fresh = frame[:n], frame[n : 2 * n], frame[2 * n :]
+    copy = singling_out(train, control, train, mode="multivariate", seed=1)
+    other = singling_out(train, control, fresh, mode="multivariate", seed=1)
+    assert copy["risk"] > 0.5 and other["risk"] < 0.1
+    for synthetic, low, high in ((train, 0.5, 1.0), (fresh, 0.0, 0.1)):
+        enc = encode([train, control, synthetic], kinds)
+        aux = (["age", "zip"], ["income", "diagnosis"])
+        link = linkability(enc[0], enc[1], enc[2], aux, kinds, seed=1)
+        assert low <= link["risk"] <= high
+        secret = [
+            (e, f.get_column("diagnosis"))
+            for e, f in zip(enc, (train, control, synthetic), strict=True)
+        ]
+        guess = inference(*secret, ["age", "income", "zip"], kinds, Kind.CATEGORICAL, seed=1)
+        assert low <= guess["risk"] <= high
+
+
+def test_equivalence_classes_repu_and_rare_categories_hand_computed():
+    from synthpriv.metrics.privacy import (
+        equivalence_classes,
+        rare_categories,
+        replicated_uniques,
+    )
+
+    real = pl.DataFrame(
+        {
+            "age": [30, 30, 30, 40, 50],
+            "sex": ["F", "F", "F", "M", "M"],
+            "dx": ["a", "b", "a", "c", "c"],
+        }
+    )
+    classes = equivalence_classes(real, ["age", "sex"], ["dx"])
+    # groups: (30,F) x3, (40,M) x1, (50,M) x1
+    assert classes["classes"] == 3 and classes["k_min"] == 1
+    assert classes["share_of_rows_below_k"] == 1.0 and classes["share_of_rows_unique"] == 0.4
+    assert classes["l_diversity"]["dx"] == {
+        "l_min": 1,
+        "share_of_rows_in_homogeneous_classes": 0.4,
+    }
+    synthetic = pl.DataFrame({"age": [40, 50, 50, 30], "sex": ["M", "M", "M", "F"]})
+    # real uniques (40,M) and (50,M): only (40,M) is unique in the synthetic rows too -> 1/5
+    assert replicated_uniques(real, synthetic, ["age", "sex"]) == pytest.approx(0.2)
+    kinds = {"sex": Kind.CATEGORICAL, "dx": Kind.CATEGORICAL}
+    other = pl.DataFrame({"sex": ["F"], "dx": ["b"]})
+    # every category is rare (< 5 times); F and b reappear
+    assert rare_categories(real, other, kinds) == 2

@@ -1,0 +1,87 @@
+"""The three discrimination cases: a copy and a 10%-perturbed copy fail, fresh real rows pass."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from synthpriv.report.builder import build_report, exit_status_for
+from synthpriv.status import ExitStatus
+
+
+def perturb(frame: pl.DataFrame, share: float, seed: int) -> pl.DataFrame:
+    """Replace ``share`` of the cells with a value drawn from the same column."""
+    rng = np.random.default_rng(seed)
+    columns = []
+    for name in frame.columns:
+        column = frame.get_column(name)
+        donors = column.gather(rng.integers(0, frame.height, frame.height))
+        mask = pl.Series(rng.random(frame.height) < share)
+        changed = pl.select(pl.when(mask).then(donors).otherwise(column)).to_series()
+        columns.append(changed.alias(name))
+    return pl.DataFrame(columns)
+
+
+def people(n: int, seed: int) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 90, n)
+    sex = rng.choice(["F", "M"], n)
+    return pl.DataFrame(
+        {
+            "age": age,
+            "sex": sex,
+            "zip3": rng.choice([f"{z:03d}" for z in range(100, 140)], n),
+            "income": np.round(15000 + 600 * age + rng.normal(0, 8000, n), -2),
+            "hours": rng.integers(10, 60, n),
+            "job": rng.choice(["clerk", "nurse", "driver", "teacher", "chef", "admin"], n),
+            "diagnosis": rng.choice(["A10", "B20", "C30", "D40", "E50"], n),
+        }
+    )
+
+
+SCAN = {
+    "columns": [
+        {"name": "age", "role": "quasi_identifier"},
+        {"name": "sex", "role": "quasi_identifier"},
+        {"name": "zip3", "role": "quasi_identifier"},
+        {"name": "diagnosis", "role": "sensitive"},
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def split():
+    frame = people(2400, seed=3)
+    return frame[:800], frame[800:1600], frame[1600:]
+
+
+def privacy_verdicts(train, holdout, synthetic):
+    report = build_report(
+        train=train, holdout=holdout, synthetic=synthetic, scan=SCAN, residual_identifiers=[]
+    )
+    gates = {g["name"]: g["status"] for g in report["gates"] if g["category"] == "privacy"}
+    return report, gates
+
+
+def test_a_copy_of_the_training_rows_fails(split):
+    train, holdout, _ = split
+    report, gates = privacy_verdicts(train, holdout, train)
+    assert exit_status_for(report) == ExitStatus.PRIVACY_GATE_FAILED
+    for gate in ("exact_copies", "near_copies", "dcr_share", "membership_inference"):
+        assert gates[gate] == "FAIL", gate
+    for gate in ("singling_out", "linkability", "attribute_inference", "replicated_uniques"):
+        assert gates[gate] == "FAIL", gate
+
+
+def test_training_rows_with_a_tenth_of_cells_perturbed_fail(split):
+    train, holdout, _ = split
+    report, gates = privacy_verdicts(train, holdout, perturb(train, 0.10, seed=4))
+    assert exit_status_for(report) == ExitStatus.PRIVACY_GATE_FAILED
+    for gate in ("exact_copies", "near_copies", "dcr_share", "membership_inference", "linkability"):
+        assert gates[gate] == "FAIL", gate
+
+
+def test_unseen_real_rows_offered_as_synthetic_pass(split):
+    train, holdout, fresh = split
+    report, gates = privacy_verdicts(train, holdout, fresh)
+    assert set(gates.values()) <= {"PASS", "WARN"}, gates
+    assert exit_status_for(report) == ExitStatus.SUCCESS
