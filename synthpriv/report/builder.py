@@ -249,10 +249,6 @@ def _level(value: float, warn: float, fail: float) -> str:
     return "FAIL" if value > fail else "WARN" if value > warn else "PASS"
 
 
-def _risk(entry: dict[str, Any] | None) -> float | None:
-    return None if not entry else entry.get("risk")
-
-
 def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
     """One verdict per privacy check, in the order a reader should meet them."""
     out = []
@@ -324,34 +320,39 @@ def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
         attacks = privacy["attacks"]
         checks = {
             "singling_out": (
-                [_risk(v) for v in attacks["singling_out"].values()],
+                list(attacks["singling_out"].values()),
                 "isolate one real person with a rule learned from the synthetic rows",
             ),
             "linkability": (
-                [_risk(attacks["linkability"])],
+                [attacks["linkability"]],
                 "link two halves of a real person's record through the synthetic rows",
             ),
             "attribute_inference": (
-                [_risk(v) for v in attacks["inference"].values()],
+                list(attacks["inference"].values()),
                 "infer a person's other values from their quasi-identifiers",
             ),
         }
-        for name, (risks, what) in checks.items():
-            known = [r for r in risks if r is not None]
+        for name, (entries, what) in checks.items():
+            known = [e for e in entries if e and e.get("risk") is not None]
             if not known:
                 out.append(_gate(name, "privacy", "SKIP", None, None, f"Could not {what}."))
                 continue
-            worst = max(known)
+            worst_entry = max(known, key=lambda e: e["risk"])
+            worst = worst_entry["risk"]
+            # A risk counts only when its 95% interval excludes zero (else it is noise).
+            significant = (worst_entry.get("ci95") or [worst])[0] > 0
             out.append(
                 _gate(
                     name,
                     "privacy",
-                    _level(worst, gates.attack_risk_warn, gates.attack_risk_max),
+                    _level(worst, gates.attack_risk_warn, gates.attack_risk_max)
+                    if significant
+                    else "PASS",
                     worst,
                     gates.attack_risk_max,
                     f"Risk {worst * 100:.0f}% that an attacker can {what}, beyond what unseen "
                     f"real rows allow (0% is ideal; above {gates.attack_risk_max * 100:.0f}% "
-                    "fails).",
+                    "fails when the 95% interval excludes 0).",
                 )
             )
     out.append(_replicated_uniques_gate(privacy, gates))

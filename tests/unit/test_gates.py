@@ -72,6 +72,19 @@ def test_a_safe_table_passes_every_gate():
         (0.85, {"attacks__inference__salary__risk": 0.3}, "attribute_inference", "FAIL"),
         (0.85, {"attacks__inference__salary__risk": 0.11}, "attribute_inference", "WARN"),
         # limit: 0.01 + 0.02 + 1.96 * sqrt((0.034 * 0.966 + 0.01 * 0.99) / 10000) = 0.0341
+        # an interval that includes 0 is noise, whatever the point estimate
+        (
+            0.85,
+            {"attacks__linkability__ci95": [0.0, 0.5], "attacks__linkability__risk": 0.25},
+            "linkability",
+            "PASS",
+        ),
+        (
+            0.85,
+            {"attacks__linkability__ci95": [0.01, 0.5], "attacks__linkability__risk": 0.25},
+            "linkability",
+            "FAIL",
+        ),
         (0.85, {"replicated_uniques__share": 0.034}, "replicated_uniques", "PASS"),
         (0.85, {"replicated_uniques__share": 0.035}, "replicated_uniques", "FAIL"),
         (0.85, {"rare_categories__reappearing": 3}, "residual_pii", "WARN"),
