@@ -22,7 +22,7 @@ from rich.table import Table
 
 from synthpriv import __version__
 from synthpriv.config import STARTER, RunConfig, load_config
-from synthpriv.errors import SynthprivError
+from synthpriv.errors import ConfigError, SynthprivError
 from synthpriv.status import ExitStatus
 
 log = logging.getLogger("synthpriv")
@@ -452,6 +452,79 @@ def clean(
 # -------------------------------------------------------------------------------- fit / sample
 
 
+def parse_params(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings to a dict; values are read as JSON when they parse (50, [256])."""
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--param {item!r}: expected KEY=VALUE")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    return params
+
+
+def parse_constraint(text: str) -> dict[str, Any]:
+    """``TYPE:COL[,COL...][:LOW[:HIGH]]`` to a constraint entry (see docs/commands/fit.md)."""
+    kind, _, rest = text.partition(":")
+    columns, _, bounds = rest.partition(":")
+    low, _, high = bounds.partition(":")
+    try:
+        entry: dict[str, Any] = {
+            "type": kind,
+            "columns": [c for c in columns.split(",") if c],
+            "low": float(low) if low else None,
+            "high": float(high) if high else None,
+        }
+    except ValueError:
+        raise ConfigError(f"--constraint {text!r}: bounds must be numbers") from None
+    return entry
+
+
+def synthesis_options(func: Any) -> Any:
+    """The engine, parameter, constraint and rare-value options of fit and run."""
+    options = [
+        click.option(
+            "--engine",
+            default=None,
+            help="gaussian_copula (default), ctgan, tvae or copulagan.",
+        ),
+        click.option(
+            "--param",
+            "params",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Engine parameter, e.g. epochs=50 (repeatable; an unknown key lists the valid).",
+        ),
+        click.option(
+            "--constraint",
+            "constraints",
+            multiple=True,
+            metavar="TYPE:COLUMNS[:LOW[:HIGH]]",
+            help="range:age:0:120, positive:charges, inequality:admitted,discharged, "
+            "fixed_combinations:city,state (repeatable).",
+        ),
+        click.option(
+            "--keep-rare",
+            is_flag=True,
+            default=None,
+            help="Keep values seen fewer than 5 times in the model (default: pool them).",
+        ),
+        click.option(
+            "--fit-rows",
+            type=click.IntRange(min=100),
+            default=None,
+            help="Fit on a seeded sample of this many rows when the table is larger "
+            "[default: 500000].",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @click.argument("input_path", metavar="CLEAN", type=click.Path(path_type=Path))
 @click.option(
@@ -463,7 +536,7 @@ def clean(
     type=click.Path(path_type=Path),
     help="Column schema; without one the table is scanned and refused if it holds identifiers.",
 )
-@click.option("--engine", default="gaussian_copula", show_default=True, help="Synthesizer.")
+@synthesis_options
 @click.option(
     "--nlp-model", default="auto", show_default=True, help="spaCy model for the safety scan."
 )
@@ -476,6 +549,10 @@ def fit(
     output: Path,
     schema_path: Path | None,
     engine: str,
+    params: tuple[str, ...],
+    constraints: tuple[str, ...],
+    keep_rare: bool,
+    fit_rows: int,
     nlp_model: str,
     seed: int,
     encoding: str,
@@ -483,11 +560,15 @@ def fit(
     """Fit a synthesizer on a cleaned table and save it as a signed model file.
 
     Free-text and identifier-like columns are left out of the model. A table that still holds a
-    direct identifier is refused (exit 5).
+    direct identifier is refused (exit 5). Values seen fewer than 5 times are pooled before
+    fitting, so the model file does not carry them (--keep-rare keeps them).
 
     \b
-    Example:
+    Examples:
       synthpriv fit clean.csv -o model.synthpriv --seed 42
+      synthpriv fit clean.csv -o m.synthpriv --engine ctgan --param epochs=50
+      synthpriv fit claims.csv -o m.synthpriv --constraint inequality:admitted,discharged \\
+          --constraint fixed_combinations:city,state --constraint range:age:0:120
     """
     from synthpriv import synth
     from synthpriv.pipeline import scan as run_scan
@@ -498,13 +579,23 @@ def fit(
         schema = TableSchema.load(schema_path)
     else:
         schema = run_scan(frame, RunConfig(seed=seed, nlp_model=nlp_model))
-    model = synth.fit(frame, schema=schema, seed=seed, engine=engine)
+    model = synth.fit(
+        frame,
+        schema=schema,
+        seed=seed,
+        engine=engine or "gaussian_copula",
+        params=parse_params(params),
+        constraints=[parse_constraint(c) for c in constraints],
+        keep_rare=bool(keep_rare),
+        fit_rows=fit_rows or synth.FIT_ROWS,
+    )
     header = synth.save_model(model, output)
     if state.as_json:
         state.emit(header["model"])
         return
     state.info(
-        f"model ({engine}, {len(model.columns)} columns, {frame.height} rows) written to {output}"
+        f"model ({model.engine}, {len(model.columns)} columns, {model.training_rows} rows) "
+        f"written to {output}"
     )
     for name, reason in model.excluded.items():
         state.info(f"  left out {name}: {reason}")
@@ -526,26 +617,52 @@ def fit(
     default=None,
     help="Sampling seed [default: the seed the model was fitted with].",
 )
+@click.option(
+    "--condition",
+    "conditions",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Sample only rows with this value (repeatable; not with the tvae engine).",
+)
 @click.pass_obj
-def sample(state: State, model_path: Path, rows: int, output: Path, seed: int | None) -> None:
+def sample(
+    state: State,
+    model_path: Path,
+    rows: int,
+    output: Path,
+    seed: int | None,
+    conditions: tuple[str, ...],
+) -> None:
     """Sample synthetic rows from a model file written by 'synthpriv fit'.
 
-    The same model, row count and seed always give the same table.
+    The same model, row count and seed always give the same table. Rows are drawn and written
+    in chunks of 100,000, so memory stays bounded whatever the row count.
 
     \b
-    Example:
+    Examples:
       synthpriv sample model.synthpriv -n 5000 -o synthetic.csv
+      synthpriv sample model.synthpriv -n 10000000 -o big.parquet
+      synthpriv sample model.synthpriv -n 500 --condition sex=F -o women.csv
     """
     from synthpriv import synth
-    from synthpriv.io import write_table
+    from synthpriv.io import write_sample
 
+    wanted = {}
+    for condition in conditions:
+        name, sep, value = condition.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"--condition {condition!r}: expected COLUMN=VALUE")
+        wanted[name] = value
     model = synth.load_model(model_path)
-    frame = synth.sample(model, rows, seed=seed)
-    write_table(frame, output)
+    progress = state.progress()
+    progress.start("sample", total=rows)
+    chunks = synth.sample_chunks(model, rows, seed=seed, conditions=wanted)
+    written = write_sample(chunks, output, on_chunk=progress.advance)
+    progress.finish()
     if state.as_json:
-        state.emit({"rows": frame.height, "columns": frame.columns, "output": str(output)})
+        state.emit({"rows": written, "columns": model.columns, "output": str(output)})
         return
-    state.info(f"{frame.height} synthetic rows written to {output}")
+    state.info(f"{written} synthetic rows written to {output}")
 
 
 # ------------------------------------------------------------------------------------ report
@@ -726,6 +843,7 @@ def _finish(
 @click.option(
     "--target", help="Column to predict in the ML-utility test (train synthetic, test real)."
 )
+@synthesis_options
 @recognizers_option
 @policy_option
 @key_file_option
@@ -754,6 +872,11 @@ def run(
     from synthpriv import pipeline
 
     config = load_config(config_path) if config_path else RunConfig()
+    params, constraints = flags.pop("params"), flags.pop("constraints")
+    if params:
+        flags["engine_params"] = config.engine_params | parse_params(params)
+    if constraints:
+        flags["constraints"] = config.constraints + [parse_constraint(c) for c in constraints]
     config = config.override(input=input_path, output=output, **flags)
     if config.input is None or config.output is None:
         missing = "INPUT" if config.input is None else "-o/--output"

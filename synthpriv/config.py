@@ -44,6 +44,10 @@ class RunConfig:
     holdout_share: float = 0.2
     rows: int | None = None
     engine: str = "gaussian_copula"
+    engine_params: dict[str, Any] = field(default_factory=dict)
+    constraints: list[dict[str, Any]] = field(default_factory=list)
+    keep_rare: bool = False
+    fit_rows: int = 500_000
     target: str | None = None
     nlp_model: str = "auto"
     scan_budget: int = 100
@@ -83,6 +87,7 @@ def load_config(path: str | Path) -> RunConfig:
     run = data.get("run", {})
     scan = data.get("scan", {})
     io = data.get("io", {})
+    synthesis = data.get("synthesis", {})
     # Relative paths are relative to the config file, so a cron job may run from anywhere.
     paths = {key: path.parent / io[key] for key in ("input", "output") if key in io}
     if "key_file" in run:
@@ -103,6 +108,10 @@ def load_config(path: str | Path) -> RunConfig:
         nlp_model=scan.get("nlp_model", "auto"),
         scan_budget=scan.get("budget", 100),
         recognizers=paths.get("recognizers"),
+        engine_params=dict(synthesis.get("params", {})),
+        constraints=list(synthesis.get("constraints", [])),
+        keep_rare=synthesis.get("keep_rare", False),
+        fit_rows=synthesis.get("fit_rows", 500_000),
         gates=Gates(**data.get("gates", {})),
     )
 
@@ -130,6 +139,15 @@ encoding = "utf-8"       # of CSV input; e.g. "latin-1"
 nlp_model = "auto"       # "auto" (best installed spaCy English model), "none", or a package name
 budget = 100             # distinct values sampled per column
 # recognizers = "my_recognizers.yaml"  # extra pattern recognizers, Presidio's YAML format
+
+[synthesis]
+# keep_rare = false       # true keeps values seen < 5 times in the model file
+# fit_rows = 500000       # above this, fit on a seeded sample of this many rows
+# [synthesis.params]      # engine parameters, e.g. for engine = "ctgan":
+# epochs = 50
+# [[synthesis.constraints]]
+# type = "inequality"     # range (column, low, high), positive (column), inequality (columns
+# columns = ["admitted", "discharged"]   # low <= high), fixed_combinations (columns)
 
 [gates]
 fidelity_min = 0.70      # FAIL below this fidelity score (0-1)

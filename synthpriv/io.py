@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +237,39 @@ def write_table(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
             frame.write_parquet(tmp)
         else:
             frame.write_csv(tmp)
+
+
+def write_sample(
+    chunks: Iterable[pl.DataFrame],
+    path: str | os.PathLike[str],
+    on_chunk: Callable[[int], None] | None = None,
+) -> int:
+    """Stream ``chunks`` into one CSV or Parquet file (by suffix), atomically; return the rows.
+
+    Only one chunk is in memory at a time. ``on_chunk`` is called with each chunk's row count
+    (for progress). A failure leaves no file behind.
+    """
+    path = Path(path)
+    total = 0
+    with atomic_path(path) as tmp:
+        parquet = path.suffix.lower() in {".parquet", ".pq"}
+        writer = None
+        with tmp.open("wb") as handle:
+            for index, chunk in enumerate(chunks):
+                if parquet:
+                    import pyarrow.parquet as pq
+
+                    table = chunk.to_arrow()
+                    writer = writer or pq.ParquetWriter(handle, table.schema)
+                    writer.write_table(table)
+                else:
+                    chunk.write_csv(handle, include_header=index == 0)
+                total += chunk.height
+                if on_chunk is not None:
+                    on_chunk(chunk.height)
+            if writer is not None:
+                writer.close()
+    return total
 
 
 def write_json(data: Any, path: str | os.PathLike[str]) -> None:

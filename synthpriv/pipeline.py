@@ -230,7 +230,16 @@ def run(
         )
         train, holdout = split_holdout(cleaned.frame, config.holdout_share, config.seed)
         with timer.stage("fit", progress):
-            model = synth.fit(train, schema=cleaned.schema, seed=config.seed, engine=config.engine)
+            model = synth.fit(
+                train,
+                schema=cleaned.schema,
+                seed=config.seed,
+                engine=config.engine,
+                params=config.engine_params,
+                constraints=config.constraints,
+                keep_rare=config.keep_rare,
+                fit_rows=config.fit_rows,
+            )
         log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
         with timer.stage("sample", progress):
             synthetic = synth.sample(model, config.rows or train.height, seed=config.seed)

@@ -17,6 +17,7 @@ import random
 import secrets
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,20 @@ from synthpriv.errors import ConfigError, ModelError, ResidualPIIError
 from synthpriv.io import atomic_path
 from synthpriv.operators import PSEUDONYMIZING
 from synthpriv.schema import Kind, Role, TableSchema, kinds_of
+from synthpriv.synthesis_plan import (
+    COPULA_ENGINES,
+    Constraint,
+    check_parameters,
+    prepare,
+    synthesizer_class,
+)
+from synthpriv.synthesis_plan import restore as restore_joints
 
 MAGIC = b"SYNTHPRIV-MODEL/1\n"
 KEY_ENV = "SYNTHPRIV_MODEL_KEY"
-ENGINES = ("gaussian_copula",)
+FIT_ROWS = 500_000
+CHUNK_ROWS = 100_000
+MAX_DRAWS = 20
 _SDTYPES = {
     Kind.NUMERICAL: "numerical",
     Kind.CATEGORICAL: "categorical",
@@ -55,6 +66,9 @@ class SynthModel:
     training_rows: int
     fit_seconds: float
     params: dict[str, Any] = field(default_factory=dict)
+    joints: dict[str, list[str]] = field(default_factory=dict)
+    constraints: list[dict[str, Any]] = field(default_factory=list)
+    preparation: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         """Return JSON-ready settings of this model (no data)."""
@@ -66,6 +80,8 @@ class SynthModel:
             "kinds": self.kinds,
             "excluded": self.excluded,
             "training_rows": self.training_rows,
+            "constraints": self.constraints,
+            "preparation": self.preparation,
         }
 
 
@@ -143,6 +159,9 @@ def fit(
     seed: int = 0,
     engine: str = "gaussian_copula",
     params: dict[str, Any] | None = None,
+    constraints: list[dict[str, Any]] | None = None,
+    keep_rare: bool = False,
+    fit_rows: int | None = FIT_ROWS,
 ) -> SynthModel:
     """Fit a synthesizer on a cleaned table.
 
@@ -150,30 +169,61 @@ def fit(
         frame: The cleaned table. Direct identifiers must be gone.
         schema: The column schema from ``scan``; its roles are checked before fitting.
         seed: Seed for every random number generator involved.
-        engine: Synthesizer name; only ``gaussian_copula`` for now.
-        params: Extra keyword arguments for the SDV synthesizer.
+        engine: ``gaussian_copula`` (default), ``ctgan``, ``tvae`` or ``copulagan``.
+        params: Keyword arguments for the SDV synthesizer (checked against its signature).
+        constraints: Rules for the synthetic rows (see :class:`Constraint`).
+        keep_rare: Keep values seen fewer than 5 times in the model (off: they are pooled).
+        fit_rows: Above this many rows, fit on a seeded sample of this size (``None``: never).
 
     Raises:
-        ConfigError: unknown engine or parameters.
+        ConfigError: unknown engine, parameter or constraint.
         ResidualPIIError: a direct identifier is still present.
     """
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
-    modelled, excluded = plan_columns(frame, schema)
-    from sdv.metadata import Metadata
-    from sdv.single_table import GaussianCopulaSynthesizer
-
     params = dict(params or {})
-    metadata = Metadata.load_from_dict(sdv_metadata(modelled))
-    data = to_pandas(frame.select(list(modelled)))
+    check_parameters(engine, params)
+    rules = [Constraint.from_dict(c) for c in constraints or []]
+    modelled, excluded = plan_columns(frame, schema)
+    sampled_from = None
+    if fit_rows is not None and frame.height > fit_rows:
+        sampled_from = frame.height
+        frame = frame.sample(fit_rows, seed=seed)
+    frame = frame.select(list(modelled))
+    plan = prepare(
+        frame, modelled, engine=engine, constraints=rules, keep_rare=keep_rare, seed=seed
+    )
+    from sdv.metadata import Metadata
+
+    kinds = {n: Kind.CATEGORICAL if n in plan.ordered else k for n, k in plan.kinds.items()}
+    metadata = Metadata.load_from_dict(sdv_metadata(kinds))
+    data = to_pandas(plan.frame)
+    arguments = dict(params)
+    if engine in COPULA_ENGINES:
+        chosen = {n: m["distribution"] for n, m in plan.marginals.items()}
+        uniform = {n: "uniform" for n in plan.ordered}
+        arguments["numerical_distributions"] = (
+            uniform | chosen | dict(params.get("numerical_distributions") or {})
+        )
+        arguments.setdefault("default_distribution", "norm")
     started = time.perf_counter()
     _seed_everything(seed)
     try:
-        synthesizer = GaussianCopulaSynthesizer(metadata, **params)
-    except TypeError as exc:
+        synthesizer = synthesizer_class(engine)(metadata, **arguments)
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if plan.ordered:
+            from rdt.transformers import OrderedUniformEncoder
+
+            synthesizer.auto_assign_transformers({"table": data})
+            synthesizer.update_transformers(
+                {
+                    name: OrderedUniformEncoder(
+                        order=order + ([None] if plan.frame.get_column(name).null_count() else [])
+                    )
+                    for name, order in plan.ordered.items()
+                }
+            )
         synthesizer.fit({"table": data})
     return SynthModel(
         synthesizer=synthesizer,
@@ -186,27 +236,135 @@ def fit(
         training_rows=frame.height,
         fit_seconds=time.perf_counter() - started,
         params=params,
+        joints=plan.joints,
+        constraints=[c.describe() for c in rules],
+        preparation=plan.describe()
+        | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare},
     )
 
 
-def sample(model: SynthModel, rows: int, *, seed: int | None = None) -> pl.DataFrame:
+def sample(
+    model: SynthModel,
+    rows: int,
+    *,
+    seed: int | None = None,
+    conditions: dict[str, Any] | None = None,
+) -> pl.DataFrame:
     """Sample ``rows`` synthetic rows; the same model, rows and seed give the same table."""
+    return pl.concat(list(sample_chunks(model, rows, seed=seed, conditions=conditions)))
+
+
+def sample_chunks(
+    model: SynthModel,
+    rows: int,
+    *,
+    seed: int | None = None,
+    conditions: dict[str, Any] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[pl.DataFrame]:
+    """Yield the synthetic rows in chunks of at most ``chunk_rows`` (bounded memory).
+
+    Chunk ``i`` is drawn with seed ``seed + i``, so a given number of rows always gives the same
+    rows. Constraints are enforced by drawing more rows and keeping those that satisfy them.
+    """
     if rows < 1:
         raise ConfigError(f"number of rows must be at least 1, got {rows}")
     seed = model.seed if seed is None else seed
+    conditions = _conditions(model, conditions or {})
+    rules = [Constraint.from_dict(c) for c in getattr(model, "constraints", [])]
+    for index, start in enumerate(range(0, rows, chunk_rows)):
+        yield _draw(model, min(chunk_rows, rows - start), seed + index, conditions, rules)
+
+
+def _draw(
+    model: SynthModel,
+    rows: int,
+    seed: int,
+    conditions: dict[str, Any],
+    rules: list[Constraint],
+) -> pl.DataFrame:
     synthesizer = model.synthesizer
     synthesizer.reset_sampling()
     _seed_everything(seed)
     synthesizer._set_random_state(seed)  # SDV's own hook; public API only offers a fixed seed
+    kept: list[pl.DataFrame] = []
+    have, drawn = 0, 0
+    for _ in range(MAX_DRAWS):
+        want = rows - have if not drawn else min(max(2 * (rows - have), 100), 20 * rows)
+        batch = _convert(model, _sdv_sample(synthesizer, want, conditions))
+        drawn += batch.height
+        if rules:
+            ok = pl.Series([True] * batch.height)
+            for rule in rules:
+                ok = ok & rule.holds(batch)
+            batch = batch.filter(ok)
+        kept.append(batch)
+        have += batch.height
+        if have >= rows:
+            return pl.concat(kept).head(rows)
+    names = ", ".join(r.type for r in rules) or "the conditions"
+    raise ModelError(
+        f"only {have} of {drawn} sampled rows satisfy {names}; the model cannot produce "
+        f"{rows} such rows (loosen the rules, or fit with them so the model learns them)"
+    )
+
+
+def _sdv_sample(synthesizer: Any, rows: int, conditions: dict[str, Any]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sampled = synthesizer.sample(rows)
-    if isinstance(sampled, dict):
-        sampled = next(iter(sampled.values()))
-    frame = pl.from_pandas(sampled[model.columns])
+        if conditions:
+            from sdv.sampling import Condition
+
+            try:
+                sampled = synthesizer.sample_from_conditions(
+                    [Condition(num_rows=rows, column_values=conditions)]
+                )
+            except Exception as exc:  # SDV raises several types for impossible conditions
+                raise ModelError(
+                    f"conditional sampling failed ({type(exc).__name__}); the condition may "
+                    "name a value the model never saw"
+                ) from None
+        else:
+            sampled = synthesizer.sample(rows)
+    return next(iter(sampled.values())) if isinstance(sampled, dict) else sampled
+
+
+def _convert(model: SynthModel, sampled: Any) -> pl.DataFrame:
+    frame = pl.from_pandas(sampled)
+    frame = restore_joints(frame, getattr(model, "joints", {}))
+    frame = frame.select(model.columns)
     return frame.with_columns(
         [_restore(frame.get_column(name), dtype) for name, dtype in model.dtypes.items()]
     )
+
+
+def _conditions(model: SynthModel, conditions: dict[str, Any]) -> dict[str, Any]:
+    """Check conditions against the model and cast their values to the columns' types."""
+    joined = {c for parts in getattr(model, "joints", {}).values() for c in parts}
+    out = {}
+    for name, value in conditions.items():
+        if name not in model.columns:
+            raise ConfigError(
+                f"condition on {name!r}: not a synthesized column; "
+                f"columns: {', '.join(model.columns)}"
+            )
+        if name in joined:
+            raise ConfigError(f"condition on {name!r}: the column is in a fixed combination")
+        dtype = model.dtypes[name]
+        try:
+            if dtype.startswith(("Int", "UInt")):
+                out[name] = int(value)
+            elif dtype.startswith("Float"):
+                out[name] = float(value)
+            elif dtype == "Boolean":
+                out[name] = str(value).lower() in ("1", "true", "yes")
+            else:
+                out[name] = str(value)
+        except ValueError:
+            raise ConfigError(f"condition on {name!r}: not a {dtype} value") from None
+    if out and model.engine == "tvae":
+        raise ConfigError("engine 'tvae' does not support conditional sampling")
+    return out
 
 
 def _restore(series: pl.Series, dtype: str) -> pl.Series:
@@ -221,7 +379,7 @@ def _restore(series: pl.Series, dtype: str) -> pl.Series:
     if target is None or series.dtype == target:
         return series
     if target == pl.Int64 or target == pl.Int32:
-        return series.round(0).cast(target, strict=False)
+        return series.cast(pl.Float64, strict=False).round(0).cast(target, strict=False)
     return series.cast(target, strict=False)
 
 

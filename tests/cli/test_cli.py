@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -296,3 +297,43 @@ def test_run_under_hipaa_safe_harbor(runner, tmp_path, small_csv):
     assert actions["admission_date"] == "generalize" and actions["zip"] == "generalize"
     synthetic = pl.read_csv(tmp_path / "o" / "synthetic.csv")
     assert synthetic["admission_date"].dtype == pl.Int64  # year only
+
+
+def test_fit_options_are_checked_and_sample_takes_conditions(runner, tmp_path):
+    table = tmp_path / "t.csv"
+    rng = np.random.default_rng(0)
+    pl.DataFrame(
+        {
+            "age": rng.integers(18, 90, 200),
+            "sex": rng.choice(["F", "M"], 200),
+            "cost": rng.gamma(2.0, 100.0, 200),
+        }
+    ).write_csv(table)
+    model = tmp_path / "m.synthpriv"
+    result = invoke(runner, "fit", table, "-o", model, "--engine", "gan", *FAST)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.strip() == (
+        "error: unknown engine 'gan'; valid engines: gaussian_copula, ctgan, tvae, copulagan"
+    )
+    result = invoke(runner, "fit", table, "-o", model, "--engine", "ctgan", "--param", "epoch=1")
+    assert (
+        result.exit_code == ExitStatus.CONFIG_ERROR
+        and "valid: enforce_min_max_values" in result.stderr
+    )
+    result = invoke(runner, "fit", table, "-o", model, "--constraint", "range:age:x", *FAST)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.strip() == "error: --constraint 'range:age:x': bounds must be numbers"
+    assert not model.exists()
+    result = invoke(
+        runner, "fit", table, "-o", model, "--constraint", "range:age:30:60", "--seed", 1, *FAST
+    )
+    assert result.exit_code == 0, result.stderr
+    out = tmp_path / "women.parquet"
+    result = invoke(runner, "sample", model, "-n", 300, "--condition", "sex=F", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    frame = pl.read_parquet(out)
+    assert frame.height == 300 and set(frame["sex"]) == {"F"}
+    assert frame["age"].is_between(30, 60).all()
+    result = invoke(runner, "sample", model, "-n", 5, "--condition", "sex", "-o", out)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.strip() == "error: --condition 'sex': expected COLUMN=VALUE"

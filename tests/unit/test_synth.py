@@ -126,3 +126,147 @@ def test_key_file_is_created_private(model, tmp_path, monkeypatch):
     key = tmp_path / "synthpriv" / "model.key"
     assert key.stat().st_mode & 0o777 == 0o600
     assert synth.load_model(tmp_path / "m.synthpriv").seed == 3
+
+
+def test_unknown_parameter_lists_the_valid_ones(table):
+    with pytest.raises(ConfigError) as error:
+        synth.fit(table, engine="ctgan", params={"epoch": 5})
+    message = str(error.value)
+    assert message.startswith("unknown parameter(s) epoch for engine 'ctgan'; valid: ")
+    assert "epochs" in message and "batch_size" in message and "metadata" not in message
+
+
+@pytest.mark.parametrize("engine", ["ctgan", "tvae", "copulagan"])
+def test_neural_engines_fit_and_keep_types(table, engine):
+    model = synth.fit(table, seed=1, engine=engine, params={"epochs": 1, "batch_size": 50})
+    out = synth.sample(model, 40, seed=2)
+    assert out.height == 40 and out.schema["age"] == pl.Int64
+    assert out.schema["admitted"] == pl.Date and out.schema["smoker"] == pl.Boolean
+    assert out.equals(synth.sample(model, 40, seed=2))
+
+
+def test_copula_plan_orders_tied_numbers_and_picks_marginals(model):
+    prepared = model.preparation
+    assert prepared["ordered_columns"] == ["age", "sex"]  # 72 ages: an empirical marginal
+    assert prepared["marginals"]["charges"]["distribution"] in synth_marginals()
+    assert prepared["fit_sampled_from_rows"] is None
+
+
+def synth_marginals():
+    from synthpriv.synthesis_plan import _MARGINALS
+
+    return set(_MARGINALS)
+
+
+def test_best_marginal_recognises_its_own_family():
+    from synthpriv.synthesis_plan import best_marginal
+
+    rng = np.random.default_rng(0)
+    # beta(1, 1) is the uniform and beta can take a bell shape: it may win on either
+    assert best_marginal(rng.uniform(0, 10, 4000))["distribution"] in ("uniform", "beta")
+    assert best_marginal(rng.normal(5, 1, 4000))["distribution"] in ("norm", "truncnorm", "beta")
+    skewed = best_marginal(rng.gamma(1.2, 2.0, 4000))
+    assert skewed["distribution"] in ("gamma", "beta") and skewed["ks"] < 0.03
+
+
+def test_rare_values_are_pooled_before_fit_and_kept_on_request(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 400
+    frame = pl.DataFrame(
+        {
+            "city": ["Zyxville"] + list(rng.choice(["Oslo", "Rome", "Lima"], n - 1)),
+            "visits": [97] + list(rng.integers(0, 5, n - 1)),
+            "amount": rng.normal(100, 10, n),
+        }
+    )
+    model = synth.fit(frame, seed=0)
+    assert model.preparation["rare_values_pooled"] == {"city": 1, "visits": 1}
+    path = tmp_path / "m.synthpriv"
+    synth.save_model(model, path)
+    assert b"Zyxville" not in path.read_bytes()
+    out = synth.sample(model, 2000, seed=1)
+    assert "Zyxville" not in out["city"].to_list() and out["visits"].max() <= 4
+    kept = synth.fit(frame, seed=0, keep_rare=True)
+    assert kept.preparation["rare_values_pooled"] == {}
+
+
+def test_constraints_hold_on_every_sampled_row():
+    rng = np.random.default_rng(6)
+    n = 600
+    start = rng.integers(0, 300, n)
+    cities = {"Lyon": "FR", "Paris": "FR", "Milan": "IT", "Rome": "IT", "Porto": "PT"}
+    city = rng.choice(list(cities), n)
+    frame = pl.DataFrame(
+        {
+            "admitted": [dt.date(2024, 1, 1) + dt.timedelta(days=int(d)) for d in start],
+            "discharged": [
+                dt.date(2024, 1, 1) + dt.timedelta(days=int(d + s))
+                for d, s in zip(start, rng.integers(0, 20, n), strict=True)
+            ],
+            "age": rng.integers(0, 100, n),
+            "cost": np.abs(rng.normal(500, 400, n)) + 1,
+            "city": city,
+            "country": [cities[c] for c in city],
+        }
+    )
+    rules = [
+        {"type": "inequality", "columns": ["admitted", "discharged"]},
+        {"type": "range", "column": "age", "low": 18, "high": 65},
+        {"type": "positive", "column": "cost"},
+        {"type": "fixed_combinations", "columns": ["city", "country"]},
+    ]
+    model = synth.fit(frame, seed=0, constraints=rules)
+    out = synth.sample(model, 1000, seed=0)
+    assert out.height == 1000 and out.columns == frame.columns
+    assert (out["admitted"] <= out["discharged"]).all()
+    assert out["age"].is_between(18, 65).all() and (out["cost"] > 0).all()
+    pairs = set(zip(out["city"], out["country"], strict=True))
+    assert pairs <= set(cities.items())
+    assert model.describe()["constraints"][1] == {
+        "type": "range",
+        "columns": ["age"],
+        "low": 18,
+        "high": 65,
+    }
+
+
+def test_impossible_constraint_is_a_clear_error(table):
+    model = synth.fit(table, seed=0, constraints=[{"type": "range", "column": "age", "low": 500}])
+    with pytest.raises(ModelError, match=r"satisfy range; the model cannot produce 10 such rows"):
+        synth.sample(model, 10)
+    with pytest.raises(ConfigError, match="names column 'nope', which is not synthesized"):
+        synth.fit(table, constraints=[{"type": "positive", "column": "nope"}])
+    with pytest.raises(ConfigError, match="unknown constraint type 'between'"):
+        synth.fit(table, constraints=[{"type": "between", "column": "age"}])
+
+
+def test_chunks_add_up_to_the_rows_requested_and_stream_to_files(model, tmp_path):
+    from synthpriv.io import write_sample
+
+    chunks = list(synth.sample_chunks(model, 250, seed=1, chunk_rows=100))
+    assert [c.height for c in chunks] == [100, 100, 50]
+    seen = []
+    for suffix in ("csv", "parquet"):
+        path = tmp_path / f"out.{suffix}"
+        rows = write_sample(
+            synth.sample_chunks(model, 250, seed=1, chunk_rows=100), path, on_chunk=seen.append
+        )
+        assert rows == 250
+        back = pl.read_csv(path, try_parse_dates=True) if suffix == "csv" else pl.read_parquet(path)
+        assert back.height == 250 and back["age"].to_list() == pl.concat(chunks)["age"].to_list()
+    assert seen == [100, 100, 50, 100, 100, 50]
+
+
+def test_large_input_is_fitted_on_a_seeded_sample(table):
+    model = synth.fit(table, seed=0, fit_rows=120)
+    assert model.training_rows == 120
+    assert model.preparation["fit_sampled_from_rows"] == table.height
+
+
+def test_conditional_sampling(model):
+    out = synth.sample(model, 60, seed=0, conditions={"sex": "F"})
+    assert out.height == 60 and set(out["sex"]) == {"F"}
+    with pytest.raises(ConfigError, match="condition on 'nope': not a synthesized column"):
+        synth.sample(model, 5, conditions={"nope": "x"})
+    with pytest.raises(ConfigError, match="condition on 'age': not a Int64 value"):
+        synth.sample(model, 5, conditions={"age": "old"})

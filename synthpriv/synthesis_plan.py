@@ -1,0 +1,340 @@
+"""How synthpriv prepares a cleaned table for SDV: engines, marginals, orders, rare values, rules.
+
+Everything here is decided from the training rows and our column kinds, and recorded in the model
+description so a report can say what was done.
+
+* Engines: SDV's GaussianCopula (default), CTGAN, TVAE and CopulaGAN, with their keyword
+  parameters checked against each synthesizer's signature.
+* For the copula engines, numbers with at most ``ORDERED_MAX_LEVELS`` distinct values (ages,
+  counts, zero-inflated amounts such as capital gains) are modelled as ordered categories with
+  SDV's OrderedUniformEncoder: their marginal is then the empirical one, ties and spikes
+  included, and the copula still sees their order. Categories are ordered by the mean of the
+  number they explain best (largest correlation ratio), so the copula can carry that relation.
+  Other numbers get the SDV marginal (norm, beta, gamma, uniform, truncnorm) with the smallest
+  Kolmogorov-Smirnov distance on a seeded sample.
+* Rare values (fewer than ``RARE_MIN_COUNT`` rows) are not stored in the model: rare categories
+  are pooled into one ``(rare)`` category, and rare values of ordered numbers move to the nearest
+  frequent value. ``keep_rare`` opts out.
+* Constraints: ``fixed_combinations`` columns are modelled as one joint column; ``range``,
+  ``inequality`` and ``positive`` are enforced on the sampled rows by rejection.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from synthpriv.errors import ConfigError
+from synthpriv.schema import Kind
+
+ENGINES = ("gaussian_copula", "ctgan", "tvae", "copulagan")
+COPULA_ENGINES = ("gaussian_copula", "copulagan")
+ORDERED_MAX_LEVELS = 256
+RARE_MIN_COUNT = 5
+RARE_LABEL = "(rare)"
+FIT_SAMPLE = 5000
+JOINT_SEPARATOR = "\x1f"
+CONSTRAINT_TYPES = ("range", "inequality", "positive", "fixed_combinations")
+_MARGINALS = {
+    "norm": stats.norm,
+    "beta": stats.beta,
+    "gamma": stats.gamma,
+    "uniform": stats.uniform,
+    "truncnorm": stats.truncnorm,
+}
+
+
+def synthesizer_class(engine: str) -> Any:
+    """Return the SDV class for ``engine``."""
+    from sdv.single_table import (
+        CopulaGANSynthesizer,
+        CTGANSynthesizer,
+        GaussianCopulaSynthesizer,
+        TVAESynthesizer,
+    )
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
+    return {
+        "gaussian_copula": GaussianCopulaSynthesizer,
+        "ctgan": CTGANSynthesizer,
+        "tvae": TVAESynthesizer,
+        "copulagan": CopulaGANSynthesizer,
+    }[engine]
+
+
+def engine_parameters(engine: str) -> list[str]:
+    """The keyword parameters a user may set for ``engine`` (SDV's, minus metadata and GPU)."""
+    signature = inspect.signature(synthesizer_class(engine).__init__)
+    return [p for p in signature.parameters if p not in ("self", "metadata", "enable_gpu")]
+
+
+def check_parameters(engine: str, params: dict[str, Any]) -> None:
+    """Raise a ConfigError naming the valid parameters when ``params`` has an unknown one."""
+    valid = engine_parameters(engine)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"unknown parameter(s) {', '.join(unknown)} for engine {engine!r}; "
+            f"valid: {', '.join(valid)}"
+        )
+
+
+@dataclass
+class Constraint:
+    """One rule the synthetic rows must follow."""
+
+    type: str
+    columns: list[str]
+    low: float | None = None
+    high: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Constraint:
+        """Build from a config entry (``type`` plus ``column``/``columns``/``low``/``high``)."""
+        kind = data.get("type")
+        if kind not in CONSTRAINT_TYPES:
+            raise ConfigError(
+                f"unknown constraint type {kind!r}; valid: {', '.join(CONSTRAINT_TYPES)}"
+            )
+        columns = list(data.get("columns") or ([data["column"]] if "column" in data else []))
+        need = {"range": 1, "positive": 1, "inequality": 2}.get(kind)
+        if (need and len(columns) != need) or (kind == "fixed_combinations" and len(columns) < 2):
+            raise ConfigError(f"constraint {kind!r} needs {need or 'two or more'} column(s)")
+        if kind == "range" and data.get("low") is None and data.get("high") is None:
+            raise ConfigError("constraint 'range' needs low, high or both")
+        return cls(kind, columns, data.get("low"), data.get("high"))
+
+    def holds(self, frame: pl.DataFrame) -> pl.Series:
+        """Rows that satisfy this rule (a missing value satisfies it)."""
+        col = [
+            pl.col(c).to_physical() if frame.schema[c].is_temporal() else pl.col(c)
+            for c in self.columns
+        ]
+        if self.type == "positive":
+            expr = col[0] > 0
+        elif self.type == "inequality":
+            expr = col[0] <= col[1]
+        elif self.type == "range":
+            expr = pl.lit(True)
+            if self.low is not None:
+                expr = expr & (col[0] >= self.low)
+            if self.high is not None:
+                expr = expr & (col[0] <= self.high)
+        else:
+            return pl.Series([True] * frame.height)
+        return frame.select(expr.fill_null(True)).to_series()
+
+    def describe(self) -> dict[str, Any]:
+        """JSON form."""
+        out: dict[str, Any] = {"type": self.type, "columns": self.columns}
+        if self.low is not None:
+            out["low"] = self.low
+        if self.high is not None:
+            out["high"] = self.high
+        return out
+
+
+@dataclass
+class Plan:
+    """What is done to the training rows before SDV sees them, and how to undo it."""
+
+    frame: pl.DataFrame
+    kinds: dict[str, Kind]
+    ordered: dict[str, list[Any]] = field(default_factory=dict)
+    marginals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    joints: dict[str, list[str]] = field(default_factory=dict)
+    rare: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready account of the preparation (counts and names, never values)."""
+        return {
+            "ordered_columns": sorted(c for c in self.ordered if c not in self.joints),
+            "marginals": self.marginals,
+            "joint_columns": self.joints,
+            "rare_values_pooled": self.rare,
+        }
+
+
+def check_constraints(constraints: list[Constraint], frame: pl.DataFrame) -> None:
+    """Every constrained column must exist in the modelled table."""
+    for constraint in constraints:
+        for column in constraint.columns:
+            if column not in frame.columns:
+                raise ConfigError(
+                    f"constraint {constraint.type!r} names column {column!r}, "
+                    "which is not synthesized"
+                )
+
+
+def prepare(
+    frame: pl.DataFrame,
+    kinds: dict[str, Kind],
+    *,
+    engine: str,
+    constraints: list[Constraint],
+    keep_rare: bool,
+    seed: int,
+) -> Plan:
+    """Return the table SDV will see and the per-column decisions."""
+    check_constraints(constraints, frame)
+    plan = Plan(frame, dict(kinds))
+    for constraint in constraints:
+        if constraint.type == "fixed_combinations":
+            _join(plan, constraint.columns)
+    if not keep_rare:
+        _pool_rare(plan)
+    if engine in COPULA_ENGINES:
+        _choose_orders(plan)
+        _choose_marginals(plan, seed)
+    return plan
+
+
+def _join(plan: Plan, columns: list[str]) -> None:
+    name = "+".join(columns)
+    joined = pl.concat_str(
+        [pl.col(c).cast(pl.String).fill_null("") for c in columns], separator=JOINT_SEPARATOR
+    )
+    plan.frame = plan.frame.with_columns(joined.alias(name)).drop(columns)
+    for c in columns:
+        plan.kinds.pop(c)
+    plan.kinds[name] = Kind.CATEGORICAL
+    plan.joints[name] = columns
+
+
+def _pool_rare(plan: Plan) -> None:
+    updates = []
+    for name, kind in plan.kinds.items():
+        column = plan.frame.get_column(name)
+        if kind == Kind.CATEGORICAL:
+            counts = column.drop_nulls().value_counts()
+            rare = counts.filter(pl.col("count") < RARE_MIN_COUNT).get_column(name)
+            if rare.len() and rare.len() < counts.height:
+                plan.rare[name] = rare.len()
+                text = column.cast(pl.String)
+                updates.append(
+                    pl.when(text.is_in(rare.cast(pl.String).implode()))
+                    .then(pl.lit(RARE_LABEL))
+                    .otherwise(text)
+                    .alias(name)
+                )
+        elif kind == Kind.NUMERICAL and column.n_unique() <= ORDERED_MAX_LEVELS:
+            counts = column.drop_nulls().value_counts().sort(name)
+            frequent = counts.filter(pl.col("count") >= RARE_MIN_COUNT).get_column(name)
+            if frequent.len() and frequent.len() < counts.height:
+                plan.rare[name] = counts.height - frequent.len()
+                values = column.cast(pl.Float64).to_numpy()
+                anchors = frequent.cast(pl.Float64).to_numpy()
+                nearest = anchors[_nearest_index(anchors, values)]
+                moved = pl.Series(name, np.where(np.isnan(values), np.nan, nearest))
+                updates.append(pl.lit(moved.fill_nan(None)).cast(column.dtype).alias(name))
+    if updates:
+        plan.frame = plan.frame.with_columns(updates)
+
+
+def _nearest_index(anchors: np.ndarray, values: np.ndarray) -> np.ndarray:
+    right = (
+        np.clip(np.searchsorted(anchors, values), 1, len(anchors) - 1)
+        if len(anchors) > 1
+        else np.zeros(len(values), dtype=int)
+    )
+    if len(anchors) == 1:
+        return right
+    left = right - 1
+    closer_left = np.abs(values - anchors[left]) <= np.abs(anchors[right] - values)
+    return np.where(closer_left, left, right)
+
+
+def _choose_orders(plan: Plan) -> None:
+    numbers = [c for c, k in plan.kinds.items() if k == Kind.NUMERICAL]
+    for name, kind in list(plan.kinds.items()):
+        column = plan.frame.get_column(name)
+        if kind == Kind.NUMERICAL and column.n_unique() <= ORDERED_MAX_LEVELS:
+            plan.ordered[name] = column.drop_nulls().unique().sort().to_list()
+        elif kind == Kind.CATEGORICAL:
+            plan.ordered[name] = _order_by_correlation_ratio(plan.frame, name, numbers)
+
+
+def _order_by_correlation_ratio(frame: pl.DataFrame, name: str, numbers: list[str]) -> list:
+    """Categories sorted by the mean of the number they explain best (eta squared)."""
+    best, best_eta = None, -1.0
+    groups = frame.get_column(name).cast(pl.String)
+    for number in numbers:
+        data = pl.DataFrame({"g": groups, "y": frame.get_column(number).cast(pl.Float64)})
+        data = data.drop_nulls()
+        if data.height < 2:
+            continue
+        total = float(data.get_column("y").var() or 0.0) * (data.height - 1)
+        if total <= 0:
+            continue
+        means = data.group_by("g").agg(pl.col("y").mean().alias("m"), pl.len().alias("n"))
+        centre = float(data.get_column("y").mean())
+        eta = float((((means["m"] - centre) ** 2) * means["n"]).sum()) / total
+        if eta > best_eta:
+            best_eta, best = eta, means.sort(["m", "g"]).get_column("g").to_list()
+    if best is None:  # no number to order by: most frequent first
+        counts = groups.drop_nulls().value_counts().sort(["count", name], descending=[True, False])
+        best = counts.get_column(name).to_list()
+    return best
+
+
+def _choose_marginals(plan: Plan, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for name, kind in plan.kinds.items():
+        if name in plan.ordered or kind not in (Kind.NUMERICAL, Kind.DATETIME):
+            continue
+        column = plan.frame.get_column(name)
+        if column.dtype.is_temporal():
+            column = column.cast(pl.Datetime("us")).cast(pl.Int64)
+        values = column.cast(pl.Float64).drop_nulls().to_numpy()
+        values = values[np.isfinite(values)]
+        if values.size < 10 or np.ptp(values) == 0:
+            continue
+        if values.size > FIT_SAMPLE:
+            values = rng.choice(values, FIT_SAMPLE, replace=False)
+        plan.marginals[name] = best_marginal(values)
+
+
+def best_marginal(values: np.ndarray) -> dict[str, Any]:
+    """The SDV marginal with the smallest KS distance to ``values`` (scaled to [0, 1])."""
+    lo, span = float(values.min()), float(np.ptp(values))
+    x = (values - lo) / span
+    scores = {}
+    for name, dist in _MARGINALS.items():
+        try:
+            if name == "beta":
+                params = dist.fit(x, floc=-1e-3, fscale=1 + 2e-3)
+            elif name == "gamma":
+                params = dist.fit(x, floc=-1e-3)
+            elif name == "uniform":
+                params = (0.0, 1.0)
+            elif name == "truncnorm":
+                mu, sd = float(x.mean()), float(x.std()) or 1.0
+                params = ((0 - mu) / sd, (1 - mu) / sd, mu, sd)
+            else:
+                params = dist.fit(x)
+            scores[name] = float(stats.kstest(x, dist.cdf, args=params).statistic)
+        except (ValueError, RuntimeError, FloatingPointError):
+            continue
+    choice = min(scores, key=lambda n: (scores[n], n))
+    return {"distribution": choice, "ks": round(scores[choice], 4)}
+
+
+def restore(frame: pl.DataFrame, plan_joints: dict[str, list[str]]) -> pl.DataFrame:
+    """Split joint columns back into their parts (empty parts become missing)."""
+    for name, columns in plan_joints.items():
+        parts = (
+            frame.get_column(name)
+            .cast(pl.String)
+            .str.split_exact(JOINT_SEPARATOR, len(columns) - 1)
+        )
+        frame = frame.with_columns(
+            parts.struct.field(f"field_{i}").replace("", None).alias(c)
+            for i, c in enumerate(columns)
+        ).drop(name)
+    return frame
