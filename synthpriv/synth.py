@@ -36,6 +36,7 @@ from synthpriv.synthesis_plan import (
     check_parameters,
     prepare,
     synthesizer_class,
+    unbin,
 )
 from synthpriv.synthesis_plan import restore as restore_joints
 
@@ -67,6 +68,7 @@ class SynthModel:
     fit_seconds: float
     params: dict[str, Any] = field(default_factory=dict)
     joints: dict[str, list[str]] = field(default_factory=dict)
+    binned: dict[str, list[float]] = field(default_factory=dict)
     constraints: list[dict[str, Any]] = field(default_factory=list)
     preparation: dict[str, Any] = field(default_factory=dict)
 
@@ -198,7 +200,7 @@ def fit(
     data = to_pandas(plan.frame)
     arguments = dict(params)
     if engine in COPULA_ENGINES:
-        chosen = {n: m["distribution"] for n, m in plan.marginals.items()}
+        chosen = {n: m["distribution"] for n, m in plan.marginals.items() if n not in plan.binned}
         uniform = {n: "uniform" for n in plan.ordered}
         arguments["numerical_distributions"] = (
             uniform | chosen | dict(params.get("numerical_distributions") or {})
@@ -237,6 +239,7 @@ def fit(
         fit_seconds=time.perf_counter() - started,
         params=params,
         joints=plan.joints,
+        binned=plan.binned,
         constraints=[c.describe() for c in rules],
         preparation=plan.describe()
         | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare},
@@ -291,7 +294,7 @@ def _draw(
     have, drawn = 0, 0
     for _ in range(MAX_DRAWS):
         want = rows - have if not drawn else min(max(2 * (rows - have), 100), 20 * rows)
-        batch = _convert(model, _sdv_sample(synthesizer, want, conditions))
+        batch = _convert(model, _sdv_sample(synthesizer, want, conditions), seed + drawn)
         drawn += batch.height
         if rules:
             ok = pl.Series([True] * batch.height)
@@ -329,9 +332,12 @@ def _sdv_sample(synthesizer: Any, rows: int, conditions: dict[str, Any]) -> Any:
     return next(iter(sampled.values())) if isinstance(sampled, dict) else sampled
 
 
-def _convert(model: SynthModel, sampled: Any) -> pl.DataFrame:
+def _convert(model: SynthModel, sampled: Any, seed: int) -> pl.DataFrame:
     frame = pl.from_pandas(sampled)
     frame = restore_joints(frame, getattr(model, "joints", {}))
+    for name, edges in getattr(model, "binned", {}).items():
+        integer = model.dtypes[name].startswith(("Int", "UInt"))
+        frame = frame.with_columns(unbin(frame.get_column(name), edges, integer, seed))
     frame = frame.select(model.columns)
     return frame.with_columns(
         [_restore(frame.get_column(name), dtype) for name, dtype in model.dtypes.items()]

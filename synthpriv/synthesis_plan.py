@@ -38,6 +38,8 @@ ORDERED_MAX_LEVELS = 256
 RARE_MIN_COUNT = 5
 RARE_LABEL = "(rare)"
 FIT_SAMPLE = 5000
+MARGINAL_KS_MAX = 0.03  # above this KS distance no parametric marginal is good enough: bins
+BINS = 256
 JOINT_SEPARATOR = "\x1f"
 CONSTRAINT_TYPES = ("range", "inequality", "positive", "fixed_combinations")
 _MARGINALS = {
@@ -150,6 +152,7 @@ class Plan:
     marginals: dict[str, dict[str, Any]] = field(default_factory=dict)
     joints: dict[str, list[str]] = field(default_factory=dict)
     rare: dict[str, int] = field(default_factory=dict)
+    binned: dict[str, list[float]] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready account of the preparation (counts and names, never values)."""
@@ -158,6 +161,7 @@ class Plan:
             "marginals": self.marginals,
             "joint_columns": self.joints,
             "rare_values_pooled": self.rare,
+            "binned_columns": sorted(self.binned),
         }
 
 
@@ -304,20 +308,76 @@ def _order_by_correlation_ratio(frame: pl.DataFrame, name: str, numbers: list[st
 
 
 def _choose_marginals(plan: Plan, seed: int) -> None:
+    """The best-fitting SDV marginal per number, or quantile bins when none fits well."""
     rng = np.random.default_rng(seed)
-    for name, kind in plan.kinds.items():
+    for name, kind in list(plan.kinds.items()):
         if name in plan.ordered or kind not in (Kind.NUMERICAL, Kind.DATETIME):
             continue
         column = plan.frame.get_column(name)
         if column.dtype.is_temporal():
             column = column.cast(pl.Datetime("us")).cast(pl.Int64)
-        values = column.cast(pl.Float64).drop_nulls().to_numpy()
-        values = values[np.isfinite(values)]
+        all_values = column.cast(pl.Float64).drop_nulls().to_numpy()
+        values = all_values[np.isfinite(all_values)]
         if values.size < 10 or np.ptp(values) == 0:
             continue
         if values.size > FIT_SAMPLE:
             values = rng.choice(values, FIT_SAMPLE, replace=False)
-        plan.marginals[name] = best_marginal(values)
+        choice = best_marginal(values)
+        # Bin only when the best fit is poor and a KS test at 1% rejects it at this size.
+        limit = max(MARGINAL_KS_MAX, 1.63 / np.sqrt(values.size))
+        if choice["ks"] > limit and kind == Kind.NUMERICAL:
+            _bin(plan, name, choice["ks"])
+        else:
+            plan.marginals[name] = choice
+
+
+def _bin(plan: Plan, name: str, parametric_ks: float) -> None:
+    """Model a number no parametric marginal fits (spikes, heavy tails) as ordered bins.
+
+    Edges are quantiles. A value equal to an edge is its own code (a spike stays a spike), a
+    value between two edges gets the interval's code; sampling draws edges exactly and
+    intervals uniformly. Edge codes with fewer than ``RARE_MIN_COUNT`` rows (the maximum, say)
+    fall into the interval below, so no single person's value is kept as such.
+    """
+    column = plan.frame.get_column(name).cast(pl.Float64)
+    values = column.to_numpy()
+    present = values[~np.isnan(values)]
+    edges = np.unique(np.quantile(present, np.linspace(0, 1, BINS + 1)))
+    position = np.searchsorted(edges, values, side="left")
+    on_edge = (position < len(edges)) & (edges[np.minimum(position, len(edges) - 1)] == values)
+    codes = np.where(on_edge, 2 * position, 2 * position - 1).astype(float)
+    counts = np.bincount(codes[~np.isnan(values)].astype(int), minlength=2 * len(edges))
+    for edge in range(len(edges)):
+        if 0 < counts[2 * edge] < RARE_MIN_COUNT:
+            target = 2 * edge - 1 if edge > 0 else 1
+            codes[codes == 2 * edge] = target
+    codes[np.isnan(values)] = np.nan
+    plan.frame = plan.frame.with_columns(pl.Series(name, codes).fill_nan(None).cast(pl.Int64))
+    plan.ordered[name] = sorted({int(c) for c in codes[~np.isnan(codes)]})
+    plan.binned[name] = [float(e) for e in edges]
+    plan.marginals[name] = {
+        "distribution": f"empirical ({len(edges)} quantile edges)",
+        "ks": None,
+        "best_parametric_ks": parametric_ks,
+    }
+
+
+def unbin(codes: pl.Series, edges: list[float], integer: bool, seed: int) -> pl.Series:
+    """Turn bin codes back into numbers: edges exactly, intervals uniformly (seeded)."""
+    rng = np.random.default_rng(seed)
+    edge_values = np.asarray(edges)
+    c = codes.cast(pl.Float64).to_numpy()
+    missing = np.isnan(c)
+    c = np.where(missing, 0, c).astype(int)
+    low = edge_values[np.clip((c - 1) // 2, 0, len(edges) - 1)]
+    high = edge_values[np.clip((c + 1) // 2, 0, len(edges) - 1)]
+    out = np.where(c % 2 == 0, edge_values[np.clip(c // 2, 0, len(edges) - 1)], 0.0)
+    between = c % 2 == 1
+    out[between] = rng.uniform(low[between], high[between])
+    if integer:
+        out = np.round(out)
+    out[missing] = np.nan
+    return pl.Series(codes.name, out).fill_nan(None)
 
 
 def best_marginal(values: np.ndarray) -> dict[str, Any]:

@@ -270,3 +270,19 @@ def test_conditional_sampling(model):
         synth.sample(model, 5, conditions={"nope": "x"})
     with pytest.raises(ConfigError, match="condition on 'age': not a Int64 value"):
         synth.sample(model, 5, conditions={"age": "old"})
+
+
+def test_spiky_numbers_get_empirical_bins_that_keep_the_spike():
+    from synthpriv.metrics.fidelity import ks_complement
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    pdays = np.where(rng.random(n) < 0.8, -1, rng.integers(1, 900, n))
+    frame = pl.DataFrame({"pdays": pdays, "other": rng.normal(size=n)})
+    model = synth.fit(frame, seed=0)
+    assert model.preparation["binned_columns"] == ["pdays"]
+    out = synth.sample(model, n, seed=0)
+    assert out.schema["pdays"] == pl.Int64
+    assert abs(float((out["pdays"] == -1).mean()) - 0.8) < 0.03  # the spike stays a spike
+    assert ks_complement(frame["pdays"], out["pdays"]) > 0.95
+    assert out["pdays"].min() == -1 and out["pdays"].max() <= frame["pdays"].max()
