@@ -337,7 +337,8 @@ def _bin(plan: Plan, name: str, parametric_ks: float) -> None:
     Edges are quantiles. A value equal to an edge is its own code (a spike stays a spike), a
     value between two edges gets the interval's code; sampling draws edges exactly and
     intervals uniformly. Edge codes with fewer than ``RARE_MIN_COUNT`` rows (the maximum, say)
-    fall into the interval below, so no single person's value is kept as such.
+    fall into the interval below, and such an edge is stored as the mean of the values around
+    it, so no single person's value is kept as such.
     """
     column = plan.frame.get_column(name).cast(pl.Float64)
     values = column.to_numpy()
@@ -352,6 +353,17 @@ def _bin(plan: Plan, name: str, parametric_ks: float) -> None:
             target = 2 * edge - 1 if edge > 0 else 1
             codes[codes == 2 * edge] = target
     codes[np.isnan(values)] = np.nan
+    # An edge that is not a frequent value is one person's value: store the mean of the
+    # RARE_MIN_COUNT values around it instead (still ordered, no longer anyone's own).
+    ordered_values = np.sort(present)
+    for edge in range(len(edges)):
+        if counts[2 * edge] < RARE_MIN_COUNT:
+            rank = int(np.searchsorted(ordered_values, edges[edge]))
+            lo = min(
+                max(rank - RARE_MIN_COUNT // 2, 0), max(len(ordered_values) - RARE_MIN_COUNT, 0)
+            )
+            edges[edge] = float(np.mean(ordered_values[lo : lo + RARE_MIN_COUNT]))
+    edges = np.maximum.accumulate(edges)
     plan.frame = plan.frame.with_columns(pl.Series(name, codes).fill_nan(None).cast(pl.Int64))
     plan.ordered[name] = sorted({int(c) for c in codes[~np.isnan(codes)]})
     plan.binned[name] = [float(e) for e in edges]

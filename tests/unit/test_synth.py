@@ -286,3 +286,6 @@ def test_spiky_numbers_get_empirical_bins_that_keep_the_spike():
     assert abs(float((out["pdays"] == -1).mean()) - 0.8) < 0.03  # the spike stays a spike
     assert ks_complement(frame["pdays"], out["pdays"]) > 0.95
     assert out["pdays"].min() == -1 and out["pdays"].max() <= frame["pdays"].max()
+    # the largest value belongs to one or two people: it is not stored as an edge
+    assert (frame["pdays"] == frame["pdays"].max()).sum() < 5
+    assert float(frame["pdays"].max()) not in model.binned["pdays"]
