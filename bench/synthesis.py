@@ -106,9 +106,13 @@ def main() -> int:
     if not (SHARED_DATA / "adult.csv").exists():
         print(f"skipped: {SHARED_DATA} not found", file=sys.stderr)
         return 0
-    results: dict = {"epochs_for_neural_engines": args.epochs, "tables": {}}
+    # A run with fewer engines or tables updates their entries and keeps the others.
+    previous = HERE / "results" / "synthesis.json"
+    results: dict = json.loads(previous.read_text()) if previous.exists() else {}
+    results.setdefault("tables", {})
+    results["epochs_for_neural_engines"] = args.epochs
     for table in args.tables.split(","):
-        results["tables"][table] = {}
+        results["tables"].setdefault(table, {})
         for engine in args.engines.split(","):
             command = [
                 sys.executable,

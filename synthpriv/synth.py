@@ -356,6 +356,11 @@ def _conditions(model: SynthModel, conditions: dict[str, Any]) -> dict[str, Any]
             )
         if name in joined:
             raise ConfigError(f"condition on {name!r}: the column is in a fixed combination")
+        if name in getattr(model, "binned", {}):
+            raise ConfigError(
+                f"condition on {name!r}: this number is modelled in quantile bins and cannot "
+                "be conditioned on; use a range constraint instead"
+            )
         dtype = model.dtypes[name]
         try:
             if dtype.startswith(("Int", "UInt")):

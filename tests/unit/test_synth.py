@@ -289,3 +289,5 @@ def test_spiky_numbers_get_empirical_bins_that_keep_the_spike():
     # the largest value belongs to one or two people: it is not stored as an edge
     assert (frame["pdays"] == frame["pdays"].max()).sum() < 5
     assert float(frame["pdays"].max()) not in model.binned["pdays"]
+    with pytest.raises(ConfigError, match="modelled in quantile bins and cannot be conditioned"):
+        synth.sample(model, 5, conditions={"pdays": "-1"})
