@@ -31,6 +31,7 @@ from synthpriv.policy import Policy, load_policy, pseudonym_key
 from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.schema import Role, TableSchema
 from synthpriv.status import ExitStatus
+from synthpriv.synthesis_plan import Constraint, check_parameters
 
 log = logging.getLogger(__name__)
 MIN_ROWS_FOR_RUN = 20
@@ -203,6 +204,10 @@ def run(
         source = input_record(input_path, frame)
     if config.target and config.target not in frame.columns:
         raise ConfigError(f"target column {config.target!r} is not a column of {input_path.name}")
+    # Engine, parameters and constraints are checked before the long stages start.
+    check_parameters(config.engine, config.engine_params)
+    for constraint in config.constraints:
+        Constraint.from_dict(constraint)
     policy = load_policy(config.policy)
     key = pseudonym_key(config.key_file)
     if policy.needs_key() and key is None:

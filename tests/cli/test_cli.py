@@ -337,3 +337,12 @@ def test_fit_options_are_checked_and_sample_takes_conditions(runner, tmp_path):
     result = invoke(runner, "sample", model, "-n", 5, "--condition", "sex", "-o", out)
     assert result.exit_code == ExitStatus.CONFIG_ERROR
     assert result.stderr.strip() == "error: --condition 'sex': expected COLUMN=VALUE"
+
+
+def test_run_checks_engine_parameters_before_the_long_stages(runner, tmp_path, small_csv):
+    out = tmp_path / "run"
+    args = ("run", small_csv, "-o", out, "--engine", "tvae", "--param", "epochz=3", *FAST)
+    result = invoke(runner, *args)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.startswith("error: unknown parameter(s) epochz for engine 'tvae'; valid:")
+    assert not out.exists()
