@@ -25,18 +25,6 @@ import polars as pl
 from _common import SHARED_DATA, peak_rss_mb, write_results
 
 
-def perturb(frame: pl.DataFrame, share: float, seed: int) -> pl.DataFrame:
-    """Replace ``share`` of the cells with the value of another random row."""
-    rng = np.random.default_rng(seed)
-    columns = []
-    for name in frame.columns:
-        column = frame.get_column(name)
-        donors = column.gather(rng.integers(0, frame.height, frame.height))
-        mask = pl.Series(rng.random(frame.height) < share)
-        columns.append(pl.select(pl.when(mask).then(donors).otherwise(column)).to_series())
-    return pl.DataFrame([c.alias(n) for c, n in zip(columns, frame.columns, strict=True)])
-
-
 def mixed_table(rows: int, seed: int) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     base = rng.normal(size=rows)
@@ -53,6 +41,7 @@ def mixed_table(rows: int, seed: int) -> pl.DataFrame:
 
 def adult_cases(report: dict) -> None:
     from synthpriv.io import read_table
+    from synthpriv.metrics.privacy import perturbed_copy
     from synthpriv.report.builder import build_report
     from synthpriv.schema import Role
 
@@ -69,7 +58,7 @@ def adult_cases(report: dict) -> None:
     cases = {}
     for label, synthetic in (
         ("copy_of_training_rows", train),
-        ("training_rows_10pct_cells_perturbed", perturb(train, 0.10, seed=1)),
+        ("training_rows_10pct_cells_perturbed", perturbed_copy(train, 0.10, seed=1)),
         ("real_holdout_as_synthetic", fresh),
     ):
         start = time.perf_counter()

@@ -197,6 +197,23 @@ def rare_categories(train: pl.DataFrame, other: pl.DataFrame, kinds: dict[str, K
     return found
 
 
+def perturbed_copy(frame: pl.DataFrame, share: float, seed: int) -> pl.DataFrame:
+    """``frame`` with ``share`` of its cells replaced by another random row's value.
+
+    A near-copy of real rows: the kind of leaky table the privacy gates must fail (used by the
+    discrimination test and benchmark).
+    """
+    rng = np.random.default_rng(seed)
+    columns = []
+    for name in frame.columns:
+        column = frame.get_column(name)
+        donors = column.gather(rng.integers(0, frame.height, frame.height))
+        mask = pl.Series(rng.random(frame.height) < share)
+        changed = pl.select(pl.when(mask).then(donors).otherwise(column)).to_series()
+        columns.append(changed.alias(name))
+    return pl.DataFrame(columns)
+
+
 def _aux_halves(columns: list[str]) -> tuple[list[str], list[str]]:
     return columns[0::2], columns[1::2]
 

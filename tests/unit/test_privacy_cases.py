@@ -4,21 +4,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+from synthpriv.metrics.privacy import perturbed_copy
 from synthpriv.report.builder import build_report, exit_status_for
 from synthpriv.status import ExitStatus
-
-
-def perturb(frame: pl.DataFrame, share: float, seed: int) -> pl.DataFrame:
-    """Replace ``share`` of the cells with a value drawn from the same column."""
-    rng = np.random.default_rng(seed)
-    columns = []
-    for name in frame.columns:
-        column = frame.get_column(name)
-        donors = column.gather(rng.integers(0, frame.height, frame.height))
-        mask = pl.Series(rng.random(frame.height) < share)
-        changed = pl.select(pl.when(mask).then(donors).otherwise(column)).to_series()
-        columns.append(changed.alias(name))
-    return pl.DataFrame(columns)
 
 
 def people(n: int, seed: int) -> pl.DataFrame:
@@ -74,7 +62,7 @@ def test_a_copy_of_the_training_rows_fails(split):
 
 def test_training_rows_with_a_tenth_of_cells_perturbed_fail(split):
     train, holdout, _ = split
-    report, gates = privacy_verdicts(train, holdout, perturb(train, 0.10, seed=4))
+    report, gates = privacy_verdicts(train, holdout, perturbed_copy(train, 0.10, seed=4))
     assert exit_status_for(report) == ExitStatus.PRIVACY_GATE_FAILED
     for gate in ("exact_copies", "near_copies", "dcr_share", "membership_inference", "linkability"):
         assert gates[gate] == "FAIL", gate
