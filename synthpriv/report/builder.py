@@ -249,6 +249,11 @@ def _level(value: float, warn: float, fail: float) -> str:
     return "FAIL" if value > fail else "WARN" if value > warn else "PASS"
 
 
+def _significant(lower_bound: float, ideal: float, status: str) -> str:
+    """Keep a WARN or FAIL only when the 95% interval excludes the ideal value (else noise)."""
+    return status if lower_bound > ideal else "PASS"
+
+
 def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
     """One verdict per privacy check, in the order a reader should meet them."""
     out = []
@@ -296,12 +301,13 @@ def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
             _gate(
                 "dcr_share",
                 "privacy",
-                _level(value, gates.dcr_share_warn, gates.dcr_share_max),
+                _significant(low, 0.5, _level(value, gates.dcr_share_warn, gates.dcr_share_max)),
                 value,
                 gates.dcr_share_max,
                 f"Synthetic rows sit closer to a training row than to an unseen real row "
                 f"{value * 100:.0f}% of the time (95% CI {low * 100:.0f}-{high * 100:.0f}%); "
-                f"50% means no memorization, above {gates.dcr_share_max * 100:.0f}% fails.",
+                f"50% means no memorization, above {gates.dcr_share_max * 100:.0f}% fails "
+                "when the interval excludes 50%.",
             )
         )
         mia = privacy["membership_inference"]
@@ -309,12 +315,17 @@ def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
             _gate(
                 "membership_inference",
                 "privacy",
-                _level(mia["auc"], gates.membership_auc_warn, gates.membership_auc_max),
+                _significant(
+                    mia["ci95"][0],
+                    0.5,
+                    _level(mia["auc"], gates.membership_auc_warn, gates.membership_auc_max),
+                ),
                 mia["auc"],
                 gates.membership_auc_max,
                 f"An attacker who uses the synthetic table to guess whether a person was in the "
                 f"training data is right with AUC {mia['auc']:.2f} (95% CI {mia['ci95'][0]:.2f}-"
-                f"{mia['ci95'][1]:.2f}); 0.50 is a coin toss.",
+                f"{mia['ci95'][1]:.2f}); 0.50 is a coin toss, above "
+                f"{gates.membership_auc_max:.2f} fails when the interval excludes 0.50.",
             )
         )
         attacks = privacy["attacks"]
@@ -339,15 +350,15 @@ def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
                 continue
             worst_entry = max(known, key=lambda e: e["risk"])
             worst = worst_entry["risk"]
-            # A risk counts only when its 95% interval excludes zero (else it is noise).
-            significant = (worst_entry.get("ci95") or [worst])[0] > 0
             out.append(
                 _gate(
                     name,
                     "privacy",
-                    _level(worst, gates.attack_risk_warn, gates.attack_risk_max)
-                    if significant
-                    else "PASS",
+                    _significant(
+                        (worst_entry.get("ci95") or [worst])[0],
+                        0.0,
+                        _level(worst, gates.attack_risk_warn, gates.attack_risk_max),
+                    ),
                     worst,
                     gates.attack_risk_max,
                     f"Risk {worst * 100:.0f}% that an attacker can {what}, beyond what unseen "

@@ -40,6 +40,16 @@ def safe_privacy(**changes):
     return privacy
 
 
+def dcr(share):
+    """A DCR share with a tight interval around it (a large holdout)."""
+    return {"dcr__share_closer_to_train": share, "dcr__share_ci95": [share - 0.02, share + 0.02]}
+
+
+def auc(value):
+    """A membership AUC with a tight interval around it."""
+    return {"membership_inference__auc": value, "membership_inference__ci95": [value - 0.02, 1.0]}
+
+
 def statuses(score=0.85, **changes):
     fidelity = {"score": score, "baseline_score": 0.9}
     return {
@@ -62,10 +72,10 @@ def test_a_safe_table_passes_every_gate():
         (0.85, {"exact_copies__share_of_train": 0.011}, "exact_copies", "FAIL"),
         (0.85, {"near_copies__share_of_train": 0.08}, "near_copies", "PASS"),
         (0.85, {"near_copies__share_of_train": 0.081}, "near_copies", "FAIL"),
-        (0.85, {"dcr__share_closer_to_train": 0.56}, "dcr_share", "WARN"),
-        (0.85, {"dcr__share_closer_to_train": 0.61}, "dcr_share", "FAIL"),
-        (0.85, {"membership_inference__auc": 0.56}, "membership_inference", "WARN"),
-        (0.85, {"membership_inference__auc": 0.61}, "membership_inference", "FAIL"),
+        (0.85, dcr(0.56), "dcr_share", "WARN"),
+        (0.85, dcr(0.61), "dcr_share", "FAIL"),
+        (0.85, auc(0.56), "membership_inference", "WARN"),
+        (0.85, auc(0.61), "membership_inference", "FAIL"),
         (0.85, {"attacks__singling_out__multivariate__risk": 0.15}, "singling_out", "WARN"),
         (0.85, {"attacks__singling_out__univariate__risk": 0.25}, "singling_out", "FAIL"),
         (0.85, {"attacks__linkability__risk": 0.21}, "linkability", "FAIL"),
@@ -84,6 +94,19 @@ def test_a_safe_table_passes_every_gate():
             {"attacks__linkability__ci95": [0.01, 0.5], "attacks__linkability__risk": 0.25},
             "linkability",
             "FAIL",
+        ),
+        # a tiny holdout: AUC and DCR share far from ideal, but their intervals include it
+        (
+            0.85,
+            {"membership_inference__auc": 0.7, "membership_inference__ci95": [0.4, 1.0]},
+            "membership_inference",
+            "PASS",
+        ),
+        (
+            0.85,
+            {"dcr__share_closer_to_train": 0.7, "dcr__share_ci95": [0.45, 0.9]},
+            "dcr_share",
+            "PASS",
         ),
         (0.85, {"replicated_uniques__share": 0.034}, "replicated_uniques", "PASS"),
         (0.85, {"replicated_uniques__share": 0.035}, "replicated_uniques", "FAIL"),
