@@ -30,6 +30,7 @@ import polars as pl
 from scipy import stats
 
 from synthpriv.errors import ConfigError
+from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import Kind
 
 ENGINES = ("gaussian_copula", "ctgan", "tvae", "copulagan")
@@ -313,11 +314,8 @@ def _choose_marginals(plan: Plan, seed: int) -> None:
     for name, kind in list(plan.kinds.items()):
         if name in plan.ordered or kind not in (Kind.NUMERICAL, Kind.DATETIME):
             continue
-        column = plan.frame.get_column(name)
-        if column.dtype.is_temporal():
-            column = column.cast(pl.Datetime("us")).cast(pl.Int64)
-        all_values = column.cast(pl.Float64).drop_nulls().to_numpy()
-        values = all_values[np.isfinite(all_values)]
+        values = as_float(plan.frame.get_column(name))
+        values = values[np.isfinite(values)]
         if values.size < 10 or np.ptp(values) == 0:
             continue
         if values.size > FIT_SAMPLE:

@@ -33,9 +33,7 @@ def design_matrix(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> np.ndar
     for name, kind in kinds.items():
         column = stacked.get_column(name)
         if kind in (Kind.NUMERICAL, Kind.DATETIME):
-            if column.dtype.is_temporal():
-                column = column.cast(pl.Datetime("us")).cast(pl.Int64)
-            values = column.cast(pl.Float64).to_numpy().astype(float)
+            values = as_float(column)
             missing = np.isnan(values)
             sd = np.nanstd(values) or 1.0
             parts.append(np.where(missing, 0.0, (values - np.nanmean(values)) / sd)[:, None])

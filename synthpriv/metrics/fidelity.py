@@ -397,13 +397,6 @@ def column_shapes(
     return Comparison(real, synthetic, kinds).column_shapes()
 
 
-def column_details(
-    real: pl.DataFrame, synthetic: pl.DataFrame, kinds: dict[str, Kind]
-) -> list[MetricResult]:
-    """Missing-value rates, range or category coverage, and invented categories per column."""
-    return Comparison(real, synthetic, kinds).details()
-
-
 def sample_pairs(kinds: dict[str, Kind], max_pairs: int | None, seed: int) -> list[tuple[str, str]]:
     """Every column pair, or a seeded sample of ``max_pairs`` of them (order kept)."""
     pairs = list(combinations(kinds, 2))

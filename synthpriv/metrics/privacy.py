@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from synthpriv.metrics.attacks import inference, linkability, singling_out
+from synthpriv.metrics.attacks import inference, linkability, singling_out, success_rate
 from synthpriv.metrics.neighbors import Encoded, encode, nearest, nearest_distances
 from synthpriv.schema import Kind
 
@@ -39,15 +39,12 @@ MAX_SECRETS = 5
 __all__ = ["encode", "nearest_distances", "privacy_metrics", "wilson_interval"]
 
 
-def wilson_interval(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion (95% by default)."""
+def wilson_interval(successes: float, n: int) -> tuple[float, float]:
+    """Wilson score interval for a proportion (95%), bounded to [0, 1]."""
     if n == 0:
         return (0.0, 1.0)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    rate = success_rate(n, successes)
+    return (max(0.0, rate.value - rate.error), min(1.0, rate.value + rate.error))
 
 
 def exact_copy_share(synthetic: pl.DataFrame, real: pl.DataFrame) -> float:

@@ -17,7 +17,7 @@ from synthpriv import __version__
 from synthpriv.config import Gates
 from synthpriv.metrics.base import MetricError, MetricResult, mean_score
 from synthpriv.metrics.detection import discriminator_auc, pmse
-from synthpriv.metrics.fidelity import Comparison, independent_columns, sample_pairs
+from synthpriv.metrics.fidelity import Comparison, as_float, independent_columns, sample_pairs
 from synthpriv.metrics.privacy import exact_copy_share, privacy_metrics
 from synthpriv.metrics.utility import ml_utility
 from synthpriv.schema import Kind, kinds_of
@@ -456,13 +456,8 @@ def exit_status_for(report: dict[str, Any]) -> ExitStatus:
 
 def _distribution(real: pl.Series, synthetic: pl.Series, kind: Kind) -> dict[str, Any]:
     if kind in (Kind.NUMERICAL, Kind.DATETIME):
-        as_number = (
-            (lambda s: s.cast(pl.Datetime("us")).cast(pl.Int64))
-            if kind == Kind.DATETIME
-            else (lambda s: s)
-        )
-        r = as_number(real).drop_nulls().cast(pl.Float64).to_numpy()
-        s = as_number(synthetic).drop_nulls().cast(pl.Float64).to_numpy()
+        r, s = as_float(real), as_float(synthetic)
+        r, s = r[~np.isnan(r)], s[~np.isnan(s)]
         if r.size == 0:
             return {"type": "empty"}
         lo, hi = np.quantile(r, [0.01, 0.99])
