@@ -22,7 +22,7 @@ from rich.table import Table
 
 from synthpriv import __version__
 from synthpriv.config import STARTER, RunConfig, load_config
-from synthpriv.errors import ConfigError, SynthprivError
+from synthpriv.errors import ConfigError, OutputError, SynthprivError
 from synthpriv.status import ExitStatus
 
 log = logging.getLogger("synthpriv")
@@ -34,9 +34,14 @@ class Interrupted(KeyboardInterrupt):
 
 
 class State:
-    """Global options shared by every command."""
+    """Global options shared by every command, and the collaborators commands use.
 
-    def __init__(self, quiet: bool, as_json: bool, verbose: int):
+    ``synthesizer`` is the module (or any object with its ``fit``, ``sample`` and ``save_model``)
+    that fits and samples; tests pass a fast fake through ``CliRunner.invoke(obj=...)``.
+    """
+
+    def __init__(self, quiet: bool, as_json: bool, verbose: int, synthesizer: Any = None):
+        self.synthesizer = synthesizer
         self.quiet = quiet
         self.as_json = as_json
         self.verbose = verbose
@@ -106,27 +111,79 @@ class SynthprivGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SynthprivError as exc:
-            _fail(ctx, f"error: {exc}", exc.exit_status)
-        except KeyboardInterrupt:
-            _fail(ctx, "interrupted; no partial output was left behind", ExitStatus.INTERRUPTED)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            _fail(ctx, f"error: {exc}", exc.exit_status, exc)
+        except KeyboardInterrupt as exc:
+            _fail(
+                ctx,
+                "interrupted; no partial output was left behind",
+                ExitStatus.INTERRUPTED,
+                exc,
+            )
+        except click.ClickException as exc:
+            _emit_failure(ctx, f"error: {exc.format_message()}", exc.exit_code)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary for bugs
-            state = ctx.find_object(State)
-            if state is not None and state.verbose:
-                traceback.print_exc(file=sys.stderr)
             # The message of an unexpected exception may quote data; show only its type.
             _fail(
                 ctx,
                 f"internal error: {type(exc).__name__} (re-run with -v for the traceback)",
                 ExitStatus.INTERNAL_ERROR,
+                exc,
             )
 
 
-def _fail(ctx: click.Context, message: str, status: ExitStatus) -> None:
+def safe_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` and its causes, with messages of other libraries withheld.
+
+    Frames (file, line, function, source line) are kept; the message of any exception that is
+    not synthpriv's own is replaced, since SDV, RDT, Presidio or polars may quote a cell in it.
+    """
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts = []
+    for index, item in enumerate(reversed(chain)):
+        if index:
+            parts.append("\nThe above exception led to the following one:\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_list(traceback.extract_tb(item.__traceback__)))
+        message = (
+            str(item)
+            if isinstance(item, SynthprivError)
+            else "(message withheld: it may quote input values)"
+        )
+        parts.append(f"{type(item).__module__}.{type(item).__qualname__}: {message}\n")
+    return "".join(parts)
+
+
+def _emit_failure(ctx: click.Context, message: str, code: int) -> None:
+    """In ``--json`` mode, the one JSON object a cron parser reads, also when the run failed."""
     state = ctx.find_object(State)
-    if state is not None and state.verbose and status != ExitStatus.INTERNAL_ERROR:
-        traceback.print_exc(file=sys.stderr)
+    if state is not None and state.as_json:
+        state.emit(
+            {
+                "exit_code": int(code),
+                "error": message.removeprefix("error: "),
+                "verdict": None,
+                "files": [],
+                "output": None,
+            }
+        )
+
+
+def _fail(ctx: click.Context, message: str, status: ExitStatus, exc: BaseException) -> None:
+    state = ctx.find_object(State)
+    if state is not None and state.verbose:
+        click.echo(safe_traceback(exc), err=True, nl=False)
+    _emit_failure(ctx, message, status)
     click.echo(message, err=True)
     ctx.exit(int(status))
 
@@ -219,7 +276,8 @@ def cli(
     Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 bad config, 5 residual PII,
     6 privacy gate failed, 7 fidelity gate failed, 8 bad model file, 130 interrupted.
     """
-    ctx.obj = State(quiet, as_json, verbose)
+    injected = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj = State(quiet, as_json, verbose, **injected)
     _setup_logging(verbose, quiet, log_format, log_file)
 
 
@@ -246,6 +304,11 @@ key_file_option = click.option(
     "--key-file",
     type=click.Path(path_type=Path, dir_okay=False),
     help="File holding the pseudonym key (else $SYNTHPRIV_PSEUDONYM_KEY); never the key itself.",
+)
+overwrite_option = click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace existing output (never an input; a directory only if synthpriv wrote it).",
 )
 seed_option = click.option(
     "--seed",
@@ -288,6 +351,7 @@ seed_option = click.option(
     "roles, entities and actions.",
 )
 @recognizers_option
+@overwrite_option
 @seed_option
 @encoding_option
 @click.pass_obj
@@ -299,6 +363,7 @@ def scan(
     budget: int,
     previous_path: Path | None,
     recognizers: Path | None,
+    overwrite: bool,
     seed: int,
     encoding: str,
 ) -> None:
@@ -312,13 +377,18 @@ def scan(
     \b
     Example:
       synthpriv scan sample_data/healthcare.csv -o healthcare.schema.json
-      synthpriv scan new_extract.csv --previous healthcare.schema.json -o healthcare.schema.json
+      synthpriv scan new_extract.csv --previous healthcare.schema.json -o new_extract.schema.json
     """
-    from synthpriv.io import write_json
-    from synthpriv.pipeline import input_record
+    from synthpriv.io import check_output, write_json
+    from synthpriv.manifest import input_record
     from synthpriv.pipeline import scan as run_scan
     from synthpriv.schema import TableSchema, compare_schemas, keep_reviewed
 
+    output = check_output(
+        output or Path(f"{input_path.stem}.schema.json"),
+        inputs=[input_path, previous_path, recognizers],
+        overwrite=overwrite,
+    )
     previous = TableSchema.load(previous_path) if previous_path else None
     frame = _read(input_path, encoding)
     config = RunConfig(seed=seed, nlp_model=nlp_model, scan_budget=budget, recognizers=recognizers)
@@ -332,7 +402,6 @@ def scan(
     changes = compare_schemas(previous, schema) if previous else []
     if previous:
         schema = keep_reviewed(previous, schema)
-    output = output or Path(f"{input_path.stem}.schema.json")
     write_json(schema.to_dict(), output)
     if state.as_json:
         state.emit(schema.to_dict() | ({"changes": changes} if previous else {}))
@@ -393,6 +462,7 @@ def scan(
 @click.option("--nlp-model", default="auto", show_default=True, help="spaCy model for free text.")
 @policy_option
 @key_file_option
+@overwrite_option
 @encoding_option
 @click.pass_obj
 def clean(
@@ -404,6 +474,7 @@ def clean(
     nlp_model: str,
     policy: str | None,
     key_file: Path | None,
+    overwrite: bool,
     encoding: str,
 ) -> None:
     """Remove or transform PII under a policy, verify, and write the cleaned table.
@@ -421,21 +492,33 @@ def clean(
       synthpriv clean sample_data/healthcare.csv --schema healthcare.schema.json -o clean.csv
       synthpriv clean claims.csv --schema s.json --policy hipaa-safe-harbor -o claims.clean.csv
     """
-    from synthpriv.io import write_json, write_table
+    from synthpriv.io import atomic_files, check_output, write_json, write_table
     from synthpriv.pipeline import clean_and_verify, make_detector
     from synthpriv.policy import load_policy, pseudonym_key
     from synthpriv.schema import TableSchema
 
+    audit_path = audit_path or output.with_name(output.name + ".audit.json")
+    schema_out = output.with_name(output.name + ".schema.json")
+    policy_file = Path(policy) if policy and Path(policy).is_file() else None
+    outputs = [output, audit_path, schema_out]
+    if len({p.resolve() for p in outputs}) < len(outputs):
+        raise OutputError(f"{output}: --audit must differ from the table and its schema")
+    for path in outputs:
+        check_output(
+            path,
+            inputs=[input_path, schema_path, key_file, policy_file],
+            overwrite=overwrite,
+        )
     schema = TableSchema.load(schema_path)
     chosen = load_policy(policy or "strict")
     key = pseudonym_key(key_file)
     frame = _read(input_path, encoding)
     detector = make_detector(RunConfig(nlp_model=nlp_model))
     result = clean_and_verify(frame, schema, detector, policy=chosen, key=key)
-    audit_path = audit_path or output.with_name(output.name + ".audit.json")
-    write_table(result.frame, output)
-    write_json(result.audit_dict(), audit_path)
-    write_json(result.schema.to_dict(), output.with_name(output.name + ".schema.json"))
+    with atomic_files(outputs) as (table_tmp, audit_tmp, schema_tmp):
+        write_table(result.frame, table_tmp, suffix=output.suffix)
+        write_json(result.audit_dict(), audit_tmp)
+        write_json(result.schema.to_dict(), schema_tmp)
     if state.as_json:
         state.emit(result.audit_dict())
         return
@@ -540,6 +623,7 @@ def synthesis_options(func: Any) -> Any:
 @click.option(
     "--nlp-model", default="auto", show_default=True, help="spaCy model for the safety scan."
 )
+@overwrite_option
 @seed_option
 @encoding_option
 @click.pass_obj
@@ -554,6 +638,7 @@ def fit(
     keep_rare: bool,
     fit_rows: int,
     nlp_model: str,
+    overwrite: bool,
     seed: int,
     encoding: str,
 ) -> None:
@@ -571,9 +656,11 @@ def fit(
           --constraint fixed_combinations:city,state --constraint range:age:0:120
     """
     from synthpriv import synth
+    from synthpriv.io import check_output
     from synthpriv.pipeline import scan as run_scan
     from synthpriv.schema import TableSchema
 
+    check_output(output, inputs=[input_path, schema_path], overwrite=overwrite)
     frame = _read(input_path, encoding)
     if schema_path:
         schema = TableSchema.load(schema_path)
@@ -624,6 +711,7 @@ def fit(
     metavar="COLUMN=VALUE",
     help="Sample only rows with this value (repeatable; not with the tvae engine).",
 )
+@overwrite_option
 @click.pass_obj
 def sample(
     state: State,
@@ -632,6 +720,7 @@ def sample(
     output: Path,
     seed: int | None,
     conditions: tuple[str, ...],
+    overwrite: bool,
 ) -> None:
     """Sample synthetic rows from a model file written by 'synthpriv fit'.
 
@@ -645,8 +734,9 @@ def sample(
       synthpriv sample model.synthpriv -n 500 --condition sex=F -o women.csv
     """
     from synthpriv import synth
-    from synthpriv.io import write_sample
+    from synthpriv.io import check_output, write_sample
 
+    check_output(output, inputs=[model_path], overwrite=overwrite)
     wanted = {}
     for condition in conditions:
         name, sep, value = condition.partition("=")
@@ -721,7 +811,7 @@ def _with_gates(func: Any) -> Any:
     help="Column schema (from scan or clean): its quasi-identifier and sensitive roles drive "
     "the singling-out, inference and k-anonymity measures.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace the output directory if it exists.")
+@overwrite_option
 @_with_gates
 @seed_option
 @encoding_option
@@ -748,17 +838,19 @@ def report(
       synthpriv report --real train.csv --synthetic synthetic.csv --holdout holdout.csv -o rep/
       synthpriv report --real train.csv --synthetic syn.csv --holdout h.csv --schema s.json -o rep/
     """
-    from synthpriv.io import atomic_directory
-    from synthpriv.pipeline import input_record, package_versions
+    from synthpriv.io import atomic_directory, check_output, sha256_file
+    from synthpriv.manifest import input_record, package_versions, write_manifest
     from synthpriv.report import build_report, write_report
     from synthpriv.schema import TableSchema
 
     config = RunConfig(seed=seed).override(fidelity_min=fidelity_min, dcr_share_max=dcr_share_max)
     schema = TableSchema.load(schema_path).to_dict() if schema_path else None
+    inputs = [real_path, synthetic_path, holdout_path, schema_path]
+    check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
     real = _read(real_path, encoding)
     synthetic = _read(synthetic_path, encoding)
     holdout = _read(holdout_path, encoding) if holdout_path else None
-    with atomic_directory(output, overwrite=overwrite) as work:
+    with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         result = build_report(
             train=real,
             synthetic=synthetic,
@@ -769,6 +861,22 @@ def report(
             provenance={"input": input_record(real_path, real), "versions": package_versions()},
         )
         write_report(result, work)
+        write_manifest(
+            work,
+            "report",
+            inputs={
+                name: sha256_file(path)
+                for name, path in (
+                    ("real", real_path),
+                    ("synthetic", synthetic_path),
+                    ("holdout", holdout_path),
+                    ("schema", schema_path),
+                )
+                if path is not None
+            },
+            seed=seed,
+            gates=vars(config.gates),
+        )
     _finish(state, result, output)
 
 
@@ -828,7 +936,7 @@ def _finish(
     type=click.Path(path_type=Path),
     help="Job config (TOML, see 'synthpriv config init').",
 )
-@click.option("--overwrite", is_flag=True, help="Replace the output directory if it exists.")
+@overwrite_option
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), help="Seed [config or 0].")
 @click.option(
     "--holdout-share",
@@ -884,7 +992,14 @@ def run(
     input_path, output = config.input, config.output
     progress = state.progress()
     try:
-        result = pipeline.run(input_path, output, config, progress=progress, overwrite=overwrite)
+        result = pipeline.run(
+            input_path,
+            output,
+            config,
+            progress=progress,
+            overwrite=overwrite,
+            synthesizer=state.synthesizer,
+        )
     finally:
         getattr(progress, "close", lambda: None)()
     _finish(state, result.report, output, files=sorted(result.files) + ["manifest.json"])
@@ -900,20 +1015,18 @@ def config() -> None:
 
 @config.command("init")
 @click.argument("path", type=click.Path(path_type=Path), default=Path("synthpriv.toml"))
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--overwrite", "--force", "overwrite", is_flag=True, help="Replace an existing file.")
 @click.pass_obj
-def config_init(state: State, path: Path, force: bool) -> None:
+def config_init(state: State, path: Path, overwrite: bool) -> None:
     """Write a commented starter config file.
 
     \b
     Example:
       synthpriv config init job.toml
     """
-    from synthpriv.errors import OutputError
-    from synthpriv.io import atomic_path
+    from synthpriv.io import atomic_path, check_output
 
-    if path.exists() and not force:
-        raise OutputError(f"{path}: already exists; pass --force to overwrite")
+    check_output(path, overwrite=overwrite)
     with atomic_path(path) as tmp:
         tmp.write_text(STARTER, encoding="utf-8")
     state.info(f"starter config written to {path}")

@@ -8,24 +8,22 @@ into place at the end, so a failed or interrupted run leaves nothing behind.
 from __future__ import annotations
 
 import logging
-import platform
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
 
-from synthpriv import __version__, synth
+from synthpriv import synth
 from synthpriv.clean import CleanResult, clean_table, find_leaks, verify_clean
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
-from synthpriv.io import atomic_directory, read_table, sha256_file, write_json, write_table
+from synthpriv.io import atomic_directory, check_output, read_table, write_json, write_table
+from synthpriv.manifest import input_record, package_versions, write_manifest
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 from synthpriv.policy import Policy, load_policy, pseudonym_key
 from synthpriv.report import build_report, exit_status_for, write_report
@@ -35,7 +33,6 @@ from synthpriv.synthesis_plan import Constraint, check_parameters
 
 log = logging.getLogger(__name__)
 MIN_ROWS_FOR_RUN = 20
-PACKAGES = ("polars", "sdv", "presidio-analyzer", "presidio-anonymizer", "numpy", "scipy", "spacy")
 
 
 class Progress(Protocol):
@@ -80,27 +77,6 @@ class Timer:
         finally:
             self.seconds[name] = round(time.perf_counter() - started, 3)
             progress.finish()
-
-
-def package_versions() -> dict[str, str]:
-    """Return the versions of Python, synthpriv and the libraries that shape the output."""
-    versions = {"python": platform.python_version(), "synthpriv": __version__}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def input_record(path: Path, frame: pl.DataFrame) -> dict[str, Any]:
-    """Describe an input file for manifests and schemas (name, hash, shape)."""
-    return {
-        "file": path.name,
-        "sha256": sha256_file(path),
-        "rows": frame.height,
-        "columns": frame.width,
-    }
 
 
 def scan(
@@ -186,18 +162,25 @@ def run(
     *,
     progress: Progress | None = None,
     overwrite: bool = False,
+    synthesizer: Any = None,
 ) -> RunResult:
     """Run the whole job on ``input_path`` and write every output into the directory ``output``.
 
     Outputs: ``synthetic.csv``, ``model.synthpriv``, ``schema.json``, ``audit.json``,
     ``report.json``, ``report.html`` and ``manifest.json``.
 
+    ``synthesizer`` fits, samples and saves models: :mod:`synthpriv.synth` unless a test passes
+    a fake with the same ``fit``, ``sample`` and ``save_model``.
+
     Raises:
         InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
     """
     config = config or RunConfig()
+    backend = synthesizer or synth
     progress = progress or NullProgress()
     input_path, output = Path(input_path), Path(output)
+    inputs = [input_path, config.key_file, config.recognizers]
+    check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
     timer = Timer()
     with timer.stage("read", progress):
         frame = read_table(input_path, encoding=config.encoding)
@@ -215,7 +198,7 @@ def run(
             f"policy {policy.name!r} needs a pseudonym key: set SYNTHPRIV_PSEUDONYM_KEY "
             "or key_file in the config's [run] table"
         )
-    with atomic_directory(output, overwrite=overwrite) as work:
+    with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         detector = make_detector(config)
         log.info("read %s: %d rows x %d columns", input_path.name, frame.height, frame.width)
         with timer.stage("scan", progress, total=frame.width):
@@ -235,7 +218,7 @@ def run(
         )
         train, holdout = split_holdout(cleaned.frame, config.holdout_share, config.seed)
         with timer.stage("fit", progress):
-            model = synth.fit(
+            model = backend.fit(
                 train,
                 schema=cleaned.schema,
                 seed=config.seed,
@@ -247,7 +230,7 @@ def run(
             )
         log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
         with timer.stage("sample", progress):
-            synthetic = synth.sample(model, config.rows or train.height, seed=config.seed)
+            synthetic = backend.sample(model, config.rows or train.height, seed=config.seed)
         audit = cleaned.audit_dict()
         with timer.stage("report", progress):
             report = build_report(
@@ -273,28 +256,22 @@ def run(
             write_json(schema.to_dict(), work / "schema.json")
             write_json(audit, work / "audit.json")
             write_table(synthetic, work / "synthetic.csv")
-            synth.save_model(model, work / "model.synthpriv")
+            backend.save_model(model, work / "model.synthpriv")
             write_report(report, work)
-            files = {p.name: sha256_file(p) for p in sorted(work.iterdir())}
-            write_json(
-                {
-                    "synthpriv_version": __version__,
-                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "command": "run",
-                    "input": source,
-                    "config": config.to_dict(),
-                    "seed": config.seed,
-                    "versions": package_versions(),
-                    "outputs": files,
-                    "rows": {
-                        "train": train.height,
-                        "holdout": holdout.height,
-                        "synthetic": synthetic.height,
-                    },
-                    "timings_seconds": timer.seconds,
+            manifest = write_manifest(
+                work,
+                "run",
+                input=source,
+                config=config.to_dict(),
+                seed=config.seed,
+                rows={
+                    "train": train.height,
+                    "holdout": holdout.height,
+                    "synthetic": synthetic.height,
                 },
-                work / "manifest.json",
+                timings_seconds=timer.seconds,
             )
+            files = manifest["outputs"]
     return RunResult(
         output=output,
         report=report,

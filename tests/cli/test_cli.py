@@ -146,7 +146,11 @@ def test_step_by_step(runner, tmp_path, small_csv):
     assert [g["name"] for g in summary["gates"]] == ["fidelity", *PRIVACY_GATES]
     skipped = {g["name"] for g in summary["gates"] if g["status"] == "SKIP"}
     assert skipped == {*HOLDOUT_GATES, "replicated_uniques"}
-    assert sorted(p.name for p in report_dir.iterdir()) == ["report.html", "report.json"]
+    assert sorted(p.name for p in report_dir.iterdir()) == [
+        "manifest.json",
+        "report.html",
+        "report.json",
+    ]
 
 
 def test_fit_refuses_uncleaned_table(runner, tmp_path, small_csv):
@@ -223,17 +227,29 @@ def test_config_init(runner, tmp_path):
     assert "[gates]" in path.read_text()
     again = invoke(runner, "config", "init", path)
     assert again.exit_code == ExitStatus.USAGE_ERROR
-    assert again.stderr == f"error: {path}: already exists; pass --force to overwrite\n"
+    assert again.stderr == (
+        f"error: {path}: output already exists; choose another path or pass --overwrite\n"
+    )
+    assert invoke(runner, "config", "init", path, "--force").exit_code == 0
 
 
 def test_internal_errors_hide_the_message(runner, tmp_path, monkeypatch, small_csv):
+    secret = "-".join(["123", "45", "6789"])  # built at run time: the source line shows code
+
     def boom(*args, **kwargs):
-        raise ValueError("secret cell value 123-45-6789")
+        raise ValueError(f"secret cell value {secret}")
 
     monkeypatch.setattr("synthpriv.pipeline.run", boom)
     result = invoke(runner, "run", small_csv, "-o", tmp_path / "o")
     assert result.exit_code == ExitStatus.INTERNAL_ERROR
     assert result.stderr == "internal error: ValueError (re-run with -v for the traceback)\n"
+    verbose = invoke(runner, "-v", "run", small_csv, "-o", tmp_path / "o")
+    assert verbose.exit_code == ExitStatus.INTERNAL_ERROR
+    assert "Traceback (most recent call last)" in verbose.stderr
+    assert (
+        "in boom" in verbose.stderr and "builtins.ValueError: (message withheld" in verbose.stderr
+    )
+    assert "123-45-6789" not in verbose.stderr
 
 
 def test_interrupt_exit_130_and_no_output(runner, tmp_path, monkeypatch, small_csv):
@@ -334,7 +350,9 @@ def test_fit_options_are_checked_and_sample_takes_conditions(runner, tmp_path):
     frame = pl.read_parquet(out)
     assert frame.height == 300 and set(frame["sex"]) == {"F"}
     assert frame["age"].is_between(30, 60).all()
-    result = invoke(runner, "sample", model, "-n", 5, "--condition", "sex", "-o", out)
+    result = invoke(
+        runner, "sample", model, "-n", 5, "--condition", "sex", "-o", tmp_path / "x.csv"
+    )
     assert result.exit_code == ExitStatus.CONFIG_ERROR
     assert result.stderr.strip() == "error: --condition 'sex': expected COLUMN=VALUE"
 

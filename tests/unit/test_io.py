@@ -4,8 +4,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from synthpriv.errors import InputError, OutputError
-from synthpriv.io import atomic_directory, read_table, sniff_delimiter, write_table
+from synthpriv.errors import InputError
+from synthpriv.io import read_table, sniff_delimiter, write_table
 
 
 def write(tmp_path: Path, content: bytes | str, name: str = "t.csv") -> Path:
@@ -102,29 +102,3 @@ def test_input_file_is_not_modified(tmp_path):
     before = (path.read_bytes(), os.stat(path).st_mtime_ns)
     read_table(path)
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
-
-
-def test_atomic_directory_leaves_nothing_on_failure(tmp_path):
-    target = tmp_path / "run"
-    with pytest.raises(RuntimeError):
-        with atomic_directory(target) as work:
-            (work / "half.csv").write_text("x")
-            raise RuntimeError("boom")
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_atomic_directory_refuses_existing_and_locked(tmp_path):
-    target = tmp_path / "run"
-    with atomic_directory(target) as work:
-        (work / "a").write_text("1")
-    assert (target / "a").read_text() == "1"
-    with pytest.raises(OutputError, match="output already exists"):
-        with atomic_directory(target):
-            pass
-    with atomic_directory(target, overwrite=True) as work:
-        (work / "b").write_text("2")
-        with pytest.raises(OutputError, match="another synthpriv run is writing here"):
-            with atomic_directory(target, overwrite=True):
-                pass
-    assert sorted(p.name for p in target.iterdir()) == ["b"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

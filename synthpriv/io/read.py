@@ -1,4 +1,4 @@
-"""Reading and writing tables with polars; atomic writes; file hashes.
+"""Reading tables with polars: CSV (any common shape) and Parquet; JSON files; file hashes.
 
 Errors name the file (and row or column where known) but never quote a cell: polars' own
 messages can contain raw values, so they are replaced, not passed through.
@@ -6,21 +6,17 @@ messages can contain raw values, so they are replaced, not passed through.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from synthpriv.errors import InputError, OutputError
+from synthpriv.errors import InputError
 
 PARQUET_MAGIC = b"PAR1"
 _SNIFF_BYTES = 64 * 1024
@@ -229,55 +225,6 @@ def _cast_for(name: str, values: pl.Series) -> pl.Expr | None:
     return None
 
 
-def write_table(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write ``frame`` as CSV or Parquet (by suffix) atomically: temp file, then rename."""
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        if path.suffix.lower() in {".parquet", ".pq"}:
-            frame.write_parquet(tmp)
-        else:
-            frame.write_csv(tmp)
-
-
-def write_sample(
-    chunks: Iterable[pl.DataFrame],
-    path: str | os.PathLike[str],
-    on_chunk: Callable[[int], None] | None = None,
-) -> int:
-    """Stream ``chunks`` into one CSV or Parquet file (by suffix), atomically; return the rows.
-
-    Only one chunk is in memory at a time. ``on_chunk`` is called with each chunk's row count
-    (for progress). A failure leaves no file behind.
-    """
-    path = Path(path)
-    total = 0
-    with atomic_path(path) as tmp:
-        parquet = path.suffix.lower() in {".parquet", ".pq"}
-        writer = None
-        with tmp.open("wb") as handle:
-            for index, chunk in enumerate(chunks):
-                if parquet:
-                    import pyarrow.parquet as pq
-
-                    table = chunk.to_arrow()
-                    writer = writer or pq.ParquetWriter(handle, table.schema)
-                    writer.write_table(table)
-                else:
-                    chunk.write_csv(handle, include_header=index == 0)
-                total += chunk.height
-                if on_chunk is not None:
-                    on_chunk(chunk.height)
-            if writer is not None:
-                writer.close()
-    return total
-
-
-def write_json(data: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``data`` as indented, key-sorted JSON atomically."""
-    with atomic_path(Path(path)) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-
-
 def read_json(path: str | os.PathLike[str], *, what: str = "JSON file") -> Any:
     """Read a JSON file, raising :class:`InputError` with the file name on any problem."""
     path = Path(path)
@@ -289,59 +236,3 @@ def read_json(path: str | os.PathLike[str], *, what: str = "JSON file") -> Any:
         line = getattr(exc, "lineno", None)
         where = f" at line {line}" if line else ""
         raise InputError(f"{path}: {what} is not valid JSON{where}") from None
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it over ``path`` only on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def atomic_directory(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a fresh temporary directory that becomes ``path`` only if the block succeeds.
-
-    A lock file next to ``path`` stops two runs from writing the same output at once. On any
-    exception (including ``KeyboardInterrupt``) the temporary directory is removed, so a failed
-    run leaves nothing behind.
-
-    Raises:
-        OutputError: ``path`` exists (and ``overwrite`` is false) or another run holds the lock.
-    """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputError(f"{path}: output already exists; choose another path or pass --overwrite")
-    if path.exists() and not path.is_dir():
-        raise OutputError(f"{path}: exists and is not a directory")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = path.parent / f".{path.name}.lock"
-    try:
-        lock_fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        raise OutputError(
-            f"{path}: another synthpriv run is writing here (lock {lock.name}); "
-            "remove the lock file if no run is active"
-        ) from None
-    os.write(lock_fd, str(os.getpid()).encode())
-    os.close(lock_fd)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
-        yield tmp
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        lock.unlink(missing_ok=True)

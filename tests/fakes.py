@@ -1,0 +1,72 @@
+"""Small fakes for collaborators, so tests about something else stay fast."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from synthpriv import synth
+
+
+@dataclass
+class FakeModel:
+    """What :class:`FakeSynthesizer` 'learns': each modelled column's values, shuffled."""
+
+    columns: list[str]
+    values: dict[str, pl.Series]
+    seed: int
+    excluded: dict[str, str] = field(default_factory=dict)
+    engine: str = "fake"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "engine": self.engine,
+            "params": {},
+            "seed": self.seed,
+            "columns": self.columns,
+            "kinds": {},
+            "excluded": self.excluded,
+            "training_rows": len(next(iter(self.values.values()), [])),
+            "constraints": [],
+            "preparation": {},
+        }
+
+
+class FakeSynthesizer:
+    """Draws each column independently from the training values: no SDV, milliseconds.
+
+    It keeps the real module's safety check (``plan_columns`` refuses direct identifiers), so
+    pipeline behaviour around it is the real one.
+    """
+
+    def __init__(self) -> None:
+        self.fitted: list[FakeModel] = []
+
+    def fit(self, frame: pl.DataFrame, *, schema=None, seed: int = 0, **_: Any) -> FakeModel:
+        modelled, excluded = synth.plan_columns(frame, schema)
+        model = FakeModel(
+            columns=list(modelled),
+            values={name: frame.get_column(name) for name in modelled},
+            seed=seed,
+            excluded=excluded,
+        )
+        self.fitted.append(model)
+        return model
+
+    def sample(self, model: FakeModel, rows: int, *, seed: int | None = None, **_: Any):
+        rng = np.random.default_rng(model.seed if seed is None else seed)
+        return pl.DataFrame(
+            [
+                model.values[name][rng.integers(0, len(model.values[name]), rows)]
+                for name in model.columns
+            ]
+        )
+
+    def save_model(self, model: FakeModel, path: str | Path) -> dict[str, Any]:
+        Path(path).write_text(json.dumps(model.describe()))
+        return {"model": model.describe()}
