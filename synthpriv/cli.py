@@ -288,7 +288,10 @@ def _read(path: Path, encoding: str) -> Any:
 
 
 encoding_option = click.option(
-    "--encoding", default="utf-8", show_default=True, help="Text encoding of CSV input."
+    "--encoding",
+    default="auto",
+    show_default=True,
+    help="Text encoding of CSV input: auto (detected and recorded), or a name such as latin-1.",
 )
 recognizers_option = click.option(
     "--recognizers",
@@ -947,7 +950,7 @@ def _finish(
     "--rows", type=click.IntRange(min=1), help="Synthetic rows [as many as training rows]."
 )
 @click.option("--nlp-model", help="spaCy model for free text: auto, none, or a package [auto].")
-@click.option("--encoding", help="Text encoding of CSV input [utf-8].")
+@click.option("--encoding", help="Text encoding of CSV input [auto: detected].")
 @click.option(
     "--target", help="Column to predict in the ML-utility test (train synthetic, test real)."
 )

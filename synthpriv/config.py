@@ -52,7 +52,7 @@ class RunConfig:
     nlp_model: str = "auto"
     scan_budget: int = 100
     recognizers: Path | None = None
-    encoding: str = "utf-8"
+    encoding: str = "auto"
     gates: Gates = field(default_factory=Gates)
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def load_config(path: str | Path) -> RunConfig:
         rows=run.get("rows"),
         engine=run.get("engine", "gaussian_copula"),
         target=run.get("target"),
-        encoding=run.get("encoding", "utf-8"),
+        encoding=run.get("encoding", "auto"),
         nlp_model=scan.get("nlp_model", "auto"),
         scan_budget=scan.get("budget", 100),
         recognizers=paths.get("recognizers"),
@@ -133,7 +133,7 @@ holdout_share = 0.2      # share of real rows kept apart as the privacy baseline
 # rows = 5000            # synthetic rows to sample (default: as many as the training rows)
 engine = "gaussian_copula"
 # target = "charges"     # a column to predict: the report adds train-on-synthetic vs train-on-real
-encoding = "utf-8"       # of CSV input; e.g. "latin-1"
+encoding = "auto"        # of CSV input: auto-detected, or name one, e.g. "latin-1"
 
 [scan]
 nlp_model = "auto"       # "auto" (best installed spaCy English model), "none", or a package name

@@ -14,7 +14,9 @@ from synthpriv.io.outputs import (
     output_lock,
 )
 from synthpriv.io.read import (
+    ReadResult,
     infer_types,
+    load_table,
     read_json,
     read_table,
     sha256_file,
@@ -23,6 +25,8 @@ from synthpriv.io.read import (
 from synthpriv.io.write import write_json, write_sample, write_table
 
 __all__ = [
+    "ReadResult",
+    "load_table",
     "MANIFEST",
     "atomic_directory",
     "atomic_files",

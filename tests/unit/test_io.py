@@ -1,11 +1,15 @@
+import bz2
+import gzip
+import lzma
 import os
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from synthpriv.errors import InputError
-from synthpriv.io import read_table, sniff_delimiter, write_table
+from synthpriv.io import load_table, read_table, sniff_delimiter, write_table
 
 
 def write(tmp_path: Path, content: bytes | str, name: str = "t.csv") -> Path:
@@ -46,11 +50,95 @@ def test_delimiter_is_sniffed(tmp_path, sep):
     assert sniff_delimiter(f"a{sep}b\n1{sep}2\n") == sep
 
 
-def test_latin1_needs_and_honours_encoding(tmp_path):
-    path = write(tmp_path, "name,city\nJosé,Málaga\n".encode("latin-1"))
-    with pytest.raises(InputError, match=r"t\.csv: line 2 is not valid utf-8; pass --encoding"):
+def test_latin1_is_detected_and_an_explicit_wrong_encoding_is_refused(tmp_path):
+    path = write(tmp_path, "name,city\nJosé,Málaga\nAdèle,Orléans\n".encode("latin-1"))
+    result = load_table(path)
+    assert result.frame["city"].to_list() == ["Málaga", "Orléans"]
+    assert result.facts["encoding"] in ("cp1252", "latin-1", "iso8859-1")
+    assert result.facts["encoding_detected_by"] == "charset-normalizer"
+    with pytest.raises(InputError, match=r"t\.csv: line 2 is not valid utf-8; leave --encoding"):
+        read_table(path, encoding="utf-8")
+    assert read_table(path, encoding="latin-1")["name"].to_list() == ["José", "Adèle"]
+
+
+def test_mixed_utf8_and_latin1_lines_are_read_with_a_warning_naming_them(tmp_path):
+    content = "name,city\nJosé,Málaga\n".encode() + "Adèle,Orléans\n".encode("latin-1")
+    content += "Zoë,Köln\n".encode()
+    result = load_table(write(tmp_path, content))
+    assert result.frame["name"].to_list() == ["José", "Adèle", "Zoë"]
+    assert result.facts["mixed_encoding_lines"] == 1
+    assert result.warnings == [
+        "lines 3 are not valid UTF-8 (the rest is); read them as cp1252/Latin-1"
+    ]
+
+
+def test_a_blank_header_gets_pandas_name_and_a_warning(tmp_path, caplog):
+    path = write(tmp_path, ",name,amount\n0,a,1.5\n1,b,2\n")
+    with caplog.at_level("WARNING"):
+        result = load_table(path)
+    assert result.frame.columns == ["Unnamed: 0", "name", "amount"]
+    assert result.facts["renamed_headers"] == {"Unnamed: 0": 1}
+    assert "t.csv: column 1 has no name; it is called 'Unnamed: 0'" in caplog.text
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bz2", "xz", "zstd"])
+def test_compressed_csv_is_read(tmp_path, kind):
+    raw = b"a;b\n1;x\n2;y\n"
+    if kind == "gzip":
+        data = gzip.compress(raw)
+    elif kind == "bz2":
+        data = bz2.compress(raw)
+    elif kind == "xz":
+        data = lzma.compress(raw)
+    else:
+        import pyarrow as pa
+
+        data = pa.compress(raw, codec="zstd", asbytes=True)
+    result = load_table(write(tmp_path, data, "t.csv." + kind))
+    assert result.frame.shape == (2, 2) and result.facts["compression"] in (kind, "bzip2")
+
+
+def test_an_excel_workbook_is_named_for_what_it_is(tmp_path):
+    path = write(tmp_path, b"PK\x03\x04" + b"\x00" * 40, "t.xlsx")
+    with pytest.raises(
+        InputError, match="a ZIP archive or Excel workbook; export the sheet as CSV"
+    ):
         read_table(path)
-    assert read_table(path, encoding="latin-1")["city"].to_list() == ["Málaga"]
+
+
+def test_utf16_with_a_byte_order_mark(tmp_path):
+    path = write(tmp_path, "a\tb\n1\tü\n".encode("utf-16"))
+    assert read_table(path)["b"].to_list() == ["ü"]
+
+
+def test_spreadsheet_scientific_numbers_stay_text(tmp_path):
+    path = write(tmp_path, "card,amt\n2.70319E+15,1.5\n6.30423E+11,2e3\n60490596305,3\n")
+    result = load_table(path)
+    assert result.frame.schema["card"] == pl.String
+    assert result.frame.schema["amt"] == pl.Float64
+    assert result.facts["spreadsheet_numbers"] == ["card"]
+
+
+def test_non_finite_and_missing_tokens_in_numbers_become_missing(tmp_path):
+    path = write(tmp_path, "x,y\n1.5,NA\ninf,2\nNaN,?\n-inf,4\n")
+    frame = read_table(path)
+    assert frame.schema["x"] == pl.Float64 and frame["x"].to_list() == [1.5, None, None, None]
+    assert frame.schema["y"] == pl.Int64 and frame["y"].to_list() == [None, 2, None, 4]
+
+
+def test_dates_in_common_forms(tmp_path):
+    path = write(
+        tmp_path,
+        "us,eu,yy,mixed,stamp\n3/9/2020,13/02/2021,3/9/88,2020-01-05,1/1/19 0:00\n"
+        "12/31/2020,01/12/2021,12/31/05,05/02/2020,12/31/19 23:59\n",
+    )
+    result = load_table(path)
+    frame = result.frame
+    assert frame["us"].to_list() == [date(2020, 3, 9), date(2020, 12, 31)]
+    assert frame["eu"].to_list() == [date(2021, 2, 13), date(2021, 12, 1)]
+    assert frame["yy"].to_list() == [date(1988, 3, 9), date(2005, 12, 31)]
+    assert frame.schema["mixed"] == pl.Date and frame.schema["stamp"] == pl.Datetime("us")
+    assert len(result.facts["date_formats"]["mixed"]) == 2
 
 
 @pytest.mark.parametrize(
