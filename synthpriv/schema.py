@@ -58,7 +58,8 @@ class ColumnInfo:
 
     ``action`` is a user override (an operator name: ``drop``, ``redact``, ``mask``, ``hash``,
     ``fake``, ``generalize``, ``suppress_rare``, ``keep``) that ``clean`` applies instead of the
-    policy's choice.
+    policy's choice. ``review`` says why the scan wants a person to look at the column (it is
+    treated by its role meanwhile); delete it once reviewed.
     """
 
     name: str
@@ -69,6 +70,7 @@ class ColumnInfo:
     evidence: dict[str, Any] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
     action: str | None = None
+    review: str | None = None
 
     @property
     def entity_types(self) -> list[str]:
@@ -80,8 +82,9 @@ class ColumnInfo:
         data = asdict(self)
         data["kind"] = str(self.kind)
         data["role"] = str(self.role)
-        if self.action is None:
-            del data["action"]
+        for optional in ("action", "review"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @classmethod
@@ -96,6 +99,7 @@ class ColumnInfo:
             evidence=dict(data.get("evidence", {})),
             examples=list(data.get("examples", [])),
             action=data.get("action"),
+            review=data.get("review"),
         )
 
 
@@ -299,6 +303,7 @@ def keep_reviewed(previous: TableSchema, current: TableSchema) -> TableSchema:
                 evidence=column.evidence,
                 examples=column.examples,
                 action=old.action,
+                review=old.review,
             )
         columns.append(column)
     return TableSchema(columns=columns, source=current.source, detector=current.detector)

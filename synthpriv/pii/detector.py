@@ -1,66 +1,73 @@
-"""Column-level PII detection: decide each column's role and entity types.
+"""Column-level PII detection: decide each column's role from all the evidence there is.
+
+Four kinds of evidence, weighed in this order:
+
+1. **The header's meaning** (:mod:`synthpriv.pii.headers`): ``last_name``, ``Nachname``,
+   ``Apellidos``, ``CustomerId``, ``merch_lat``. A header that names a direct identifier is
+   enough on its own unless the values contradict it: they are of the wrong class (a "city" of
+   integers), too few to point at anyone (an "email" column of Y/N), or clearly something else
+   (a checksum-valid SSN under any header).
+2. **The values' shape** (:mod:`synthpriv.pii.profile`): name-like words and how they spread,
+   near-unique keys, UUIDs and codes, coordinates, decades of past dates, sex codes; plus
+   Presidio's recognizers and synthpriv's own on a seeded sample of distinct values.
+3. **The neighbouring columns**: a surname next to a given-name column, a latitude next to a
+   longitude, a card's expiry beside its number.
+4. **What is left unexplained**: a text column with many distinct values that nothing above
+   explains is never silently ``none``: it is marked for review and treated as an identifier.
 
 Cost is bounded by design: each column contributes at most ``budget`` distinct values (a seeded
-sample), and Presidio only sees columns whose kind can hold PII, so a 1M-row table costs about as
-much as a 10k-row one. Evidence is recorded per column; examples are masked.
+sample) to the recognizers, so a 1M-row table costs about as much as a 10k-row one. Every
+decision keeps its evidence in the schema; examples are masked.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 from presidio_analyzer import BatchAnalyzerEngine
 
 from synthpriv.masking import mask_value
+from synthpriv.pii import vocabulary as v
 from synthpriv.pii.engine import Analyzers, build_analyzers
-from synthpriv.pii.entities import (
-    HEADER_ONLY,
-    ID_LIKE,
-    ROLE_RANK,
-    header_entities,
-    header_words,
-    role_of,
+from synthpriv.pii.entities import ROLE_RANK, VALIDATED, role_of
+from synthpriv.pii.headers import HeaderMeaning, interpret_header
+from synthpriv.pii.profile import (
+    Profile,
+    birth_dates_likely,
+    coordinate_like,
+    few_distinct,
+    profile_column,
 )
 from synthpriv.pii.spans import plausible_spans
+from synthpriv.pii.vocabulary import Concept
 from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema, infer_kind
 
-SEX_VALUES = {
-    "m",
-    "f",
-    "male",
-    "female",
-    "w",
-    "d",
-    "x",
-    "u",
-    "unknown",
-    "other",
-    "man",
-    "woman",
-    "männlich",
-    "weiblich",
-    "divers",
-    "masculino",
-    "femenino",
-    "homme",
-    "femme",
-}
 MIN_SCORE = 0.3
 ACCEPT_SHARE = 0.5
-HEADER_ACCEPT_SHARE = 0.2
+VALIDATED_SHARE = 0.5
 MIXED_COVERAGE = 0.8
+PARTIAL_SHARE = 0.2
 WEAK_SCORE = 0.5
-WEAK_MIN_DISTINCT = 0.1
 TEXT_ENTITY_SCORE = 0.4
 TEXT_ACCEPT_SHARE = 0.02
 COVERAGE = 0.85
 EXAMPLES = 3
 MAX_SCAN_CHARS = 5_000
+# A person-name column: most values shaped like names, a fair share in a name dictionary.
+NAME_SHAPE_VALUES = 0.85
+NAME_SHAPE_WEAK_HEADER = 0.7
+NAME_DICTIONARY_VALUES = 0.35
+NAME_DICTIONARY_WEAK_HEADER = 0.25
+NAME_MIN_DISTINCT = 20
+# A text column this varied that nothing explains goes to review.
+REVIEW_RATIO = 0.5
+REVIEW_DISTINCT = 1000
 _TEXT_ENTITIES_IGNORED = {"DATE_TIME", "ICD10_CODE", "ZIP_CODE", "URL"}
+_DIGIT_IDENTIFIERS = {"phone", "ssn", "national_id", "account", "health_id", "card"}
 
 
 @dataclass
@@ -85,6 +92,30 @@ def sample_distinct(series: pl.Series, budget: int, seed: int) -> list[str]:
     if values.len() > budget:
         values = values.sample(budget, seed=seed)
     return values.str.slice(0, MAX_SCAN_CHARS).sort().to_list()
+
+
+@dataclass
+class Observation:
+    """Everything looked at for one column, before deciding."""
+
+    series: pl.Series
+    kind: Kind
+    meaning: HeaderMeaning
+    profile: Profile
+    shares: dict[str, float] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+    text_shares: dict[str, float] | None = None
+
+
+@dataclass
+class Decision:
+    """A column's role, entities, the reason, and whether a person should look at it."""
+
+    role: Role
+    entities: list[Entity]
+    reason: str
+    concept: str | None = None
+    review: str | None = None
 
 
 class ColumnDetector:
@@ -112,11 +143,16 @@ class ColumnDetector:
         on_column: Callable[[str], None] | None = None,
     ) -> TableSchema:
         """Return the column schema of ``frame``; ``on_column`` is called after each column."""
-        columns = []
+        observations = []
+        decisions = []
         for name in frame.columns:
-            columns.append(self.detect_column(frame.get_column(name)))
+            observation = self.observe(frame.get_column(name))
+            observations.append(observation)
+            decisions.append(decide(observation))
             if on_column:
                 on_column(name)
+        table_pass(observations, decisions)
+        columns = [self._column(o, d) for o, d in zip(observations, decisions, strict=True)]
         detector = {
             "engine": "presidio+synthpriv",
             "nlp_model": self.analyzers.nlp_model or "none",
@@ -127,60 +163,24 @@ class ColumnDetector:
         return TableSchema(columns=columns, source=source or {}, detector=detector)
 
     def detect_column(self, series: pl.Series) -> ColumnInfo:
-        """Return the findings for one column."""
+        """Return the findings for one column on its own (no neighbouring columns)."""
+        observation = self.observe(series)
+        return self._column(observation, decide(observation))
+
+    def observe(self, series: pl.Series) -> Observation:
+        """Read the header, profile the values and run the recognizers on a sample."""
         kind = infer_kind(series)
-        non_null = series.len() - series.null_count()
-        distinct = series.drop_nulls().n_unique()
-        hints = header_entities(series.name)
-        if "DATE_OF_BIRTH" in hints:
-            hints = [h for h in hints if h != "DATE_TIME"]
-        evidence: dict[str, Any] = {
-            "rows": series.len(),
-            "null_share": round(series.null_count() / max(series.len(), 1), 4),
-            "distinct_ratio": round(distinct / max(non_null, 1), 4),
-            "header_hints": hints,
-        }
+        sample = sample_distinct(series, self.settings.budget, self.settings.seed)
+        meaning = interpret_header(series.name)
+        observation = Observation(series, kind, meaning, profile_column(series, sample))
         if kind == Kind.TEXT:
-            scores, sampled = self._text_entities(series)
-            evidence["sampled_values"] = sampled
-            evidence["cell_share_with_entity"] = scores
-            entities = [Entity(t, s) for t, s in scores.items() if s >= TEXT_ACCEPT_SHARE]
-            direct = [e for e in entities if role_of(e.type) == Role.DIRECT_IDENTIFIER]
-            role = Role.FREE_TEXT_PII if direct else Role.NONE
-            return self._column(series, kind, role, entities, evidence)
-        if kind == Kind.DATETIME:
-            entity = "DATE_OF_BIRTH" if "DATE_OF_BIRTH" in hints else "DATE_TIME"
-            return self._column(series, kind, role_of(entity), [Entity(entity, 1.0)], evidence)
-
-        shares: dict[str, float] = {}
-        scores: dict[str, float] = {}
-        sampled = 0
-        if self._worth_analyzing(series, kind):
-            values = sample_distinct(series, self.settings.budget, self.settings.seed)
-            sampled = len(values)
-            shares, scores = self._value_shares(values, header_words(series.name), hints)
-        evidence["sampled_values"] = sampled
-        evidence["value_match_share"] = shares
-        evidence["value_match_score"] = scores
-        shares = self._drop_weak(shares, scores, hints, evidence["distinct_ratio"])
-        entities = self._decide(series, kind, hints, shares, evidence)
-        role = max(
-            (role_of(e.type) for e in entities), key=lambda r: ROLE_RANK[r], default=Role.NONE
-        )
-        if role == Role.NONE and kind == Kind.ID:
-            entities = [Entity("UNIQUE_ID", round(evidence["distinct_ratio"], 2))]
-            role = Role.DIRECT_IDENTIFIER
-        return self._column(series, kind, role, entities, evidence)
-
-    @staticmethod
-    def _worth_analyzing(series: pl.Series, kind: Kind) -> bool:
-        if kind in (Kind.CATEGORICAL, Kind.ID):
-            return True
-        # Integers can be SSNs, accounts, phones or ZIPs; continuous floats hold no identifiers.
-        return kind == Kind.NUMERICAL and series.dtype.is_integer()
+            observation.text_shares = self._text_entities(series)
+        elif observation.profile.value_class in (v.TEXT, v.INT):
+            observation.shares, observation.scores = self._value_shares(sample, meaning.words)
+        return observation
 
     def _value_shares(
-        self, values: list[str], context: list[str], hints: list[str]
+        self, values: list[str], context: list[str]
     ) -> tuple[dict[str, float], dict[str, float]]:
         """Return per entity the share of values it covers and its mean Presidio score."""
         if not values:
@@ -191,77 +191,17 @@ class ColumnDetector:
             results = self.analyzers.structured.analyze(value, language="en", context=context)
             best: dict[str, float] = {}
             for r in results:
-                if (r.end - r.start) >= COVERAGE * len(value) and (
-                    r.score >= MIN_SCORE or r.entity_type in hints
-                ):
+                if (r.end - r.start) >= COVERAGE * len(value) and r.score >= MIN_SCORE:
                     best[r.entity_type] = max(best.get(r.entity_type, 0.0), r.score)
             counts.update(best.keys())
             score_sums.update(best)
-        if set(v.lower() for v in values) <= SEX_VALUES and 2 <= len(values) <= 6:
-            counts["SEX"] = score_sums["SEX"] = len(values)
         scores = {e: round(score_sums[e] / n, 3) for e, n in counts.items()}
         return {e: round(n / len(values), 4) for e, n in counts.most_common()}, scores
 
-    @staticmethod
-    def _drop_weak(
-        shares: dict[str, float], scores: dict[str, float], hints: list[str], distinct_ratio: float
-    ) -> dict[str, float]:
-        """Forget weak pattern matches the header does not support, unless values are identifying.
-
-        Weak patterns (a driver-licence or ICD-10 shape, score below 0.5) match many category
-        codes (``A11``, ``A34``); a column of a few repeated codes identifies nobody.
-        """
-        kept = {}
-        for entity, share in shares.items():
-            weak = scores.get(entity, 1.0) < WEAK_SCORE and entity not in hints
-            identifying = role_of(entity) == Role.DIRECT_IDENTIFIER and (
-                distinct_ratio >= WEAK_MIN_DISTINCT
-            )
-            if not weak or identifying:
-                kept[entity] = share
-        return kept
-
-    def _decide(
-        self,
-        series: pl.Series,
-        kind: Kind,
-        hints: list[str],
-        shares: dict[str, float],
-        evidence: dict[str, Any],
-    ) -> list[Entity]:
-        entities: dict[str, float] = {}
-        for entity, share in shares.items():
-            if share >= ACCEPT_SHARE or (entity in hints and share >= HEADER_ACCEPT_SHARE):
-                boost = 0.15 if entity in hints else 0.0
-                entities[entity] = round(min(1.0, share + boost), 2)
-        # A mixed column (phones and emails in one "contact" column): several partial matches that
-        # together cover most values are each accepted.
-        partial = {
-            e: v for e, v in shares.items() if v >= HEADER_ACCEPT_SHARE and e not in entities
-        }
-        if partial and sum(shares[e] for e in {*partial, *entities}) >= MIXED_COVERAGE:
-            entities.update({e: round(v, 2) for e, v in partial.items()})
-        distinct_ratio = evidence["distinct_ratio"]
-        for hint in hints:
-            if hint in entities:
-                continue
-            if hint in ID_LIKE and distinct_ratio >= 0.5 and kind in (Kind.ID, Kind.NUMERICAL):
-                entities[hint] = 0.8
-            elif hint in HEADER_ONLY or hint == "SEX":
-                if hint == "AGE" and kind != Kind.NUMERICAL:
-                    continue
-                entities[hint] = 0.7
-        # A date recognized in a numeric/string column is just a date unless the header says birth.
-        if "DATE_TIME" in entities and "DATE_OF_BIRTH" in hints:
-            entities["DATE_OF_BIRTH"] = entities.pop("DATE_TIME")
-        if entities.get("URL") and entities.get("EMAIL_ADDRESS"):
-            entities.pop("URL")
-        return [Entity(t, s) for t, s in sorted(entities.items(), key=lambda kv: -kv[1])]
-
-    def _text_entities(self, series: pl.Series) -> tuple[dict[str, float], int]:
+    def _text_entities(self, series: pl.Series) -> dict[str, float]:
         values = sample_distinct(series, self.settings.text_budget, self.settings.seed)
         if not values:
-            return {}, 0
+            return {}
         counts: Counter[str] = Counter()
         batch = BatchAnalyzerEngine(analyzer_engine=self.analyzers.text)
         for value, results in zip(
@@ -274,29 +214,332 @@ class ColumnDetector:
                     if r.entity_type not in _TEXT_ENTITIES_IGNORED
                 }
             )
-        return {e: round(n / len(values), 4) for e, n in counts.most_common()}, len(values)
+        return {e: round(n / len(values), 4) for e, n in counts.most_common()}
 
-    def _column(
-        self,
-        series: pl.Series,
-        kind: Kind,
-        role: Role,
-        entities: list[Entity],
-        evidence: dict[str, Any],
-    ) -> ColumnInfo:
-        top = entities[0].type if entities else None
+    def _column(self, observation: Observation, decision: Decision) -> ColumnInfo:
+        series = observation.series
+        top = decision.entities[0].type if decision.entities else None
         examples = [
-            mask_value(v, top) for v in sample_distinct(series, EXAMPLES, self.settings.seed + 1)
+            mask_value(x, top) for x in sample_distinct(series, EXAMPLES, self.settings.seed + 1)
         ]
+        profile = observation.profile
+        evidence: dict[str, Any] = {
+            "rows": profile.rows,
+            "null_share": round(1 - profile.non_null / max(profile.rows, 1), 4),
+            "distinct_ratio": round(profile.distinct_ratio, 4),
+            "decided_by": decision.reason,
+            "header": observation.meaning.describe(),
+            "values": profile.describe(),
+            "sampled_values": profile.sampled,
+        }
+        if decision.concept:
+            evidence["concept"] = decision.concept
+        if observation.shares:
+            evidence["value_match_share"] = observation.shares
+            evidence["value_match_score"] = observation.scores
+        if observation.text_shares is not None:
+            evidence["cell_share_with_entity"] = observation.text_shares
         return ColumnInfo(
             name=series.name,
             dtype=str(series.dtype),
-            kind=kind,
-            role=role,
-            entities=entities,
+            kind=observation.kind,
+            role=decision.role,
+            entities=decision.entities,
             evidence=evidence,
             examples=examples,
+            review=decision.review,
         )
+
+
+# ------------------------------------------------------------------------------ decisions
+
+
+def decide(o: Observation) -> Decision:
+    """Decide one column from its header, its values and the recognizers' findings."""
+    p = o.profile
+    if p.non_null == 0:
+        return Decision(Role.NONE, [], "no values")
+    validated = _validated(o)
+    candidates = [c for c in o.meaning.concepts if fits(c, o)]
+    if candidates:
+        concept = max(candidates, key=lambda c: _rank(c, o))
+        decision = _from_concept(concept, o)
+        if validated and decision.role != Role.DIRECT_IDENTIFIER:
+            return _from_values(validated, o, "values (a checksum or format the header missed)")
+        if validated:
+            # The checked values say more precisely what the identifier is.
+            rest = [e for e in decision.entities if e.type not in validated]
+            decision.entities = [Entity(e, 0.95) for e in validated] + rest
+        return decision
+    return _values_only(o, validated)
+
+
+def _rank(concept: Concept, o: Observation) -> tuple:
+    """Prefer the higher role, then a strong header, then one the values support."""
+    supported = concept.entity is not None and o.shares.get(concept.entity, 0.0) > 0
+    return (ROLE_RANK[concept.role], concept.strong, supported)
+
+
+def _validated(o: Observation) -> list[str]:
+    """Direct entities found by checksum/format recognizers in most sampled values."""
+    return [
+        e
+        for e, share in o.shares.items()
+        if e in VALIDATED and share >= VALIDATED_SHARE and role_of(e) == Role.DIRECT_IDENTIFIER
+    ]
+
+
+def fits(concept: Concept, o: Observation) -> bool:
+    """Whether the values are compatible with what the header says (no contradiction)."""
+    p = o.profile
+    klass = p.value_class
+    if klass not in concept.values and not (klass == v.BOOL and v.INT in concept.values):
+        return False
+    name = concept.name
+    if concept.role == Role.DIRECT_IDENTIFIER and few_distinct(p) and name != "password":
+        return False
+    if name == "person_name":
+        return (p.name_like >= 0.4 or p.in_dictionary >= 0.3) and p.org_marked < 0.5
+    if name == "person_name?":
+        return _names_by_values(p, NAME_SHAPE_WEAK_HEADER, NAME_DICTIONARY_WEAK_HEADER, 5)
+    if name == "key":
+        return klass in (v.INT, v.TEXT) and (p.distinct_ratio >= 0.05 or p.distinct >= 100)
+    if name == "key?":
+        return klass in (v.INT, v.TEXT) and (p.distinct_ratio >= 0.9 or p.uuid_like >= 0.5)
+    if name in _DIGIT_IDENTIFIERS:
+        return klass == v.INT or p.has_digits >= 0.5 or o.shares.get("LONG_NUMBER", 0) >= 0.5
+    if name == "geo":
+        return coordinate_like(p, 180.0) or (klass == v.TEXT and p.has_digits >= 0.8)
+    if name == "ip":
+        return p.ip_like >= 0.3 or o.shares.get("IP_ADDRESS", 0) >= 0.3
+    if name == "email":
+        return p.email_like >= 0.3 or o.shares.get("EMAIL_ADDRESS", 0) >= 0.3
+    if name == "age":
+        return klass == v.TEXT or (p.minimum is not None and 0 <= p.minimum and p.maximum <= 130)
+    if name == "sex":
+        return p.distinct <= 12
+    if name == "birth_date":
+        if klass == v.INT:
+            return p.minimum is not None and 1850 <= p.minimum and p.maximum <= 2100
+        return True
+    if name in ("place", "nationality", "occupation", "department", "organization"):
+        return klass != v.TEXT or p.has_digits < 0.5
+    if name == "card_secret":
+        return klass != v.TEXT or p.has_digits >= 0.5
+    return True
+
+
+def _names_by_values(p: Profile, shape: float, dictionary: float, min_distinct: int) -> bool:
+    return (
+        p.value_class == v.TEXT
+        and p.name_like >= shape
+        and p.in_dictionary >= dictionary
+        and p.distinct >= min_distinct
+        and p.org_marked < 0.15
+        and p.places < 0.3
+    )
+
+
+def _from_concept(concept: Concept, o: Observation) -> Decision:
+    role = concept.role
+    entities: dict[str, float] = {}
+    top = 0.9 if concept.strong else 0.75
+    if concept.entity:
+        entities[concept.entity] = top
+    # Confident identifier findings in the values are kept beside (after) the header's entity.
+    for entity, share in o.shares.items():
+        confident = entity in VALIDATED or o.scores.get(entity, 0.0) >= WEAK_SCORE
+        if (
+            role == Role.DIRECT_IDENTIFIER
+            and confident
+            and share >= ACCEPT_SHARE
+            and role_of(entity) == role
+            and entity not in entities
+        ):
+            entities[entity] = round(min(share, top - 0.05), 2)
+    if concept.name == "text" and o.kind == Kind.TEXT:
+        return _free_text(o, "header (free text) and values")
+    kind_note = "header" if concept.strong else "header and values"
+    return Decision(role, _entities(entities), kind_note, concept=concept.name)
+
+
+def _entities(found: dict[str, float]) -> list[Entity]:
+    return [Entity(t, s) for t, s in sorted(found.items(), key=lambda kv: -kv[1])]
+
+
+def _from_values(entities: list[str], o: Observation, reason: str) -> Decision:
+    found = {e: round(min(o.shares.get(e, 1.0), 0.95), 2) for e in dict.fromkeys(entities)}
+    role = max((role_of(e) for e in found), key=lambda r: ROLE_RANK[r])
+    return Decision(role, _entities(found), reason)
+
+
+def _values_only(o: Observation, validated: list[str]) -> Decision:
+    """No header concept fits: the values decide."""
+    p = o.profile
+    if validated:
+        return _from_values([*validated, *_accepted_shares(o)], o, "values (checksum or format)")
+    if p.sex_values:
+        return Decision(Role.QUASI_IDENTIFIER, [Entity("SEX", 0.8)], "values (sex codes)")
+    if o.kind == Kind.TEXT and not _names_by_values(p, 0.8, NAME_DICTIONARY_VALUES, 5):
+        return _free_text(o, "values (free text)")
+    if _names_by_values(p, NAME_SHAPE_VALUES, NAME_DICTIONARY_VALUES, _name_minimum(p)):
+        return Decision(
+            Role.DIRECT_IDENTIFIER,
+            [Entity("PERSON", round(min(0.95, p.name_like * 0.5 + p.in_dictionary * 0.5), 2))],
+            "values (shaped like names; in name dictionaries)",
+        )
+    if p.value_class == v.DATE:
+        if birth_dates_likely(p):
+            return Decision(
+                Role.QUASI_IDENTIFIER,
+                [Entity("DATE_OF_BIRTH", 0.6)],
+                "values (dates over decades, all past: birth dates)",
+            )
+        return Decision(Role.NONE, [Entity("DATE_TIME", 0.9)], "values (dates of events)")
+    key = _key_by_values(p)
+    if key:
+        return Decision(Role.DIRECT_IDENTIFIER, [Entity("ID", 0.7)], key)
+    accepted = _accepted_shares(o)
+    if p.distinct < _name_minimum(p):
+        # Ten purpose codes or three countries point at nobody, whatever a pattern thinks.
+        accepted = {e: s for e, s in accepted.items() if role_of(e) != Role.DIRECT_IDENTIFIER}
+    if accepted:
+        role = max((role_of(e) for e in accepted), key=lambda r: ROLE_RANK[r])
+        return Decision(role, _entities(accepted), "values (recognizers)")
+    if _unexplained(p):
+        return Decision(
+            Role.DIRECT_IDENTIFIER,
+            [Entity("UNEXPLAINED_TEXT", 0.5)],
+            "values (many distinct texts nothing explains)",
+            review="many distinct text values and no recognizable meaning: check whether they "
+            "identify people; treated as an identifier until a person decides",
+        )
+    return Decision(Role.NONE, [], "nothing found")
+
+
+def _name_minimum(p: Profile) -> int:
+    return min(NAME_MIN_DISTINCT, max(5, p.non_null // 2))
+
+
+def _key_by_values(p: Profile) -> str | None:
+    if p.uuid_like >= 0.8:
+        return "values (UUIDs or long hex keys)"
+    if not p.unique:
+        return None
+    if p.value_class == v.INT and (p.consecutive or p.digits >= 5):
+        return "values (unique integers: a record key)"
+    if p.value_class == v.TEXT and p.code_like >= 0.8:
+        return "values (unique codes: a record key)"
+    return None
+
+
+def _accepted_shares(o: Observation) -> dict[str, float]:
+    """Recognizer findings that cover most values (or, together, a mixed column)."""
+    entities: dict[str, float] = {}
+    for entity, share in o.shares.items():
+        weak = o.scores.get(entity, 1.0) < WEAK_SCORE
+        if share >= ACCEPT_SHARE and not (weak and o.profile.distinct_ratio < 0.1):
+            entities[entity] = round(min(1.0, share), 2)
+    partial = {e: s for e, s in o.shares.items() if s >= PARTIAL_SHARE and e not in entities}
+    if partial and sum(o.shares[e] for e in {*partial, *entities}) >= MIXED_COVERAGE:
+        entities.update({e: round(s, 2) for e, s in partial.items()})
+    if entities.get("URL") and entities.get("EMAIL_ADDRESS"):
+        entities.pop("URL")
+    if "DATE_TIME" in entities and len(entities) > 1:
+        entities.pop("DATE_TIME")
+    return entities
+
+
+def _unexplained(p: Profile) -> bool:
+    return (
+        p.value_class == v.TEXT
+        and p.distinct >= NAME_MIN_DISTINCT
+        and (p.distinct_ratio >= REVIEW_RATIO or p.distinct >= REVIEW_DISTINCT)
+    )
+
+
+def _free_text(o: Observation, reason: str) -> Decision:
+    shares = o.text_shares or {}
+    entities = [Entity(t, s) for t, s in shares.items() if s >= TEXT_ACCEPT_SHARE]
+    direct = [e for e in entities if role_of(e.type) == Role.DIRECT_IDENTIFIER]
+    return Decision(Role.FREE_TEXT_PII if direct else Role.NONE, entities, reason)
+
+
+# ----------------------------------------------------------------------------- table pass
+
+
+def table_pass(observations: list[Observation], decisions: list[Decision]) -> None:
+    """Decisions that need the neighbouring columns: coordinates, surnames, card data."""
+    _coordinate_pairs(observations, decisions)
+    _name_neighbours(observations, decisions)
+    _card_context(observations, decisions)
+
+
+def _undecided(d: Decision) -> bool:
+    return d.role == Role.NONE and d.concept is None
+
+
+def _coordinate_pairs(observations: list[Observation], decisions: list[Decision]) -> None:
+    """Two adjacent columns of degrees: one within +-90, the next within +-180 (or reversed)."""
+    for i in range(len(observations) - 1):
+        a, b = observations[i].profile, observations[i + 1].profile
+        if not (_undecided(decisions[i]) or decisions[i].concept == "geo"):
+            continue
+        if not (_undecided(decisions[i + 1]) or decisions[i + 1].concept == "geo"):
+            continue
+        latitude_first = coordinate_like(a, 90.0) and coordinate_like(b, 180.0)
+        longitude_first = coordinate_like(a, 180.0) and coordinate_like(b, 90.0)
+        if latitude_first or longitude_first:
+            for j in (i, i + 1):
+                decisions[j] = Decision(
+                    Role.DIRECT_IDENTIFIER,
+                    [Entity("GEO_COORDINATE", 0.8)],
+                    "values (a latitude/longitude pair with the next column)",
+                    concept="geo",
+                )
+
+
+def _name_neighbours(observations: list[Observation], decisions: list[Decision]) -> None:
+    """A name-shaped column beside a person-name column is a name too (given or surname)."""
+    for i, decision in enumerate(decisions):
+        if not _undecided(decision) and decision.review is None:
+            continue
+        p = observations[i].profile
+        beside = [j for j in (i - 1, i + 1) if 0 <= j < len(decisions)]
+        if not any(_is_person(decisions[j]) for j in beside):
+            continue
+        if _names_by_values(p, NAME_SHAPE_VALUES, 0.0, 5) and p.single_word >= 0.8:
+            decisions[i] = Decision(
+                Role.DIRECT_IDENTIFIER,
+                [Entity("PERSON", 0.7)],
+                "values and neighbours (name-shaped, next to a name column)",
+                concept="person_name",
+            )
+
+
+def _is_person(decision: Decision) -> bool:
+    return any(e.type == "PERSON" for e in decision.entities)
+
+
+def _card_context(observations: list[Observation], decisions: list[Decision]) -> None:
+    """An expiry column is card data when the table holds card numbers; else just a date."""
+    has_card = any(
+        any(e.type in ("CREDIT_CARD", "LONG_NUMBER") for e in d.entities) for d in decisions
+    )
+    for i, decision in enumerate(decisions):
+        if decision.concept != "card_expiry?":
+            continue
+        if not has_card:
+            decisions[i] = Decision(
+                Role.NONE, [Entity("DATE_TIME", 0.5)], "header (an expiry date, no card beside)"
+            )
+        else:
+            decisions[i] = Decision(
+                Role.DIRECT_IDENTIFIER,
+                [Entity("CARD_SECURITY", 0.8)],
+                "header and neighbours (a card's expiry beside its number)",
+                concept="card_expiry",
+            )
 
 
 def scan_table(

@@ -53,6 +53,7 @@ PRESIDIO_EXTRA = (
     "AuTfnRecognizer",
     "AuMedicareRecognizer",
     "SgFinRecognizer",
+    "UuidRecognizer",
 )
 
 

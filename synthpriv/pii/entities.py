@@ -1,13 +1,6 @@
-"""Entity types, the privacy role each implies, and the column headers that hint at each.
-
-Header hints are matched on the normalized header (lower case, camelCase split, every other
-character turned into ``_``) as whole ``_``-separated words, in several languages.
-"""
+"""Entity types and the privacy role each implies (header meanings live in vocabulary.py)."""
 
 from __future__ import annotations
-
-import re
-from functools import cache
 
 from synthpriv.schema import Role
 
@@ -33,7 +26,6 @@ ENTITY_ROLES: dict[str, Role] = {
     "UK_NHS": DIRECT,
     "MEDICAL_LICENSE": DIRECT,
     "IP_ADDRESS": DIRECT,
-    "URL": DIRECT,
     "MAC_ADDRESS": DIRECT,
     "CRYPTO": DIRECT,
     "UUID": DIRECT,
@@ -61,9 +53,18 @@ ENTITY_ROLES: dict[str, Role] = {
     "AU_TFN": DIRECT,
     "AU_MEDICARE": DIRECT,
     "SG_NRIC_FIN": DIRECT,
+    "BR_CPF": DIRECT,
+    "ID": DIRECT,
+    "GEO_COORDINATE": DIRECT,
+    "CARD_SECURITY": DIRECT,
+    "NATIONAL_ID": DIRECT,
+    "DOCUMENT_NUMBER": DIRECT,
+    "USERNAME": DIRECT,
+    "PASSWORD": DIRECT,
+    "LONG_NUMBER": DIRECT,
+    "UNEXPLAINED_TEXT": DIRECT,
     # Quasi-identifiers: harmless alone, identifying in combination.
     "DATE_OF_BIRTH": QUASI,
-    "DATE_TIME": QUASI,
     "ZIP_CODE": QUASI,
     "AGE": QUASI,
     "SEX": QUASI,
@@ -71,11 +72,53 @@ ENTITY_ROLES: dict[str, Role] = {
     "MARITAL_STATUS": QUASI,
     "LOCATION": QUASI,
     "SWIFT_BIC": QUASI,
+    "URL": QUASI,
+    "ORGANIZATION": QUASI,
+    "OCCUPATION": QUASI,
+    "DEPARTMENT": QUASI,
+    "NATIONALITY": QUASI,
+    "ROOM_NUMBER": QUASI,
+    # Event dates and times: not personal by themselves (birth dates are DATE_OF_BIRTH).
+    "DATE_TIME": Role.NONE,
     # Sensitive attributes: what an attacker wants to learn.
     "ICD10_CODE": SENSITIVE,
     "HEALTH": SENSITIVE,
     "FINANCIAL": SENSITIVE,
+    "FRAUD_FLAG": SENSITIVE,
+    "EMPLOYMENT": SENSITIVE,
+    "CRIMINAL_RECORD": SENSITIVE,
+    "BELIEF": SENSITIVE,
 }
+# Entities whose recognizers check a checksum or an unambiguous format: when most values match
+# one, the values outweigh whatever the header says.
+VALIDATED = frozenset(
+    {
+        "EMAIL_ADDRESS",
+        "IP_ADDRESS",
+        "US_SSN",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "MAC_ADDRESS",
+        "CRYPTO",
+        "UUID",
+        "BR_CPF",
+        "UK_NHS",
+        "ES_NIF",
+        "ES_NIE",
+        "IT_FISCAL_CODE",
+        "PL_PESEL",
+        "SE_PERSONNUMMER",
+        "FI_PERSONAL_IDENTITY_CODE",
+        "IN_AADHAAR",
+        "AU_TFN",
+        "AU_MEDICARE",
+        "SG_NRIC_FIN",
+        "US_NPI",
+        "US_MBI",
+        "US_DEA_NUMBER",
+        "LONG_NUMBER",
+    }
+)
 
 
 def role_of(entity: str) -> Role:
@@ -84,252 +127,3 @@ def role_of(entity: str) -> Role:
 
 
 ROLE_RANK = {DIRECT: 3, Role.FREE_TEXT_PII: 3, QUASI: 2, SENSITIVE: 1, Role.NONE: 0}
-
-HEADER_HINTS: dict[str, tuple[str, ...]] = {
-    "PERSON": (
-        "name",
-        "full_name",
-        "first_name",
-        "last_name",
-        "surname",
-        "given_name",
-        "pat_name",
-        "patient_name",
-        "customer_name",
-        "client_name",
-        "cust_name",
-        "fname",
-        "lname",
-        "member_name",
-        "nombre",
-        "apellido",
-        "vorname",
-        "nachname",
-        "prenom",
-        "nom",
-    ),
-    "US_SSN": (
-        "ssn",
-        "social_security",
-        "social_security_number",
-        "soc_sec",
-        "ssn_no",
-        "sozialversicherungsnummer",
-        "svnr",
-        "nss",
-    ),
-    "EMAIL_ADDRESS": ("email", "e_mail", "mail", "email_address", "correo", "courriel"),
-    "PHONE_NUMBER": (
-        "phone",
-        "telephone",
-        "tel",
-        "mobile",
-        "cell",
-        "fax",
-        "phone_number",
-        "telefon",
-        "telefono",
-        "handy",
-        "contact_number",
-    ),
-    "CREDIT_CARD": (
-        "card",
-        "card_number",
-        "credit_card",
-        "cc_number",
-        "cc_num",
-        "pan",
-        "kartennummer",
-        "tarjeta",
-    ),
-    "IBAN_CODE": ("iban",),
-    "US_BANK_NUMBER": (
-        "account",
-        "account_number",
-        "acct",
-        "acct_no",
-        "account_no",
-        "kontonummer",
-        "bank_account",
-        "routing_number",
-    ),
-    "MEDICAL_RECORD_NUMBER": (
-        "mrn",
-        "medical_record",
-        "medical_record_number",
-        "patient_id",
-        "pat_id",
-        "chart_number",
-        "patientennummer",
-        "fallnummer",
-    ),
-    "HEALTH_PLAN_ID": (
-        "insurance_id",
-        "member_id",
-        "policy_number",
-        "plan_id",
-        "subscriber_id",
-        "health_plan",
-        "insurance_number",
-        "versichertennummer",
-        "policy_id",
-    ),
-    "STREET_ADDRESS": (
-        "address",
-        "street",
-        "addr",
-        "street_address",
-        "address_line",
-        "address1",
-        "adresse",
-        "strasse",
-        "direccion",
-        "anschrift",
-        "home_address",
-    ),
-    "DATE_OF_BIRTH": (
-        "dob",
-        "birth_date",
-        "date_of_birth",
-        "birthdate",
-        "birth_dt",
-        "birthday",
-        "geburtsdatum",
-        "fecha_nacimiento",
-        "date_naissance",
-        "bdate",
-    ),
-    "ZIP_CODE": (
-        "zip",
-        "zipcode",
-        "zip_code",
-        "postal_code",
-        "postcode",
-        "plz",
-        "postleitzahl",
-        "code_postal",
-        "codigo_postal",
-        "zip5",
-    ),
-    "AGE": ("age", "alter", "edad", "age_years", "patient_age"),
-    "SEX": ("sex", "gender", "geschlecht", "sexo", "sexe"),
-    "RACE": ("race", "ethnicity", "ethnic"),
-    "MARITAL_STATUS": ("marital", "marital_status", "familienstand"),
-    "LOCATION": (
-        "city",
-        "town",
-        "state",
-        "county",
-        "country",
-        "native_country",
-        "region",
-        "province",
-        "stadt",
-        "ort",
-        "ciudad",
-        "ville",
-    ),
-    "DATE_TIME": ("date", "datum", "fecha", "dt", "timestamp", "admission_date", "discharge_date"),
-    "ICD10_CODE": (
-        "diagnosis",
-        "diagnosis_code",
-        "icd",
-        "icd10",
-        "icd_10",
-        "dx",
-        "dx_code",
-        "diagnose",
-    ),
-    "HEALTH": (
-        "condition",
-        "treatment",
-        "medication",
-        "smoker",
-        "bmi",
-        "glucose",
-        "insulin",
-        "blood_pressure",
-        "disease",
-        "charges",
-        "diabetes",
-    ),
-    "FINANCIAL": (
-        "income",
-        "salary",
-        "balance",
-        "credit_score",
-        "wage",
-        "debt",
-        "loan",
-        "default",
-        "default_flag",
-        "einkommen",
-        "gehalt",
-        "capital_gain",
-        "capital_loss",
-        "credit_amount",
-    ),
-    "IP_ADDRESS": ("ip", "ip_address"),
-    "URL": ("url", "website", "homepage"),
-    "US_DRIVER_LICENSE": ("driver_license", "drivers_license", "dl_number", "license_number"),
-    "US_PASSPORT": ("passport", "passport_number", "reisepass"),
-    "VEHICLE_ID": ("vin", "license_plate"),
-    "DEVICE_ID": ("device_id", "serial_number", "imei"),
-    "ABA_ROUTING_NUMBER": ("routing", "routing_number", "aba", "rtn", "bank_routing"),
-    "US_NPI": ("npi", "provider_npi", "npi_number"),
-    "US_DEA_NUMBER": ("dea", "dea_number", "dea_no"),
-    "SWIFT_BIC": ("swift", "bic", "swift_code", "bic_code"),
-    "UK_NINO": ("nino", "national_insurance", "ni_number"),
-    "CA_SIN": ("sin", "social_insurance_number"),
-    "ES_NIF": ("nif", "dni", "nie"),
-    "IT_FISCAL_CODE": ("codice_fiscale", "cf"),
-    "DE_TAX_ID": ("steuer_id", "steueridentifikationsnummer", "steuernummer", "tax_id"),
-    "PL_PESEL": ("pesel",),
-    "SE_PERSONNUMMER": ("personnummer",),
-    "IN_AADHAAR": ("aadhaar", "aadhar"),
-    "AU_TFN": ("tfn", "tax_file_number"),
-    "SG_NRIC_FIN": ("nric", "fin"),
-}
-
-# Entities whose meaning comes from the header alone (no value recognizer can tell).
-HEADER_ONLY = {"AGE", "RACE", "MARITAL_STATUS", "LOCATION", "HEALTH", "FINANCIAL"}
-# Entities that are identifiers when the header says so and the values are mostly distinct.
-ID_LIKE = {
-    "US_SSN",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "US_BANK_NUMBER",
-    "MEDICAL_RECORD_NUMBER",
-    "HEALTH_PLAN_ID",
-    "PHONE_NUMBER",
-    "US_DRIVER_LICENSE",
-    "US_PASSPORT",
-    "VEHICLE_ID",
-    "DEVICE_ID",
-    "EMAIL_ADDRESS",
-}
-
-
-def normalize_header(header: str) -> str:
-    """Lower-case ``header``, split camelCase and turn every other character into ``_``."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", header.strip())
-    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
-
-
-@cache
-def _hint_patterns() -> dict[str, re.Pattern[str]]:
-    return {
-        entity: re.compile(r"(?:^|_)(?:" + "|".join(map(re.escape, words)) + r")(?:$|_)")
-        for entity, words in HEADER_HINTS.items()
-    }
-
-
-def header_entities(header: str) -> list[str]:
-    """Return the entity types ``header`` hints at (empty for meaningless headers like ``c7``)."""
-    name = normalize_header(header)
-    return [entity for entity, pattern in _hint_patterns().items() if pattern.search(name)]
-
-
-def header_words(header: str) -> list[str]:
-    """Return the words of ``header``, for Presidio's context enhancement."""
-    return [w for w in normalize_header(header).split("_") if w]

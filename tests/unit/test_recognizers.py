@@ -4,12 +4,14 @@ import pytest
 
 from synthpriv.pii.recognizers import (
     AccountNumberRecognizer,
+    BrCpfRecognizer,
     HealthPlanIdRecognizer,
     Icd10CodeRecognizer,
     MedicalRecordNumberRecognizer,
     PersonNameRecognizer,
     PhoneKeywordRecognizer,
     PhoneShapeRecognizer,
+    SpreadsheetNumberRecognizer,
     StreetAddressRecognizer,
     UsZipCodeRecognizer,
 )
@@ -52,6 +54,12 @@ def spans(recognizer, text, min_score=0.3):
         ),
         (StreetAddressRecognizer(), "12 Baker St.", ["12 Baker St."]),
         (StreetAddressRecognizer(), "took 12 tablets", []),
+        (BrCpfRecognizer(), "CPF 014.873.692-04 ok", ["014.873.692-04"]),
+        (BrCpfRecognizer(), "014.873.692-05", []),
+        (BrCpfRecognizer(), "111.111.111-11", []),
+        (SpreadsheetNumberRecognizer(), "2.70319E+15", ["2.70319E+15"]),
+        (SpreadsheetNumberRecognizer(), "6.3E+11", ["6.3E+11"]),
+        (SpreadsheetNumberRecognizer(), "1.5E+03", []),
     ],
 )
 def test_pattern_recognizers(recognizer, text, expected):
@@ -72,7 +80,7 @@ def test_zip_needs_context():
         ("Patient Brenda Rogers prefers email", [("Brenda Rogers", 0.85)]),
         ("Seen by Dr. Knox today", [("Dr. Knox", 0.75)]),
         ("Rogers, Brenda", [("Rogers, Brenda", 0.8)]),
-        ("John Q. Public", [("John Q. Public", 0.6)]),
+        ("John Q. Zblorkt", [("John Q. Zblorkt", 0.6)]),
         ("brenda rogers", []),
         ("Pain controlled on oral analgesics.", []),
     ],

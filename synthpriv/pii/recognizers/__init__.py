@@ -3,6 +3,7 @@
 from presidio_analyzer import EntityRecognizer
 
 from synthpriv.pii.recognizers.account_number import AccountNumberRecognizer
+from synthpriv.pii.recognizers.br_cpf import BrCpfRecognizer
 from synthpriv.pii.recognizers.dea_number import DeaNumberRecognizer
 from synthpriv.pii.recognizers.health_plan_id import HealthPlanIdRecognizer
 from synthpriv.pii.recognizers.icd10_code import Icd10CodeRecognizer
@@ -11,6 +12,7 @@ from synthpriv.pii.recognizers.person_name import PersonNameRecognizer
 from synthpriv.pii.recognizers.phone_keyword import PhoneKeywordRecognizer
 from synthpriv.pii.recognizers.phone_shape import PhoneShapeRecognizer
 from synthpriv.pii.recognizers.place_gazetteer import PlaceGazetteerRecognizer
+from synthpriv.pii.recognizers.spreadsheet_number import SpreadsheetNumberRecognizer
 from synthpriv.pii.recognizers.street_address import StreetAddressRecognizer
 from synthpriv.pii.recognizers.swift_bic import SwiftBicRecognizer
 from synthpriv.pii.recognizers.us_zip_code import UsZipCodeRecognizer
@@ -30,6 +32,8 @@ RECOGNIZER_CLASSES: tuple[type[EntityRecognizer], ...] = (
     SwiftBicRecognizer,
     VinRecognizer,
     PlaceGazetteerRecognizer,
+    BrCpfRecognizer,
+    SpreadsheetNumberRecognizer,
 )
 
 

@@ -1,36 +1,18 @@
-"""Person names without an NLP model: a dictionary of given names and surnames plus word shape.
+"""Person names in running text without an NLP model: name dictionaries plus word shape.
 
-The dictionary is Faker's name lists for several locales (thousands of names, maintained upstream),
-so nothing is hand-typed here. It runs when no spaCy pipeline is installed, and beside one.
+The dictionaries are :func:`synthpriv.pii.names.name_lists` (Faker's locales and the US Census
+lists). It runs when no spaCy pipeline is installed, and beside one.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-from functools import cache
 
+from synthpriv.pii.names import name_lists
 from synthpriv.pii.recognizers._base import SingleEntityRecognizer
 
-LOCALES = ("en_US", "en_GB", "en_IN", "de_DE", "es_ES", "fr_FR", "it_IT", "nl_NL", "pt_BR")
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "herr", "frau", "sr", "sra"}
-# Capitalized words that open sentences in notes far more often than they name anyone.
-_NOT_NAMES = {"patient", "called", "seen", "contact", "customer", "payment", "wire", "card", "no"}
-
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*\.?")
-
-
-@cache
-def name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """Return (given names, surnames), lower-cased, from Faker's person providers."""
-    first: set[str] = set()
-    last: set[str] = set()
-    for locale in LOCALES:
-        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for attr, bucket in (("first_names", first), ("last_names", last)):
-            for name in getattr(provider, attr, ()):
-                bucket.update(part.lower() for part in name.split())
-    return frozenset(first - _NOT_NAMES), frozenset(last - _NOT_NAMES)
 
 
 class PersonNameRecognizer(SingleEntityRecognizer):

@@ -1,0 +1,243 @@
+"""A column's values at a glance: what class they are, how they spread, what they look like.
+
+The profile is computed once per column from the whole column (counts, ranges, uniqueness: cheap
+in polars) and from a seeded sample of distinct values (shapes, dictionaries). It holds numbers
+and shares only, never a value, so it can go into the schema as evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from synthpriv.pii.names import dictionary_hits, name_shape, org_marked, words_of
+from synthpriv.pii.recognizers.place_gazetteer import place_names
+from synthpriv.pii.vocabulary import BOOL, DATE, FLOAT, INT, TEXT
+
+SEX_VALUES = frozenset(
+    """
+    m f male female w d x u unknown other man woman men women männlich weiblich divers masculino
+    femenino masculina feminina homme femme h hombre mujer maschio femmina non-binary nonbinary
+    intersex genderfluid genderqueer agender bigender polygender transgender
+    """.split()
+)
+_CODE = r"^[A-Za-z0-9][A-Za-z0-9./_-]{3,}$"  # and holds a digit (checked beside it)
+_UUID = (
+    r"^(?:[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{24,64})$"
+)
+_IPV4 = r"^\d{1,3}(?:\.\d{1,3}){3}$"
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+
+
+@dataclass
+class Profile:
+    """Numbers that describe one column (no values)."""
+
+    value_class: str
+    rows: int
+    non_null: int
+    distinct: int
+    # text shape, over the sampled distinct values
+    sampled: int = 0
+    name_like: float = 0.0
+    given: float = 0.0
+    surname: float = 0.0
+    in_dictionary: float = 0.0
+    org_marked: float = 0.0
+    places: float = 0.0
+    single_word: float = 0.0
+    has_digits: float = 0.0
+    code_like: float = 0.0
+    uuid_like: float = 0.0
+    ip_like: float = 0.0
+    email_like: float = 0.0
+    mean_words: float = 0.0
+    mean_length: float = 0.0
+    sex_values: bool = False
+    # numbers
+    minimum: float | None = None
+    maximum: float | None = None
+    decimals: float = 0.0
+    digits: float = 0.0
+    consecutive: bool = False
+    # dates
+    years_spanned: float | None = None
+    latest_year: float | None = None
+    median_year: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def distinct_ratio(self) -> float:
+        """Distinct values per non-missing value."""
+        return self.distinct / max(self.non_null, 1)
+
+    @property
+    def unique(self) -> bool:
+        """Nearly every value different (a key, or something as identifying)."""
+        return self.non_null >= 20 and self.distinct_ratio >= 0.95
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready evidence (rounded shares and counts)."""
+        out: dict[str, Any] = {
+            "value_class": self.value_class,
+            "distinct": self.distinct,
+            "distinct_ratio": round(self.distinct_ratio, 4),
+        }
+        if self.value_class == TEXT:
+            for key in ("name_like", "in_dictionary", "org_marked", "places", "code_like"):
+                out[key] = round(getattr(self, key), 3)
+        if self.value_class in (INT, FLOAT) and self.minimum is not None:
+            out["decimals"] = round(self.decimals, 2)
+            out["consecutive"] = self.consecutive
+        if self.years_spanned is not None:
+            out["years_spanned"] = round(self.years_spanned, 1)
+        return out
+
+
+def value_class(series: pl.Series) -> str:
+    """``text``, ``int``, ``float``, ``date`` or ``bool`` from the column's dtype."""
+    dtype = series.dtype
+    if dtype == pl.Boolean:
+        return BOOL
+    if dtype.is_temporal():
+        return DATE
+    if dtype.is_integer():
+        return INT
+    if dtype.is_float():
+        return FLOAT
+    return TEXT
+
+
+def profile_column(series: pl.Series, sample: list[str]) -> Profile:
+    """Profile ``series``; ``sample`` is its seeded sample of distinct values as strings."""
+    klass = value_class(series)
+    non_null = series.len() - series.null_count()
+    profile = Profile(
+        value_class=klass,
+        rows=series.len(),
+        non_null=non_null,
+        distinct=series.drop_nulls().n_unique(),
+        sampled=len(sample),
+    )
+    if klass == INT and profile.non_null:
+        _numbers(series, profile)
+        if profile.distinct <= 3 and set(series.drop_nulls().unique().to_list()) <= {0, 1}:
+            profile.value_class = BOOL
+    elif klass == FLOAT and profile.non_null:
+        _numbers(series, profile)
+    elif klass == DATE and profile.non_null:
+        _dates(series, profile)
+    if sample and klass in (TEXT, INT):
+        _text(sample, profile)
+    return profile
+
+
+def _numbers(series: pl.Series, profile: Profile) -> None:
+    values = series.drop_nulls().cast(pl.Float64)
+    values = values.filter(values.is_finite())
+    if values.len() == 0:
+        return
+    profile.minimum, profile.maximum = float(values.min()), float(values.max())
+    text = series.drop_nulls().head(2000).cast(pl.String)
+    if series.dtype.is_float():
+        fraction = text.str.extract(r"\.(\d+)$", 1).str.len_chars().fill_null(0)
+        profile.decimals = float(fraction.median() or 0)
+    profile.digits = float(
+        text.str.replace(r"^-", "").str.replace(r"\..*$", "").str.len_chars().median() or 0
+    )
+    if series.dtype.is_integer() and profile.distinct >= 10:
+        span = profile.maximum - profile.minimum + 1
+        profile.consecutive = profile.distinct_ratio >= 0.98 and span <= 1.05 * profile.distinct
+
+
+def _dates(series: pl.Series, profile: Profile) -> None:
+    years = series.drop_nulls().dt.year().cast(pl.Float64)
+    if years.len() == 0:
+        return
+    low, high = years.quantile(0.02), years.quantile(0.98)
+    profile.years_spanned = float(high - low) if low is not None and high is not None else None
+    profile.latest_year = float(years.max())
+    profile.median_year = float(years.median())
+
+
+def _text(sample: list[str], profile: Profile) -> None:
+    n = len(sample)
+    places = place_names()
+    counts = dict.fromkeys(
+        ("name_like", "given", "surname", "in_dictionary", "org_marked", "places", "single_word"),
+        0,
+    )
+    words_total = length_total = 0
+    lowered = set()
+    frame = pl.DataFrame({"v": sample})
+    shares = frame.select(
+        pl.col("v").str.contains(r"\d").mean().alias("has_digits"),
+        (pl.col("v").str.contains(_CODE) & pl.col("v").str.contains(r"\d"))
+        .mean()
+        .alias("code_like"),
+        pl.col("v").str.contains(_UUID).mean().alias("uuid_like"),
+        pl.col("v").str.contains(_IPV4).mean().alias("ip_like"),
+        pl.col("v").str.contains(_EMAIL).mean().alias("email_like"),
+    ).row(0, named=True)
+    for key, share in shares.items():
+        setattr(profile, key, float(share or 0.0))
+    for value in sample:
+        lowered.add(value.strip().lower())
+        words = words_of(value)
+        words_total += len(words)
+        length_total += len(value)
+        shaped = name_shape(value)
+        counts["name_like"] += shaped
+        counts["single_word"] += len(words) == 1
+        counts["org_marked"] += org_marked(value)
+        counts["places"] += value.strip().lower() in places
+        if shaped:
+            given, surname = dictionary_hits(value)
+            counts["given"] += given
+            counts["surname"] += surname
+            counts["in_dictionary"] += given or surname
+    for key, count in counts.items():
+        setattr(profile, key, count / n)
+    profile.mean_words = words_total / n
+    profile.mean_length = length_total / n
+    profile.sex_values = 2 <= profile.distinct <= 8 and lowered <= SEX_VALUES
+
+
+def birth_dates_likely(profile: Profile) -> bool:
+    """Dates spread over decades and all in the past read as dates of birth, not events."""
+    if profile.years_spanned is None or profile.latest_year is None:
+        return False
+    this_year = date.today().year
+    return (
+        profile.years_spanned >= 25
+        and profile.latest_year <= this_year
+        and (profile.median_year or this_year) <= this_year - 15
+    )
+
+
+def coordinate_like(profile: Profile, limit: float) -> bool:
+    """Numbers within +-``limit`` degrees with at least three decimals, and many distinct ones."""
+    return (
+        profile.value_class == FLOAT
+        and profile.minimum is not None
+        and profile.maximum is not None
+        and -limit <= profile.minimum
+        and profile.maximum <= limit
+        and profile.decimals >= 3
+        and profile.distinct >= min(20, max(profile.non_null // 2, 2))
+    )
+
+
+def few_distinct(profile: Profile) -> bool:
+    """So few distinct values that the column cannot point at one person."""
+    return profile.distinct <= 5 and profile.non_null >= 50 or profile.distinct <= 1
+
+
+def log_spread(profile: Profile) -> float:
+    """log10 of the number of distinct values (0 for one value)."""
+    return math.log10(max(profile.distinct, 1))
