@@ -27,11 +27,12 @@ from synthpriv.pii.engine import Analyzers
 from synthpriv.pii.entities import role_of
 from synthpriv.pii.spans import plausible_spans
 from synthpriv.policy import Policy, load_policy
-from synthpriv.schema import Role, TableSchema
+from synthpriv.schema import ColumnInfo, Kind, Role, TableSchema, infer_kind
 
 REDACT_SCORE = 0.35
 REDACT_PASSES = 2
-MIN_LEAK_LENGTH = 5
+MIN_LEAK_LENGTH = 4
+MAX_ESCALATION_ROUNDS = 3
 _REDACTED_ROLES = {Role.DIRECT_IDENTIFIER}
 _ALSO_REDACTED = {"LOCATION", "DATE_OF_BIRTH"}
 
@@ -48,6 +49,7 @@ class ColumnAudit:
     spans_redacted: dict[str, int] = field(default_factory=dict)
     detail: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    escalated: bool = False
 
 
 @dataclass
@@ -222,48 +224,91 @@ def clean_table(
     )
 
 
+@dataclass
+class Leak:
+    """Values of a direct identifier found in another (or the same) column: counts, no values."""
+
+    identifier: str
+    column: str
+    cells: int
+    values: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.cells} cell(s) of column {self.column!r} hold values of direct identifier "
+            f"{self.identifier!r}"
+        )
+
+
+def _needles(original: pl.DataFrame, info: ColumnInfo) -> pl.Series | None:
+    """The distinct values of one identifier column worth searching for (None: nothing to find)."""
+    if info.name not in original.columns or info.action == "keep":
+        return None
+    if (info.evidence.get("values") or {}).get("consecutive"):
+        return None  # record numbers 1..N say nothing about anyone
+    values = original.get_column(info.name).cast(pl.String).str.strip_chars().drop_nulls()
+    values = values.unique().filter(values.unique().str.len_chars() >= MIN_LEAK_LENGTH)
+    return values if values.len() else None
+
+
 def find_leaks(
     original: pl.DataFrame,
     cleaned: pl.DataFrame,
     schema: TableSchema,
     *,
     replaced_in_place: frozenset[str] = frozenset(),
-) -> list[str]:
-    """Return problems where an original direct-identifier value appears in ``cleaned``.
+) -> list[Leak]:
+    """Return where an original direct-identifier value appears in ``cleaned``.
 
-    Every distinct value (at least five characters) of every column the schema marks as a direct
-    identifier is searched for in every string column of the output (as a substring, with one
-    Aho-Corasick pass per column) and in every integer column (as an exact value). A column in
-    ``replaced_in_place`` (Faker replacements) is checked row by row against its own originals
-    instead, since a fake name may by chance equal another person's real one. Messages name
-    columns and counts, never values.
+    Every distinct value (at least ``MIN_LEAK_LENGTH`` characters) of every column the schema
+    marks as a direct identifier is looked for in every column of ``cleaned``: as a whole cell in
+    short-valued columns (a department called like a person is not a leak, a surname column is),
+    and as a word or phrase inside free text. A column in ``replaced_in_place`` (Faker
+    replacements) is checked row by row against its own originals instead, since a fake name may
+    by chance equal another person's real one. A match of a name counts only when two or more
+    distinct names match (one coincidence is not a leak); any other identifier counts at once.
     """
-    problems = []
+    leaks = []
     for info in schema.by_role(Role.DIRECT_IDENTIFIER):
-        if info.name not in original.columns or info.action == "keep":
+        needles = _needles(original, info)
+        if needles is None:
             continue
         source = original.get_column(info.name).cast(pl.String).str.strip_chars()
-        values = source.drop_nulls().unique()
-        values = values.filter(values.str.len_chars() >= MIN_LEAK_LENGTH)
-        if values.len() == 0:
-            continue
-        needles = values.to_list()
+        names = "PERSON" in info.entity_types
         for target in cleaned.columns:
             column = cleaned.get_column(target)
             if target == info.name and target in replaced_in_place:
-                hits = int((column.cast(pl.String) == source).fill_null(False).sum())
-            elif column.dtype == pl.String:
-                hits = column.str.contains_any(needles).sum()
-            elif column.dtype.is_integer():
-                hits = column.cast(pl.String).is_in(values).sum()
+                # The row's own value kept: always a leak, whatever its kind.
+                cells = int((column.cast(pl.String) == source).fill_null(False).sum())
+                found = max(cells, 2 * bool(cells))
+            elif column.dtype == pl.String or column.dtype.is_integer():
+                cells, found = _matches(column, needles)
             else:
                 continue
-            if hits:
-                problems.append(
-                    f"{hits} cell(s) of column {target!r} contain values of direct "
-                    f"identifier {info.name!r}"
-                )
-    return problems
+            if cells and (found >= 2 or not names):
+                leaks.append(Leak(info.name, target, cells, found))
+    return leaks
+
+
+def _matches(column: pl.Series, needles: pl.Series) -> tuple[int, int]:
+    """(cells holding a needle, distinct needles found) in one column."""
+    text = column.cast(pl.String).str.strip_chars()
+    if infer_kind(column) != Kind.TEXT:
+        hit = text.is_in(needles.implode())
+        return int(hit.sum()), text.filter(hit).n_unique()
+    phrases = needles.filter(needles.str.contains(r"\s"))
+    words = needles.filter(~needles.str.contains(r"\s"))
+    tokens = text.str.extract_all(r"[\w'’.@+-]+")
+    in_words = tokens.list.eval(pl.element().is_in(words.implode())).list.any().fill_null(False)
+    in_phrases = (
+        text.str.contains_any(phrases.to_list()).fill_null(False)
+        if phrases.len()
+        else pl.Series([False] * text.len())
+    )
+    hit = in_words | in_phrases
+    found_words = tokens.filter(in_words).explode()
+    distinct = found_words.filter(found_words.is_in(words.implode())).n_unique()
+    return int(hit.sum()), max(distinct, int(in_phrases.sum() > 0) * 2)
 
 
 def verify_clean(
@@ -271,49 +316,115 @@ def verify_clean(
     result: CleanResult,
     schema: TableSchema,
     detector: ColumnDetector,
+    *,
+    key: bytes | None = None,
 ) -> dict[str, Any]:
-    """Prove the cleaned table holds no direct identifier; raise if it does.
+    """Prove the cleaned table holds no direct identifier, escalating columns that still do.
 
-    Args:
-        original: The table before cleaning.
-        result: What :func:`clean_table` returned.
-        schema: The column schema cleaning was given (with the user's overrides).
-        detector: The detector for the re-scan.
+    The cleaned table is searched for every original direct-identifier value and re-scanned. A
+    column found to hold identifiers gets the policy's identifier action (what it does to a
+    ``direct_identifier`` column: drop under strict, hash under pseudonymize), is recorded as an
+    escalation in the audit, and everything is checked again. Only what cannot be escalated (a
+    column the user chose to keep, an action that leaves it as it was) stops the run.
 
     Returns:
-        A summary for the audit log (columns re-scanned, checks run).
+        A summary for the audit log (columns re-scanned, checks run, escalations).
 
     Raises:
-        ResidualPIIError: naming the first offending column.
+        ResidualPIIError: naming the first column still holding identifiers after escalation.
     """
+    escalations: list[dict[str, Any]] = []
+    user_kept = {c.name for c in schema.columns if c.action == "keep"}
+    for round_ in range(MAX_ESCALATION_ROUNDS + 1):
+        problems = _problems(original, result, schema, detector)
+        if not problems:
+            break
+        escalated = round_ < MAX_ESCALATION_ROUNDS and any(
+            [
+                _escalate(result, schema, column, reason, key, escalations)
+                for column, reason in problems.items()
+                if column not in user_kept and column in result.frame.columns
+            ]
+        )
+        if not escalated:
+            column, reason = next(iter(problems.items()))
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ResidualPIIError(
+                f"residual PII after cleaning: column {column!r}: {reason}{more}"
+            )
+    actions = {c.name: c.action for c in result.schema.columns}
+    return {
+        "verified": True,
+        "value_search_columns": len(schema.by_role(Role.DIRECT_IDENTIFIER)),
+        "rescanned_columns": result.frame.width,
+        "pseudonymized_columns": sorted(n for n, a in actions.items() if a in PSEUDONYMIZING),
+        "escalations": escalations,
+    }
+
+
+def _problems(
+    original: pl.DataFrame, result: CleanResult, schema: TableSchema, detector: ColumnDetector
+) -> dict[str, str]:
+    """Column -> why it still holds identifiers (value search first, then the re-scan)."""
     cleaned = result.frame
     actions = {c.name: c.action for c in result.schema.columns}
     faked = frozenset(name for name, action in actions.items() if action == "fake")
-    problems = find_leaks(original, cleaned, schema, replaced_in_place=faked)
+    problems: dict[str, str] = {}
+    for leak in find_leaks(original, cleaned, schema, replaced_in_place=faked):
+        problems.setdefault(leak.column, str(leak).split(f"column {leak.column!r} ", 1)[-1])
     # Columns kept by the user's override or pseudonymized on purpose are handled columns.
     handled = {c.name for c in schema.columns if c.action == "keep"} | {
         name for name, action in actions.items() if action in PSEUDONYMIZING
     }
-    rescan = detector.detect(cleaned)
-    for column in rescan.columns:
-        if column.name in handled:
+    for column in detector.detect(cleaned).columns:
+        if column.name in handled or column.name in problems:
             continue
-        # A generalized quasi-identifier can still be mostly distinct in a small table (ZIP3 of 200
-        # rows); that is re-identification risk for the privacy metrics, not leftover PII.
-        if column.entity_types == ["UNIQUE_ID"] and column.name in schema:
-            if schema[column.name].role != Role.DIRECT_IDENTIFIER:
+        # A generalized quasi-identifier can still be mostly distinct in a small table (ZIP3 of
+        # 200 rows); that is re-identification risk for the privacy metrics, not leftover PII.
+        known = schema[column.name] if column.name in schema else None
+        if known is not None and known.role != Role.DIRECT_IDENTIFIER:
+            if column.review or column.entity_types in (["ID"], ["UNEXPLAINED_TEXT"]):
                 continue
         if column.role in (Role.DIRECT_IDENTIFIER, Role.FREE_TEXT_PII):
-            problems.append(
-                f"column {column.name!r} still looks like {column.role} "
-                f"({', '.join(column.entity_types) or 'unique values'})"
+            problems[column.name] = (
+                f"still looks like {column.role} ({', '.join(column.entity_types) or 'unique'})"
             )
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ResidualPIIError(f"residual PII after cleaning: {problems[0]}{more}")
-    return {
-        "verified": True,
-        "value_search_columns": len(schema.by_role(Role.DIRECT_IDENTIFIER)),
-        "rescanned_columns": len(rescan.columns),
-        "pseudonymized_columns": sorted(handled & set(actions)),
-    }
+    return problems
+
+
+def _escalate(
+    result: CleanResult,
+    schema: TableSchema,
+    column: str,
+    reason: str,
+    key: bytes | None,
+    escalations: list[dict[str, Any]],
+) -> bool:
+    """Apply the policy's identifier action to ``column``; False when that changes nothing."""
+    info = (
+        schema[column]
+        if column in schema
+        else ColumnInfo(column, "String", Kind.CATEGORICAL, Role.NONE)
+    )
+    as_identifier = replace(info, role=Role.DIRECT_IDENTIFIER, action=None)
+    operator, params = result.policy.choose(as_identifier)
+    if operator == "keep":
+        return False
+    ctx = OperatorContext(key=key)
+    outcome = OPERATORS[operator].apply(result.frame.get_column(column), as_identifier, params, ctx)
+    if outcome.series is None:
+        result.frame = result.frame.drop(column)
+        result.schema.columns = [c for c in result.schema.columns if c.name != column]
+    else:
+        result.frame = result.frame.with_columns(outcome.series.alias(column))
+        result.schema.columns = [
+            replace(c, action=operator) if c.name == column else c for c in result.schema.columns
+        ]
+    detail = f"escalated after verification ({reason}); the policy's identifier action applied"
+    for entry in result.audit:
+        if entry.column == column:
+            entry.action, entry.detail = operator, detail
+            entry.cells_changed = outcome.cells_changed
+            entry.escalated = True
+    escalations.append({"column": column, "reason": reason, "action": operator})
+    return True

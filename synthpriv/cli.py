@@ -282,6 +282,7 @@ def cli(
 
 
 def _read(path: Path, encoding: str) -> Any:
+    """Read an input table; reading warnings (encoding, renamed headers) go to the log."""
     from synthpriv.io import read_table
 
     return read_table(path, encoding=encoding)
@@ -382,7 +383,7 @@ def scan(
       synthpriv scan sample_data/healthcare.csv -o healthcare.schema.json
       synthpriv scan new_extract.csv --previous healthcare.schema.json -o new_extract.schema.json
     """
-    from synthpriv.io import check_output, write_json
+    from synthpriv.io import check_output, load_table, write_json
     from synthpriv.manifest import input_record
     from synthpriv.pipeline import scan as run_scan
     from synthpriv.schema import TableSchema, compare_schemas, keep_reviewed
@@ -393,12 +394,14 @@ def scan(
         overwrite=overwrite,
     )
     previous = TableSchema.load(previous_path) if previous_path else None
-    frame = _read(input_path, encoding)
+    loaded = load_table(input_path, encoding=encoding)
+    frame = loaded.frame
     config = RunConfig(seed=seed, nlp_model=nlp_model, scan_budget=budget, recognizers=recognizers)
     progress = state.progress()
     progress.start("scan", frame.width)
     try:
-        schema = run_scan(frame, config, source=input_record(input_path, frame), progress=progress)
+        source = input_record(input_path, frame, read=loaded.facts)
+        schema = run_scan(frame, config, source=source, progress=progress)
     finally:
         progress.finish()
         getattr(progress, "close", lambda: None)()

@@ -41,3 +41,12 @@ class ModelError(SynthprivError):
     """A model file is missing, corrupt or fails its signature check."""
 
     exit_status = ExitStatus.MODEL_ERROR
+
+
+class EngineError(SynthprivError):
+    """A synthesizer engine (SDV, RDT, ...) failed; its own message is withheld (it may quote data).
+
+    ``-v`` shows where it failed (file, line, function) without the library's message.
+    """
+
+    exit_status = ExitStatus.INTERNAL_ERROR

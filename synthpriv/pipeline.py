@@ -22,7 +22,7 @@ from synthpriv import synth
 from synthpriv.clean import CleanResult, clean_table, find_leaks, verify_clean
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
-from synthpriv.io import atomic_directory, check_output, read_table, write_json, write_table
+from synthpriv.io import atomic_directory, check_output, load_table, write_json, write_table
 from synthpriv.manifest import input_record, package_versions, write_manifest
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 from synthpriv.policy import Policy, load_policy, pseudonym_key
@@ -124,7 +124,7 @@ def clean_and_verify(
         key=key,
         on_column=lambda _: progress.advance(),
     )
-    result.verification = verify_clean(frame, result, schema, detector)
+    result.verification = verify_clean(frame, result, schema, detector, key=key)
     return result
 
 
@@ -183,8 +183,9 @@ def run(
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
     timer = Timer()
     with timer.stage("read", progress):
-        frame = read_table(input_path, encoding=config.encoding)
-        source = input_record(input_path, frame)
+        loaded = load_table(input_path, encoding=config.encoding)
+        frame = loaded.frame
+        source = input_record(input_path, frame, read=loaded.facts)
     if config.target and config.target not in frame.columns:
         raise ConfigError(f"target column {config.target!r} is not a column of {input_path.name}")
     # Engine, parameters and constraints are checked before the long stages start.
@@ -243,7 +244,7 @@ def run(
                 cleaning=audit,
                 synthesis=model.describe(),
                 target=config.target,
-                residual_identifiers=find_leaks(frame, synthetic, cleaned.schema),
+                residual_identifiers=[str(leak) for leak in find_leaks(frame, synthetic, schema)],
                 provenance={
                     "input": source,
                     "config": config.to_dict() | {"input": input_path.name, "output": None},

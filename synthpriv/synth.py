@@ -8,6 +8,7 @@ of its payload under a local key and :func:`load_model` refuses anything that do
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -26,7 +27,13 @@ import numpy as np
 import polars as pl
 
 from synthpriv import __version__
-from synthpriv.errors import ConfigError, ModelError, ResidualPIIError
+from synthpriv.errors import (
+    ConfigError,
+    EngineError,
+    ModelError,
+    ResidualPIIError,
+    SynthprivError,
+)
 from synthpriv.io import atomic_path
 from synthpriv.operators import PSEUDONYMIZING
 from synthpriv.schema import Kind, Role, TableSchema, kinds_of
@@ -212,7 +219,7 @@ def fit(
         synthesizer = synthesizer_class(engine)(metadata, **arguments)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), engine_errors(engine, "fitting"):
         warnings.simplefilter("ignore")
         if plan.ordered:
             from rdt.transformers import OrderedUniformEncoder
@@ -312,6 +319,24 @@ def _draw(
     )
 
 
+@contextlib.contextmanager
+def engine_errors(engine: str, stage: str) -> Iterator[None]:
+    """Turn an engine's own exception into an :class:`EngineError` without its message.
+
+    SDV, RDT and the models under them put cell values into their messages (an unknown category,
+    a value out of range); those must not reach a log or a terminal.
+    """
+    try:
+        yield
+    except (SynthprivError, KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - every engine failure becomes ours
+        raise EngineError(
+            f"the {engine} engine failed while {stage} ({type(exc).__name__}); its message is "
+            "withheld because it may quote input values (-v shows where it failed)"
+        ) from exc
+
+
 def _sdv_sample(synthesizer: Any, rows: int, conditions: dict[str, Any]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -328,7 +353,8 @@ def _sdv_sample(synthesizer: Any, rows: int, conditions: dict[str, Any]) -> Any:
                     "name a value the model never saw"
                 ) from None
         else:
-            sampled = synthesizer.sample(rows)
+            with engine_errors("SDV", "sampling"):
+                sampled = synthesizer.sample(rows)
     return next(iter(sampled.values())) if isinstance(sampled, dict) else sampled
 
 

@@ -368,7 +368,7 @@ def _read_csv(
         separator = delimiter or sniff_delimiter(text_head)
         names = _named(path, _header(path, text_head, separator), warnings, facts)
         try:
-            frame = _polars_csv(path, separator, names)
+            frame = _polars_csv(path, separator, names, path)
             facts.update(encoding="utf-8", bom=head.startswith(codecs.BOM_UTF8))
         except _NotUtf8:
             if encoding != "auto":
@@ -382,7 +382,7 @@ def _read_csv(
         text = _decode(path, data, encoding, facts, warnings)
         separator = delimiter or sniff_delimiter(text[:_SNIFF_BYTES])
         names = _named(path, _header(path, text, separator), warnings, facts)
-        frame = _polars_csv(text.encode("utf-8"), separator, names)
+        frame = _polars_csv(text.encode("utf-8"), separator, names, path)
     facts["delimiter"] = separator
     result.frame = infer_types(frame, facts=facts, warnings=warnings)
 
@@ -402,7 +402,7 @@ def _plain_utf8_head(head: bytes) -> bool:
     return True
 
 
-def _polars_csv(source: Any, separator: str, names: list[str]) -> pl.DataFrame:
+def _polars_csv(source: Any, separator: str, names: list[str], path: Path) -> pl.DataFrame:
     try:
         frame = pl.read_csv(
             source,
@@ -413,16 +413,12 @@ def _polars_csv(source: Any, separator: str, names: list[str]) -> pl.DataFrame:
     except pl.exceptions.ComputeError as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             raise _NotUtf8() from None
-        raise InputError(f"{_name(source)}: {_polars_problem(exc)}") from None
+        raise InputError(f"{path}: {_polars_problem(exc)}") from None
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{_name(source)}: {_polars_problem(exc)}") from None
+        raise InputError(f"{path}: {_polars_problem(exc)}") from None
     if frame.width != len(names):
-        raise InputError(f"{_name(source)}: rows have an inconsistent number of fields")
+        raise InputError(f"{path}: rows have an inconsistent number of fields")
     return frame.rename(dict(zip(frame.columns, names, strict=True)))
-
-
-def _name(source: Any) -> str:
-    return str(source) if isinstance(source, str | Path) else "input"
 
 
 # ------------------------------------------------------------------------------------- types

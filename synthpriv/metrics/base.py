@@ -30,12 +30,31 @@ class MetricResult:
         return data
 
 
+def failure(exc: BaseException) -> str:
+    """How a failed metric is recorded: the exception type and a message of ours.
+
+    A :class:`MetricError` carries our own wording; any other library's message is withheld,
+    since numpy, scikit-learn or polars may quote a value in it.
+    """
+    if isinstance(exc, MetricError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: could not be computed on this data (library message withheld)"
+
+
 def guarded(metric: str, columns: list[str], compute: Callable[[], float]) -> MetricResult:
-    """Run ``compute``; a failure becomes a recorded ``Type: message`` instead of an exception."""
+    """Run ``compute``; a failure becomes a recorded error instead of an exception."""
     try:
         return MetricResult(metric, columns, float(compute()))
-    except (MetricError, ValueError, ZeroDivisionError, TypeError) as exc:
-        return MetricResult(metric, columns, None, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one metric must not stop the report
+        return MetricResult(metric, columns, None, failure(exc))
+
+
+def attempt(compute: Callable[[], dict[str, Any]], **empty: Any) -> dict[str, Any]:
+    """Run a metric that returns a dict; a failure becomes ``empty`` plus a recorded error."""
+    try:
+        return compute()
+    except Exception as exc:  # noqa: BLE001 - one metric must not stop the report
+        return {**empty, "error": failure(exc)}
 
 
 def mean_score(results: list[MetricResult]) -> float | None:

@@ -27,6 +27,7 @@ import polars as pl
 from scipy import stats
 
 from synthpriv.metrics.attacks import inference, linkability, singling_out, success_rate
+from synthpriv.metrics.base import attempt
 from synthpriv.metrics.neighbors import Encoded, encode, nearest, nearest_distances
 from synthpriv.schema import Kind
 
@@ -215,6 +216,9 @@ def _aux_halves(columns: list[str]) -> tuple[list[str], list[str]]:
     return columns[0::2], columns[1::2]
 
 
+NO_RISK = {"risk": None, "ci95": None, "attacks": 0}
+
+
 def attack_metrics(
     train: pl.DataFrame,
     holdout: pl.DataFrame,
@@ -230,31 +234,42 @@ def attack_metrics(
     columns = list(kinds)
     out: dict[str, Any] = {
         "singling_out": {
-            mode: singling_out(train, holdout, synthetic, mode=mode, seed=seed)
+            mode: attempt(
+                lambda mode=mode: singling_out(train, holdout, synthetic, mode=mode, seed=seed),
+                **NO_RISK,
+            )
             for mode in ("univariate", "multivariate")
         }
     }
     # Two datasets holding half of the columns each (quasi-identifiers alone tie too often).
     out["linkability"] = (
-        linkability(enc_train, enc_holdout, enc_synth, _aux_halves(columns), kinds, seed=seed)
+        attempt(
+            lambda: linkability(
+                enc_train, enc_holdout, enc_synth, _aux_halves(columns), kinds, seed=seed
+            ),
+            **NO_RISK,
+        )
         if len(columns) >= 2
-        else {"risk": None, "error": "needs at least two columns"}
+        else {**NO_RISK, "error": "MetricError: needs at least two columns"}
     )
     secrets = sensitive or [c for c in columns if c not in quasi][:MAX_SECRETS]
     inferred = {}
     for secret in secrets:
         aux = [c for c in (quasi or columns) if c != secret]
         if not aux:
-            inferred[secret] = {"risk": None, "error": "no auxiliary column"}
+            inferred[secret] = {**NO_RISK, "error": "MetricError: no auxiliary column"}
             continue
-        inferred[secret] = inference(
-            (enc_train, train.get_column(secret)),
-            (enc_holdout, holdout.get_column(secret)),
-            (enc_synth, synthetic.get_column(secret)),
-            aux,
-            kinds,
-            kinds[secret],
-            seed=seed,
+        inferred[secret] = attempt(
+            lambda secret=secret, aux=aux: inference(
+                (enc_train, train.get_column(secret)),
+                (enc_holdout, holdout.get_column(secret)),
+                (enc_synth, synthetic.get_column(secret)),
+                aux,
+                kinds,
+                kinds[secret],
+                seed=seed,
+            ),
+            **NO_RISK,
         ) | {"aux_columns": aux}
     out["inference"] = inferred
     out["secrets_declared"] = bool(sensitive)

@@ -33,7 +33,7 @@ from presidio_analyzer import BatchAnalyzerEngine
 from synthpriv.masking import mask_value
 from synthpriv.pii import vocabulary as v
 from synthpriv.pii.engine import Analyzers, build_analyzers
-from synthpriv.pii.entities import ROLE_RANK, VALIDATED, role_of
+from synthpriv.pii.entities import ENTITY_ROLES, ROLE_RANK, VALIDATED, role_of
 from synthpriv.pii.headers import HeaderMeaning, interpret_header
 from synthpriv.pii.profile import (
     Profile,
@@ -281,11 +281,16 @@ def _rank(concept: Concept, o: Observation) -> tuple:
 
 
 def _validated(o: Observation) -> list[str]:
-    """Direct entities found by checksum/format recognizers in most sampled values."""
+    """Direct entities that checksum/format recognizers or the user's own find in most values.
+
+    An entity synthpriv does not know comes from a user recognizer: the user's explicit word.
+    """
     return [
         e
         for e, share in o.shares.items()
-        if e in VALIDATED and share >= VALIDATED_SHARE and role_of(e) == Role.DIRECT_IDENTIFIER
+        if (e in VALIDATED or e not in ENTITY_ROLES)
+        and share >= VALIDATED_SHARE
+        and role_of(e) == Role.DIRECT_IDENTIFIER
     ]
 
 

@@ -51,12 +51,20 @@ def _faker_locales() -> list[str]:
     return [m.name for m in pkgutil.iter_modules(person.__path__)]
 
 
+# Locales whose lists hold everyday names; the full set (about 90) also holds rare names that
+# are everyday words ("Boston", "Summer"), fine for a column of names, not for running text.
+COMMON_LOCALES = ("en_US", "en_GB", "en_IN", "de_DE", "es_ES", "fr_FR", "it_IT", "nl_NL", "pt_BR")
+
+
 @cache
-def name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """Return (given names, surnames), lower-case, from Faker's locales and the US Census."""
+def name_lists(common: bool = False) -> tuple[frozenset[str], frozenset[str]]:
+    """Return (given names, surnames), lower-case, from Faker's locales and the US Census.
+
+    ``common`` keeps Faker's nine largest Western locales only (for names in free text).
+    """
     given: set[str] = set()
     surnames: set[str] = set()
-    for locale in _faker_locales():
+    for locale in COMMON_LOCALES if common else _faker_locales():
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         for attr, bucket in (
             ("first_names", given),

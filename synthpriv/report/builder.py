@@ -15,7 +15,7 @@ import polars as pl
 
 from synthpriv import __version__
 from synthpriv.config import Gates
-from synthpriv.metrics.base import MetricError, MetricResult, mean_score
+from synthpriv.metrics.base import MetricResult, attempt, failure, mean_score
 from synthpriv.metrics.detection import discriminator_auc, pmse
 from synthpriv.metrics.fidelity import Comparison, as_float, independent_columns, sample_pairs
 from synthpriv.metrics.privacy import exact_copy_share, privacy_metrics
@@ -136,10 +136,9 @@ def _ml_utility(
     """Train-on-synthetic vs train-on-real, tested on the holdout; errors are recorded."""
     if holdout is None:
         return {"target": target, "error": "needs a real holdout to test on"}
-    try:
-        return ml_utility(train, holdout, synthetic, target, kinds, seed)
-    except (MetricError, ValueError) as exc:
-        return {"target": target, "error": f"{type(exc).__name__}: {exc}"}
+    return {"target": target} | attempt(
+        lambda: ml_utility(train, holdout, synthetic, target, kinds, seed)
+    )
 
 
 def _whole_table(
@@ -167,8 +166,8 @@ def _whole_table(
                     for k, v in pmse(train, other, kinds, seed).items()
                 }
             )
-        except (MetricError, ValueError) as exc:
-            entry["error"] = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - one metric must not stop the report
+            entry["error"] = failure(exc)
         out[label] = entry
     return out
 

@@ -305,8 +305,7 @@ def test_free_text_and_mixed_contact_columns(detector):
             ],
             "comment": ["Vitals stable overnight, continue current medication plan."] * N,
             "contact": [
-                f"user{i}@mail.com" if i % 2 else f"(555) 01{i % 10}-{2000 + i}"
-                for i in range(N)
+                f"user{i}@mail.com" if i % 2 else f"(555) 01{i % 10}-{2000 + i}" for i in range(N)
             ],
         }
     )

@@ -1,4 +1,4 @@
-"""Header meaning: several languages, abbreviations, CamelCase, and what a head word's neighbours say."""
+"""Header meaning: languages, abbreviations, CamelCase, and what a head word's neighbours say."""
 
 import pytest
 

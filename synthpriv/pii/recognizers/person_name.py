@@ -1,7 +1,8 @@
 """Person names in running text without an NLP model: name dictionaries plus word shape.
 
-The dictionaries are :func:`synthpriv.pii.names.name_lists` (Faker's locales and the US Census
-lists). It runs when no spaCy pipeline is installed, and beside one.
+The dictionaries are :func:`synthpriv.pii.names.name_lists` with ``common=True`` (Faker's main
+Western locales and the US Census lists: the broad lists hold names that are everyday words). It
+runs when no spaCy pipeline is installed, and beside one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class PersonNameRecognizer(SingleEntityRecognizer):
 
     def load(self) -> None:
         """Load the name lists (cached across instances)."""
-        name_lists()
+        name_lists(common=True)
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
         """Return the name spans in ``text``."""
@@ -35,7 +36,7 @@ class PersonNameRecognizer(SingleEntityRecognizer):
 
 def find_names(text: str) -> list[tuple[int, int, float]]:
     """Return ``(start, end, score)`` for each name-like span in ``text``."""
-    first, last = name_lists()
+    first, last = name_lists(common=True)
     tokens = []
     for m in _WORD.finditer(text):
         word = m.group().rstrip(".")
