@@ -1,8 +1,9 @@
 """Benchmark: `scan` wall time and peak memory on 100k, 1M and 5M rows x 20 columns.
 
 Usage: .venv/bin/python bench/scan_speed.py [--sizes 100000,1000000,5000000]
-Rows are drawn with replacement from 20,000 generated labelled rows (scan_accuracy's columns), so
-each column keeps up to 20,000 distinct values. Each size runs in its own process (fresh peak
+Rows are drawn with replacement from 20,000 generated rows (scan_accuracy's mimesis columns:
+names, e-mails, phones, addresses, cards, coordinates, dates, amounts...), so each column keeps up
+to 20,000 distinct values. Each size runs in its own process (fresh peak
 RSS). presidio-structured's PandasAnalysisBuilder runs on the 100k table in the same way, once on
 a 1,000-row sample (its `n`) and once on all rows when --structured-full is given. Writes
 bench/results/scan_speed.json.
@@ -31,8 +32,8 @@ def table(rows: int) -> pl.DataFrame:
 
     from synthpriv.io import infer_types
 
-    pool, _ = make_table(20_000, "meaningful", seed=7)
-    pool = infer_types(pool.select(pool.columns[:20]).with_columns(pl.all().cast(pl.String)))
+    pool, _ = make_table(20_000, "en", "snake", seed=7)
+    pool = infer_types(pool.select(pool.columns[1:21]).with_columns(pl.all().cast(pl.String)))
     index = np.random.default_rng(0).integers(0, pool.height, rows)
     return pool[index]
 
@@ -46,9 +47,9 @@ def one(rows: int, tool: str, sample: int | None) -> dict:
 
         ColumnDetector(DetectorSettings(nlp_model="none")).detect(frame)
     else:
-        from scan_accuracy import structured_roles
+        from scan_realtables import structured_engine, structured_predict
 
-        structured_roles(frame, sample or rows)
+        structured_predict(frame, structured_engine(), sample or rows)
     seconds = time.perf_counter() - start
     return {
         "tool": tool,

@@ -204,11 +204,16 @@ def _short(error: jsonschema.ValidationError) -> str:
     return error.message.splitlines()[0][:200]
 
 
-def infer_kind(series: pl.Series) -> Kind:
+KIND_SAMPLE = 20_000
+
+
+def infer_kind(series: pl.Series, distinct: int | None = None) -> Kind:
     """Return the statistical kind of ``series`` from its dtype and values.
 
     Strings that are long and wordy are ``text``; strings that are almost all distinct are ``id``;
     other strings are categorical. Integers and floats are numerical, dates and datetimes datetime.
+    Lengths and word counts are averaged over a seeded sample of at most ``KIND_SAMPLE`` values;
+    ``distinct`` (the number of distinct non-null values) is counted when not given.
     """
     dtype = series.dtype
     if dtype == pl.Boolean:
@@ -217,14 +222,14 @@ def infer_kind(series: pl.Series) -> Kind:
         return Kind.DATETIME
     if dtype.is_numeric():
         return Kind.NUMERICAL
-    values = series.drop_nulls().cast(pl.String)
+    values = series.drop_nulls()
     if values.len() == 0:
         return Kind.CATEGORICAL
-    lengths = values.str.len_chars()
-    words = values.str.count_matches(r"\S+")
-    if lengths.mean() >= 25 and words.mean() >= 4:
+    sample = values if values.len() <= KIND_SAMPLE else values.sample(KIND_SAMPLE, seed=0)
+    sample = sample.cast(pl.String)
+    if sample.str.len_chars().mean() >= 25 and sample.str.count_matches(r"\S+").mean() >= 4:
         return Kind.TEXT
-    distinct = values.n_unique()
+    distinct = values.n_unique() if distinct is None else distinct
     if values.len() >= 20 and distinct / values.len() >= 0.9:
         return Kind.ID
     return Kind.CATEGORICAL

@@ -81,14 +81,27 @@ class DetectorSettings:
     recognizers: str | None = None
 
 
-def sample_distinct(series: pl.Series, budget: int, seed: int) -> list[str]:
+def distinct_strings(series: pl.Series, unique: pl.Series | None = None) -> pl.Series:
+    """The distinct non-empty values of ``series`` as stripped strings (from ``unique`` if given).
+
+    Distinct values are taken in the column's own type first: casting a million numbers to
+    text costs more than finding their few distinct values.
+    """
+    values = series.drop_nulls().unique() if unique is None else unique
+    values = values.cast(pl.String).str.strip_chars()
+    return values.filter(values.str.len_chars() > 0).unique().sort()
+
+
+def sample_distinct(
+    series: pl.Series, budget: int, seed: int, *, strings: pl.Series | None = None
+) -> list[str]:
     """Return up to ``budget`` distinct non-null values of ``series`` as strings, seeded.
 
     Each value is cut to its first ``MAX_SCAN_CHARS`` characters: enough to classify a column,
-    and a bound on the cost of one huge cell.
+    and a bound on the cost of one huge cell. ``strings`` (from :func:`distinct_strings`) saves
+    finding the distinct values again.
     """
-    values = series.drop_nulls().cast(pl.String).str.strip_chars()
-    values = values.filter(values.str.len_chars() > 0).unique(maintain_order=True)
+    values = distinct_strings(series) if strings is None else strings
     if values.len() > budget:
         values = values.sample(budget, seed=seed)
     return values.str.slice(0, MAX_SCAN_CHARS).sort().to_list()
@@ -102,6 +115,7 @@ class Observation:
     kind: Kind
     meaning: HeaderMeaning
     profile: Profile
+    strings: pl.Series
     shares: dict[str, float] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
     text_shares: dict[str, float] | None = None
@@ -169,12 +183,15 @@ class ColumnDetector:
 
     def observe(self, series: pl.Series) -> Observation:
         """Read the header, profile the values and run the recognizers on a sample."""
-        kind = infer_kind(series)
-        sample = sample_distinct(series, self.settings.budget, self.settings.seed)
+        unique = series.drop_nulls().unique()
+        strings = distinct_strings(series, unique)
+        kind = infer_kind(series, distinct=unique.len())
+        sample = sample_distinct(series, self.settings.budget, self.settings.seed, strings=strings)
         meaning = interpret_header(series.name)
-        observation = Observation(series, kind, meaning, profile_column(series, sample))
+        profile = profile_column(series, sample, distinct=unique.len())
+        observation = Observation(series, kind, meaning, profile, strings)
         if kind == Kind.TEXT:
-            observation.text_shares = self._text_entities(series)
+            observation.text_shares = self._text_entities(series, strings)
         elif observation.profile.value_class in (v.TEXT, v.INT):
             observation.shares, observation.scores = self._value_shares(sample, meaning.words)
         return observation
@@ -198,8 +215,10 @@ class ColumnDetector:
         scores = {e: round(score_sums[e] / n, 3) for e, n in counts.items()}
         return {e: round(n / len(values), 4) for e, n in counts.most_common()}, scores
 
-    def _text_entities(self, series: pl.Series) -> dict[str, float]:
-        values = sample_distinct(series, self.settings.text_budget, self.settings.seed)
+    def _text_entities(self, series: pl.Series, strings: pl.Series) -> dict[str, float]:
+        values = sample_distinct(
+            series, self.settings.text_budget, self.settings.seed, strings=strings
+        )
         if not values:
             return {}
         counts: Counter[str] = Counter()
@@ -219,9 +238,10 @@ class ColumnDetector:
     def _column(self, observation: Observation, decision: Decision) -> ColumnInfo:
         series = observation.series
         top = decision.entities[0].type if decision.entities else None
-        examples = [
-            mask_value(x, top) for x in sample_distinct(series, EXAMPLES, self.settings.seed + 1)
-        ]
+        shown = sample_distinct(
+            series, EXAMPLES, self.settings.seed + 1, strings=observation.strings
+        )
+        examples = [mask_value(x, top) for x in shown]
         profile = observation.profile
         evidence: dict[str, Any] = {
             "rows": profile.rows,

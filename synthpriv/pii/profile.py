@@ -113,15 +113,18 @@ def value_class(series: pl.Series) -> str:
     return TEXT
 
 
-def profile_column(series: pl.Series, sample: list[str]) -> Profile:
-    """Profile ``series``; ``sample`` is its seeded sample of distinct values as strings."""
+def profile_column(series: pl.Series, sample: list[str], distinct: int | None = None) -> Profile:
+    """Profile ``series``; ``sample`` is its seeded sample of distinct values as strings.
+
+    ``distinct`` is the number of distinct non-null values, counted when not given.
+    """
     klass = value_class(series)
     non_null = series.len() - series.null_count()
     profile = Profile(
         value_class=klass,
         rows=series.len(),
         non_null=non_null,
-        distinct=series.drop_nulls().n_unique(),
+        distinct=series.drop_nulls().n_unique() if distinct is None else distinct,
         sampled=len(sample),
     )
     if klass == INT and profile.non_null:
