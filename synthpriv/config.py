@@ -1,65 +1,200 @@
 """Typed run configuration: defaults < config file (TOML) < command-line flags.
 
-A config file is validated against ``schemas/config.schema.json`` when loaded; unknown keys and
-out-of-range values are errors that name the file and the key.
+Every default lives in exactly one dataclass field below, with the config section and key it is
+read from and a one-line help. The starter file (``synthpriv config init``), the flags' help text
+and the docs are generated from these fields, so they cannot drift apart. A config file is
+validated against ``schemas/config.schema.json`` when loaded; unknown keys and out-of-range
+values are errors that name the file and the key.
 """
 
 from __future__ import annotations
 
+import json
+import textwrap
 import tomllib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import Field, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from synthpriv.errors import ConfigError
 from synthpriv.schema import validate
 
+SECTIONS = ("io", "run", "scan", "synthesis", "gates", "budgets")
+
+
+def setting(
+    default: Any,
+    help: str,
+    *,
+    section: str | None = None,
+    key: str | None = None,
+    path: bool = False,
+    example: Any = None,
+) -> Any:
+    """A config field: its default, help, and where a config file sets it.
+
+    ``example`` is shown (commented out) in the starter file when the default is ``None``.
+    """
+    metadata = {"help": help, "section": section, "key": key, "path": path, "example": example}
+    if isinstance(default, dict | list):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
 
 @dataclass(frozen=True)
 class Gates:
     """Pass/fail thresholds; a WARN does not change the exit code, a FAIL does."""
 
-    fidelity_min: float = 0.70
-    fidelity_warn: float = 0.80
-    dcr_share_max: float = 0.60
-    dcr_share_warn: float = 0.55
-    exact_copy_margin: float = 0.01
-    near_copy_margin: float = 0.03
-    membership_auc_max: float = 0.60
-    membership_auc_warn: float = 0.55
-    attack_risk_max: float = 0.20
-    attack_risk_warn: float = 0.10
-    replicated_uniques_margin: float = 0.02
+    fidelity_min: float = setting(0.70, "FAIL below this fidelity score (0-1)")
+    fidelity_warn: float = setting(0.80, "WARN below this fidelity score")
+    dcr_share_max: float = setting(
+        0.60,
+        "FAIL if synthetic rows sit closer to training rows this often (and the 95% CI agrees)",
+    )
+    dcr_share_warn: float = setting(0.55, "WARN above this DCR share")
+    exact_copy_margin: float = setting(
+        0.01, "FAIL if exact copies of training rows exceed the holdout baseline by this"
+    )
+    near_copy_margin: float = setting(
+        0.03, "the same for near copies (closer than 95% of holdout rows are)"
+    )
+    membership_auc_max: float = setting(
+        0.60, "FAIL if a distance attack tells training rows from holdout rows this well"
+    )
+    membership_auc_warn: float = setting(0.55, "WARN above this membership AUC")
+    attack_risk_max: float = setting(
+        0.20, "FAIL if singling-out, linkability or inference risk exceeds this"
+    )
+    attack_risk_warn: float = setting(0.10, "WARN above this attack risk")
+    replicated_uniques_margin: float = setting(0.02, "FAIL if repU exceeds the holdout's by this")
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """Bounds on the work of each stage, so time and memory grow in a known way.
+
+    Every bound is a count, not a time, so the same input, config and seed always give the same
+    outputs on any machine. When a bound is hit the run goes on and says so (log, audit or
+    report, and how it was handled); see docs/budgets.md.
+    """
+
+    redact_chars: int = setting(
+        5_000_000,
+        "distinct free-text characters redacted per column; a column above is given its "
+        "identifier action (dropped under strict) instead of being left unredacted",
+    )
+    fidelity_rows: int = setting(
+        250_000, "rows per table the fidelity metrics compare (a seeded sample above)"
+    )
+    privacy_rows: int = setting(
+        50_000, "rows per table the distance metrics and attacks use (a seeded sample above)"
+    )
+    discriminator_rows: int = setting(
+        10_000, "rows per side the real-vs-synthetic classifiers train on"
+    )
+    pairs: int = setting(300, "column pairs scored for pair trends (a seeded sample above)")
+    attack_attempts: int = setting(
+        10_000, "random predicates the multivariate singling-out attack tries at most"
+    )
+    chart_columns: int = setting(
+        60, "columns drawn in the report's charts and pair heat map (the others are listed)"
+    )
 
 
 @dataclass(frozen=True)
 class RunConfig:
     """Everything a run needs besides the input path."""
 
-    input: Path | None = None
-    output: Path | None = None
-    policy: str = "strict"
-    key_file: Path | None = None
-    seed: int = 0
-    holdout_share: float = 0.2
-    rows: int | None = None
-    engine: str = "gaussian_copula"
-    engine_params: dict[str, Any] = field(default_factory=dict)
-    constraints: list[dict[str, Any]] = field(default_factory=list)
-    keep_rare: bool = False
-    fit_rows: int = 500_000
-    target: str | None = None
-    nlp_model: str = "auto"
-    scan_budget: int = 100
-    recognizers: Path | None = None
-    encoding: str = "auto"
+    input: Path | None = setting(
+        None,
+        "the table to read, relative to this file; or give INPUT on the command line",
+        section="io",
+        path=True,
+        example="data/patients.csv",
+    )
+    output: Path | None = setting(
+        None,
+        "run directory to create; or give -o",
+        section="io",
+        path=True,
+        example="runs/latest",
+    )
+    protect_formulas: bool = setting(
+        True,
+        "in CSV output, prefix cells starting with = + - @ (tab, CR) with ' so spreadsheets do "
+        "not run them (OWASP)",
+        section="io",
+    )
+    policy: str = setting(
+        "strict",
+        "strict | hipaa-safe-harbor | pseudonymize | path to a policy file",
+        section="run",
+    )
+    key_file: Path | None = setting(
+        None,
+        "file holding the pseudonym key for hash/fake (or SYNTHPRIV_PSEUDONYM_KEY)",
+        section="run",
+        path=True,
+        example="secrets/pseudonym.key",
+    )
+    seed: int = setting(0, "same input + config + seed = same outputs", section="run")
+    holdout_share: float = setting(
+        0.2, "share of real rows kept apart as the privacy baseline", section="run"
+    )
+    rows: int | None = setting(
+        None,
+        "synthetic rows to sample (default: as many as the training rows)",
+        section="run",
+        example=5000,
+    )
+    engine: str = setting("gaussian_copula", "synthesizer engine", section="run")
+    target: str | None = setting(
+        None,
+        "a column to predict: the report adds train-on-synthetic vs train-on-real",
+        section="run",
+        example="charges",
+    )
+    encoding: str = setting(
+        "auto", "of CSV input: auto-detected, or name one, e.g. latin-1", section="run"
+    )
+    nlp_model: str = setting(
+        "auto",
+        "auto (best installed spaCy English model), none, or a package name",
+        section="scan",
+    )
+    scan_budget: int = setting(
+        100, "distinct values sampled per column", section="scan", key="budget"
+    )
+    recognizers: Path | None = setting(
+        None,
+        "extra pattern recognizers, Presidio's YAML format",
+        section="scan",
+        path=True,
+        example="my_recognizers.yaml",
+    )
+    engine_params: dict[str, Any] = setting(
+        {}, "engine parameters (checked against the engine)", section="synthesis", key="params"
+    )
+    constraints: list[dict[str, Any]] = setting(
+        [],
+        "rules for synthetic rows (range, positive, inequality, fixed_combinations)",
+        section="synthesis",
+    )
+    keep_rare: bool = setting(
+        False, "keep values seen fewer than 5 times in the model file", section="synthesis"
+    )
+    fit_rows: int = setting(
+        500_000, "above this many rows, fit on a seeded sample of this size", section="synthesis"
+    )
     gates: Gates = field(default_factory=Gates)
+    budgets: Budgets = field(default_factory=Budgets)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form (as recorded in manifests); paths as given, by name only."""
         data = asdict(self)
-        for key in ("input", "output", "key_file", "recognizers"):
-            data[key] = None if data[key] is None else str(data[key])
+        for item in fields(self):
+            if item.metadata.get("path") and data[item.name] is not None:
+                data[item.name] = str(data[item.name])
         return data
 
     def override(self, **flags: Any) -> RunConfig:
@@ -68,6 +203,32 @@ class RunConfig:
         gates = {k: v for k, v in flags.items() if k in gate_names and v is not None}
         top = {k: v for k, v in flags.items() if k not in gate_names and v is not None}
         return replace(self, **top, gates=replace(self.gates, **gates))
+
+
+def _settings() -> list[Field]:
+    return [f for f in fields(RunConfig) if f.metadata.get("section")]
+
+
+def default_of(name: str) -> Any:
+    """The default of a setting (a RunConfig, Gates or Budgets field), for help texts."""
+    if name in {f.name for f in fields(RunConfig)}:
+        return getattr(RunConfig(), name)
+    for cls in (Gates, Budgets):
+        for item in fields(cls):
+            if item.name == name:
+                return item.default
+    raise KeyError(name)
+
+
+def help_of(name: str, text: str | None = None) -> str:
+    """A flag's help: the setting's own help (or ``text``) and its default in brackets."""
+    for cls in (RunConfig, Gates, Budgets):
+        for item in fields(cls):
+            if item.name == name:
+                default = default_of(name)
+                shown = "" if default is None else f" [{default}]"
+                return (text or item.metadata["help"].capitalize()) + shown
+    raise KeyError(name)
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -84,81 +245,77 @@ def load_config(path: str | Path) -> RunConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({str(exc).splitlines()[0]})") from None
     validate(data, "config", origin=str(path))
-    run = data.get("run", {})
-    scan = data.get("scan", {})
-    io = data.get("io", {})
-    synthesis = data.get("synthesis", {})
-    # Relative paths are relative to the config file, so a cron job may run from anywhere.
-    paths = {key: path.parent / io[key] for key in ("input", "output") if key in io}
-    if "key_file" in run:
-        paths["key_file"] = path.parent / run["key_file"]
-    if "recognizers" in scan:
-        paths["recognizers"] = path.parent / scan["recognizers"]
+    values: dict[str, Any] = {}
+    for item in _settings():
+        section = data.get(item.metadata["section"], {})
+        key = item.metadata["key"] or item.name
+        if key in section:
+            value = section[key]
+            # Relative paths are relative to the config file, so a cron job may run from anywhere.
+            values[item.name] = path.parent / value if item.metadata["path"] else value
     return RunConfig(
-        input=paths.get("input"),
-        output=paths.get("output"),
-        policy=run.get("policy", "strict"),
-        key_file=paths.get("key_file"),
-        seed=run.get("seed", 0),
-        holdout_share=run.get("holdout_share", 0.2),
-        rows=run.get("rows"),
-        engine=run.get("engine", "gaussian_copula"),
-        target=run.get("target"),
-        encoding=run.get("encoding", "auto"),
-        nlp_model=scan.get("nlp_model", "auto"),
-        scan_budget=scan.get("budget", 100),
-        recognizers=paths.get("recognizers"),
-        engine_params=dict(synthesis.get("params", {})),
-        constraints=list(synthesis.get("constraints", [])),
-        keep_rare=synthesis.get("keep_rare", False),
-        fit_rows=synthesis.get("fit_rows", 500_000),
+        **values,
         gates=Gates(**data.get("gates", {})),
+        budgets=Budgets(**data.get("budgets", {})),
     )
 
 
-STARTER = """\
-# synthpriv job configuration (validated against schemas/config.schema.json).
-# Command-line flags and arguments override these values.
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Path):
+        return json.dumps(str(value))
+    return json.dumps(value) if isinstance(value, str) else str(value)
 
-[io]
-# input = "data/patients.csv"   # relative to this file; or give INPUT on the command line
-# output = "runs/latest"        # run directory to create; or give -o
 
-[run]
-policy = "strict"        # strict | hipaa-safe-harbor | pseudonymize | path to a policy file
-# key_file = "secrets/pseudonym.key"  # for hash/fake pseudonyms (or SYNTHPRIV_PSEUDONYM_KEY)
+def _lines(items: list[tuple[str, Any, str, Any]]) -> list[str]:
+    out = []
+    for key, default, help_text, example in items:
+        if isinstance(default, dict | list):
+            continue  # tables and arrays of tables are shown below, commented
+        assignment = (
+            f"# {key} = {_toml(example)}" if default is None else f"{key} = {_toml(default)}"
+        )
+        out.extend(f"# {line}" for line in textwrap.wrap(help_text, 96))
+        out.append(assignment)
+    return out
 
-seed = 0                 # same input + config + seed = same outputs
-holdout_share = 0.2      # share of real rows kept apart as the privacy baseline
-# rows = 5000            # synthetic rows to sample (default: as many as the training rows)
-engine = "gaussian_copula"
-# target = "charges"     # a column to predict: the report adds train-on-synthetic vs train-on-real
-encoding = "auto"        # of CSV input: auto-detected, or name one, e.g. "latin-1"
 
-[scan]
-nlp_model = "auto"       # "auto" (best installed spaCy English model), "none", or a package name
-budget = 100             # distinct values sampled per column
-# recognizers = "my_recognizers.yaml"  # extra pattern recognizers, Presidio's YAML format
+def starter_text() -> str:
+    """The commented starter config, generated from the fields' defaults and help."""
+    parts = [
+        "# synthpriv job configuration (validated against schemas/config.schema.json).",
+        "# Command-line flags and arguments override these values. Generated from",
+        "# synthpriv/config.py, where every default lives.",
+    ]
+    for section in SECTIONS:
+        parts.append(f"\n[{section}]")
+        if section == "gates":
+            items = [(f.name, f.default, f.metadata["help"], None) for f in fields(Gates)]
+        elif section == "budgets":
+            items = [(f.name, f.default, f.metadata["help"], None) for f in fields(Budgets)]
+        else:
+            defaults = RunConfig()
+            items = [
+                (
+                    f.metadata["key"] or f.name,
+                    getattr(defaults, f.name),
+                    f.metadata["help"],
+                    f.metadata["example"],
+                )
+                for f in _settings()
+                if f.metadata["section"] == section
+            ]
+        parts.extend(_lines(items))
+        if section == "synthesis":
+            parts += [
+                '# [synthesis.params]           # engine parameters, e.g. for engine = "ctgan":',
+                "# epochs = 50",
+                "# [[synthesis.constraints]]    # range (column, low, high), positive (column),",
+                '# type = "inequality"          # inequality (columns low <= high),',
+                '# columns = ["admitted", "discharged"]  # fixed_combinations (columns)',
+            ]
+    return "\n".join(parts) + "\n"
 
-[synthesis]
-# keep_rare = false       # true keeps values seen < 5 times in the model file
-# fit_rows = 500000       # above this, fit on a seeded sample of this many rows
-# [synthesis.params]      # engine parameters, e.g. for engine = "ctgan":
-# epochs = 50
-# [[synthesis.constraints]]
-# type = "inequality"     # range (column, low, high), positive (column), inequality (columns
-# columns = ["admitted", "discharged"]   # low <= high), fixed_combinations (columns)
 
-[gates]
-fidelity_min = 0.70      # FAIL below this fidelity score (0-1)
-fidelity_warn = 0.80     # WARN below this
-dcr_share_max = 0.60     # FAIL if synthetic rows sit closer to training rows this often
-dcr_share_warn = 0.55
-exact_copy_margin = 0.01 # FAIL if exact copies of training rows exceed the holdout baseline by this
-near_copy_margin = 0.03  # the same for near copies (closer than 95% of holdout rows are)
-membership_auc_max = 0.60   # FAIL if a distance attack tells training rows from holdout rows
-membership_auc_warn = 0.55
-attack_risk_max = 0.20   # FAIL if singling-out, linkability or inference risk exceeds this
-attack_risk_warn = 0.10
-replicated_uniques_margin = 0.02  # FAIL if repU exceeds the holdout's by this
-"""
+STARTER = starter_text()

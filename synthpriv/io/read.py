@@ -403,22 +403,64 @@ def _plain_utf8_head(head: bytes) -> bool:
 
 
 def _polars_csv(source: Any, separator: str, names: list[str], path: Path) -> pl.DataFrame:
+    """Read with polars' fast parser; fall back to Python's csv module where polars misreads.
+
+    polars takes a double quote inside an unquoted field (``a"b``, ``5'10"``) as the start of a
+    quoted one and swallows the rest of the file; Python's csv module (the Excel dialect) reads
+    it as a character, as spreadsheets do. The header is always read by Python's module, so a
+    table whose polars reading disagrees with it is read again that way.
+    """
     try:
         frame = pl.read_csv(
             source,
             separator=separator,
             infer_schema=False,
             encoding="utf8",
+            has_header=False,
+            skip_rows=1,
+            new_columns=names,
         )
     except pl.exceptions.ComputeError as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             raise _NotUtf8() from None
-        raise InputError(f"{path}: {_polars_problem(exc)}") from None
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{path}: {_polars_problem(exc)}") from None
+        return _python_csv(source, separator, names, path)
+    except (pl.exceptions.PolarsError, OSError):
+        return _python_csv(source, separator, names, path)
     if frame.width != len(names):
-        raise InputError(f"{path}: rows have an inconsistent number of fields")
-    return frame.rename(dict(zip(frame.columns, names, strict=True)))
+        return _python_csv(source, separator, names, path)
+    return frame
+
+
+def _python_csv(source: Any, separator: str, names: list[str], path: Path) -> pl.DataFrame:
+    data = source.read_bytes() if isinstance(source, Path) else source
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _NotUtf8() from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    next(reader, None)
+    columns: list[list[str | None]] = [[] for _ in names]
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(names):
+                raise InputError(
+                    f"{path}: rows have an inconsistent number of fields near line "
+                    f"{reader.line_num}"
+                )
+            for column, cell in zip(columns, row, strict=True):
+                column.append(cell if cell != "" else None)
+    except csv.Error:
+        raise InputError(
+            f"{path}: could not be parsed as CSV near line {reader.line_num}"
+        ) from None
+    return pl.DataFrame(
+        {
+            name: pl.Series(name, values, dtype=pl.String)
+            for name, values in zip(names, columns, strict=True)
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------- types

@@ -1,4 +1,11 @@
-"""Writing tables and JSON, always through :mod:`synthpriv.io.outputs` (atomic, never the input)."""
+"""Writing tables and JSON, always through :mod:`synthpriv.io.outputs` (atomic, never the input).
+
+CSV files are opened by people in spreadsheets, which run a cell that starts with ``=``, ``+``,
+``-`` or ``@`` (or a tab or carriage return before one) as a formula: ``=HYPERLINK(...)`` in a
+synthetic table would run on a compliance officer's machine. By default such text cells get a
+leading ``'`` (OWASP's rule for CSV injection), plain numbers such as ``-12.5`` excepted;
+``protect_formulas=False`` writes them as they are. Parquet is not touched.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +19,44 @@ import polars as pl
 
 from synthpriv.io.outputs import atomic_path
 
+_FORMULA_START = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def protect_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula (not to plain numbers)."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not texts:
+        return frame
+    return frame.with_columns(
+        pl.when(
+            pl.col(name).str.contains(_FORMULA_START) & ~pl.col(name).str.contains(_PLAIN_NUMBER)
+        )
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in texts
+    )
+
 
 def write_table(
-    frame: pl.DataFrame, path: str | os.PathLike[str], *, suffix: str | None = None
+    frame: pl.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    suffix: str | None = None,
+    formulas: bool = False,
 ) -> None:
     """Write ``frame`` as CSV or Parquet atomically: temp file, then rename.
 
     The format follows ``suffix`` when given (for a temporary path), else the path's suffix.
+    CSV cells that would run as spreadsheet formulas are protected unless ``formulas``.
     """
     path = Path(path)
     with atomic_path(path) as tmp:
         if is_parquet_name(suffix or path.suffix):
             frame.write_parquet(tmp)
         else:
-            frame.write_csv(tmp)
+            (frame if formulas else protect_formulas(frame)).write_csv(tmp)
 
 
 def is_parquet_name(suffix: str) -> bool:
@@ -37,11 +68,14 @@ def write_sample(
     chunks: Iterable[pl.DataFrame],
     path: str | os.PathLike[str],
     on_chunk: Callable[[int], None] | None = None,
+    *,
+    formulas: bool = False,
 ) -> int:
     """Stream ``chunks`` into one CSV or Parquet file (by suffix), atomically; return the rows.
 
     Only one chunk is in memory at a time. ``on_chunk`` is called with each chunk's row count
-    (for progress). A failure leaves no file behind.
+    (for progress). A failure leaves no file behind. CSV cells that would run as spreadsheet
+    formulas are protected unless ``formulas``.
     """
     path = Path(path)
     total = 0
@@ -57,7 +91,8 @@ def write_sample(
                     writer = writer or pq.ParquetWriter(handle, table.schema)
                     writer.write_table(table)
                 else:
-                    chunk.write_csv(handle, include_header=index == 0)
+                    out = chunk if formulas else protect_formulas(chunk)
+                    out.write_csv(handle, include_header=index == 0)
                 total += chunk.height
                 if on_chunk is not None:
                     on_chunk(chunk.height)

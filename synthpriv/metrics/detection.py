@@ -24,6 +24,7 @@ from synthpriv.schema import Kind
 
 MAX_ROWS = 10_000
 MAX_LEVELS = 20
+SPLIT_FEATURES = 30  # columns a discriminator's tree looks at per split (a cost bound)
 
 
 def design_matrix(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> np.ndarray:
@@ -81,37 +82,54 @@ def tree_matrix(
 
 
 def _balanced(
-    real: pl.DataFrame, synthetic: pl.DataFrame, seed: int
+    real: pl.DataFrame, synthetic: pl.DataFrame, seed: int, max_rows: int = MAX_ROWS
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    n = min(real.height, synthetic.height, MAX_ROWS)
+    n = min(real.height, synthetic.height, max_rows)
     return real.sample(n, seed=seed), synthetic.sample(n, seed=seed + 1)
 
 
 def discriminator_auc(
-    real: pl.DataFrame, synthetic: pl.DataFrame, kinds: dict[str, Kind], seed: int = 0
+    real: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    kinds: dict[str, Kind],
+    seed: int = 0,
+    *,
+    max_rows: int = MAX_ROWS,
 ) -> float:
-    """Cross-validated ROC AUC of a classifier separating real from synthetic rows."""
+    """Cross-validated ROC AUC of a classifier separating real from synthetic rows.
+
+    At most ``max_rows`` rows a side; on a wide table each split looks at a seeded random
+    ``SPLIT_FEATURES`` columns (as a random forest does), so cost grows with rows, not columns.
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import cross_val_score
 
-    real, synthetic = _balanced(real, synthetic, seed)
+    real, synthetic = _balanced(real, synthetic, seed, max_rows)
     if real.height < 10:
         raise MetricError("too few rows for a discriminator")
     x, categorical = tree_matrix([real, synthetic], kinds)
     y = np.r_[np.zeros(real.height), np.ones(synthetic.height)]
     model = HistGradientBoostingClassifier(
-        max_iter=100, categorical_features=categorical, random_state=seed
+        max_iter=100,
+        categorical_features=categorical,
+        random_state=seed,
+        max_features=min(1.0, SPLIT_FEATURES / max(x.shape[1], 1)),
     )
     return float(np.mean(cross_val_score(model, x, y, cv=3, scoring="roc_auc")))
 
 
 def pmse(
-    real: pl.DataFrame, synthetic: pl.DataFrame, kinds: dict[str, Kind], seed: int = 0
+    real: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    kinds: dict[str, Kind],
+    seed: int = 0,
+    *,
+    max_rows: int = MAX_ROWS,
 ) -> dict[str, Any]:
     """Return pMSE and S_pMSE from a logistic propensity model on main effects."""
     from sklearn.linear_model import LogisticRegression
 
-    real, synthetic = _balanced(real, synthetic, seed)
+    real, synthetic = _balanced(real, synthetic, seed, max_rows)
     if real.height < 10:
         raise MetricError("too few rows for pMSE")
     x = design_matrix([real, synthetic], kinds)

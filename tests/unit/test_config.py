@@ -51,3 +51,44 @@ def test_flags_override_file_values():
     config = RunConfig(seed=3).override(seed=None, rows=10, dcr_share_max=0.8, fidelity_min=None)
     assert (config.seed, config.rows) == (3, 10)
     assert config.gates == Gates(dcr_share_max=0.8)
+
+
+def _settings_by_section() -> dict[str, set[str]]:
+    from dataclasses import fields
+
+    from synthpriv.config import SECTIONS, Budgets
+
+    found: dict[str, set[str]] = {section: set() for section in SECTIONS}
+    for item in fields(RunConfig):
+        if item.metadata.get("section"):
+            found[item.metadata["section"]].add(item.metadata["key"] or item.name)
+    found["gates"] = {f.name for f in fields(Gates)}
+    found["budgets"] = {f.name for f in fields(Budgets)}
+    return found
+
+
+def test_every_setting_is_in_the_schema_and_every_schema_key_is_a_setting():
+    import json
+    from pathlib import Path
+
+    schema = json.loads(Path("schemas/config.schema.json").read_text())
+    in_schema = {name: set(part["properties"]) for name, part in schema["properties"].items()}
+    assert in_schema == _settings_by_section()
+
+
+def test_starter_file_names_every_setting():
+    for section, keys in _settings_by_section().items():
+        assert f"[{section}]" in STARTER
+        for key in keys:
+            # tables (params, constraints) are shown as commented TOML headers
+            assert f"{key} =" in STARTER or f"[{section}.{key}]" in STARTER, key
+
+
+def test_budgets_are_read_and_validated(tmp_path):
+    path = tmp_path / "job.toml"
+    path.write_text("[budgets]\nfidelity_rows = 1000\nchart_columns = 5\n")
+    config = load_config(path)
+    assert (config.budgets.fidelity_rows, config.budgets.chart_columns) == (1000, 5)
+    path.write_text("[budgets]\nfidelity_rows = 0\n")
+    with pytest.raises(ConfigError, match="budgets/fidelity_rows"):
+        load_config(path)

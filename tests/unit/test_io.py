@@ -190,3 +190,55 @@ def test_input_file_is_not_modified(tmp_path):
     before = (path.read_bytes(), os.stat(path).st_mtime_ns)
     read_table(path)
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
+
+
+def test_formula_cells_are_neutralised_in_csv_unless_allowed(tmp_path):
+    frame = pl.DataFrame(
+        {
+            "note": ['=HYPERLINK("http://evil","x")', "+1 555 0100", "@SUM(A1)", "plain", None],
+            "delta": ["-3", "-2.5", "1e5", "+7", "-x"],  # plain numbers stay as they are
+        }
+    )
+    write_table(frame, tmp_path / "safe.csv")
+    safe = pl.read_csv(tmp_path / "safe.csv", infer_schema=False)
+    assert safe["note"].to_list() == [
+        '\'=HYPERLINK("http://evil","x")',
+        "'+1 555 0100",
+        "'@SUM(A1)",
+        "plain",
+        None,
+    ]
+    assert safe["delta"].to_list() == ["-3", "-2.5", "1e5", "+7", "'-x"]
+    write_table(frame, tmp_path / "raw.csv", formulas=True)
+    assert pl.read_csv(tmp_path / "raw.csv", infer_schema=False)["note"][0].startswith("=")
+    write_table(frame, tmp_path / "t.parquet")  # Parquet is not opened by spreadsheets as text
+    assert pl.read_parquet(tmp_path / "t.parquet").equals(frame)
+
+
+def test_a_quote_in_a_header_survives_a_round_trip(tmp_path):
+    path = write(tmp_path, '"size ""XL""",b\n1,2\n')
+    frame = read_table(path)
+    assert frame.columns == ['size "XL"', "b"]
+    write_table(frame, tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_text().splitlines()[0] == '"size ""XL""",b'
+    assert read_table(tmp_path / "out.csv").columns == ['size "XL"', "b"]
+
+
+def test_a_stray_quote_inside_a_cell_is_read_as_text(tmp_path):
+    path = write(tmp_path, 'name,n\nO"Brien,1\nplain,2\n')
+    assert read_table(path)["name"].to_list() == ['O"Brien', "plain"]
+
+
+def test_dates_stored_as_strings_in_parquet_are_read_as_dates(tmp_path):
+    frame = pl.DataFrame(
+        {"admitted": ["2024-01-05", "2024-02-11", "03/15/2024", "04/01/2024"], "n": [1, 2, 3, 4]}
+    )
+    frame.write_parquet(tmp_path / "t.parquet")
+    read = read_table(tmp_path / "t.parquet")
+    assert read.schema["admitted"] == pl.Date
+    assert read["admitted"].to_list() == [
+        date(2024, 1, 5),
+        date(2024, 2, 11),
+        date(2024, 3, 15),
+        date(2024, 4, 1),
+    ]
