@@ -33,7 +33,7 @@ def main() -> int:
     if not DATA.exists():
         print(f"skipped: {DATA} not found", file=sys.stderr)
         return 0
-    os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench")
+    os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench-model-key-0123456789")
     warnings.simplefilter("ignore")
     import polars as pl
 

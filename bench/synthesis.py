@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 
 def one(table: str, engine: str, epochs: int) -> dict:
     warnings.simplefilter("ignore")
-    os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench")
+    os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench-model-key-0123456789")
     from sdmetrics.reports.single_table import QualityReport
     from sdv.metadata import Metadata
 
@@ -71,7 +71,7 @@ def one(table: str, engine: str, epochs: int) -> dict:
 
 def million() -> dict:
     warnings.simplefilter("ignore")
-    os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench")
+    os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench-model-key-0123456789")
     from synthpriv import synth
     from synthpriv.io import read_table, write_sample
 

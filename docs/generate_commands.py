@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from synthpriv.cli import cli
 
 HERE = Path(__file__).resolve().parent
-COMMANDS = ["run", "scan", "clean", "fit", "sample", "report", "config init"]
+COMMANDS = ["run", "split", "scan", "clean", "fit", "sample", "report", "config init"]
 
 
 def render(command: str) -> str:

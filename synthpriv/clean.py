@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import polars as pl
 from presidio_analyzer import BatchAnalyzerEngine
 from presidio_anonymizer import AnonymizerEngine
@@ -27,10 +29,14 @@ from synthpriv.pii.engine import Analyzers
 from synthpriv.pii.entities import role_of
 from synthpriv.pii.spans import plausible_spans
 from synthpriv.policy import Policy, load_policy
-from synthpriv.schema import ColumnInfo, Kind, Role, TableSchema, infer_kind
+from synthpriv.schema import POOLED_LABEL, ColumnInfo, Kind, Role, TableSchema, infer_kind
+
+log = logging.getLogger(__name__)
 
 REDACT_SCORE = 0.35
 REDACT_PASSES = 2
+SECOND_PASS_MAX_CHARS = 2_000  # a second look only where a replaced span may change the rest
+BATCH_CHARS = 200_000  # text handed to the NLP pipeline at once (bounds its memory)
 MIN_LEAK_LENGTH = 4
 MAX_ESCALATION_ROUNDS = 3
 _REDACTED_ROLES = {Role.DIRECT_IDENTIFIER}
@@ -53,6 +59,17 @@ class ColumnAudit:
 
 
 @dataclass
+class Step:
+    """One operator applied to one column, and what it learned from the rows it saw."""
+
+    column: str
+    operator: str
+    params: dict[str, Any]
+    info: ColumnInfo
+    fitted: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class CleanResult:
     """The cleaned table, its audit log, and the schema with each column's applied action."""
 
@@ -62,6 +79,12 @@ class CleanResult:
     schema: TableSchema
     schema_sha256: str = ""
     verification: dict[str, Any] | None = None
+    information_kept: dict[str, float | None] = field(default_factory=dict)
+    """Per original column, the share of its information (entropy) the cleaned column keeps:
+    1 unchanged, 0 dropped or pooled into one value; ``None`` for free text."""
+    steps: list[Step] = field(default_factory=list)
+    """Every operator applied, in order, with what it learned: :func:`apply_steps` replays them
+    on other rows (the holdout), so cleaning choices are fitted on the training rows only."""
 
     def audit_dict(self) -> dict[str, Any]:
         """Return the audit log as JSON-ready data."""
@@ -75,6 +98,7 @@ class CleanResult:
             "dropped": [a.column for a in self.audit if a.action == "drop"],
             "rows": self.frame.height,
             "verification": self.verification,
+            "information_kept": self.information_kept,
         }
 
 
@@ -100,24 +124,32 @@ class Redactor:
         return out.alias(series.name), counts
 
     def redact_many(self, texts: list[str]) -> tuple[list[str], Counter[str]]:
-        """Redact every text; return the results in order and the spans replaced per type."""
+        """Redact every text; return the results in order and the spans replaced per type.
+
+        Texts go to the analyzer in batches of about ``BATCH_CHARS`` characters, so memory does
+        not grow with the length of the cells. The second pass looks again only at short cells
+        that changed: in a long note one replaced name rarely explains another.
+        """
         counts: Counter[str] = Counter()
         current = list(texts)
         todo = list(range(len(texts)))
-        for _ in range(REDACT_PASSES):
+        for round_ in range(REDACT_PASSES):
+            if round_:
+                todo = [i for i in todo if len(current[i]) <= SECOND_PASS_MAX_CHARS]
+            changed = []
+            for batch in _batches(todo, [len(current[i]) for i in todo]):
+                results = self.batch.analyze_iterator(
+                    [current[i] for i in batch], language="en", batch_size=max(len(batch), 1)
+                )
+                for index, found in zip(batch, results, strict=True):
+                    text, replaced = self._apply(current[index], found)
+                    if replaced:
+                        counts.update(replaced)
+                        current[index] = text
+                        changed.append(index)
+            todo = changed
             if not todo:
                 break
-            results = self.batch.analyze_iterator(
-                [current[i] for i in todo], language="en", batch_size=128
-            )
-            changed = []
-            for index, found in zip(todo, results, strict=True):
-                text, replaced = self._apply(current[index], found)
-                if replaced:
-                    counts.update(replaced)
-                    current[index] = text
-                    changed.append(index)
-            todo = changed
         return current, counts
 
     def redact_text(self, text: str) -> tuple[str, Counter[str]]:
@@ -141,6 +173,58 @@ class Redactor:
         return result.text, Counter(item.entity_type for item in result.items)
 
 
+MAX_SUPPRESSED_SHARE = 0.05
+
+
+def _coarse_enough_zip(
+    series: pl.Series, info: ColumnInfo, params: dict[str, Any], k: int, ctx: OperatorContext
+) -> dict[str, Any]:
+    """Fewer ZIP digits until rare-area suppression would take at most 5% of the cells.
+
+    Generalize before suppressing, as Safe Harbor and k-anonymity tools do: where three digits
+    still leave most areas with fewer than ``k`` people, suppression would pool the whole column
+    into one label (the column's information lost); two digits keep regions. The digits chosen
+    are a parameter of the step, so the holdout gets the same. Not a ZIP column: unchanged.
+    """
+    if "ZIP_CODE" not in info.entity_types and "zip_digits" not in params:
+        return params
+    generalize = OPERATORS["generalize"]
+    for digits in range(int(params.get("zip_digits", 3)), 0, -1):
+        trial = {**params, "zip_digits": digits}
+        out = generalize.apply(series, info, trial, ctx).series
+        if out is None:
+            return params
+        counts = out.drop_nulls().value_counts()
+        rare = int(counts.filter(pl.col("count") < k).get_column("count").sum())
+        if rare <= MAX_SUPPRESSED_SHARE * max(out.len() - out.null_count(), 1):
+            return trial
+    return {**params, "zip_digits": 1}
+
+
+def _over_budget(series: pl.Series, limit: int | None) -> int | None:
+    """The column's distinct characters when they exceed ``limit`` (``None`` when within)."""
+    if limit is None:
+        return None
+    chars = int(series.drop_nulls().cast(pl.String).unique().str.len_chars().sum() or 0)
+    return chars if chars > limit else None
+
+
+def _batches(indices: list[int], lengths: list[int]) -> list[list[int]]:
+    """Split ``indices`` into runs of at most ``BATCH_CHARS`` characters (at least one each)."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for index, length in zip(indices, lengths, strict=True):
+        if current and (size + length > BATCH_CHARS or len(current) >= 128):
+            out.append(current)
+            current, size = [], 0
+        current.append(index)
+        size += length
+    if current:
+        out.append(current)
+    return out
+
+
 def _redactable(entity: str) -> bool:
     return role_of(entity) in _REDACTED_ROLES or entity in _ALSO_REDACTED
 
@@ -153,10 +237,13 @@ def clean_table(
     policy: Policy | None = None,
     key: bytes | None = None,
     on_column: Callable[[str], None] | None = None,
+    redact_chars: int | None = None,
 ) -> CleanResult:
     """Apply ``policy`` (default ``strict``) with per-column overrides to ``frame``.
 
-    Columns missing from ``schema`` are kept as they are and noted in the audit.
+    Columns missing from ``schema`` are kept as they are and noted in the audit. A free-text
+    column whose distinct cells hold more than ``redact_chars`` characters is not redacted
+    (that would take hours) but given the policy's identifier action, which the audit says.
 
     Raises:
         ConfigError: an unknown operator in a column override, or a missing pseudonym key.
@@ -170,6 +257,7 @@ def clean_table(
         return redactor
 
     ctx = OperatorContext(redactor=get_redactor, key=key)
+    steps: list[Step] = []
     kept: list[pl.Series] = []
     audit: list[ColumnAudit] = []
     applied = TableSchema(columns=[], source=schema.source, detector=schema.detector)
@@ -187,18 +275,41 @@ def clean_table(
             raise ConfigError(
                 f"column {name!r}: unknown action {operator!r}; valid: {', '.join(OPERATORS)}"
             )
+        over = _over_budget(series, redact_chars) if operator == "redact" else None
+        if over is not None:
+            operator, params = policy.choose(
+                replace(info, role=Role.DIRECT_IDENTIFIER, action=None)
+            )
+            log.warning(
+                "column %r: %d distinct free-text characters exceed the redaction budget (%d); "
+                "the policy's identifier action '%s' applied instead",
+                name,
+                over,
+                redact_chars,
+                operator,
+            )
+        if operator == "generalize" and policy.suppresses_rare_in(info, operator):
+            params = _coarse_enough_zip(series, info, params, policy.suppress_rare_k or 2, ctx)
         outcome = OPERATORS[operator].apply(series, info, params, ctx)
+        steps.append(Step(name, operator, params, info, outcome.fitted))
+        if over is not None:
+            outcome.detail = (
+                f"over the redaction budget ({over} distinct characters > redact_chars "
+                f"{redact_chars}); the policy's identifier action applied instead of redaction"
+            )
         if (
             outcome.series is not None
             and outcome.series.dtype == pl.String
             and policy.suppresses_rare_in(info, operator)
         ):
-            outcome.series, rare = suppress_rare(outcome.series, policy.suppress_rare_k or 2)
+            k = policy.suppress_rare_k or 2
+            outcome.series, rare, categories = suppress_rare(outcome.series, k)
+            steps.append(Step(name, "suppress_rare", {"k": k}, info, {"kept": categories}))
             if rare:
                 outcome.cells_changed += rare
                 outcome.detail += (
                     f"{'; ' if outcome.detail else ''}{rare} cells of categories seen fewer than "
-                    f"{policy.suppress_rare_k} times to 'Other'"
+                    f"{policy.suppress_rare_k} times to {POOLED_LABEL!r}"
                 )
         audit.append(
             ColumnAudit(
@@ -220,8 +331,87 @@ def clean_table(
     cleaned = pl.DataFrame(kept) if kept else pl.DataFrame()
     digest = hashlib.sha256(json.dumps(schema.to_dict(), sort_keys=True).encode()).hexdigest()
     return CleanResult(
-        frame=cleaned, audit=audit, policy=policy, schema=applied, schema_sha256=digest
+        frame=cleaned,
+        audit=audit,
+        policy=policy,
+        schema=applied,
+        schema_sha256=digest,
+        steps=steps,
     )
+
+
+INFORMATION_BINS = 20
+
+
+def _entropy(series: pl.Series) -> float:
+    """Shannon entropy (bits) of a column: numbers and dates in 20 quantile bins, else values."""
+    present = series.drop_nulls()
+    if present.len() == 0:
+        return 0.0
+    if present.dtype.is_numeric() or present.dtype.is_temporal():
+        values = present.to_physical().cast(pl.Float64)
+        values = values.filter(values.is_finite())
+        if values.n_unique() > INFORMATION_BINS:
+            present = values.qcut(INFORMATION_BINS, allow_duplicates=True)
+    counts = present.value_counts().get_column("count").to_numpy().astype(float)
+    p = counts / counts.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def information_kept(
+    original: pl.DataFrame, cleaned: pl.DataFrame, schema: TableSchema
+) -> dict[str, float | None]:
+    """How much of each original column's information cleaning kept (entropy ratio, 0 to 1).
+
+    The utility spent on privacy, per column: a dropped column keeps 0; ZIP codes cut to three
+    digits keep part; a quasi-identifier whose every value was rare and pooled into one label
+    keeps 0, though the cleaned column would score perfectly against itself. Free text is
+    ``None`` (the audit counts the spans redacted).
+    """
+    out: dict[str, float | None] = {}
+    for name in original.columns:
+        info = schema[name] if name in schema else None
+        if info is not None and info.kind == Kind.TEXT:
+            out[name] = None
+            continue
+        if name not in cleaned.columns:
+            out[name] = 0.0
+            continue
+        before = _entropy(original.get_column(name))
+        after = _entropy(cleaned.get_column(name))
+        out[name] = 1.0 if before == 0 else round(min(max(after / before, 0.0), 1.0), 4)
+    return out
+
+
+def apply_steps(
+    frame: pl.DataFrame, result: CleanResult, *, key: bytes | None = None
+) -> pl.DataFrame:
+    """Clean other rows of the same table (the holdout) exactly as ``result`` cleaned its rows.
+
+    Every step is replayed with what it learned on the training rows: a category rare there is
+    pooled here too, bins keep the training edges, a dropped or escalated column goes the same
+    way. Nothing is fitted on these rows, so they stay a fair baseline for the training rows.
+    Free text is dropped instead of redacted: the report never compares free text, and
+    redacting the holdout would double the cost of cleaning. The result has the columns of
+    ``result.frame``, in its order.
+    """
+    ctx = OperatorContext(key=key)
+    columns = {name: frame.get_column(name) for name in frame.columns}
+    for step in result.steps:
+        series = columns.get(step.column)
+        if series is None:
+            continue
+        if step.operator in ("redact", "drop"):
+            del columns[step.column]
+            continue
+        ctx.fitted = step.fitted if step.fitted else None
+        outcome = OPERATORS[step.operator].apply(series, step.info, step.params, ctx)
+        if outcome.series is None:
+            del columns[step.column]
+        else:
+            columns[step.column] = outcome.series.alias(step.column)
+    wanted = [name for name in result.frame.columns if name in columns]
+    return pl.DataFrame([columns[name] for name in wanted])
 
 
 @dataclass
@@ -412,6 +602,7 @@ def _escalate(
         return False
     ctx = OperatorContext(key=key)
     outcome = OPERATORS[operator].apply(result.frame.get_column(column), as_identifier, params, ctx)
+    result.steps.append(Step(column, operator, params, as_identifier, outcome.fitted))
     if outcome.series is None:
         result.frame = result.frame.drop(column)
         result.schema.columns = [c for c in result.schema.columns if c.name != column]

@@ -21,12 +21,18 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from synthpriv import __version__
-from synthpriv.config import STARTER, RunConfig, load_config
-from synthpriv.errors import ConfigError, OutputError, SynthprivError
+from synthpriv.config import STARTER, RunConfig, default_of, help_of, load_config
+from synthpriv.errors import ConfigError, InputError, OutputError, SynthprivError
 from synthpriv.status import ExitStatus
 
 log = logging.getLogger("synthpriv")
-STATUS_STYLE = {"PASS": "bold green", "WARN": "bold yellow", "FAIL": "bold red", "SKIP": "dim"}
+STATUS_STYLE = {
+    "PASS": "bold green",
+    "WARN": "bold yellow",
+    "INCOMPLETE": "bold magenta",
+    "FAIL": "bold red",
+    "SKIP": "dim",
+}
 
 
 class Interrupted(KeyboardInterrupt):
@@ -258,6 +264,12 @@ def _setup_logging(verbose: int, quiet: bool, log_format: str, log_file: Path | 
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also append log lines (INFO and above) to this file.",
 )
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    help="Threads for the heavy stages [the cores other processes leave free; or "
+    "$SYNTHPRIV_THREADS].",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -266,6 +278,7 @@ def cli(
     verbose: int,
     log_format: str,
     log_file: Path | None,
+    threads: int | None,
 ) -> None:
     """Find PII, clean it, synthesize a shareable table and report fidelity and privacy.
 
@@ -274,11 +287,16 @@ def cli(
       synthpriv run sample_data/healthcare.csv -o out/
 
     Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 bad config, 5 residual PII,
-    6 privacy gate failed, 7 fidelity gate failed, 8 bad model file, 130 interrupted.
+    6 privacy gate failed, 7 fidelity gate failed, 8 bad model file, 9 incomplete (a privacy
+    check could not run: no holdout), 130 interrupted.
     """
     injected = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = State(quiet, as_json, verbose, **injected)
     _setup_logging(verbose, quiet, log_format, log_file)
+    # Before any command imports scikit-learn, OpenBLAS or numba (they size pools at start).
+    from synthpriv import threads as thread_pools
+
+    thread_pools.configure(threads)
 
 
 def _read(path: Path, encoding: str) -> Any:
@@ -314,6 +332,13 @@ overwrite_option = click.option(
     is_flag=True,
     help="Replace existing output (never an input; a directory only if synthpriv wrote it).",
 )
+formulas_option = click.option(
+    "--allow-formulas",
+    is_flag=True,
+    default=None,
+    help="Write CSV cells that start with = + - @ as they are (default: prefixed with ' so "
+    "spreadsheets do not run them as formulas).",
+)
 seed_option = click.option(
     "--seed",
     type=click.IntRange(0, 2**32 - 1),
@@ -321,6 +346,94 @@ seed_option = click.option(
     show_default=True,
     help="Seed for sampling and synthesis.",
 )
+
+
+# ------------------------------------------------------------------------------------ split
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Directory to create with train and holdout files (and manifest.json).",
+)
+@click.option(
+    "--holdout-share",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=None,
+    help=help_of("holdout_share"),
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["same", "csv", "parquet"]),
+    default="same",
+    show_default=True,
+    help="Format of the two files: that of INPUT, CSV or Parquet.",
+)
+@seed_option
+@encoding_option
+@overwrite_option
+@click.pass_obj
+def split(
+    state: State,
+    input_path: Path,
+    output: Path,
+    holdout_share: float | None,
+    file_format: str,
+    seed: int,
+    encoding: str,
+    overwrite: bool,
+) -> None:
+    """Keep real rows apart as the privacy baseline: write train and holdout files.
+
+    Step-by-step users split first, then scan, clean and fit on the training file only; the
+    holdout (real rows the model never sees) is what 'synthpriv report --holdout' compares
+    with. Without it the report's privacy checks cannot run and its verdict is INCOMPLETE.
+    The same INPUT, share and seed always give the same split ('synthpriv run' splits the same
+    way). Both files hold real, uncleaned rows: keep them where the input is kept.
+
+    \b
+    Example:
+      synthpriv split claims.csv -o parts/            # parts/train.csv, parts/holdout.csv
+      synthpriv split claims.parquet -o parts/ --holdout-share 0.25 --seed 7
+    """
+    from synthpriv.io import atomic_directory, check_output, write_table
+    from synthpriv.io.write import is_parquet_name
+    from synthpriv.manifest import input_record, write_manifest
+    from synthpriv.pipeline import split_holdout
+
+    share = holdout_share if holdout_share is not None else default_of("holdout_share")
+    check_output(output, inputs=[input_path], overwrite=overwrite, directory=True)
+    frame = _read(input_path, encoding)
+    train, holdout = split_holdout(frame, share, seed)
+    parquet = file_format == "parquet" or (
+        file_format == "same" and is_parquet_name(input_path.suffix)
+    )
+    suffix = ".parquet" if parquet else ".csv"
+    with atomic_directory(output, overwrite=overwrite, inputs=[input_path]) as work:
+        # Real rows going back into synthpriv: written as they are (no formula prefix).
+        write_table(train, work / f"train{suffix}", formulas=True)
+        write_table(holdout, work / f"holdout{suffix}", formulas=True)
+        manifest = write_manifest(
+            work,
+            "split",
+            input=input_record(input_path, frame),
+            seed=seed,
+            holdout_share=share,
+            rows={"train": train.height, "holdout": holdout.height},
+        )
+    files = {name: str(output / name) for name in manifest["outputs"]}
+    if state.as_json:
+        state.emit({"rows": manifest["rows"], "files": files, "seed": seed, "output": str(output)})
+        return
+    state.info(
+        f"{train.height} training rows: {output / f'train{suffix}'}\n"
+        f"{holdout.height} holdout rows: {output / f'holdout{suffix}'} (seed {seed})"
+    )
 
 
 # ------------------------------------------------------------------------------------- scan
@@ -465,9 +578,22 @@ def scan(
     type=click.Path(path_type=Path),
     help="Audit log path [default: OUTPUT.audit.json].",
 )
+@click.option(
+    "--holdout",
+    "holdout_path",
+    type=click.Path(path_type=Path),
+    help="Real rows kept apart (from 'synthpriv split'): cleaned with the choices fitted on "
+    "INPUT, never fitted on themselves.",
+)
+@click.option(
+    "--holdout-output",
+    type=click.Path(path_type=Path),
+    help="Where to write the cleaned holdout [default: OUTPUT's name with .holdout].",
+)
 @click.option("--nlp-model", default="auto", show_default=True, help="spaCy model for free text.")
 @policy_option
 @key_file_option
+@formulas_option
 @overwrite_option
 @encoding_option
 @click.pass_obj
@@ -477,9 +603,12 @@ def clean(
     schema_path: Path,
     output: Path,
     audit_path: Path | None,
+    holdout_path: Path | None,
+    holdout_output: Path | None,
     nlp_model: str,
     policy: str | None,
     key_file: Path | None,
+    allow_formulas: bool | None,
     overwrite: bool,
     encoding: str,
 ) -> None:
@@ -493,11 +622,17 @@ def clean(
     Besides OUT it writes OUT.audit.json and OUT.schema.json (the schema with the applied
     actions, for 'synthpriv fit --schema').
 
+    With --holdout (the holdout file of 'synthpriv split'), the holdout is cleaned the same way:
+    categories rare in INPUT are pooled there too, bins keep INPUT's edges, dropped columns are
+    dropped. Nothing is fitted on the holdout, so it stays a fair privacy baseline.
+
     \b
     Example:
       synthpriv clean sample_data/healthcare.csv --schema healthcare.schema.json -o clean.csv
+      synthpriv clean parts/train.csv --schema s.json --holdout parts/holdout.csv -o clean.csv
       synthpriv clean claims.csv --schema s.json --policy hipaa-safe-harbor -o claims.clean.csv
     """
+    from synthpriv.clean import apply_steps
     from synthpriv.io import atomic_files, check_output, write_json, write_table
     from synthpriv.pipeline import clean_and_verify, make_detector
     from synthpriv.policy import load_policy, pseudonym_key
@@ -507,12 +642,17 @@ def clean(
     schema_out = output.with_name(output.name + ".schema.json")
     policy_file = Path(policy) if policy and Path(policy).is_file() else None
     outputs = [output, audit_path, schema_out]
+    if holdout_output and not holdout_path:
+        raise click.UsageError("--holdout-output needs --holdout")
+    if holdout_path:
+        holdout_output = holdout_output or output.with_name(f"{output.stem}.holdout{output.suffix}")
+        outputs.append(holdout_output)
     if len({p.resolve() for p in outputs}) < len(outputs):
         raise OutputError(f"{output}: --audit must differ from the table and its schema")
     for path in outputs:
         check_output(
             path,
-            inputs=[input_path, schema_path, key_file, policy_file],
+            inputs=[input_path, schema_path, key_file, policy_file, holdout_path],
             overwrite=overwrite,
         )
     schema = TableSchema.load(schema_path)
@@ -520,11 +660,24 @@ def clean(
     key = pseudonym_key(key_file)
     frame = _read(input_path, encoding)
     detector = make_detector(RunConfig(nlp_model=nlp_model))
+    holdout = _read(holdout_path, encoding) if holdout_path else None
+    if holdout is not None and holdout.columns != frame.columns:
+        raise InputError(
+            f"{holdout_path}: its columns differ from those of {input_path.name}; give the "
+            "holdout written with it by 'synthpriv split'"
+        )
     result = clean_and_verify(frame, schema, detector, policy=chosen, key=key)
-    with atomic_files(outputs) as (table_tmp, audit_tmp, schema_tmp):
-        write_table(result.frame, table_tmp, suffix=output.suffix)
+    with atomic_files(outputs) as temporary:
+        table_tmp, audit_tmp, schema_tmp = temporary[:3]
+        formulas = bool(allow_formulas)
+        write_table(result.frame, table_tmp, suffix=output.suffix, formulas=formulas)
         write_json(result.audit_dict(), audit_tmp)
         write_json(result.schema.to_dict(), schema_tmp)
+        if holdout is not None:
+            cleaned_holdout = apply_steps(holdout, result, key=key)
+            write_table(
+                cleaned_holdout, temporary[3], suffix=holdout_output.suffix, formulas=formulas
+            )
     if state.as_json:
         state.emit(result.audit_dict())
         return
@@ -536,6 +689,8 @@ def clean(
         "verified: no direct identifier left"
     )
     state.info(f"cleaned table: {output}\naudit log: {audit_path}")
+    if holdout_output:
+        state.info(f"cleaned holdout (fitted on {input_path.name}): {holdout_output}")
 
 
 # -------------------------------------------------------------------------------- fit / sample
@@ -717,6 +872,7 @@ def fit(
     metavar="COLUMN=VALUE",
     help="Sample only rows with this value (repeatable; not with the tvae engine).",
 )
+@formulas_option
 @overwrite_option
 @click.pass_obj
 def sample(
@@ -726,6 +882,7 @@ def sample(
     output: Path,
     seed: int | None,
     conditions: tuple[str, ...],
+    allow_formulas: bool | None,
     overwrite: bool,
 ) -> None:
     """Sample synthetic rows from a model file written by 'synthpriv fit'.
@@ -753,7 +910,7 @@ def sample(
     progress = state.progress()
     progress.start("sample", total=rows)
     chunks = synth.sample_chunks(model, rows, seed=seed, conditions=wanted)
-    written = write_sample(chunks, output, on_chunk=progress.advance)
+    written = write_sample(chunks, output, on_chunk=progress.advance, formulas=bool(allow_formulas))
     progress.finish()
     if state.as_json:
         state.emit({"rows": written, "columns": model.columns, "output": str(output)})
@@ -837,7 +994,9 @@ def report(
 ) -> None:
     """Measure fidelity and privacy leakage; write report.json and report.html.
 
-    Exits 6 when a privacy gate fails and 7 when the fidelity gate fails, so batch jobs can act.
+    Exits 6 when a privacy gate fails, 7 when the fidelity gate fails and 9 when a privacy check
+    could not run (no --holdout: the verdict is INCOMPLETE, never PASS), so batch jobs can act.
+    Make the holdout with 'synthpriv split' before cleaning (see 'synthpriv clean --holdout').
 
     \b
     Example:
@@ -864,6 +1023,7 @@ def report(
             gates=config.gates,
             seed=seed,
             scan=schema,
+            budgets=config.budgets,
             provenance={"input": input_record(real_path, real), "versions": package_versions()},
         )
         write_report(result, work)
@@ -961,6 +1121,7 @@ def _finish(
 @recognizers_option
 @policy_option
 @key_file_option
+@formulas_option
 @_with_gates
 @click.pass_obj
 def run(
@@ -987,6 +1148,8 @@ def run(
 
     config = load_config(config_path) if config_path else RunConfig()
     params, constraints = flags.pop("params"), flags.pop("constraints")
+    if flags.pop("allow_formulas"):
+        flags["protect_formulas"] = False
     if params:
         flags["engine_params"] = config.engine_params | parse_params(params)
     if constraints:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from synthpriv.errors import ConfigError
-from synthpriv.schema import ColumnInfo
+from synthpriv.schema import POOLED_LABEL, ColumnInfo
 
 
 @dataclass
@@ -31,6 +31,9 @@ class OperatorContext:
     redactor: Callable[[], Any] | None = None
     key: bytes | None = None
     key_hint: str = "set SYNTHPRIV_PSEUDONYM_KEY or give a key file"
+    fitted: dict[str, Any] | None = None
+    """What a data-dependent operator learned on the training rows (``Outcome.fitted``), to be
+    applied as it is to other rows (the holdout); ``None`` while fitting."""
 
     def require_key(self, operator: str) -> bytes:
         """Return the pseudonym key or explain how to provide one."""
@@ -47,6 +50,9 @@ class Outcome:
     cells_changed: int
     detail: str = ""
     spans: dict[str, int] = field(default_factory=dict)
+    fitted: dict[str, Any] = field(default_factory=dict)
+    """What the operator learned from these rows (categories kept, bin edges); see
+    ``OperatorContext.fitted``."""
 
 
 def _changed(before: pl.Series, after: pl.Series) -> int:
@@ -248,7 +254,7 @@ class Generalize(Operator):
         ):
             return self._age(series, params.get("top_code", 90), params.get("band"))
         if series.dtype.is_numeric() and "bins" in params:
-            return self._bins(series, int(params["bins"]))
+            return self._bins(series, int(params["bins"]), ctx.fitted)
         return Outcome(series, 0, "no generalization rule applies to this column; kept")
 
     @staticmethod
@@ -301,10 +307,18 @@ class Generalize(Operator):
         return Outcome(out, _changed(series, out), f"ages above {top - 1} to {top}")
 
     @staticmethod
-    def _bins(series: pl.Series, bins: int) -> Outcome:
-        out = series.qcut(bins, allow_duplicates=True).cast(pl.String).alias(series.name)
+    def _bins(series: pl.Series, bins: int, fitted: dict[str, Any] | None) -> Outcome:
+        if fitted is None:  # interior quantiles of these rows: no edge is one person's extreme
+            inner = series.drop_nulls().quantile
+            breaks = sorted({float(inner(i / bins, "linear")) for i in range(1, bins)})
+        else:
+            breaks = list(fitted["breaks"])
+        out = series.cut(breaks).cast(pl.String).alias(series.name)
         return Outcome(
-            out, series.len() - series.null_count(), f"numbers into {bins} quantile bins"
+            out,
+            series.len() - series.null_count(),
+            f"numbers into {bins} quantile bins",
+            fitted={"breaks": breaks},
         )
 
 
@@ -315,24 +329,37 @@ class SuppressRare(Operator):
     params = ("k", "other")
 
     def apply(self, series, column, params, ctx):  # noqa: D102
-        k, other = int(params.get("k", 10)), str(params.get("other", "Other"))
-        out, n = suppress_rare(series, k, other)
-        return Outcome(out, n, f"categories seen fewer than {k} times to {other!r}")
+        k, other = int(params.get("k", 10)), str(params.get("other", POOLED_LABEL))
+        kept = None if ctx.fitted is None else ctx.fitted["kept"]
+        out, n, kept = suppress_rare(series, k, other, kept=kept)
+        return Outcome(
+            out, n, f"categories seen fewer than {k} times to {other!r}", fitted={"kept": kept}
+        )
 
 
-def suppress_rare(series: pl.Series, k: int, other: str = "Other") -> tuple[pl.Series, int]:
-    """Replace categories seen fewer than ``k`` times by ``other``; return column and count."""
+def suppress_rare(
+    series: pl.Series, k: int, other: str = POOLED_LABEL, *, kept: list[str] | None = None
+) -> tuple[pl.Series, int, list[str]]:
+    """Replace categories seen fewer than ``k`` times by ``other``.
+
+    With ``kept`` (the categories kept when this was fitted on the training rows) every other
+    category is pooled, however often it occurs here. Returns the column, the cells changed and
+    the categories kept.
+    """
     text = series.cast(pl.String)
-    counts = Counter(text.drop_nulls().to_list())
-    rare = [v for v, n in counts.items() if n < k]
-    if not rare:
-        return series, 0
+    if kept is None:
+        counts = Counter(text.drop_nulls().to_list())
+        kept = sorted(v for v, n in counts.items() if n >= k)
+    pooled = text.is_not_null() & ~text.is_in(kept)
+    changed = int(pooled.sum())
+    if not changed:
+        return series, 0, kept
     out = (
-        pl.select(pl.when(text.is_in(rare)).then(pl.lit(other)).otherwise(text))
+        pl.select(pl.when(pooled).then(pl.lit(other)).otherwise(text))
         .to_series()
         .alias(series.name)
     )
-    return out, sum(counts[v] for v in rare)
+    return out, changed, kept
 
 
 OPERATORS: dict[str, Operator] = {

@@ -19,7 +19,14 @@ import numpy as np
 import polars as pl
 
 from synthpriv import synth
-from synthpriv.clean import CleanResult, clean_table, find_leaks, verify_clean
+from synthpriv.clean import (
+    CleanResult,
+    apply_steps,
+    clean_table,
+    find_leaks,
+    information_kept,
+    verify_clean,
+)
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
 from synthpriv.io import atomic_directory, check_output, load_table, write_json, write_table
@@ -113,6 +120,7 @@ def clean_and_verify(
     *,
     policy: Policy | None = None,
     key: bytes | None = None,
+    redact_chars: int | None = None,
 ) -> CleanResult:
     """Clean ``frame`` under ``policy`` (default ``strict``); prove no direct identifier is left."""
     progress = progress or NullProgress()
@@ -123,8 +131,10 @@ def clean_and_verify(
         policy=policy,
         key=key,
         on_column=lambda _: progress.advance(),
+        redact_chars=redact_chars,
     )
     result.verification = verify_clean(frame, result, schema, detector, key=key)
+    result.information_kept = information_kept(frame, result.frame, schema)
     return result
 
 
@@ -202,8 +212,11 @@ def run(
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         detector = make_detector(config)
         log.info("read %s: %d rows x %d columns", input_path.name, frame.height, frame.width)
+        # Split first: every data-dependent choice (roles, rare categories, bin edges) is made
+        # on the training rows and applied to the holdout, which stays a fair baseline.
+        raw_train, raw_holdout = split_holdout(frame, config.holdout_share, config.seed)
         with timer.stage("scan", progress, total=frame.width):
-            schema = scan(frame, config, source=source, detector=detector, progress=progress)
+            schema = scan(raw_train, config, source=source, detector=detector, progress=progress)
         log.info(
             "scan: %s",
             ", ".join(
@@ -211,13 +224,21 @@ def run(
             ),
         )
         with timer.stage("clean", progress, total=frame.width):
-            cleaned = clean_and_verify(frame, schema, detector, progress, policy=policy, key=key)
+            cleaned = clean_and_verify(
+                raw_train,
+                schema,
+                detector,
+                progress,
+                policy=policy,
+                key=key,
+                redact_chars=config.budgets.redact_chars,
+            )
         log.info(
             "clean: %d columns dropped, %d spans redacted, verified",
             sum(a.action == "drop" for a in cleaned.audit),
             sum(sum(a.spans_redacted.values()) for a in cleaned.audit),
         )
-        train, holdout = split_holdout(cleaned.frame, config.holdout_share, config.seed)
+        train, holdout = cleaned.frame, apply_steps(raw_holdout, cleaned, key=key)
         with timer.stage("fit", progress):
             model = backend.fit(
                 train,
@@ -244,6 +265,7 @@ def run(
                 cleaning=audit,
                 synthesis=model.describe(),
                 target=config.target,
+                budgets=config.budgets,
                 residual_identifiers=[str(leak) for leak in find_leaks(frame, synthetic, schema)],
                 provenance={
                     "input": source,
@@ -256,7 +278,7 @@ def run(
         with timer.stage("write", progress):
             write_json(schema.to_dict(), work / "schema.json")
             write_json(audit, work / "audit.json")
-            write_table(synthetic, work / "synthetic.csv")
+            write_table(synthetic, work / "synthetic.csv", formulas=not config.protect_formulas)
             backend.save_model(model, work / "model.synthpriv")
             write_report(report, work)
             manifest = write_manifest(

@@ -62,9 +62,13 @@ class Policy:
         return "keep", {}
 
     def suppresses_rare_in(self, column: ColumnInfo, operator: str) -> bool:
-        """True when rare categories of ``column`` are suppressed after ``operator`` ran."""
+        """True when rare categories of ``column`` are suppressed after ``operator`` ran.
+
+        Never for a column whose schema says ``action: keep``: keep means as it is.
+        """
         return (
             self.suppress_rare_k is not None
+            and column.action != "keep"
             and str(column.role) in self.suppress_rare_roles
             and operator in ("keep", "generalize")
         )
@@ -113,13 +117,8 @@ def pseudonym_key(key_file: str | os.PathLike[str] | None = None) -> bytes | Non
 
     Keys never come from the command line, where they would land in shell history and ``ps``.
     """
+    from synthpriv.keys import key_from_env, read_key_file
+
     if key_file is not None:
-        path = Path(key_file)
-        if not path.is_file():
-            raise ConfigError(f"{path}: key file not found")
-        key = path.read_bytes().strip()
-        if len(key) < 16:
-            raise ConfigError(f"{path}: key is too short (at least 16 bytes)")
-        return key
-    env = os.environ.get(KEY_ENV)
-    return env.encode("utf-8") if env else None
+        return read_key_file(Path(key_file))
+    return key_from_env(KEY_ENV)

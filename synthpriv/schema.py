@@ -21,6 +21,10 @@ import polars as pl
 from synthpriv.errors import ConfigError
 
 SCHEMA_VERSION = "1"
+# The one label for categories pooled because too few rows hold them: by cleaning (suppress
+# rare), by synthesis (values fewer than 5 rows share never enter the model) and in the report's
+# charts. Only text columns ever hold it.
+POOLED_LABEL = "(other)"
 
 
 class Role(StrEnum):

@@ -28,5 +28,7 @@ class ExitStatus(IntEnum):
     """The synthetic table failed a fidelity gate."""
     MODEL_ERROR = 8
     """A model file is missing, corrupt, or was not written by this installation."""
+    INCOMPLETE = 9
+    """A privacy gate could not be measured (no real holdout): the verdict is INCOMPLETE."""
     INTERRUPTED = 130
     """Interrupted by SIGINT/SIGTERM; no partial output was left behind."""

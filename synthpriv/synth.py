@@ -15,7 +15,6 @@ import io
 import json
 import os
 import random
-import secrets
 import time
 import warnings
 from collections.abc import Iterator
@@ -78,6 +77,7 @@ class SynthModel:
     binned: dict[str, list[float]] = field(default_factory=dict)
     constraints: list[dict[str, Any]] = field(default_factory=list)
     preparation: dict[str, Any] = field(default_factory=dict)
+    decimals: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         """Return JSON-ready settings of this model (no data)."""
@@ -150,15 +150,35 @@ def to_pandas(frame: pl.DataFrame) -> Any:
     return frame.to_pandas()
 
 
-def _seed_everything(seed: int) -> None:
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed the global generators SDV and torch draw from, and give them back as they were.
+
+    SDV's engines draw from Python's, numpy's and torch's global generators; a library must not
+    leave them changed for its caller (a notebook's own ``np.random`` draws would repeat).
+    """
+    import torch
+
+    saved = random.getstate(), np.random.get_state(), torch.get_rng_state()
     random.seed(seed)
     np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     try:
-        import torch
+        yield
+    finally:
+        random.setstate(saved[0])
+        np.random.set_state(saved[1])
+        torch.set_rng_state(saved[2])
 
-        torch.manual_seed(seed)
-    except ImportError:  # pragma: no cover - torch comes with sdv
-        pass
+
+def child_seed(seed: int, *path: int) -> int:
+    """An independent 32-bit seed for part ``path`` of a run seeded with ``seed``.
+
+    ``numpy.random.SeedSequence`` spawning: chunk 1 of seed 1 shares nothing with chunk 0 of
+    seed 2 (with ``seed + i`` they were the same rows), and a chunk's seed does not depend on how
+    many chunks there are.
+    """
+    return int(np.random.SeedSequence(seed, spawn_key=path).generate_state(1)[0])
 
 
 def fit(
@@ -202,6 +222,11 @@ def fit(
     )
     from sdv.metadata import Metadata
 
+    for name, reason in plan.left_out.items():
+        modelled.pop(name, None)
+        excluded[name] = reason
+    if not plan.kinds:
+        raise ConfigError("no column can be synthesized (every value is one person's or rare)")
     kinds = {n: Kind.CATEGORICAL if n in plan.ordered else k for n, k in plan.kinds.items()}
     metadata = Metadata.load_from_dict(sdv_metadata(kinds))
     data = to_pandas(plan.frame)
@@ -214,12 +239,11 @@ def fit(
         )
         arguments.setdefault("default_distribution", "norm")
     started = time.perf_counter()
-    _seed_everything(seed)
     try:
         synthesizer = synthesizer_class(engine)(metadata, **arguments)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
-    with warnings.catch_warnings(), engine_errors(engine, "fitting"):
+    with warnings.catch_warnings(), engine_errors(engine, "fitting"), _seeded(seed):
         warnings.simplefilter("ignore")
         if plan.ordered:
             from rdt.transformers import OrderedUniformEncoder
@@ -247,6 +271,7 @@ def fit(
         params=params,
         joints=plan.joints,
         binned=plan.binned,
+        decimals=decimals_of(frame),
         constraints=[c.describe() for c in rules],
         preparation=plan.describe()
         | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare},
@@ -274,8 +299,9 @@ def sample_chunks(
 ) -> Iterator[pl.DataFrame]:
     """Yield the synthetic rows in chunks of at most ``chunk_rows`` (bounded memory).
 
-    Chunk ``i`` is drawn with seed ``seed + i``, so a given number of rows always gives the same
-    rows. Constraints are enforced by drawing more rows and keeping those that satisfy them.
+    Chunk ``i`` is drawn with its own seed spawned from ``seed`` (:func:`child_seed`), so a given
+    number of rows always gives the same rows and other seeds give other rows. Constraints are
+    enforced by drawing more rows and keeping those that satisfy them.
     """
     if rows < 1:
         raise ConfigError(f"number of rows must be at least 1, got {rows}")
@@ -283,25 +309,38 @@ def sample_chunks(
     conditions = _conditions(model, conditions or {})
     rules = [Constraint.from_dict(c) for c in getattr(model, "constraints", [])]
     for index, start in enumerate(range(0, rows, chunk_rows)):
-        yield _draw(model, min(chunk_rows, rows - start), seed + index, conditions, rules)
+        yield _draw(model, min(chunk_rows, rows - start), (seed, index), conditions, rules)
 
 
 def _draw(
     model: SynthModel,
     rows: int,
-    seed: int,
+    chunk: tuple[int, int],
     conditions: dict[str, Any],
     rules: list[Constraint],
 ) -> pl.DataFrame:
     synthesizer = model.synthesizer
     synthesizer.reset_sampling()
-    _seed_everything(seed)
-    synthesizer._set_random_state(seed)  # SDV's own hook; public API only offers a fixed seed
+    seed = child_seed(*chunk)
+    with _seeded(seed):
+        synthesizer._set_random_state(seed)  # SDV's own hook; public API only offers a fixed seed
+        return _draw_seeded(model, synthesizer, rows, chunk, conditions, rules)
+
+
+def _draw_seeded(
+    model: SynthModel,
+    synthesizer: Any,
+    rows: int,
+    chunk: tuple[int, int],
+    conditions: dict[str, Any],
+    rules: list[Constraint],
+) -> pl.DataFrame:
     kept: list[pl.DataFrame] = []
     have, drawn = 0, 0
-    for _ in range(MAX_DRAWS):
+    for attempt in range(MAX_DRAWS):
         want = rows - have if not drawn else min(max(2 * (rows - have), 100), 20 * rows)
-        batch = _convert(model, _sdv_sample(synthesizer, want, conditions), seed + drawn)
+        sampled = _sdv_sample(synthesizer, want, conditions)
+        batch = _convert(model, sampled, child_seed(*chunk, attempt))
         drawn += batch.height
         if rules:
             ok = pl.Series([True] * batch.height)
@@ -358,6 +397,35 @@ def _sdv_sample(synthesizer: Any, rows: int, conditions: dict[str, Any]) -> Any:
     return next(iter(sampled.values())) if isinstance(sampled, dict) else sampled
 
 
+MAX_DECIMALS = 10
+
+
+def decimals_of(frame: pl.DataFrame) -> dict[str, int]:
+    """Per float column, the most decimals its values are written with (at most 10).
+
+    Synthetic numbers are rounded to it: a price written with 2 decimals is not sampled with 14.
+    Counted on a seeded sample of up to 10,000 values; a count, never a value.
+    """
+    out = {}
+    for name, dtype in frame.schema.items():
+        if not dtype.is_float():
+            continue
+        values = frame.get_column(name).drop_nulls()
+        values = values.filter(values.is_finite())
+        if values.len() == 0:
+            continue
+        if values.len() > 10_000:
+            values = values.sample(10_000, seed=0)
+        text = values.cast(pl.String)
+        # 12.25 -> 2; 1.5e-7 -> 1 + 7 = 8; 1e+20 -> 0
+        fraction = text.str.extract(r"\.(\d*?)0*(?:e|$)", 1).str.len_chars().fill_null(0)
+        exponent = text.str.extract(r"e(-?\d+)$", 1).cast(pl.Int64).fill_null(0)
+        needed = int((fraction - exponent).clip(lower_bound=0).max() or 0)
+        if needed <= MAX_DECIMALS:  # finer than that: left as sampled
+            out[name] = needed
+    return out
+
+
 def _convert(model: SynthModel, sampled: Any, seed: int) -> pl.DataFrame:
     frame = pl.from_pandas(sampled)
     frame = restore_joints(frame, getattr(model, "joints", {}))
@@ -365,8 +433,12 @@ def _convert(model: SynthModel, sampled: Any, seed: int) -> pl.DataFrame:
         integer = model.dtypes[name].startswith(("Int", "UInt"))
         frame = frame.with_columns(unbin(frame.get_column(name), edges, integer, seed))
     frame = frame.select(model.columns)
-    return frame.with_columns(
+    frame = frame.with_columns(
         [_restore(frame.get_column(name), dtype) for name, dtype in model.dtypes.items()]
+    )
+    decimals = getattr(model, "decimals", {})
+    return frame.with_columns(
+        pl.col(name).round(places) for name, places in decimals.items() if name in frame.columns
     )
 
 
@@ -429,17 +501,22 @@ def model_key() -> bytes:
     The key file lives at ``$XDG_CONFIG_HOME/synthpriv/model.key`` (mode 0600). Models signed with
     one key are refused under another: copy the key (or set the variable) to share models.
     """
-    env = os.environ.get(KEY_ENV)
-    if env:
-        return env.encode("utf-8")
+    from synthpriv.keys import create_or_read_key_file, key_from_env
+
+    key = key_from_env(KEY_ENV)
+    if key is not None:
+        return key
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    path = base / "synthpriv" / "model.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8")
+    return create_or_read_key_file(base / "synthpriv" / "model.key")
+
+
+def _signature(key: bytes, header: dict[str, Any], payload: bytes) -> str:
+    """HMAC-SHA256 over the magic line, the header (without the signature) and the payload."""
+    signed = {k: v for k, v in header.items() if k != "hmac_sha256"}
+    mac = hmac.new(key, MAGIC, hashlib.sha256)
+    mac.update(json.dumps(signed, sort_keys=True).encode("utf-8") + b"\n")
+    mac.update(payload)
+    return mac.hexdigest()
 
 
 def save_model(model: SynthModel, path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -450,12 +527,12 @@ def save_model(model: SynthModel, path: str | os.PathLike[str]) -> dict[str, Any
     cloudpickle.dump(model, buffer)
     payload = buffer.getvalue()
     header = {
-        "format": 1,
+        "format": 2,
         "synthpriv_version": __version__,
         "model": model.describe(),
         "payload_sha256": hashlib.sha256(payload).hexdigest(),
-        "hmac_sha256": hmac.new(model_key(), payload, hashlib.sha256).hexdigest(),
     }
+    header["hmac_sha256"] = _signature(model_key(), header, payload)
     with atomic_path(Path(path)) as tmp:
         with tmp.open("wb") as handle:
             handle.write(MAGIC)
@@ -479,11 +556,13 @@ def load_model(path: str | os.PathLike[str]) -> SynthModel:
         try:
             header = json.loads(handle.readline())
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ModelError(f"{path}: model header is corrupt") from None
+            header = None
+        if not isinstance(header, dict):
+            raise ModelError(f"{path}: model header is corrupt")
         payload = handle.read()
     if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
         raise ModelError(f"{path}: model file is corrupt or was modified (checksum mismatch)")
-    expected = hmac.new(model_key(), payload, hashlib.sha256).hexdigest()
+    expected = _signature(model_key(), header, payload)
     if not hmac.compare_digest(expected, str(header.get("hmac_sha256", ""))):
         raise ModelError(
             f"{path}: model signature does not verify; it was written elsewhere or altered "

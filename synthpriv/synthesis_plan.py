@@ -12,9 +12,12 @@ description so a report can say what was done.
   number they explain best (largest correlation ratio), so the copula can carry that relation.
   Other numbers get the SDV marginal (norm, beta, gamma, uniform, truncnorm) with the smallest
   Kolmogorov-Smirnov distance on a seeded sample.
-* Rare values (fewer than ``RARE_MIN_COUNT`` rows) are not stored in the model: rare categories
-  are pooled into one ``(rare)`` category, and rare values of ordered numbers move to the nearest
-  frequent value. ``keep_rare`` opts out.
+* No value that fewer than ``RARE_MIN_COUNT`` training rows share is stored in the model: rare
+  categories are pooled into one ``(other)`` category (a column whose every category is rare is
+  left out), rare values of ordered numbers move to the nearest frequent value, and other
+  numbers and dates are clipped at their k-th smallest and k-th largest values, so the minimum
+  and maximum an engine stores (SDV's ``enforce_min_max_values``, beta bounds, bin edges) are
+  each shared by k rows. ``keep_rare`` opts out.
 * Constraints: ``fixed_combinations`` columns are modelled as one joint column; ``range``,
   ``inequality`` and ``positive`` are enforced on the sampled rows by rejection.
 """
@@ -31,13 +34,13 @@ from scipy import stats
 
 from synthpriv.errors import ConfigError
 from synthpriv.metrics.fidelity import as_float
-from synthpriv.schema import Kind
+from synthpriv.schema import POOLED_LABEL, Kind
 
 ENGINES = ("gaussian_copula", "ctgan", "tvae", "copulagan")
 COPULA_ENGINES = ("gaussian_copula", "copulagan")
 ORDERED_MAX_LEVELS = 256
 RARE_MIN_COUNT = 5
-RARE_LABEL = "(rare)"
+RARE_LABEL = POOLED_LABEL
 FIT_SAMPLE = 5000
 MARGINAL_KS_MAX = 0.03  # above this KS distance no parametric marginal is good enough: bins
 BINS = 256
@@ -154,6 +157,9 @@ class Plan:
     joints: dict[str, list[str]] = field(default_factory=dict)
     rare: dict[str, int] = field(default_factory=dict)
     binned: dict[str, list[float]] = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)
+    clipped: dict[str, int] = field(default_factory=dict)
+    unordered: set[str] = field(default_factory=set)
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready account of the preparation (counts and names, never values)."""
@@ -162,6 +168,7 @@ class Plan:
             "marginals": self.marginals,
             "joint_columns": self.joints,
             "rare_values_pooled": self.rare,
+            "extremes_clipped": self.clipped,
             "binned_columns": sorted(self.binned),
         }
 
@@ -213,13 +220,16 @@ def _join(plan: Plan, columns: list[str]) -> None:
 
 
 def _pool_rare(plan: Plan) -> None:
+    """Keep every value the model will store shared by at least ``RARE_MIN_COUNT`` rows."""
     updates = []
-    for name, kind in plan.kinds.items():
+    for name, kind in list(plan.kinds.items()):
         column = plan.frame.get_column(name)
         if kind == Kind.CATEGORICAL:
             counts = column.drop_nulls().value_counts()
             rare = counts.filter(pl.col("count") < RARE_MIN_COUNT).get_column(name)
-            if rare.len() and rare.len() < counts.height:
+            if rare.len() and rare.len() == counts.height:
+                _leave_out(plan, name, "every value is shared by fewer than 5 rows")
+            elif rare.len():
                 plan.rare[name] = rare.len()
                 text = column.cast(pl.String)
                 updates.append(
@@ -231,15 +241,60 @@ def _pool_rare(plan: Plan) -> None:
         elif kind == Kind.NUMERICAL and column.n_unique() <= ORDERED_MAX_LEVELS:
             counts = column.drop_nulls().value_counts().sort(name)
             frequent = counts.filter(pl.col("count") >= RARE_MIN_COUNT).get_column(name)
-            if frequent.len() and frequent.len() < counts.height:
+            if not frequent.len():
+                plan.unordered.add(name)  # no value to order by: clipped like other numbers
+                updates.extend(_clip_extremes(plan, name, column))
+            elif frequent.len() < counts.height:
                 plan.rare[name] = counts.height - frequent.len()
                 values = column.cast(pl.Float64).to_numpy()
                 anchors = frequent.cast(pl.Float64).to_numpy()
                 nearest = anchors[_nearest_index(anchors, values)]
                 moved = pl.Series(name, np.where(np.isnan(values), np.nan, nearest))
                 updates.append(pl.lit(moved.fill_nan(None)).cast(column.dtype).alias(name))
+        elif kind in (Kind.NUMERICAL, Kind.DATETIME):
+            updates.extend(_clip_extremes(plan, name, column))
     if updates:
         plan.frame = plan.frame.with_columns(updates)
+    plan.frame = plan.frame.drop([c for c in plan.left_out if c in plan.frame.columns])
+
+
+def _leave_out(plan: Plan, name: str, reason: str) -> None:
+    plan.kinds.pop(name)
+    plan.left_out[name] = f"{reason} (one person's values); not synthesized"
+
+
+def _clip_extremes(plan: Plan, name: str, column: pl.Series) -> list[pl.Expr]:
+    """Clip the tails so that the smallest and largest value are each shared by k rows.
+
+    The bound is the mean of the k values just inside the k-1 most extreme ones (ranks k to
+    2k-1 from either end): not one person's value, not moved by an outlier beyond it, and every
+    one of the k most extreme rows is clipped to it.
+    """
+    k = RARE_MIN_COUNT
+    present = column.drop_nulls()
+    if column.dtype.is_float():
+        present = present.filter(present.is_finite())
+    if present.len() < 4 * k:
+        _leave_out(plan, name, f"fewer than {4 * k} values")
+        return []
+    physical = present.to_physical().cast(pl.Float64).sort().to_numpy()
+    bounds = [
+        float(np.mean(physical[k - 1 : 2 * k - 1])),
+        float(np.mean(physical[-2 * k + 1 : -k + 1])),
+    ]
+    # back to the column's type (a date's physical value is its day number)
+    physical_type = pl.Float64 if column.dtype.is_float() else pl.Int64
+    low, high = (
+        pl.Series(bounds)
+        .round(0 if physical_type == pl.Int64 else 12)
+        .cast(physical_type)
+        .cast(column.dtype)
+    )
+    changed = int((present < low).sum() + (present > high).sum())
+    if not changed:
+        return []
+    plan.clipped[name] = changed
+    return [pl.col(name).clip(low, high).alias(name)]
 
 
 def _nearest_index(anchors: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -266,7 +321,7 @@ def _choose_orders(plan: Plan) -> None:
     categories = [c for c, k in plan.kinds.items() if k == Kind.CATEGORICAL]
     for name in numbers:
         column = plan.frame.get_column(name)
-        if column.n_unique() <= ORDERED_MAX_LEVELS:
+        if column.n_unique() <= ORDERED_MAX_LEVELS and name not in plan.unordered:
             plan.ordered[name] = column.drop_nulls().unique().sort().to_list()
     for name in categories:
         plan.ordered[name] = _order_by_correlation_ratio(plan.frame, name, numbers)

@@ -17,8 +17,11 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory, monkeypatch):
     """Never touch the user's key file or config; every test gets the same model key."""
-    monkeypatch.setenv("SYNTHPRIV_MODEL_KEY", "test-key")
+    monkeypatch.setenv("SYNTHPRIV_MODEL_KEY", "test-model-key-0123456789")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+    # The CLI sizes thread pools through environment variables, once per process; in this one
+    # process numba and OpenMP have already started, so the tests leave the pools alone.
+    monkeypatch.setenv("SYNTHPRIV_THREADS", "off")
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,13 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from synthpriv.metrics.attacks import inference, linkability, singling_out, success_rate
+from synthpriv.metrics.attacks import (
+    MAX_ATTEMPTS,
+    inference,
+    linkability,
+    singling_out,
+    success_rate,
+)
 from synthpriv.metrics.base import attempt
 from synthpriv.metrics.neighbors import Encoded, encode, nearest, nearest_distances
 from synthpriv.schema import Kind
@@ -55,6 +61,42 @@ def exact_copy_share(synthetic: pl.DataFrame, real: pl.DataFrame) -> float:
     seen = real.hash_rows(seed=0)
     rows = synthetic.hash_rows(seed=0)
     return float(rows.is_in(seen.implode()).mean() or 0.0)
+
+
+def difference_interval(a: float, n_a: int, b: float, n_b: int) -> tuple[float, float]:
+    """95% interval of the difference of two independent proportions (Newcombe's method 10).
+
+    Built from each proportion's Wilson interval, so it stays sensible near 0 and with few rows.
+    """
+    low_a, high_a = wilson_interval(a * n_a, n_a)
+    low_b, high_b = wilson_interval(b * n_b, n_b)
+    delta = a - b
+    return (
+        delta - math.sqrt((a - low_a) ** 2 + (high_b - b) ** 2),
+        delta + math.sqrt((high_a - a) ** 2 + (b - low_b) ** 2),
+    )
+
+
+def exact_copies(
+    synthetic: pl.DataFrame, holdout: pl.DataFrame, train: pl.DataFrame
+) -> dict[str, Any]:
+    """Exact copies of a training row among synthetic rows, against all training rows.
+
+    The baseline is built the same way: the share of unseen real (holdout) rows that are
+    identical to some training row. Tables of a few coarse columns have many such natural
+    duplicates; a synthesizer that copies has more. The interval is of the difference.
+    """
+    share = exact_copy_share(synthetic, train)
+    base = exact_copy_share(holdout, train)
+    low, high = difference_interval(share, synthetic.height, base, holdout.height)
+    return {
+        "share_of_train": round(share, 4),
+        "baseline_holdout_share_of_train": round(base, 4),
+        "excess": round(share - base, 4),
+        "excess_ci95": [round(low, 4), round(high, 4)],
+        "rows": {"synthetic": synthetic.height, "holdout": holdout.height, "train": train.height},
+        "compared_with": "all training rows",
+    }
 
 
 def auc_with_interval(members: np.ndarray, others: np.ndarray) -> dict[str, Any]:
@@ -90,6 +132,19 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
     }
 
 
+def _near_copies(to_train: np.ndarray, to_holdout: np.ndarray, near: float) -> dict[str, Any]:
+    share, base = _share(to_train <= near), _share(to_holdout <= near)
+    low, high = difference_interval(share, to_train.size, base, to_holdout.size)
+    return {
+        "distance": round(near, 4),
+        "share_of_train": share,
+        "baseline_share_of_holdout": base,
+        "excess": round(share - base, 4),
+        "excess_ci95": [round(low, 4), round(high, 4)],
+        "rows": int(to_train.size),
+    }
+
+
 def distance_metrics(
     enc_train: Encoded, enc_holdout: Encoded, enc_synth: Encoded
 ) -> dict[str, Any]:
@@ -102,11 +157,7 @@ def distance_metrics(
     share = closer / len(d_holdout)
     low, high = wilson_interval(closer, len(d_holdout))
     return {
-        "near_copies": {
-            "distance": round(near, 4),
-            "share_of_train": _share(d_train[:, 0] <= near),
-            "baseline_share_of_holdout": _share(d_holdout <= near),
-        },
+        "near_copies": _near_copies(d_train[:, 0], d_holdout, near),
         "dcr": {
             "median_to_train": round(float(np.median(d_train[:, 0])), 4),
             "median_to_holdout": round(float(np.median(d_holdout)), 4),
@@ -228,6 +279,7 @@ def attack_metrics(
     quasi: list[str],
     sensitive: list[str],
     seed: int,
+    attack_attempts: int = MAX_ATTEMPTS,
 ) -> dict[str, Any]:
     """Singling out (both modes), linkability and inference, each against the holdout control."""
     enc_train, enc_holdout, enc_synth = encoded
@@ -235,7 +287,9 @@ def attack_metrics(
     out: dict[str, Any] = {
         "singling_out": {
             mode: attempt(
-                lambda mode=mode: singling_out(train, holdout, synthetic, mode=mode, seed=seed),
+                lambda mode=mode: singling_out(
+                    train, holdout, synthetic, mode=mode, seed=seed, max_attempts=attack_attempts
+                ),
                 **NO_RISK,
             )
             for mode in ("univariate", "multivariate")
@@ -285,6 +339,8 @@ def privacy_metrics(
     quasi_identifiers: list[str] | None = None,
     sensitive: list[str] | None = None,
     seed: int = 0,
+    max_rows: int | None = None,
+    attack_attempts: int = MAX_ATTEMPTS,
 ) -> dict[str, Any]:
     """Every privacy metric of ``synthetic`` against the training rows, with holdout baselines.
 
@@ -294,10 +350,21 @@ def privacy_metrics(
     columns = list(kinds)
     quasi = [c for c in (quasi_identifiers or []) if c in kinds]
     sensitive = [c for c in (sensitive or []) if c in kinds and c not in quasi]
-    train_all = train.select(columns)
+    train_all, holdout_all = train.select(columns), holdout.select(columns)
     train, holdout, synthetic = (f.select(columns) for f in (train, holdout, synthetic))
     rng = np.random.default_rng(seed)
     size = min(train.height, holdout.height)
+    hits = []
+    if max_rows is not None and size > max_rows:
+        hits.append(
+            {
+                "budget": "privacy_rows",
+                "limit": max_rows,
+                "needed": size,
+                "handled": "distances and attacks on seeded samples of equal size",
+            }
+        )
+        size = max_rows
     train = train[np.sort(rng.choice(train.height, size, replace=False))]
     holdout = holdout[np.sort(rng.choice(holdout.height, size, replace=False))]
     synth_eq = synthetic[np.sort(rng.choice(synthetic.height, min(size, synthetic.height), False))]
@@ -308,16 +375,25 @@ def privacy_metrics(
         "quasi_identifiers": quasi,
         "sensitive": sensitive,
         "rows_compared": {"train": size, "holdout": size, "synthetic": synthetic.height},
-        "exact_copies": {
-            "share_of_train": round(exact_copy_share(synthetic, train), 4),
-            "baseline_share_of_holdout": round(exact_copy_share(synthetic, holdout), 4),
-        },
+        "exact_copies": exact_copies(synthetic, holdout_all, train_all),
     }
     result |= distance_metrics(*encoded)
     result["membership_inference"] = membership_inference(*encoded, seed)
     result["attacks"] = attack_metrics(
-        train, holdout, synthetic, encoded, kinds, quasi, sensitive, seed
+        train, holdout, synthetic, encoded, kinds, quasi, sensitive, seed, attack_attempts
     )
+    multivariate = result["attacks"]["singling_out"].get("multivariate") or {}
+    if multivariate.get("attempt_budget_hit"):
+        hits.append(
+            {
+                "budget": "attack_attempts",
+                "limit": attack_attempts,
+                "needed": attack_attempts + 1,
+                "handled": f"singling out rests on {multivariate.get('attacks', 0)} predicates "
+                "(a wider interval)",
+            }
+        )
+    result["budget_hits"] = hits
     if quasi:
         result["equivalence_classes"] = equivalence_classes(train_all, quasi, sensitive)
         result["replicated_uniques"] = {

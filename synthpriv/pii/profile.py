@@ -64,7 +64,7 @@ class Profile:
     maximum: float | None = None
     decimals: float = 0.0
     digits: float = 0.0
-    consecutive: bool = False
+    consecutive: bool = False  # unique integers filling most of their range: row numbers
     # dates
     years_spanned: float | None = None
     latest_year: float | None = None
@@ -155,7 +155,8 @@ def _numbers(series: pl.Series, profile: Profile) -> None:
     )
     if series.dtype.is_integer() and profile.distinct >= 10:
         span = profile.maximum - profile.minimum + 1
-        profile.consecutive = profile.distinct_ratio >= 0.98 and span <= 1.05 * profile.distinct
+        # Row numbers 1..N, or the rows of them a split kept (80% of 1..N spans 1.25x its count).
+        profile.consecutive = profile.distinct_ratio >= 0.98 and span <= 1.5 * profile.distinct
 
 
 def _dates(series: pl.Series, profile: Profile) -> None:

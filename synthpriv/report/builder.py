@@ -1,4 +1,4 @@
-"""Measure a synthetic table against the real one and decide the gates.
+"""Measure a synthetic table against the real one; the gates' rules are in ``gates.py``.
 
 The report holds aggregates only. Category labels appear in charts only for categories seen at
 least ``MIN_LABEL_COUNT`` times in the real rows (rarer ones are pooled as "other"), and numeric
@@ -7,44 +7,38 @@ bins span the 1st to 99th percentile, so no single person's extreme value is pri
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from synthpriv import __version__
-from synthpriv.config import Gates
+from synthpriv.config import Budgets, Gates
 from synthpriv.metrics.base import MetricResult, attempt, failure, mean_score
 from synthpriv.metrics.detection import discriminator_auc, pmse
 from synthpriv.metrics.fidelity import Comparison, as_float, independent_columns, sample_pairs
 from synthpriv.metrics.privacy import exact_copy_share, privacy_metrics
 from synthpriv.metrics.utility import ml_utility
-from synthpriv.schema import Kind, kinds_of
-from synthpriv.status import ExitStatus
+from synthpriv.report.gates import (  # noqa: F401 - re-exported for callers
+    HOLDOUT_GATES,
+    PRIVACY_GATES,
+    evaluate_gates,
+    exit_status_for,
+    overall_verdict,
+)
+from synthpriv.schema import POOLED_LABEL, Kind, kinds_of
 
 REPORT_VERSION = "1.0"
 MIN_LABEL_COUNT = 10
 TOP_CATEGORIES = 8
 HIST_BINS = 12
-MAX_PAIRS = 300
-MAX_FIDELITY_ROWS = 250_000
-# Privacy gates that compare with a real holdout (skipped without one), in report order.
-HOLDOUT_GATES = (
-    "near_copies",
-    "dcr_share",
-    "membership_inference",
-    "singling_out",
-    "linkability",
-    "attribute_inference",
-)
-PRIVACY_GATES = ("exact_copies", *HOLDOUT_GATES, "replicated_uniques", "residual_pii")
 
 
 def _with_baseline(results: list[MetricResult], baseline: list[MetricResult]) -> list[MetricResult]:
-    by_columns = {tuple(b.columns): b.score for b in baseline}
+    """Attach to each result the same metric on the same columns between training and holdout."""
+    by_key = {(b.metric, tuple(b.columns)): b.score for b in baseline}
     for result in results:
-        result.baseline = by_columns.get(tuple(result.columns))
+        result.baseline = by_key.get((result.metric, tuple(result.columns)))
     return results
 
 
@@ -54,10 +48,20 @@ def _fidelity(
     holdout: pl.DataFrame | None,
     kinds: dict[str, Kind],
     seed: int,
+    budgets: Budgets,
+    hits: list[dict[str, Any]],
 ) -> dict[str, Any]:
     full_rows = {"train": train.height, "synthetic": synthetic.height}
-    train, synthetic = _rows_for_fidelity(train, seed), _rows_for_fidelity(synthetic, seed + 1)
-    pair_list = sample_pairs(kinds, MAX_PAIRS, seed)
+    limit = budgets.fidelity_rows
+    train, synthetic = _rows(train, limit, seed), _rows(synthetic, limit, seed + 1)
+    if max(full_rows.values()) > limit:
+        hits.append(
+            _hit("fidelity_rows", limit, max(full_rows.values()), "a seeded sample compared")
+        )
+    pair_list = sample_pairs(kinds, budgets.pairs, seed)
+    n_pairs_all = len(kinds) * (len(kinds) - 1) // 2
+    if n_pairs_all > budgets.pairs:
+        hits.append(_hit("pairs", budgets.pairs, n_pairs_all, "a seeded sample of pairs scored"))
     versus_synthetic = Comparison(train, synthetic, kinds)
     shapes = versus_synthetic.column_shapes()
     pairs = versus_synthetic.pair_trends(pair_list)
@@ -114,15 +118,20 @@ def _fidelity(
             ),
             "details": [r.to_dict() for r in associations],
         },
-        "whole_table": _whole_table(train, synthetic, holdout, independent, kinds, seed),
+        "whole_table": _whole_table(
+            train, synthetic, holdout, independent, kinds, seed, budgets.discriminator_rows
+        ),
     }
 
 
-def _rows_for_fidelity(frame: pl.DataFrame, seed: int) -> pl.DataFrame:
-    """At most ``MAX_FIDELITY_ROWS`` rows, a seeded sample (the report says when it sampled)."""
-    if frame.height <= MAX_FIDELITY_ROWS:
-        return frame
-    return frame.sample(MAX_FIDELITY_ROWS, seed=seed)
+def _rows(frame: pl.DataFrame, limit: int, seed: int) -> pl.DataFrame:
+    """At most ``limit`` rows, a seeded sample (the report says when it sampled)."""
+    return frame if frame.height <= limit else frame.sample(limit, seed=seed)
+
+
+def _hit(budget: str, limit: int, needed: int, handled: str) -> dict[str, Any]:
+    """One budget that bound the work: its limit, what the data asked for, what was done."""
+    return {"budget": budget, "limit": limit, "needed": needed, "handled": handled}
 
 
 def _ml_utility(
@@ -148,6 +157,7 @@ def _whole_table(
     independent: pl.DataFrame,
     kinds: dict[str, Kind],
     seed: int,
+    max_rows: int,
 ) -> dict[str, Any]:
     """Discriminator AUC and pMSE for the synthetic table and for its two baselines."""
     if not kinds:
@@ -159,11 +169,12 @@ def _whole_table(
             continue
         entry: dict[str, Any] = {}
         try:
-            entry["discriminator_auc"] = round(discriminator_auc(train, other, kinds, seed), 4)
+            auc = discriminator_auc(train, other, kinds, seed, max_rows=max_rows)
+            entry["discriminator_auc"] = round(auc, 4)
             entry.update(
                 {
                     k: _round(v) if isinstance(v, float) else v
-                    for k, v in pmse(train, other, kinds, seed).items()
+                    for k, v in pmse(train, other, kinds, seed, max_rows=max_rows).items()
                 }
             )
         except Exception as exc:  # noqa: BLE001 - one metric must not stop the report
@@ -186,271 +197,6 @@ def _combine(a: float | None, b: float | None) -> float | None:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
-
-
-def _gate(name: str, category: str, status: str, value: Any, threshold: Any, message: str) -> dict:
-    return {
-        "name": name,
-        "category": category,
-        "status": status,
-        "value": value,
-        "threshold": threshold,
-        "message": message,
-    }
-
-
-def evaluate_gates(fidelity: dict[str, Any], privacy: dict[str, Any], gates: Gates) -> list[dict]:
-    """Return one verdict per gate: PASS, WARN, FAIL, or SKIP when it could not be measured."""
-    out = []
-    score = fidelity["score"]
-    if score is None:
-        out.append(
-            _gate(
-                "fidelity",
-                "fidelity",
-                "SKIP",
-                None,
-                gates.fidelity_min,
-                "No fidelity metric could be computed.",
-            )
-        )
-    else:
-        status = (
-            "FAIL"
-            if score < gates.fidelity_min
-            else "WARN"
-            if score < gates.fidelity_warn
-            else "PASS"
-        )
-        baseline = fidelity.get("baseline_score")
-        equal = fidelity.get("score_at_holdout_size")
-        versus = ""
-        if baseline is not None and equal is not None:
-            versus = (
-                f" (on samples as small as the real holdout: synthetic {equal * 100:.0f}, "
-                f"real holdout {baseline * 100:.0f})"
-            )
-        out.append(
-            _gate(
-                "fidelity",
-                "fidelity",
-                status,
-                score,
-                gates.fidelity_min,
-                f"Fidelity {score * 100:.0f}/100{versus}; at least "
-                f"{gates.fidelity_min * 100:.0f} is required.",
-            )
-        )
-    return out + privacy_gates(privacy, gates)
-
-
-def _level(value: float, warn: float, fail: float) -> str:
-    return "FAIL" if value > fail else "WARN" if value > warn else "PASS"
-
-
-def _significant(lower_bound: float, ideal: float, status: str) -> str:
-    """Keep a WARN or FAIL only when the 95% interval excludes the ideal value (else noise)."""
-    return status if lower_bound > ideal else "PASS"
-
-
-def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
-    """One verdict per privacy check, in the order a reader should meet them."""
-    out = []
-    copies = privacy["exact_copies"]
-    share, base = copies["share_of_train"], copies.get("baseline_share_of_holdout")
-    limit = (base or 0.0) + gates.exact_copy_margin
-    out.append(
-        _gate(
-            "exact_copies",
-            "privacy",
-            "FAIL" if share > limit else "PASS",
-            share,
-            round(limit, 4),
-            f"{share * 100:.1f}% of synthetic rows are exact copies of a training row"
-            + (
-                f" (baseline from unseen real rows: {base * 100:.1f}%)."
-                if base is not None
-                else "."
-            ),
-        )
-    )
-    needs_holdout = "Needs a real holdout to compare with (pass --holdout)."
-    dcr = privacy.get("dcr")
-    if not dcr:
-        for name in HOLDOUT_GATES:
-            out.append(_gate(name, "privacy", "SKIP", None, None, needs_holdout))
-    else:
-        near = privacy["near_copies"]
-        limit = near["baseline_share_of_holdout"] + gates.near_copy_margin
-        out.append(
-            _gate(
-                "near_copies",
-                "privacy",
-                "FAIL" if near["share_of_train"] > limit else "PASS",
-                near["share_of_train"],
-                round(limit, 4),
-                f"{near['share_of_train'] * 100:.1f}% of synthetic rows are near copies of a "
-                f"training row (closer than 95% of unseen real rows are); the same test against "
-                f"unseen real rows gives {near['baseline_share_of_holdout'] * 100:.1f}%.",
-            )
-        )
-        value = dcr["share_closer_to_train"]
-        low, high = dcr["share_ci95"]
-        out.append(
-            _gate(
-                "dcr_share",
-                "privacy",
-                _significant(low, 0.5, _level(value, gates.dcr_share_warn, gates.dcr_share_max)),
-                value,
-                gates.dcr_share_max,
-                f"Synthetic rows sit closer to a training row than to an unseen real row "
-                f"{value * 100:.0f}% of the time (95% CI {low * 100:.0f}-{high * 100:.0f}%); "
-                f"50% means no memorization, above {gates.dcr_share_max * 100:.0f}% fails "
-                "when the interval excludes 50%.",
-            )
-        )
-        mia = privacy["membership_inference"]
-        out.append(
-            _gate(
-                "membership_inference",
-                "privacy",
-                _significant(
-                    mia["ci95"][0],
-                    0.5,
-                    _level(mia["auc"], gates.membership_auc_warn, gates.membership_auc_max),
-                ),
-                mia["auc"],
-                gates.membership_auc_max,
-                f"An attacker who uses the synthetic table to guess whether a person was in the "
-                f"training data is right with AUC {mia['auc']:.2f} (95% CI {mia['ci95'][0]:.2f}-"
-                f"{mia['ci95'][1]:.2f}); 0.50 is a coin toss, above "
-                f"{gates.membership_auc_max:.2f} fails when the interval excludes 0.50.",
-            )
-        )
-        attacks = privacy["attacks"]
-        checks = {
-            "singling_out": (
-                list(attacks["singling_out"].values()),
-                "isolate one real person with a rule learned from the synthetic rows",
-            ),
-            "linkability": (
-                [attacks["linkability"]],
-                "link two halves of a real person's record through the synthetic rows",
-            ),
-            "attribute_inference": (
-                list(attacks["inference"].values()),
-                "infer a person's other values from their quasi-identifiers",
-            ),
-        }
-        for name, (entries, what) in checks.items():
-            known = [e for e in entries if e and e.get("risk") is not None]
-            if not known:
-                out.append(_gate(name, "privacy", "SKIP", None, None, f"Could not {what}."))
-                continue
-            worst_entry = max(known, key=lambda e: e["risk"])
-            worst = worst_entry["risk"]
-            out.append(
-                _gate(
-                    name,
-                    "privacy",
-                    _significant(
-                        (worst_entry.get("ci95") or [worst])[0],
-                        0.0,
-                        _level(worst, gates.attack_risk_warn, gates.attack_risk_max),
-                    ),
-                    worst,
-                    gates.attack_risk_max,
-                    f"Risk {worst * 100:.0f}% that an attacker can {what}, beyond what unseen "
-                    f"real rows allow (0% is ideal; above {gates.attack_risk_max * 100:.0f}% "
-                    "fails when the 95% interval excludes 0).",
-                )
-            )
-    out.append(_replicated_uniques_gate(privacy, gates))
-    out.append(_residual_gate(privacy))
-    return out
-
-
-def _replicated_uniques_gate(privacy: dict[str, Any], gates: Gates) -> dict:
-    rep = privacy.get("replicated_uniques")
-    if not rep:
-        reason = (
-            "No quasi-identifier is known (scan the table, or pass --schema)."
-            if not privacy.get("quasi_identifiers")
-            else "Needs a real holdout to compare with (pass --holdout)."
-        )
-        return _gate("replicated_uniques", "privacy", "SKIP", None, None, reason)
-    # Both shares are estimated on as many rows as the holdout has: allow for their noise.
-    n = max(rep.get("rows", 0), 1)
-    noise = 1.96 * math.sqrt(sum(p * (1 - p) for p in (rep["share"], rep["baseline_holdout"])) / n)
-    limit = rep["baseline_holdout"] + gates.replicated_uniques_margin + noise
-    return _gate(
-        "replicated_uniques",
-        "privacy",
-        "FAIL" if rep["share"] > limit else "PASS",
-        rep["share"],
-        round(limit, 4),
-        f"{rep['share'] * 100:.1f}% of training rows are unique on the quasi-identifiers and "
-        f"reappear as a unique synthetic row (unseen real rows: "
-        f"{rep['baseline_holdout'] * 100:.1f}%); above {limit * 100:.1f}% fails.",
-    )
-
-
-def _residual_gate(privacy: dict[str, Any]) -> dict:
-    residual = privacy.get("residual_identifiers")
-    rare = privacy.get("rare_categories") or {}
-    if residual:
-        return _gate(
-            "residual_pii",
-            "privacy",
-            "FAIL",
-            len(residual),
-            0,
-            "Values of original direct identifiers appear in the synthetic table: "
-            + "; ".join(residual)
-            + ".",
-        )
-    checked = residual is not None
-    extra = rare.get("reappearing", 0) - rare.get("baseline_holdout", 0)
-    if rare and extra > 0:
-        return _gate(
-            "residual_pii",
-            "privacy",
-            "WARN",
-            rare["reappearing"],
-            rare["baseline_holdout"],
-            f"{rare['reappearing']} categories seen fewer than {rare['threshold']} times in the "
-            f"training rows reappear in the synthetic table ({rare['baseline_holdout']} in unseen "
-            "real rows): consider suppressing rare categories before fitting.",
-        )
-    return _gate(
-        "residual_pii",
-        "privacy",
-        "PASS",
-        0,
-        0,
-        (
-            "No original direct-identifier value appears in the synthetic table; r"
-            if checked
-            else "R"
-        )
-        + "are categories reappear no more often than in unseen real rows.",
-    )
-
-
-def overall_verdict(gates: list[dict]) -> str:
-    """FAIL if any gate failed, WARN if any warned, else PASS."""
-    statuses = {g["status"] for g in gates}
-    return "FAIL" if "FAIL" in statuses else "WARN" if "WARN" in statuses else "PASS"
-
-
-def exit_status_for(report: dict[str, Any]) -> ExitStatus:
-    """Map a report's gates to the process exit code (privacy failures take precedence)."""
-    failed = {g["category"] for g in report["gates"] if g["status"] == "FAIL"}
-    if "privacy" in failed:
-        return ExitStatus.PRIVACY_GATE_FAILED
-    if "fidelity" in failed:
-        return ExitStatus.FIDELITY_GATE_FAILED
-    return ExitStatus.SUCCESS
 
 
 def _distribution(real: pl.Series, synthetic: pl.Series, kind: Kind) -> dict[str, Any]:
@@ -485,7 +231,7 @@ def _distribution(real: pl.Series, synthetic: pl.Series, kind: Kind) -> dict[str
     shown = [v for v, n in counts.rows() if n >= MIN_LABEL_COUNT][:TOP_CATEGORIES]
     synth_counts = dict(synthetic.cast(pl.String).drop_nulls().value_counts().rows())
     real_counts = dict(counts.rows())
-    labels = shown + ["(other)"]
+    labels = shown + [POOLED_LABEL]
     real_share = [real_counts[v] / total_r for v in shown]
     synth_share = [synth_counts.get(v, 0) / total_s for v in shown]
     real_share.append(1 - sum(real_share))
@@ -512,6 +258,7 @@ def build_report(
     provenance: dict[str, Any] | None = None,
     target: str | None = None,
     residual_identifiers: list[str] | None = None,
+    budgets: Budgets | None = None,
 ) -> dict[str, Any]:
     """Measure ``synthetic`` against the real ``train`` rows (and ``holdout``, the baseline).
 
@@ -521,6 +268,8 @@ def build_report(
     direct-identifier values were searched for in the synthetic table (``None``: not searched).
     """
     gates = gates or Gates()
+    budgets = budgets or Budgets()
+    hits: list[dict[str, Any]] = []
     train_kinds = kinds_of(train)
     shared = [c for c in train.columns if c in synthetic.columns]
     kinds = {c: train_kinds[c] for c in shared if train_kinds[c] not in (Kind.TEXT, Kind.ID)}
@@ -528,7 +277,7 @@ def build_report(
     synthetic = _align(synthetic, train, list(kinds))
     if holdout is not None:
         holdout = _align(holdout, train, list(kinds))
-    fidelity = _fidelity(train, synthetic, holdout, kinds, seed)
+    fidelity = _fidelity(train, synthetic, holdout, kinds, seed, budgets, hits)
     roles = {c["name"]: c["role"] for c in (scan or {}).get("columns", [])}
     if holdout is not None and holdout.height > 0 and kinds:
         privacy = privacy_metrics(
@@ -539,14 +288,18 @@ def build_report(
             quasi_identifiers=[c for c in kinds if roles.get(c) == "quasi_identifier"],
             sensitive=[c for c in kinds if roles.get(c) == "sensitive"],
             seed=seed,
+            max_rows=budgets.privacy_rows,
+            attack_attempts=budgets.attack_attempts,
         )
+        hits.extend(privacy.pop("budget_hits", []))
     else:
         privacy = {
             "columns": list(kinds),
             "exact_copies": {
                 "share_of_train": round(
                     exact_copy_share(synthetic.select(list(kinds)), train.select(list(kinds))), 4
-                )
+                ),
+                "compared_with": "all training rows",
             },
             "dcr": None,
         }
@@ -578,6 +331,7 @@ def build_report(
         "synthesis": synthesis,
         "provenance": provenance or {},
         "settings": {"seed": seed, "gates": vars(gates), "target": target},
+        "budgets": {"limits": vars(budgets), "hit": hits},
     }
 
 

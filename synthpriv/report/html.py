@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from synthpriv.io import atomic_path, write_json
+from synthpriv.report.gates import TITLES
 from synthpriv.schema import validate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,8 +53,28 @@ def _heat(score: float | None) -> str:
     return f"rgb({int(60 + 190 * bad)},{int(170 - 110 * bad)},{int(90 - 40 * bad)})"
 
 
-def _heatmap(report: dict[str, Any]) -> dict[str, Any]:
+DEFAULT_CHART_COLUMNS = 60
+
+
+def shown_columns(report: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The columns drawn (charts, heat map) and those only listed, by the chart budget.
+
+    On a wide table the page draws the columns whose shapes differ most (lowest scores): those
+    are the ones a reader needs to see. The page stays a few hundred kB whatever the width.
+    """
     columns = report["data"]["columns_compared"]
+    limit = (
+        (report.get("budgets") or {}).get("limits", {}).get("chart_columns", DEFAULT_CHART_COLUMNS)
+    )
+    if len(columns) <= limit:
+        return columns, []
+    score = {d["columns"][0]: d["score"] for d in report["fidelity"]["column_shapes"]["details"]}
+    ranked = sorted(columns, key=lambda c: (score.get(c) is not None, score.get(c) or 0.0))
+    shown = set(ranked[:limit])
+    return [c for c in columns if c in shown], [c for c in columns if c not in shown]
+
+
+def _heatmap(report: dict[str, Any], columns: list[str]) -> dict[str, Any]:
     cells = {}
     for detail in report["fidelity"]["column_pair_trends"]["details"]:
         a, b = detail["columns"]
@@ -84,9 +105,18 @@ def render_html(report: dict[str, Any]) -> str:
     env.filters["pct"] = lambda v, digits=1: "n/a" if v is None else f"{v * 100:.{digits}f}%"
     env.filters["score100"] = lambda v: "n/a" if v is None else f"{v * 100:.0f}"
     env.filters["num"] = lambda v, digits=3: "n/a" if v is None else f"{v:.{digits}f}"
-    charts = {name: _bars(dist) for name, dist in report["distributions"].items() if "real" in dist}
+    shown, listed = shown_columns(report)
+    charts = {
+        name: _bars(dist)
+        for name, dist in report["distributions"].items()
+        if "real" in dist and name in shown
+    }
     return env.get_template("report.html.j2").render(
-        r=report, charts=charts, heatmap=_heatmap(report)
+        r=report,
+        charts=charts,
+        heatmap=_heatmap(report, shown),
+        not_drawn=listed,
+        gate_titles=TITLES,
     )
 
 

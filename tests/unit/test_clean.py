@@ -5,7 +5,7 @@ from synthpriv.clean import Redactor, clean_table, find_leaks, verify_clean
 from synthpriv.errors import ConfigError, ResidualPIIError
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 from synthpriv.policy import load_policy
-from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema
+from synthpriv.schema import POOLED_LABEL, ColumnInfo, Entity, Kind, Role, TableSchema
 
 
 def column(name, role, entities=(), action=None, kind=Kind.CATEGORICAL):
@@ -49,6 +49,26 @@ def test_clean_table_and_audit(analyzers):
     assert len(data["schema_sha256"]) == 64
     assert "Brenda" not in str(data)
     assert [c.action for c in result.schema.columns] == ["redact", "keep"]
+
+
+def test_free_text_over_the_redaction_budget_gets_the_identifier_action(analyzers, caplog):
+    frame = pl.DataFrame({"note": ["Seen by Dr. Knox.", "Call Ann Lee at home."], "n": [1, 2]})
+    schema = TableSchema(
+        [
+            column("note", Role.FREE_TEXT_PII, ["PERSON"], kind=Kind.TEXT),
+            column("n", Role.NONE, [], kind=Kind.NUMERICAL),
+        ]
+    )
+    within = clean_table(frame, schema, analyzers, redact_chars=1000)
+    assert "note" in within.frame.columns
+    over = clean_table(frame, schema, analyzers, redact_chars=20)
+    assert over.frame.columns == ["n"]  # strict drops identifiers; nothing is left unredacted
+    audit = {a.column: a for a in over.audit}
+    assert audit["note"].action == "drop"
+    assert "over the redaction budget (38 distinct characters > redact_chars 20)" in (
+        audit["note"].detail
+    )
+    assert "exceed the redaction budget" in caplog.text and "Knox" not in caplog.text
 
 
 def test_unknown_override_is_a_config_error(analyzers):
@@ -174,3 +194,111 @@ def test_every_policy_cleans_both_sample_tables(analyzers, healthcare, finance, 
         for info in schema.by_role(Role.DIRECT_IDENTIFIER):
             for value in frame[info.name].cast(pl.String).drop_nulls().unique().to_list():
                 assert value not in text, f"a value of {info.name} survived {policy}"
+
+
+def test_the_holdout_is_cleaned_with_the_choices_fitted_on_the_training_rows(analyzers):
+    from synthpriv.clean import apply_steps
+
+    train = pl.DataFrame(
+        {
+            "name": [f"Person {i}" for i in range(22)],
+            "zip": ["10001"] * 12 + ["94110"] * 10,
+            "job": ["nurse"] * 17 + ["pilot"] * 5,
+            "income": [float(i) for i in range(22)],
+        }
+    )
+    holdout = pl.DataFrame(
+        {
+            "name": ["Person 90", "Person 91", "Person 92", "Person 93"],
+            "zip": ["10002", "94110", "30301", "30302"],
+            "job": ["pilot", "pilot", "pilot", "clerk"],
+            "income": [-5.0, 3.0, 12.0, 99.0],
+        }
+    )
+    schema = TableSchema(
+        [
+            column("name", Role.DIRECT_IDENTIFIER, ["PERSON"]),
+            column("zip", Role.QUASI_IDENTIFIER, ["ZIP_CODE"]),
+            column("job", Role.QUASI_IDENTIFIER, ["OCCUPATION"]),
+            column("income", Role.SENSITIVE, [], kind=Kind.NUMERICAL),
+        ]
+    )
+    policy = load_policy("strict")
+    result = clean_table(train, schema, analyzers, policy=policy)
+    cleaned = apply_steps(holdout, result)
+    assert cleaned.columns == result.frame.columns == ["zip", "job", "income"]
+    # pilot occurs 5 times in training (below k=10 of strict), so it is pooled in the holdout
+    # although the holdout alone has three; 303 never occurred in training
+    assert cleaned["job"].to_list() == [POOLED_LABEL] * 4
+    assert cleaned["zip"].to_list() == ["100", "941", POOLED_LABEL, POOLED_LABEL]
+    assert result.frame["zip"].to_list() == ["100"] * 12 + ["941"] * 10
+
+
+def test_quantile_bins_are_fitted_once_and_applied_to_other_rows():
+    from synthpriv.operators import OPERATORS, OperatorContext
+
+    info = ColumnInfo("x", "Float64", Kind.NUMERICAL, Role.SENSITIVE)
+    fit = OPERATORS["generalize"].apply(
+        pl.Series("x", [float(i) for i in range(100)]), info, {"bins": 4}, OperatorContext()
+    )
+    assert fit.fitted == {"breaks": [24.75, 49.5, 74.25]}
+    other = OPERATORS["generalize"].apply(
+        pl.Series("x", [0.0, 1000.0]), info, {"bins": 4}, OperatorContext(fitted=fit.fitted)
+    )
+    assert other.series.to_list() == ["(-inf, 24.75]", "(74.25, inf]"]
+
+
+def test_an_action_keep_in_the_schema_is_honoured(analyzers):
+    frame = pl.DataFrame({"zip": [f"{10000 + i}" for i in range(30)], "n": list(range(30))})
+    schema = TableSchema(
+        [
+            column("zip", Role.QUASI_IDENTIFIER, ["ZIP_CODE"], action="keep"),
+            column("n", Role.NONE, [], kind=Kind.NUMERICAL),
+        ]
+    )
+    result = clean_table(frame, schema, analyzers)
+    assert result.frame["zip"].equals(frame["zip"])
+    audit = {a.column: a for a in result.audit}
+    assert (audit["zip"].action, audit["zip"].cells_changed) == ("keep", 0)
+
+
+def test_information_kept_shows_what_cleaning_cost_per_column():
+    from synthpriv.clean import information_kept
+
+    original = pl.DataFrame(
+        {
+            "name": [f"P{i}" for i in range(40)],
+            "zip": [f"{10000 + 7 * i}" for i in range(40)],
+            "city": ["Oslo", "Lima"] * 20,
+            "age": list(range(20, 60)),
+            "note": ["text"] * 40,
+        }
+    )
+    cleaned = original.drop("name").with_columns(
+        pl.lit(POOLED_LABEL).alias("zip"),  # every ZIP was rare: one pooled label
+        pl.col("age").clip(upper_bound=50),
+    )
+    schema = TableSchema(
+        [
+            column("name", Role.DIRECT_IDENTIFIER, ["PERSON"]),
+            column("zip", Role.QUASI_IDENTIFIER, ["ZIP_CODE"]),
+            column("city", Role.QUASI_IDENTIFIER, []),
+            column("age", Role.QUASI_IDENTIFIER, ["AGE"], kind=Kind.NUMERICAL),
+            column("note", Role.FREE_TEXT_PII, ["PERSON"], kind=Kind.TEXT),
+        ]
+    )
+    kept = information_kept(original, cleaned, schema)
+    assert kept["name"] == 0.0 and kept["zip"] == 0.0 and kept["city"] == 1.0
+    assert kept["note"] is None
+    assert 0.8 < kept["age"] < 1.0  # top-coding ten of forty ages costs a little
+
+
+def test_zip_codes_are_generalized_before_rare_areas_are_suppressed(analyzers):
+    # 200 people in 50 three-digit areas of 4: suppression at k=10 would pool every cell
+    zips = [f"{10 + i % 5}{(i // 5) % 10}{i % 7}{i % 3}{i % 2}" for i in range(200)]
+    frame = pl.DataFrame({"zip": zips})
+    schema = TableSchema([column("zip", Role.QUASI_IDENTIFIER, ["ZIP_CODE"])])
+    result = clean_table(frame, schema, analyzers)
+    assert result.frame["zip"].n_unique() == 5  # two digits: five regions of 40
+    assert POOLED_LABEL not in result.frame["zip"].to_list()
+    assert "ZIP codes to first 2 digits" in result.audit[0].detail

@@ -265,21 +265,25 @@ def test_comparison_codes_are_shared_between_tables():
     assert comparison.category_coverage("c") == 1.0
 
 
-def test_fidelity_samples_rows_of_large_tables_and_says_so(monkeypatch):
+def test_fidelity_samples_rows_of_large_tables_and_records_the_budget_hit():
+    from synthpriv.config import Budgets
     from synthpriv.report import builder
 
-    monkeypatch.setattr(builder, "MAX_FIDELITY_ROWS", 100)
     rng = np.random.default_rng(2)
     frame = pl.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)})
     kinds = {"x": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
-    result = builder._fidelity(frame, frame, None, kinds, seed=0)
+    hits: list = []
+    result = builder._fidelity(frame, frame, None, kinds, 0, Budgets(fidelity_rows=100), hits)
     assert result["rows_sampled"] is True
     assert result["rows_compared"] == {"train": 100, "synthetic": 100}
-    small = builder._fidelity(frame[:50], frame[:50], None, kinds, seed=0)
-    assert small["rows_sampled"] is False
+    assert [(h["budget"], h["limit"], h["needed"]) for h in hits] == [("fidelity_rows", 100, 300)]
+    hits = []
+    small = builder._fidelity(frame[:50], frame[:50], None, kinds, 0, Budgets(), hits)
+    assert small["rows_sampled"] is False and hits == []
 
 
 def test_degenerate_tables_record_errors_instead_of_crashing():
+    from synthpriv.config import Budgets
     from synthpriv.report.builder import _fidelity
 
     kinds = {
@@ -298,7 +302,7 @@ def test_degenerate_tables_record_errors_instead_of_crashing():
         schema_overrides={"empty": pl.String},
     )
     one_row = frame[:1]
-    result = _fidelity(frame, one_row, one_row, kinds, seed=0)
+    result = _fidelity(frame, one_row, one_row, kinds, 0, Budgets(), [])
     shapes = {d["columns"][0]: d for d in result["column_shapes"]["details"]}
     assert shapes["empty"]["error"] == "MetricError: no non-missing values"
     assert shapes["nan"]["score"] is not None  # NaN counts as missing, the rest is compared

@@ -7,7 +7,7 @@ import pytest
 
 from synthpriv.errors import ConfigError
 from synthpriv.operators import OPERATORS, OperatorContext, restricted_zip3
-from synthpriv.schema import ColumnInfo, Entity, Kind, Role
+from synthpriv.schema import POOLED_LABEL, ColumnInfo, Entity, Kind, Role
 
 KEY = OperatorContext(key=b"0123456789abcdef-one")
 OTHER_KEY = OperatorContext(key=b"0123456789abcdef-two")
@@ -107,5 +107,5 @@ def test_generalize_numbers_into_bins():
 
 def test_suppress_rare():
     out = apply("suppress_rare", ["a"] * 10 + ["b"] * 9 + [None], {"k": 10})
-    assert out.series.to_list() == ["a"] * 10 + ["Other"] * 9 + [None]
+    assert out.series.to_list() == ["a"] * 10 + [POOLED_LABEL] * 9 + [None]
     assert out.cells_changed == 9

@@ -4,7 +4,7 @@ import pytest
 
 from synthpriv.errors import ConfigError
 from synthpriv.policy import BUILTIN, load_policy, pseudonym_key
-from synthpriv.schema import ColumnInfo, Entity, Kind, Role
+from synthpriv.schema import POOLED_LABEL, ColumnInfo, Entity, Kind, Role
 
 
 def column(role, *entities, kind=Kind.CATEGORICAL, action=None):
@@ -100,10 +100,17 @@ def test_pseudonym_key_sources(tmp_path, monkeypatch):
     monkeypatch.setenv("SYNTHPRIV_PSEUDONYM_KEY", "from-the-environment")
     assert pseudonym_key() == b"from-the-environment"
     (tmp_path / "k").write_text("0123456789abcdef0123\n")
+    with pytest.raises(ConfigError, match="readable or writable by group or others"):
+        pseudonym_key(tmp_path / "k")  # written with the default umask: 0644
+    (tmp_path / "k").chmod(0o600)
     assert pseudonym_key(tmp_path / "k") == b"0123456789abcdef0123"
     (tmp_path / "short").write_text("abc")
+    (tmp_path / "short").chmod(0o600)
     with pytest.raises(ConfigError, match="key is too short"):
         pseudonym_key(tmp_path / "short")
+    monkeypatch.setenv("SYNTHPRIV_PSEUDONYM_KEY", "abc")
+    with pytest.raises(ConfigError, match=r"\$SYNTHPRIV_PSEUDONYM_KEY: key is too short"):
+        pseudonym_key()
 
 
 def test_strict_suppresses_rare_quasi_identifier_categories(analyzers):
@@ -118,7 +125,8 @@ def test_strict_suppresses_rare_quasi_identifier_categories(analyzers):
     )
     schema.columns[0].name, schema.columns[1].name = "zip", "job"
     result = clean_table(frame, schema, analyzers)
-    assert result.frame["zip"].to_list() == ["100"] * 12 + ["Other", "Other"]
+    # 3 and 2 digits leave 2 of 14 cells (over 5%) in areas seen once: 1 digit, then pooled
+    assert result.frame["zip"].to_list() == ["1"] * 12 + [POOLED_LABEL, POOLED_LABEL]
     assert result.frame["job"].to_list() == ["a"] * 13 + [
         "b"
     ]  # sensitive values are not suppressed

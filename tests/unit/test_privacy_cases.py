@@ -73,3 +73,31 @@ def test_unseen_real_rows_offered_as_synthetic_pass(split):
     report, gates = privacy_verdicts(train, holdout, fresh)
     assert set(gates.values()) <= {"PASS", "WARN"}, gates
     assert exit_status_for(report) == ExitStatus.SUCCESS
+
+
+def test_budgets_bound_the_report_and_are_reported_when_hit(split):
+    from synthpriv.config import Budgets
+    from synthpriv.report.html import render_html, shown_columns
+
+    train, holdout, fresh = split
+    budgets = Budgets(
+        fidelity_rows=500, privacy_rows=300, pairs=5, chart_columns=3, attack_attempts=50
+    )
+    report = build_report(
+        train=train,
+        holdout=holdout,
+        synthetic=fresh,
+        scan=SCAN,
+        residual_identifiers=[],
+        budgets=budgets,
+    )
+    hit = {h["budget"]: h for h in report["budgets"]["hit"]}
+    assert set(hit) >= {"fidelity_rows", "privacy_rows", "pairs"}
+    assert (hit["pairs"]["limit"], hit["pairs"]["needed"]) == (5, 21)
+    assert report["fidelity"]["rows_compared"] == {"train": 500, "synthetic": 500}
+    assert len(report["fidelity"]["column_pair_trends"]["details"]) == 5
+    drawn, listed = shown_columns(report)
+    assert len(drawn) == 3 and len(listed) == 4
+    page = render_html({**report, "scan": None})  # SCAN above holds roles only
+    assert all(name in page for name in listed)
+    assert "fidelity_rows" in page  # the officer sees that a sample was compared

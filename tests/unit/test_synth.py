@@ -114,7 +114,7 @@ def test_model_file_round_trip_and_tampering(model, tmp_path):
 def test_model_signed_under_another_key_is_refused(model, tmp_path, monkeypatch):
     path = tmp_path / "m.synthpriv"
     synth.save_model(model, path)
-    monkeypatch.setenv("SYNTHPRIV_MODEL_KEY", "someone-else")
+    monkeypatch.setenv("SYNTHPRIV_MODEL_KEY", "someone-else-entirely-0123")
     with pytest.raises(ModelError, match="signature does not verify"):
         synth.load_model(path)
 
@@ -126,6 +126,45 @@ def test_key_file_is_created_private(model, tmp_path, monkeypatch):
     key = tmp_path / "synthpriv" / "model.key"
     assert key.stat().st_mode & 0o777 == 0o600
     assert synth.load_model(tmp_path / "m.synthpriv").seed == 3
+
+
+def test_the_signature_covers_the_header(model, tmp_path):
+    path = tmp_path / "m.synthpriv"
+    synth.save_model(model, path)
+    data = path.read_bytes()
+    forged = data.replace(b'"engine": "gaussian_copula"', b'"engine": "ctgan"          ', 1)
+    assert forged != data
+    (tmp_path / "forged").write_bytes(forged)
+    with pytest.raises(ModelError, match="signature does not verify"):
+        synth.load_model(tmp_path / "forged")
+
+
+def test_a_key_file_others_can_read_or_a_short_key_is_refused(model, tmp_path, monkeypatch):
+    monkeypatch.delenv("SYNTHPRIV_MODEL_KEY")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    synth.save_model(model, tmp_path / "m.synthpriv")
+    key = tmp_path / "synthpriv" / "model.key"
+    key.chmod(0o644)
+    with pytest.raises(ConfigError, match=r"readable or writable by group or others \(mode 644\)"):
+        synth.load_model(tmp_path / "m.synthpriv")
+    key.chmod(0o600)
+    key.write_text("short")
+    with pytest.raises(ConfigError, match="key is too short"):
+        synth.load_model(tmp_path / "m.synthpriv")
+    monkeypatch.setenv("SYNTHPRIV_MODEL_KEY", "abc")
+    with pytest.raises(ConfigError, match=r"\$SYNTHPRIV_MODEL_KEY: key is too short"):
+        synth.model_key()
+
+
+def test_two_first_runs_agree_on_one_key(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from synthpriv.keys import create_or_read_key_file
+
+    path = tmp_path / "k" / "model.key"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: create_or_read_key_file(path), range(32)))
+    assert len(keys) == 1 and path.stat().st_mode & 0o777 == 0o600
 
 
 def test_unknown_parameter_lists_the_valid_ones(table):
@@ -291,3 +330,99 @@ def test_spiky_numbers_get_empirical_bins_that_keep_the_spike():
     assert float(frame["pdays"].max()) not in model.binned["pdays"]
     with pytest.raises(ConfigError, match="modelled in quantile bins and cannot be conditioned"):
         synth.sample(model, 5, conditions={"pdays": "-1"})
+
+
+def test_sampled_numbers_keep_the_input_precision(model):
+    out = synth.sample(model, 200, seed=4)
+    cents = (out["charges"] * 100 - (out["charges"] * 100).round()).abs()
+    assert cents.max() < 1e-6  # charges were written with 2 decimals
+
+
+def test_decimals_are_counted_in_plain_and_scientific_notation():
+    frame = pl.DataFrame(
+        {
+            "price": [1.25, 3.0, 10.5],
+            "tiny": [1e-7, 2.5e-7, 3e-7],
+            "whole": [1e20, 3.0, 4.0],
+            "finer_than_we_round": [1e-12, 1.0, 2.0],
+            "count": [1, 2, 3],
+        }
+    )
+    assert synth.decimals_of(frame) == {"price": 2, "tiny": 8, "whole": 0}
+
+
+def test_chunks_of_other_seeds_share_no_rows(model):
+    def rows(seed):
+        chunks = synth.sample_chunks(model, 200, seed=seed, chunk_rows=100)
+        return set(pl.concat(list(chunks)).select("age", "charges", "admitted").rows())
+
+    # with seed + i, chunk 1 of seed 1 was chunk 0 of seed 2: a hundred shared rows
+    assert len(rows(1) & rows(2)) < 5
+
+
+def test_fitting_and_sampling_leave_the_global_generators_alone(table):
+    import random
+
+    np.random.seed(11)
+    random.seed(11)
+    expected = (np.random.random(), random.random())
+    np.random.seed(11)
+    random.seed(11)
+    synth.sample(synth.fit(table, seed=3), 30, seed=5)
+    assert (np.random.random(), random.random()) == expected
+
+
+@pytest.mark.parametrize("engine", ["gaussian_copula", "ctgan"])
+def test_the_model_file_holds_no_value_fewer_than_k_rows_share(tmp_path, engine):
+    import struct
+    from collections import Counter
+
+    from synthpriv.synthesis_plan import RARE_MIN_COUNT
+
+    rng = np.random.default_rng(8)
+    n = 400
+    charges = np.round(rng.gamma(2.0, 3000.0, n), 4)
+    charges[:3] = [98765.4321, 87654.3219, 0.0137]  # one person's extremes
+    visits = rng.integers(0, 6, n)
+    visits[:4] = [73919, 68211, 59377, 48111]  # a few rare counts in an otherwise tied column
+    table = pl.DataFrame(
+        {
+            "charges": charges,
+            "visits": visits,
+            # every code shared by two rows: not an identifier, but every value is rare
+            "code": [f"Q{1000003 + 7919 * (i // 2)}X" for i in range(n)],
+            "plan": rng.choice(["basic", "plus", "gold"], n).tolist(),
+            "admitted": [
+                dt.date(2024, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 365, n)
+            ],
+        }
+    )
+    table = table.with_columns(
+        pl.when(pl.int_range(n) == 5)
+        .then(dt.date(1931, 7, 4))
+        .otherwise(pl.col("admitted"))
+        .alias("admitted")
+    )
+    params = {"epochs": 2} if engine == "ctgan" else {}
+    fitted = synth.fit(table, seed=1, engine=engine, params=params)
+    path = tmp_path / "m.synthpriv"
+    synth.save_model(fitted, path)
+    data = path.read_bytes()
+    assert "code" in fitted.excluded and "one person's values" in fitted.excluded["code"]
+    rare = []
+    for name in ("charges", "visits"):
+        counts = Counter(table[name].to_list())
+        rare += [value for value, count in counts.items() if count < RARE_MIN_COUNT]
+    assert 98765.4321 in rare and 73919 in rare
+    for value in rare:
+        forms = [struct.pack("<d", float(value)), repr(value).encode()]
+        if isinstance(value, int):
+            forms += [struct.pack("<q", value), struct.pack("<i", value)]  # five digits: no chance
+        assert not any(form in data for form in forms), value
+    for code in table["code"].to_list():
+        assert code.encode() not in data
+    unix_ns = int(dt.datetime(1931, 7, 4).timestamp() * 1e9)
+    assert struct.pack("<d", float(unix_ns)) not in data and b"1931" not in data
+    out = synth.sample(fitted, 2000, seed=2)
+    assert out["charges"].max() < 98765.4321 and out["visits"].max() < 48111
+    assert out["admitted"].min() > dt.date(1931, 7, 4)
