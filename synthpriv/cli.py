@@ -733,7 +733,7 @@ def synthesis_options(func: Any) -> Any:
         click.option(
             "--engine",
             default=None,
-            help="gaussian_copula (default), ctgan, tvae or copulagan.",
+            help="gaussian_copula (default), cart (sequential trees), ctgan, tvae or copulagan.",
         ),
         click.option(
             "--param",
@@ -831,7 +831,7 @@ def fit(
         frame,
         schema=schema,
         seed=seed,
-        engine=engine or "gaussian_copula",
+        engine=engine or default_of("engine"),
         params=parse_params(params),
         constraints=[parse_constraint(c) for c in constraints],
         keep_rare=bool(keep_rare),

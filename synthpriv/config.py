@@ -147,7 +147,11 @@ class RunConfig:
         section="run",
         example=5000,
     )
-    engine: str = setting("gaussian_copula", "synthesizer engine", section="run")
+    engine: str = setting(
+        "gaussian_copula",
+        "synthesizer engine: gaussian_copula, cart, ctgan, tvae, copulagan",
+        section="run",
+    )
     target: str | None = setting(
         None,
         "a column to predict: the report adds train-on-synthetic vs train-on-real",

@@ -198,7 +198,8 @@ def fit(
         frame: The cleaned table. Direct identifiers must be gone.
         schema: The column schema from ``scan``; its roles are checked before fitting.
         seed: Seed for every random number generator involved.
-        engine: ``gaussian_copula`` (default), ``ctgan``, ``tvae`` or ``copulagan``.
+        engine: ``gaussian_copula`` (default), ``cart`` (:mod:`synthpriv.sequential`),
+            ``ctgan``, ``tvae`` or ``copulagan``.
         params: Keyword arguments for the SDV synthesizer (checked against its signature).
         constraints: Rules for the synthetic rows (see :class:`Constraint`).
         keep_rare: Keep values seen fewer than 5 times in the model (off: they are pooled).
@@ -220,16 +221,63 @@ def fit(
     plan = prepare(
         frame, modelled, engine=engine, constraints=rules, keep_rare=keep_rare, seed=seed
     )
-    from sdv.metadata import Metadata
-
     for name, reason in plan.left_out.items():
         modelled.pop(name, None)
         excluded[name] = reason
     if not plan.kinds:
         raise ConfigError("no column can be synthesized (every value is one person's or rare)")
     kinds = {n: Kind.CATEGORICAL if n in plan.ordered else k for n, k in plan.kinds.items()}
-    metadata = Metadata.load_from_dict(sdv_metadata(kinds))
     data = to_pandas(plan.frame)
+    started = time.perf_counter()
+    if engine == "cart":
+        synthesizer = _fit_sequential(data, params, seed)
+    else:
+        synthesizer = _fit_sdv(engine, plan, kinds, data, params, seed)
+    return SynthModel(
+        synthesizer=synthesizer,
+        engine=engine,
+        columns=list(modelled),
+        dtypes={name: str(frame.schema[name]) for name in modelled},
+        kinds={name: str(kind) for name, kind in modelled.items()},
+        excluded=excluded,
+        seed=seed,
+        training_rows=frame.height,
+        fit_seconds=time.perf_counter() - started,
+        params=params,
+        joints=plan.joints,
+        binned=plan.binned,
+        decimals=decimals_of(frame),
+        constraints=[c.describe() for c in rules],
+        preparation=plan.describe()
+        | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare},
+    )
+
+
+def _fit_sequential(data: Any, params: dict[str, Any], seed: int) -> Any:
+    """Fit synthpriv's sequential trees (``cart``) on the prepared table."""
+    from synthpriv.sequential import SequentialTrees
+
+    try:
+        synthesizer = SequentialTrees(**params)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid parameter for engine 'cart': {exc}") from None
+    with warnings.catch_warnings(), engine_errors("cart", "fitting"):
+        warnings.simplefilter("ignore")
+        return synthesizer.fit(data, seed=seed)
+
+
+def _fit_sdv(
+    engine: str,
+    plan: Any,
+    kinds: dict[str, Kind],
+    data: Any,
+    params: dict[str, Any],
+    seed: int,
+) -> Any:
+    """Fit an SDV synthesizer, with metadata from our kinds and the plan's orders and marginals."""
+    from sdv.metadata import Metadata
+
+    metadata = Metadata.load_from_dict(sdv_metadata(kinds))
     arguments = dict(params)
     if engine in COPULA_ENGINES:
         chosen = {n: m["distribution"] for n, m in plan.marginals.items() if n not in plan.binned}
@@ -238,7 +286,6 @@ def fit(
             uniform | chosen | dict(params.get("numerical_distributions") or {})
         )
         arguments.setdefault("default_distribution", "norm")
-    started = time.perf_counter()
     try:
         synthesizer = synthesizer_class(engine)(metadata, **arguments)
     except (TypeError, ValueError) as exc:
@@ -258,24 +305,7 @@ def fit(
                 }
             )
         synthesizer.fit({"table": data})
-    return SynthModel(
-        synthesizer=synthesizer,
-        engine=engine,
-        columns=list(modelled),
-        dtypes={name: str(frame.schema[name]) for name in modelled},
-        kinds={name: str(kind) for name, kind in modelled.items()},
-        excluded=excluded,
-        seed=seed,
-        training_rows=frame.height,
-        fit_seconds=time.perf_counter() - started,
-        params=params,
-        joints=plan.joints,
-        binned=plan.binned,
-        decimals=decimals_of(frame),
-        constraints=[c.describe() for c in rules],
-        preparation=plan.describe()
-        | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare},
-    )
+    return synthesizer
 
 
 def sample(
@@ -320,8 +350,10 @@ def _draw(
     rules: list[Constraint],
 ) -> pl.DataFrame:
     synthesizer = model.synthesizer
-    synthesizer.reset_sampling()
     seed = child_seed(*chunk)
+    if model.engine == "cart":
+        return _draw_seeded(model, synthesizer, rows, chunk, conditions, rules)
+    synthesizer.reset_sampling()
     with _seeded(seed):
         synthesizer._set_random_state(seed)  # SDV's own hook; public API only offers a fixed seed
         return _draw_seeded(model, synthesizer, rows, chunk, conditions, rules)
@@ -339,8 +371,14 @@ def _draw_seeded(
     have, drawn = 0, 0
     for attempt in range(MAX_DRAWS):
         want = rows - have if not drawn else min(max(2 * (rows - have), 100), 20 * rows)
-        sampled = _sdv_sample(synthesizer, want, conditions)
+        if model.engine == "cart":
+            # Conditions by rejection: the trees draw every column, the rows that match stay.
+            sampled = synthesizer.sample(want, seed=child_seed(*chunk, attempt, 1))
+        else:
+            sampled = _sdv_sample(synthesizer, want, conditions)
         batch = _convert(model, sampled, child_seed(*chunk, attempt))
+        if model.engine == "cart" and conditions:
+            batch = batch.filter(pl.all_horizontal(pl.col(c) == v for c, v in conditions.items()))
         drawn += batch.height
         if rules:
             ok = pl.Series([True] * batch.height)

@@ -3,8 +3,9 @@
 Everything here is decided from the training rows and our column kinds, and recorded in the model
 description so a report can say what was done.
 
-* Engines: SDV's GaussianCopula (default), CTGAN, TVAE and CopulaGAN, with their keyword
-  parameters checked against each synthesizer's signature.
+* Engines: SDV's GaussianCopula (default), synthpriv's sequential trees ``cart``
+  (synthpriv/sequential.py), CTGAN, TVAE and CopulaGAN, with their keyword parameters checked
+  against each synthesizer's signature.
 * For the copula engines, numbers with at most ``ORDERED_MAX_LEVELS`` distinct values (ages,
   counts, zero-inflated amounts such as capital gains) are modelled as ordered categories with
   SDV's OrderedUniformEncoder: their marginal is then the empirical one, ties and spikes
@@ -36,7 +37,7 @@ from synthpriv.errors import ConfigError
 from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import POOLED_LABEL, Kind
 
-ENGINES = ("gaussian_copula", "ctgan", "tvae", "copulagan")
+ENGINES = ("gaussian_copula", "cart", "ctgan", "tvae", "copulagan")
 COPULA_ENGINES = ("gaussian_copula", "copulagan")
 ORDERED_MAX_LEVELS = 256
 RARE_MIN_COUNT = 5
@@ -56,7 +57,11 @@ _MARGINALS = {
 
 
 def synthesizer_class(engine: str) -> Any:
-    """Return the SDV class for ``engine``."""
+    """Return the class for ``engine``: synthpriv's sequential trees or an SDV synthesizer."""
+    if engine == "cart":
+        from synthpriv.sequential import SequentialTrees
+
+        return SequentialTrees
     from sdv.single_table import (
         CopulaGANSynthesizer,
         CTGANSynthesizer,

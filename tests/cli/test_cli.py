@@ -380,7 +380,7 @@ def test_fit_options_are_checked_and_sample_takes_conditions(runner, tmp_path):
     result = invoke(runner, "fit", table, "-o", model, "--engine", "gan", *FAST)
     assert result.exit_code == ExitStatus.CONFIG_ERROR
     assert result.stderr.strip() == (
-        "error: unknown engine 'gan'; valid engines: gaussian_copula, ctgan, tvae, copulagan"
+        "error: unknown engine 'gan'; valid engines: gaussian_copula, cart, ctgan, tvae, copulagan"
     )
     result = invoke(runner, "fit", table, "-o", model, "--engine", "ctgan", "--param", "epoch=1")
     assert (

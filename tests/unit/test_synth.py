@@ -91,7 +91,9 @@ def test_direct_identifier_is_refused(table):
 
 
 def test_unknown_engine_lists_valid_ones(table):
-    with pytest.raises(ConfigError, match="unknown engine 'gan'; valid engines: gaussian_copula"):
+    with pytest.raises(
+        ConfigError, match="unknown engine .gan.; valid engines: gaussian_copula, cart"
+    ):
         synth.fit(table, engine="gan")
     with pytest.raises(ConfigError, match="number of rows must be at least 1"):
         synth.sample(synth.fit(table.select("age", "sex")), 0)
@@ -184,8 +186,8 @@ def test_neural_engines_fit_and_keep_types(table, engine):
     assert out.equals(synth.sample(model, 40, seed=2))
 
 
-def test_copula_plan_orders_tied_numbers_and_picks_marginals(model):
-    prepared = model.preparation
+def test_copula_plan_orders_tied_numbers_and_picks_marginals(table):
+    prepared = synth.fit(table, seed=3, engine="gaussian_copula").preparation
     assert prepared["ordered_columns"] == ["age", "sex"]  # 72 ages: an empirical marginal
     assert prepared["marginals"]["charges"]["distribution"] in synth_marginals()
     assert prepared["fit_sampled_from_rows"] is None
@@ -318,7 +320,7 @@ def test_spiky_numbers_get_empirical_bins_that_keep_the_spike():
     n = 3000
     pdays = np.where(rng.random(n) < 0.8, -1, rng.integers(1, 900, n))
     frame = pl.DataFrame({"pdays": pdays, "other": rng.normal(size=n)})
-    model = synth.fit(frame, seed=0)
+    model = synth.fit(frame, seed=0, engine="gaussian_copula")
     assert model.preparation["binned_columns"] == ["pdays"]
     out = synth.sample(model, n, seed=0)
     assert out.schema["pdays"] == pl.Int64
@@ -372,7 +374,7 @@ def test_fitting_and_sampling_leave_the_global_generators_alone(table):
     assert (np.random.random(), random.random()) == expected
 
 
-@pytest.mark.parametrize("engine", ["gaussian_copula", "ctgan"])
+@pytest.mark.parametrize("engine", ["gaussian_copula", "cart", "ctgan"])
 def test_the_model_file_holds_no_value_fewer_than_k_rows_share(tmp_path, engine):
     import struct
     from collections import Counter
@@ -426,3 +428,39 @@ def test_the_model_file_holds_no_value_fewer_than_k_rows_share(tmp_path, engine)
     out = synth.sample(fitted, 2000, seed=2)
     assert out["charges"].max() < 98765.4321 and out["visits"].max() < 48111
     assert out["admitted"].min() > dt.date(1931, 7, 4)
+
+
+def test_the_cart_engine_keeps_types_seeds_and_conditions(table):
+    fitted = synth.fit(table, seed=3, engine="cart")
+    out = synth.sample(fitted, 120, seed=1)
+    assert out.schema == synth.sample(synth.fit(table, seed=3), 5).schema  # same types as copula
+    assert out.equals(synth.sample(fitted, 120, seed=1))
+    assert not out.equals(synth.sample(fitted, 120, seed=2))
+    assert out["admitted"].min() >= dt.date(2024, 1, 1)
+    assert set(out["sex"].unique()) <= {"F", "M"}
+    women = synth.sample(fitted, 50, seed=1, conditions={"sex": "F"})
+    assert women.height == 50 and set(women["sex"]) == {"F"}
+    with pytest.raises(ConfigError, match="valid: min_samples_leaf, max_depth"):
+        synth.fit(table, engine="cart", params={"depth": 3})
+
+
+def test_the_cart_engine_learns_a_relation_the_copula_cannot():
+    """y is x's parity: no monotone relation, so a copula misses it and a tree does not."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 10, 2000)
+    frame = pl.DataFrame({"x": x, "y": np.where(x % 2 == 0, "even", "odd")})
+    out = synth.sample(synth.fit(frame, seed=0, engine="cart"), 2000, seed=0)
+    agree = (out["x"] % 2 == 0) == (out["y"] == "even")
+    assert agree.mean() > 0.97
+
+
+def test_the_cart_engine_keeps_a_spike_and_smooths_the_rest():
+    rng = np.random.default_rng(2)
+    n = 3000
+    pdays = np.where(rng.random(n) < 0.8, -1, rng.integers(1, 900, n))
+    frame = pl.DataFrame({"pdays": pdays, "other": rng.normal(size=n)})
+    out = synth.sample(synth.fit(frame, seed=0, engine="cart"), n, seed=0)
+    assert abs(float((out["pdays"] == -1).mean()) - 0.8) < 0.03  # the spike stays a spike
+    assert out["pdays"].max() < frame["pdays"].max()  # the extremes were clipped before fitting
+    others = out.filter(pl.col("pdays") != -1)["pdays"]
+    assert others.n_unique() > 300  # drawn around group means, not a few values repeated

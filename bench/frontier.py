@@ -1,0 +1,132 @@
+"""Benchmark: how far a classifier can tell each engine's rows from real ones (issue 15's table).
+
+Usage: .venv/bin/python bench/frontier.py [--tables adult,bank_marketing,insurance]
+       [--engines gaussian_copula,cart,plain_sdv]
+
+Each table is shuffled with ``random.Random(7)``; 10,000 rows (a third for small tables) are kept
+apart as test rows, the rest train. Every engine samples as many rows as train has, and the same
+judge scores them all in one run:
+
+* SDMetrics QualityReport (overall and column pair trends), synthetic vs train;
+* discriminator AUC: synthpriv's gradient-boosted classifier, 3-fold, at most 10,000 rows a side
+  (0.5 = indistinguishable);
+* TSTR AUC: gradient boosting trained on the synthetic rows, scored on the test rows, beside
+  TRTR (trained on train) - for the table's binary target;
+* DCR share: share of synthetic rows closer (range-scaled Gower) to a train row than to a test
+  row, on equal-size samples (0.5 ideal), with its 95% interval;
+* CPU seconds of fit + sample, and the process's peak RSS.
+
+Each (table, engine) runs in its own process, so its CPU time and peak RSS are its own.
+Writes results/frontier.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from _common import SHARED_DATA, peak_rss_mb, write_results
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {"adult": "income-per-year", "bank_marketing": "deposit", "insurance": "smoker"}
+
+
+def split(table: str):
+    from synthpriv.io import read_table
+
+    frame = read_table(SHARED_DATA / f"{table}.csv")
+    order = list(range(frame.height))
+    random.Random(7).shuffle(order)
+    n_test = min(10_000, frame.height // 3)
+    return frame[order[n_test:]], frame[order[:n_test]]
+
+
+def one(table: str, engine: str) -> dict:
+    warnings.simplefilter("ignore")
+    os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench-model-key-0123456789")
+    import polars as pl
+    from sdmetrics.reports.single_table import QualityReport
+    from sdv.metadata import Metadata
+
+    from synthpriv import synth
+    from synthpriv.metrics.detection import discriminator_auc
+    from synthpriv.metrics.privacy import privacy_metrics
+    from synthpriv.metrics.utility import ml_utility
+    from synthpriv.schema import Kind, kinds_of
+
+    train, test = split(table)
+    cpu = time.process_time()
+    if engine == "plain_sdv":
+        from sdv.single_table import GaussianCopulaSynthesizer
+
+        real = train.to_pandas()
+        model = GaussianCopulaSynthesizer(Metadata.detect_from_dataframes({"t": real}))
+        model.fit({"t": real})
+        sampled = model.sample(train.height)
+        synthetic = pl.from_pandas(sampled["t"] if isinstance(sampled, dict) else sampled)
+    else:
+        model = synth.fit(train, seed=0, engine=engine)
+        synthetic = synth.sample(model, train.height, seed=0)
+    cpu = time.process_time() - cpu
+    kinds = {c: k for c, k in kinds_of(train).items() if k not in (Kind.TEXT, Kind.ID)}
+    synthetic = synthetic.select(
+        [pl.col(c).cast(train.schema[c], strict=False) for c in kinds]
+    )
+    real_pd, synth_pd = train.select(list(kinds)).to_pandas(), synthetic.to_pandas()
+    metadata = Metadata.detect_from_dataframes({"t": real_pd}).to_dict()["tables"]["t"]
+    quality = QualityReport()
+    quality.generate(real_pd, synth_pd, metadata, verbose=False)
+    properties = quality.get_properties().set_index("Property")["Score"]
+    utility = ml_utility(train, test, synthetic, TARGETS[table], kinds, seed=0)
+    privacy = privacy_metrics(train, test, synthetic, kinds, seed=0, max_rows=10_000)
+    return {
+        "table": table,
+        "engine": engine,
+        "train_rows": train.height,
+        "test_rows": test.height,
+        "sdmetrics_quality": round(float(quality.get_score()), 3),
+        "pair_trends": round(float(properties["Column Pair Trends"]), 3),
+        "discriminator_auc": round(discriminator_auc(train, synthetic, kinds, seed=0), 3),
+        "tstr": utility.get("train_synthetic_test_real"),
+        "trtr": utility.get("train_real_test_real"),
+        "dcr_share": privacy["dcr"]["share_closer_to_train"],
+        "dcr_share_ci95": privacy["dcr"]["share_ci95"],
+        "cpu_seconds_fit_sample": round(cpu, 1),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", default="adult,bank_marketing,insurance")
+    parser.add_argument("--engines", default="gaussian_copula,cart,plain_sdv")
+    parser.add_argument("--one", nargs=2, metavar=("TABLE", "ENGINE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(*args.one)))
+        return
+    if not SHARED_DATA.is_dir():
+        sys.exit(f"skipped: {SHARED_DATA} (public tables kept outside the repo) is absent")
+    rows = []
+    for table in args.tables.split(","):
+        for engine in args.engines.split(","):
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", table, engine],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(json.dumps(rows[-1]), flush=True)
+    write_results("frontier", {"runs": rows})
+
+
+if __name__ == "__main__":
+    main()
