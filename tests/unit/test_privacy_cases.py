@@ -101,3 +101,29 @@ def test_budgets_bound_the_report_and_are_reported_when_hit(split):
     page = render_html({**report, "scan": None})  # SCAN above holds roles only
     assert all(name in page for name in listed)
     assert "fidelity_rows" in page  # the officer sees that a sample was compared
+
+
+@pytest.mark.parametrize(
+    ("auc", "phrase"),
+    [(0.52, "can barely tell"), (0.7, "part of the time"), (0.95, "almost always")],
+)
+def test_the_page_says_what_the_discriminator_and_utility_figures_mean(split, auc, phrase):
+    from synthpriv.report.html import render_html
+
+    train, holdout, fresh = split
+    report = build_report(
+        train=train,
+        holdout=holdout,
+        synthetic=fresh,
+        scan=SCAN,
+        residual_identifiers=[],
+        target="sex",
+    )
+    report["fidelity"]["whole_table"]["synthetic"]["discriminator_auc"] = auc
+    utility = report["fidelity"]["ml_utility"]
+    utility["train_real_test_real"]["auc"] = 0.90
+    utility["train_synthetic_test_real"]["auc"] = 0.70
+    page = render_html({**report, "scan": None})
+    assert phrase in page.split('id="discriminator-meaning"')[1].split("</p>")[0]
+    meaning = page.split('id="utility-meaning"')[1].split("</p>")[0]
+    assert "reaches AUC 0.700" in meaning and "should be trained on the real data" in meaning
