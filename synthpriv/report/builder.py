@@ -1,24 +1,24 @@
-"""Measure a synthetic table against the real one; the gates' rules are in ``gates.py``.
+"""Measure a synthetic table against the real one and assemble report.json.
 
-The report holds aggregates only. Category labels appear in charts only for categories seen at
-least ``MIN_LABEL_COUNT`` times in the real rows (rarer ones are pooled as "other"), and numeric
-bins span the 1st to 99th percentile, so no single person's extreme value is printed.
+The gates' rules are in ``gates.py``, the chart data in ``charts.py``. The report holds
+aggregates only: chart labels are categories seen at least ten times, numeric bins span the 1st
+to 99th percentile, so no single person's value is printed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from synthpriv import __version__
 from synthpriv.config import Budgets, Gates
 from synthpriv.metrics.base import MetricResult, attempt, failure, mean_score
 from synthpriv.metrics.detection import discriminator_auc, pmse
-from synthpriv.metrics.fidelity import Comparison, as_float, independent_columns, sample_pairs
+from synthpriv.metrics.fidelity import Comparison, independent_columns, sample_pairs
 from synthpriv.metrics.privacy import exact_copy_share, privacy_metrics
 from synthpriv.metrics.utility import ml_utility
+from synthpriv.report.charts import distribution
 from synthpriv.report.gates import (  # noqa: F401 - re-exported for callers
     HOLDOUT_GATES,
     PRIVACY_GATES,
@@ -26,12 +26,9 @@ from synthpriv.report.gates import (  # noqa: F401 - re-exported for callers
     exit_status_for,
     overall_verdict,
 )
-from synthpriv.schema import POOLED_LABEL, Kind, kinds_of
+from synthpriv.schema import Kind, kinds_of
 
 REPORT_VERSION = "1.0"
-MIN_LABEL_COUNT = 10
-TOP_CATEGORIES = 8
-HIST_BINS = 12
 
 
 def _with_baseline(results: list[MetricResult], baseline: list[MetricResult]) -> list[MetricResult]:
@@ -199,52 +196,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-def _distribution(real: pl.Series, synthetic: pl.Series, kind: Kind) -> dict[str, Any]:
-    if kind in (Kind.NUMERICAL, Kind.DATETIME):
-        r, s = as_float(real), as_float(synthetic)
-        r, s = r[~np.isnan(r)], s[~np.isnan(s)]
-        if r.size == 0:
-            return {"type": "empty"}
-        lo, hi = np.quantile(r, [0.01, 0.99])
-        if hi <= lo:
-            hi = lo + 1.0
-        edges = np.linspace(lo, hi, HIST_BINS + 1)
-        inner = edges[1:-1]
-
-        def hist(values: np.ndarray) -> list[float]:
-            counts = np.bincount(np.searchsorted(inner, values, side="right"), minlength=HIST_BINS)
-            return [round(float(c) / max(values.size, 1), 4) for c in counts]
-
-        if kind == Kind.DATETIME:
-            labels = [str(np.datetime64(int(e), "us").astype("datetime64[D]")) for e in edges]
-        else:
-            labels = [f"{e:.4g}" for e in edges]
-        return {"type": "histogram", "edges": labels, "real": hist(r), "synthetic": hist(s)}
-    counts = (
-        real.cast(pl.String)
-        .drop_nulls()
-        .value_counts()
-        .sort(["count", real.name], descending=[True, False])
-    )
-    total_r = max(real.len() - real.null_count(), 1)
-    total_s = max(synthetic.len() - synthetic.null_count(), 1)
-    shown = [v for v, n in counts.rows() if n >= MIN_LABEL_COUNT][:TOP_CATEGORIES]
-    synth_counts = dict(synthetic.cast(pl.String).drop_nulls().value_counts().rows())
-    real_counts = dict(counts.rows())
-    labels = shown + [POOLED_LABEL]
-    real_share = [real_counts[v] / total_r for v in shown]
-    synth_share = [synth_counts.get(v, 0) / total_s for v in shown]
-    real_share.append(1 - sum(real_share))
-    synth_share.append(1 - sum(synth_share))
-    return {
-        "type": "bars",
-        "labels": labels,
-        "real": [round(max(x, 0.0), 4) for x in real_share],
-        "synthetic": [round(max(x, 0.0), 4) for x in synth_share],
-        "hidden_categories": max(len(real_counts) - len(shown), 0),
-    }
-
-
 def build_report(
     *,
     train: pl.DataFrame,
@@ -323,7 +274,7 @@ def build_report(
         "fidelity": fidelity,
         "privacy": privacy,
         "distributions": {
-            c: _distribution(train.get_column(c), synthetic.get_column(c), k)
+            c: distribution(train.get_column(c), synthetic.get_column(c), k)
             for c, k in kinds.items()
         },
         "scan": scan,
