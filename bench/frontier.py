@@ -76,9 +76,7 @@ def one(table: str, engine: str) -> dict:
         synthetic = synth.sample(model, train.height, seed=0)
     cpu = time.process_time() - cpu
     kinds = {c: k for c, k in kinds_of(train).items() if k not in (Kind.TEXT, Kind.ID)}
-    synthetic = synthetic.select(
-        [pl.col(c).cast(train.schema[c], strict=False) for c in kinds]
-    )
+    synthetic = synthetic.select([pl.col(c).cast(train.schema[c], strict=False) for c in kinds])
     real_pd, synth_pd = train.select(list(kinds)).to_pandas(), synthetic.to_pandas()
     metadata = Metadata.detect_from_dataframes({"t": real_pd}).to_dict()["tables"]["t"]
     quality = QualityReport()

@@ -1117,6 +1117,12 @@ def _finish(
 @click.option(
     "--target", help="Column to predict in the ML-utility test (train synthetic, test real)."
 )
+@click.option(
+    "--privacy-filter/--no-privacy-filter",
+    default=None,
+    help="Drop synthetic rows closer to a training row than 95% of unseen real rows come, and "
+    "draw again [config or off].",
+)
 @synthesis_options
 @recognizers_option
 @policy_option

@@ -190,6 +190,12 @@ class RunConfig:
     fit_rows: int = setting(
         500_000, "above this many rows, fit on a seeded sample of this size", section="synthesis"
     )
+    privacy_filter: bool = setting(
+        False,
+        "drop synthetic rows closer to a training row than 95% of unseen real rows come, and "
+        "draw again (run only; the report gives the figures before and after)",
+        section="synthesis",
+    )
     gates: Gates = field(default_factory=Gates)
     budgets: Budgets = field(default_factory=Budgets)
 

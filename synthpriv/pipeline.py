@@ -29,6 +29,7 @@ from synthpriv.clean import (
 )
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
+from synthpriv.filtering import privacy_filter
 from synthpriv.io import atomic_directory, check_output, load_table, write_json, write_table
 from synthpriv.manifest import input_record, package_versions, write_manifest
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
@@ -253,6 +254,24 @@ def run(
         log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
         with timer.stage("sample", progress):
             synthetic = backend.sample(model, config.rows or train.height, seed=config.seed)
+        described = model.describe()
+        if config.privacy_filter:
+            with timer.stage("filter", progress):
+                filtered = privacy_filter(
+                    synthetic,
+                    train,
+                    holdout,
+                    lambda rows, round_: backend.sample(
+                        model, rows, seed=synth.child_seed(config.seed, 1_000_003, round_)
+                    ),
+                )
+            synthetic = filtered.frame
+            described = described | {"filter": filtered.describe()}
+            log.info(
+                "filter: %d of %d drawn rows too close to a training row removed",
+                filtered.removed,
+                filtered.drawn,
+            )
         audit = cleaned.audit_dict()
         with timer.stage("report", progress):
             report = build_report(
@@ -263,7 +282,7 @@ def run(
                 seed=config.seed,
                 scan=schema.to_dict(),
                 cleaning=audit,
-                synthesis=model.describe(),
+                synthesis=described,
                 target=config.target,
                 budgets=config.budgets,
                 residual_identifiers=[str(leak) for leak in find_leaks(frame, synthetic, schema)],

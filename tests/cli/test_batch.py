@@ -216,3 +216,24 @@ def test_target_adds_ml_utility_and_must_exist(tmp_path, small):
         "r2",
         "mae",
     }
+
+
+def test_the_privacy_filter_is_a_step_of_run_and_reported(tmp_path, small):
+    small.write_csv(tmp_path / "in.csv")
+    args = ["run", tmp_path / "in.csv", "-o", tmp_path / "o", "--nlp-model", "none"]
+    result = invoke(*args, "--privacy-filter")
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    filtered = report["synthesis"]["filter"]
+    assert set(filtered) >= {"rows_drawn", "rows_removed", "distance_threshold", "rounds"}
+    assert filtered["rows_drawn"] >= report["data"]["synthetic_rows"]
+    assert 'id="privacy-filter"' in (tmp_path / "o" / "report.html").read_text()
+    assert result.exit_code == report_exit(report)
+    invoke("run", tmp_path / "in.csv", "-o", tmp_path / "p", "--nlp-model", "none")
+    plain = json.loads((tmp_path / "p" / "report.json").read_text())
+    assert "filter" not in plain["synthesis"]
+
+
+def report_exit(report):
+    from synthpriv.report import exit_status_for
+
+    return exit_status_for(report)
