@@ -186,7 +186,7 @@ def test_verify_clean_escalates_an_identifier_left_in_place(analyzers, healthcar
 @pytest.mark.parametrize("policy", ["strict", "hipaa-safe-harbor", "pseudonymize"])
 def test_every_policy_cleans_both_sample_tables(analyzers, healthcare, finance, detector, policy):
     key = b"0123456789abcdef-test"
-    for frame in (healthcare, finance):
+    for frame in (healthcare.head(600), finance.head(600)):  # every value is searched for below
         schema = detector.detect(frame)
         result = clean_table(frame, schema, analyzers, policy=load_policy(policy), key=key)
         assert verify_clean(frame, result, schema, detector)["verified"]
