@@ -47,6 +47,7 @@ from synthpriv.synthesis_plan import (
 from synthpriv.synthesis_plan import restore as restore_joints
 
 MAGIC = b"SYNTHPRIV-MODEL/1\n"
+MODEL_FORMAT = 2  # 2: the signature covers the header too
 KEY_ENV = "SYNTHPRIV_MODEL_KEY"
 FIT_ROWS = 500_000
 CHUNK_ROWS = 100_000
@@ -565,7 +566,7 @@ def save_model(model: SynthModel, path: str | os.PathLike[str]) -> dict[str, Any
     cloudpickle.dump(model, buffer)
     payload = buffer.getvalue()
     header = {
-        "format": 2,
+        "format": MODEL_FORMAT,
         "synthpriv_version": __version__,
         "model": model.describe(),
         "payload_sha256": hashlib.sha256(payload).hexdigest(),
@@ -597,6 +598,11 @@ def load_model(path: str | os.PathLike[str]) -> SynthModel:
             header = None
         if not isinstance(header, dict):
             raise ModelError(f"{path}: model header is corrupt")
+        if "format" in header and header["format"] != MODEL_FORMAT:
+            raise ModelError(
+                f"{path}: model file format {header.get('format')!r} was written by another "
+                f"synthpriv version (this one reads format {MODEL_FORMAT}); fit the model again"
+            )
         payload = handle.read()
     if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
         raise ModelError(f"{path}: model file is corrupt or was modified (checksum mismatch)")

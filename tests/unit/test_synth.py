@@ -141,6 +141,15 @@ def test_the_signature_covers_the_header(model, tmp_path):
         synth.load_model(tmp_path / "forged")
 
 
+def test_a_model_of_an_older_format_is_refused_with_a_clear_message(model, tmp_path):
+    path = tmp_path / "m.synthpriv"
+    synth.save_model(model, path)
+    old = path.read_bytes().replace(b'"format": 2', b'"format": 1', 1)
+    (tmp_path / "old").write_bytes(old)
+    with pytest.raises(ModelError, match="format 1 was written by another synthpriv version"):
+        synth.load_model(tmp_path / "old")
+
+
 def test_a_key_file_others_can_read_or_a_short_key_is_refused(model, tmp_path, monkeypatch):
     monkeypatch.delenv("SYNTHPRIV_MODEL_KEY")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
