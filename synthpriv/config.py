@@ -215,6 +215,11 @@ class RunConfig:
         return replace(self, **top, gates=replace(self.gates, **gates))
 
 
+def budget_hit(budget: str, limit: int, needed: int, handled: str) -> dict[str, Any]:
+    """One budget that bound the work: its limit, what the data asked for, what was done."""
+    return {"budget": budget, "limit": limit, "needed": needed, "handled": handled}
+
+
 def _settings() -> list[Field]:
     return [f for f in fields(RunConfig) if f.metadata.get("section")]
 

@@ -53,16 +53,8 @@ class FilterResult:
         }
 
 
-def _compared(train: pl.DataFrame, frames: list[pl.DataFrame]) -> tuple[dict[str, Kind], list]:
-    kinds = {
-        c: k
-        for c, k in kinds_of(train).items()
-        if k not in (Kind.TEXT, Kind.ID) and all(c in f.columns for f in frames)
-    }
-    aligned = [
-        f.select([pl.col(c).cast(train.schema[c], strict=False) for c in kinds]) for f in frames
-    ]
-    return kinds, aligned
+def _aligned(frame: pl.DataFrame, train: pl.DataFrame, kinds: dict[str, Kind]) -> pl.DataFrame:
+    return frame.select([pl.col(c).cast(train.schema[c], strict=False) for c in kinds])
 
 
 def privacy_filter(
@@ -75,10 +67,16 @@ def privacy_filter(
 
     ``draw(rows, round)`` samples more rows from the same model (its own seed per round).
     """
-    kinds, (train_c, holdout_c) = _compared(train, [train, holdout])
+    kinds = {
+        c: k
+        for c, k in kinds_of(train).items()
+        if k not in (Kind.TEXT, Kind.ID) and c in holdout.columns and c in synthetic.columns
+    }
     if not kinds or holdout.height == 0:
         return FilterResult(synthetic, 0.0, synthetic.height, 0, 0, None)
-    enc_train, enc_holdout = encode([train_c, holdout_c], kinds)  # ranges from the training rows
+    train_c = _aligned(train, train, kinds)
+    # ranges from the training rows
+    enc_train, enc_holdout = encode([train_c, _aligned(holdout, train, kinds)], kinds)
     threshold = float(np.quantile(nearest_distances(enc_holdout, enc_train), QUANTILE))
     wanted = synthetic.height
     kept: list[pl.DataFrame] = []
@@ -86,8 +84,8 @@ def privacy_filter(
     batch = synthetic
     before = None
     while True:
-        _, (batch_c,) = _compared(train, [batch])
-        encoded = encode([train_c, batch_c], kinds)
+        # re-encoded with the training rows: category codes are shared within one encoding
+        encoded = encode([train_c, _aligned(batch, train, kinds)], kinds)
         to_train = nearest_distances(encoded[1], encoded[0])
         ok = to_train > threshold
         if before is None:  # of the first draw; unseen real rows: QUANTILE by construction

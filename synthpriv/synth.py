@@ -353,21 +353,21 @@ def _draw(
     synthesizer = model.synthesizer
     seed = child_seed(*chunk)
     if model.engine == "cart":
-        return _draw_seeded(model, synthesizer, rows, chunk, conditions, rules)
+        return _draw_seeded(model, rows, chunk, conditions, rules)
     synthesizer.reset_sampling()
     with _seeded(seed):
         synthesizer._set_random_state(seed)  # SDV's own hook; public API only offers a fixed seed
-        return _draw_seeded(model, synthesizer, rows, chunk, conditions, rules)
+        return _draw_seeded(model, rows, chunk, conditions, rules)
 
 
 def _draw_seeded(
     model: SynthModel,
-    synthesizer: Any,
     rows: int,
     chunk: tuple[int, int],
     conditions: dict[str, Any],
     rules: list[Constraint],
 ) -> pl.DataFrame:
+    synthesizer = model.synthesizer
     kept: list[pl.DataFrame] = []
     have, drawn = 0, 0
     for attempt in range(MAX_DRAWS):

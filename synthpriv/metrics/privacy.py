@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from synthpriv.config import budget_hit
 from synthpriv.metrics.attacks import (
     MAX_ATTEMPTS,
     inference,
@@ -357,12 +358,12 @@ def privacy_metrics(
     hits = []
     if max_rows is not None and size > max_rows:
         hits.append(
-            {
-                "budget": "privacy_rows",
-                "limit": max_rows,
-                "needed": size,
-                "handled": "distances and attacks on seeded samples of equal size",
-            }
+            budget_hit(
+                "privacy_rows",
+                max_rows,
+                size,
+                "distances and attacks on seeded samples of equal size",
+            )
         )
         size = max_rows
     train = train[np.sort(rng.choice(train.height, size, replace=False))]
@@ -385,13 +386,13 @@ def privacy_metrics(
     multivariate = result["attacks"]["singling_out"].get("multivariate") or {}
     if multivariate.get("attempt_budget_hit"):
         hits.append(
-            {
-                "budget": "attack_attempts",
-                "limit": attack_attempts,
-                "needed": attack_attempts + 1,
-                "handled": f"singling out rests on {multivariate.get('attacks', 0)} predicates "
+            budget_hit(
+                "attack_attempts",
+                attack_attempts,
+                attack_attempts + 1,
+                f"singling out rests on {multivariate.get('attacks', 0)} predicates "
                 "(a wider interval)",
-            }
+            )
         )
     result["budget_hits"] = hits
     if quasi:

@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from synthpriv import __version__
-from synthpriv.config import Budgets, Gates
+from synthpriv.config import Budgets, Gates, budget_hit
 from synthpriv.metrics.base import MetricResult, attempt, failure, mean_score
 from synthpriv.metrics.detection import discriminator_auc, pmse
 from synthpriv.metrics.fidelity import Comparison, independent_columns, sample_pairs
@@ -53,12 +53,14 @@ def _fidelity(
     train, synthetic = _rows(train, limit, seed), _rows(synthetic, limit, seed + 1)
     if max(full_rows.values()) > limit:
         hits.append(
-            _hit("fidelity_rows", limit, max(full_rows.values()), "a seeded sample compared")
+            budget_hit("fidelity_rows", limit, max(full_rows.values()), "a seeded sample compared")
         )
     pair_list = sample_pairs(kinds, budgets.pairs, seed)
     n_pairs_all = len(kinds) * (len(kinds) - 1) // 2
     if n_pairs_all > budgets.pairs:
-        hits.append(_hit("pairs", budgets.pairs, n_pairs_all, "a seeded sample of pairs scored"))
+        hits.append(
+            budget_hit("pairs", budgets.pairs, n_pairs_all, "a seeded sample of pairs scored")
+        )
     versus_synthetic = Comparison(train, synthetic, kinds)
     shapes = versus_synthetic.column_shapes()
     pairs = versus_synthetic.pair_trends(pair_list)
@@ -124,11 +126,6 @@ def _fidelity(
 def _rows(frame: pl.DataFrame, limit: int, seed: int) -> pl.DataFrame:
     """At most ``limit`` rows, a seeded sample (the report says when it sampled)."""
     return frame if frame.height <= limit else frame.sample(limit, seed=seed)
-
-
-def _hit(budget: str, limit: int, needed: int, handled: str) -> dict[str, Any]:
-    """One budget that bound the work: its limit, what the data asked for, what was done."""
-    return {"budget": budget, "limit": limit, "needed": needed, "handled": handled}
 
 
 def _ml_utility(

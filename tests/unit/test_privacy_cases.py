@@ -42,10 +42,19 @@ def split():
     return frame[:800], frame[800:1600], frame[1600:]
 
 
-def privacy_verdicts(train, holdout, synthetic):
-    report = build_report(
-        train=train, holdout=holdout, synthetic=synthetic, scan=SCAN, residual_identifiers=[]
+def report_for(train, holdout, synthetic, **extra):
+    return build_report(
+        train=train,
+        holdout=holdout,
+        synthetic=synthetic,
+        scan=SCAN,
+        residual_identifiers=[],
+        **extra,
     )
+
+
+def privacy_verdicts(train, holdout, synthetic):
+    report = report_for(train, holdout, synthetic)
     gates = {g["name"]: g["status"] for g in report["gates"] if g["category"] == "privacy"}
     return report, gates
 
@@ -83,14 +92,7 @@ def test_budgets_bound_the_report_and_are_reported_when_hit(split):
     budgets = Budgets(
         fidelity_rows=500, privacy_rows=300, pairs=5, chart_columns=3, attack_attempts=50
     )
-    report = build_report(
-        train=train,
-        holdout=holdout,
-        synthetic=fresh,
-        scan=SCAN,
-        residual_identifiers=[],
-        budgets=budgets,
-    )
+    report = report_for(train, holdout, fresh, budgets=budgets)
     hit = {h["budget"]: h for h in report["budgets"]["hit"]}
     assert set(hit) >= {"fidelity_rows", "privacy_rows", "pairs"}
     assert (hit["pairs"]["limit"], hit["pairs"]["needed"]) == (5, 21)
@@ -111,14 +113,7 @@ def test_the_page_says_what_the_discriminator_and_utility_figures_mean(split, au
     from synthpriv.report.html import render_html
 
     train, holdout, fresh = split
-    report = build_report(
-        train=train,
-        holdout=holdout,
-        synthetic=fresh,
-        scan=SCAN,
-        residual_identifiers=[],
-        target="sex",
-    )
+    report = report_for(train, holdout, fresh, target="sex")
     report["fidelity"]["whole_table"]["synthetic"]["discriminator_auc"] = auc
     utility = report["fidelity"]["ml_utility"]
     utility["train_real_test_real"]["auc"] = 0.90
