@@ -122,3 +122,27 @@ def test_the_page_says_what_the_discriminator_and_utility_figures_mean(split, au
     assert phrase in page.split('id="discriminator-meaning"')[1].split("</p>")[0]
     meaning = page.split('id="utility-meaning"')[1].split("</p>")[0]
     assert "reaches AUC 0.700" in meaning and "should be trained on the real data" in meaning
+
+
+def test_the_cleaning_table_separates_the_detail_from_the_spans_redacted(split):
+    from synthpriv.report.html import render_html
+
+    train, holdout, fresh = split
+    cleaning = {
+        "policy": "strict",
+        "columns": [
+            {
+                "column": "note",
+                "role": "free_text_pii",
+                "action": "redact",
+                "cells_changed": 3,
+                "detail": "PII spans replaced",
+                "spans_redacted": {"PERSON": 2, "PHONE_NUMBER": 1},
+            }
+        ],
+        "dropped": [],
+        "verification": None,
+        "information_kept": {"note": None},
+    }
+    page = render_html({**report_for(train, holdout, fresh), "scan": None, "cleaning": cleaning})
+    assert "PII spans replaced: PERSON: 2, PHONE_NUMBER: 1" in page
