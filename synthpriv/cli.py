@@ -339,6 +339,35 @@ formulas_option = click.option(
     help="Write CSV cells that start with = + - @ as they are (default: prefixed with ' so "
     "spreadsheets do not run them as formulas).",
 )
+
+
+def filter_options(func: Any) -> Any:
+    """The validation filter's switches, shared by sample and run."""
+    options = [
+        click.option(
+            "--privacy-filter/--no-privacy-filter",
+            default=None,
+            help="Drop synthetic rows closer to a training row than 95% of unseen real rows "
+            "come, and draw again [config or off].",
+        ),
+        click.option(
+            "--quality-filter/--no-quality-filter",
+            default=None,
+            help="Drop synthetic rows a classifier trained on real rows calls clearly "
+            "synthetic, and draw again [config or off].",
+        ),
+        click.option(
+            "--quality-threshold",
+            type=click.FloatRange(0.5, 1.0, min_open=True),
+            default=None,
+            help="Probability of being synthetic at which the quality filter drops a row [0.9].",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 seed_option = click.option(
     "--seed",
     type=click.IntRange(0, 2**32 - 1),
@@ -733,7 +762,7 @@ def synthesis_options(func: Any) -> Any:
         click.option(
             "--engine",
             default=None,
-            help="gaussian_copula (default), cart (sequential trees), ctgan, tvae or copulagan.",
+            help="cart (default; sequential trees), gaussian_copula, ctgan, tvae or copulagan.",
         ),
         click.option(
             "--param",
@@ -872,6 +901,20 @@ def fit(
     metavar="COLUMN=VALUE",
     help="Sample only rows with this value (repeatable; not with the tvae engine).",
 )
+@filter_options
+@click.option(
+    "--train",
+    "train_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The cleaned training table the model was fitted on (for the filters).",
+)
+@click.option(
+    "--holdout",
+    "holdout_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The cleaned holdout table (real rows kept out of fitting; for --privacy-filter).",
+)
+@encoding_option
 @formulas_option
 @overwrite_option
 @click.pass_obj
@@ -882,8 +925,12 @@ def sample(
     output: Path,
     seed: int | None,
     conditions: tuple[str, ...],
+    train_path: Path | None,
+    holdout_path: Path | None,
+    encoding: str,
     allow_formulas: bool | None,
     overwrite: bool,
+    **filters: Any,
 ) -> None:
     """Sample synthetic rows from a model file written by 'synthpriv fit'.
 
@@ -895,11 +942,23 @@ def sample(
       synthpriv sample model.synthpriv -n 5000 -o synthetic.csv
       synthpriv sample model.synthpriv -n 10000000 -o big.parquet
       synthpriv sample model.synthpriv -n 500 --condition sex=F -o women.csv
+      synthpriv sample model.synthpriv -n 5000 -o synthetic.csv \\
+          --privacy-filter --train clean.csv --holdout holdout.csv
+
+    With --privacy-filter or --quality-filter the rows are drawn in memory, checked against the
+    cleaned training table (and holdout) and drawn again for the ones dropped; the counts are
+    printed (with --json, returned).
     """
     from synthpriv import synth
     from synthpriv.io import check_output, write_sample
 
-    check_output(output, inputs=[model_path], overwrite=overwrite)
+    filtering = bool(filters.get("privacy_filter") or filters.get("quality_filter"))
+    if filtering and train_path is None:
+        raise ConfigError("--privacy-filter and --quality-filter need --train (the cleaned table)")
+    if filters.get("privacy_filter") and holdout_path is None:
+        raise ConfigError("--privacy-filter needs --holdout (the cleaned holdout table)")
+    inputs = [p for p in (model_path, train_path, holdout_path) if p is not None]
+    check_output(output, inputs=inputs, overwrite=overwrite)
     wanted = {}
     for condition in conditions:
         name, sep, value = condition.partition("=")
@@ -907,6 +966,19 @@ def sample(
             raise ConfigError(f"--condition {condition!r}: expected COLUMN=VALUE")
         wanted[name] = value
     model = synth.load_model(model_path)
+    if filtering:
+        _sample_filtered(
+            state,
+            model,
+            rows,
+            seed,
+            wanted,
+            output,
+            filters,
+            allow_formulas,
+            paths={"train": train_path, "holdout": holdout_path, "encoding": encoding},
+        )
+        return
     progress = state.progress()
     progress.start("sample", total=rows)
     chunks = synth.sample_chunks(model, rows, seed=seed, conditions=wanted)
@@ -916,6 +988,56 @@ def sample(
         state.emit({"rows": written, "columns": model.columns, "output": str(output)})
         return
     state.info(f"{written} synthetic rows written to {output}")
+
+
+def _sample_filtered(
+    state: State,
+    model: Any,
+    rows: int,
+    seed: int | None,
+    conditions: dict[str, Any],
+    output: Path,
+    filters: dict[str, Any],
+    allow_formulas: bool | None,
+    paths: dict[str, Any],
+) -> None:
+    """Sample with the validation filter: in memory, against the cleaned training table."""
+    from synthpriv import pipeline, synth
+    from synthpriv.io import write_table
+
+    train = _read(paths["train"], paths["encoding"])
+    holdout = _read(paths["holdout"], paths["encoding"]) if paths["holdout"] else None
+    missing = [c for c in model.columns if c not in train.columns]
+    if missing:
+        raise InputError(
+            f"{paths['train']}: not the table the model was fitted on (no column {missing[0]!r})"
+        )
+    config = RunConfig().override(
+        seed=model.seed if seed is None else seed,
+        **{k: v for k, v in filters.items() if v is not None},
+    )
+
+    class _Backend:  # new draws keep the conditions asked for
+        @staticmethod
+        def sample(model: Any, count: int, seed: int) -> Any:
+            return synth.sample(model, count, seed=seed, conditions=conditions)
+
+    synthetic = synth.sample(model, rows, seed=config.seed, conditions=conditions)
+    result = pipeline.filter_synthetic(_Backend, model, synthetic, train, holdout, config)
+    write_table(result.frame, output, formulas=bool(allow_formulas))
+    account = result.describe()
+    if state.as_json:
+        state.emit(
+            {"rows": result.frame.height, "columns": model.columns, "output": str(output)}
+            | {"filter": account}
+        )
+        return
+    removed = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.removed.items())
+    state.info(
+        f"{result.frame.height} synthetic rows written to {output}; "
+        f"{result.total_removed} of {result.drawn} drawn rows removed ({removed})"
+        + (f"; {result.short} rows short" if result.short else "")
+    )
 
 
 # ------------------------------------------------------------------------------------ report
@@ -1117,12 +1239,7 @@ def _finish(
 @click.option(
     "--target", help="Column to predict in the ML-utility test (train synthetic, test real)."
 )
-@click.option(
-    "--privacy-filter/--no-privacy-filter",
-    default=None,
-    help="Drop synthetic rows closer to a training row than 95% of unseen real rows come, and "
-    "draw again [config or off].",
-)
+@filter_options
 @synthesis_options
 @recognizers_option
 @policy_option

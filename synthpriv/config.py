@@ -148,8 +148,8 @@ class RunConfig:
         example=5000,
     )
     engine: str = setting(
-        "gaussian_copula",
-        "synthesizer engine: gaussian_copula, cart, ctgan, tvae, copulagan",
+        "cart",
+        "synthesizer engine: cart (sequential trees), gaussian_copula, ctgan, tvae, copulagan",
         section="run",
     )
     target: str | None = setting(
@@ -193,7 +193,18 @@ class RunConfig:
     privacy_filter: bool = setting(
         False,
         "drop synthetic rows closer to a training row than 95% of unseen real rows come, and "
-        "draw again (run only; the report gives the figures before and after)",
+        "draw again (the report gives the figures before and after)",
+        section="synthesis",
+    )
+    quality_filter: bool = setting(
+        False,
+        "drop synthetic rows a classifier trained on real rows calls clearly synthetic, and "
+        "draw again (the report gives the figures before and after)",
+        section="synthesis",
+    )
+    quality_threshold: float = setting(
+        0.9,
+        "the quality filter drops rows whose probability of being synthetic is at least this",
         section="synthesis",
     )
     gates: Gates = field(default_factory=Gates)

@@ -29,7 +29,7 @@ from synthpriv.clean import (
 )
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
-from synthpriv.filtering import privacy_filter
+from synthpriv.filtering import FilterResult, validate
 from synthpriv.io import atomic_directory, check_output, load_table, write_json, write_table
 from synthpriv.manifest import input_record, package_versions, write_manifest
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
@@ -155,6 +155,33 @@ def split_holdout(
     return frame[train_rows], frame[holdout_rows]
 
 
+def filter_synthetic(
+    backend: Any,
+    model: Any,
+    synthetic: pl.DataFrame,
+    train: pl.DataFrame,
+    holdout: pl.DataFrame | None,
+    config: RunConfig,
+) -> FilterResult:
+    """Run the validation step of run and sample: the checks the config turns on.
+
+    New draws are seeded from the run's seed (round 0 is the quality check's reference draw).
+    """
+    return validate(
+        synthetic,
+        train,
+        holdout,
+        lambda rows, round_: backend.sample(
+            model, rows, seed=synth.child_seed(config.seed, 1_000_003, round_)
+        ),
+        privacy=config.privacy_filter,
+        quality=config.quality_filter,
+        quality_threshold=config.quality_threshold,
+        constraints=[Constraint.from_dict(c) for c in model.constraints],
+        seed=config.seed,
+    )
+
+
 @dataclass
 class RunResult:
     """What a run produced."""
@@ -255,22 +282,19 @@ def run(
         with timer.stage("sample", progress):
             synthetic = backend.sample(model, config.rows or train.height, seed=config.seed)
         described = model.describe()
-        if config.privacy_filter:
+        unfiltered = None
+        if config.privacy_filter or config.quality_filter or model.constraints:
             with timer.stage("filter", progress):
-                filtered = privacy_filter(
-                    synthetic,
-                    train,
-                    holdout,
-                    lambda rows, round_: backend.sample(
-                        model, rows, seed=synth.child_seed(config.seed, 1_000_003, round_)
-                    ),
-                )
+                filtered = filter_synthetic(backend, model, synthetic, train, holdout, config)
+            if filtered.total_removed or filtered.short:
+                unfiltered = synthetic
             synthetic = filtered.frame
             described = described | {"filter": filtered.describe()}
             log.info(
-                "filter: %d of %d drawn rows too close to a training row removed",
-                filtered.removed,
+                "filter: %d of %d drawn rows removed (%s)",
+                filtered.total_removed,
                 filtered.drawn,
+                ", ".join(f"{k} {v}" for k, v in filtered.removed.items()) or "no check",
             )
         audit = cleaned.audit_dict()
         with timer.stage("report", progress):
@@ -278,6 +302,7 @@ def run(
                 train=train,
                 holdout=holdout,
                 synthetic=synthetic,
+                unfiltered=unfiltered,
                 gates=config.gates,
                 seed=config.seed,
                 scan=schema.to_dict(),

@@ -19,6 +19,14 @@ What a leaf stores is chosen so that the model never holds one person's value:
   zero) has no spread and is drawn exactly;
 * the first column is a tree with one leaf: its smoothed marginal.
 
+How finely each tree may describe the rows is chosen per column on held-out rows, so that the
+model keeps what generalises and not what a few training rows share (fine trees reproduce their
+training rows' combinations, and synthetic rows then sit closer to training rows than unseen
+people do). A quarter of the rows is held out; trees with leaves of k, 2k, 4k, ... rows are grown
+on the rest and scored on it under several strengths of hierarchical shrinkage (Agarwal et al.
+2022: a leaf's distribution is pulled toward its ancestors', the more the fewer rows it has);
+the best pair is refitted on all rows. Small tables get coarse trees, large tables fine ones.
+
 Missing values are a category of their own for categorical columns and a per-leaf share for
 numeric ones. Columns are visited from the fewest distinct values to the most, so that the
 high-cardinality numbers are drawn last, conditioned on everything else.
@@ -41,9 +49,13 @@ class _Column:
     categorical: bool
     categories: list[Any] = field(default_factory=list)
     tree: Any = None
-    # per leaf id: category probabilities, or (missing share, group means, group weights)
-    leaves: dict[int, Any] = field(default_factory=dict)
+    # per node id: category probabilities, or (missing share, group means, weights, spreads)
+    nodes: dict[int, Any] = field(default_factory=dict)
+    # per leaf id: the nodes on its path (root first) and the weight each lends the leaf
+    paths: dict[int, Any] = field(default_factory=dict)
     integer: bool = False
+    leaf_size: int = 0
+    shrinkage: float = 0.0
     low: float = -np.inf
     high: float = np.inf
 
@@ -56,6 +68,9 @@ class SequentialTrees:
         max_depth: Deepest a tree may grow (``None``: until leaves reach ``min_samples_leaf``).
         categorical_max_levels: Numbers with at most this many distinct values are drawn as
             categories (exact values, each shared by k rows); others as smoothed numbers.
+        shrinkage: Hierarchical shrinkage strength when not tuned (0: each leaf its own).
+        tune: Choose each column's leaf size and shrinkage on held-out rows (see module doc);
+            off: every tree uses ``min_samples_leaf`` and ``shrinkage`` as given.
     """
 
     def __init__(
@@ -63,12 +78,18 @@ class SequentialTrees:
         min_samples_leaf: int = 5,
         max_depth: int | None = 8,
         categorical_max_levels: int = 256,
+        shrinkage: float = 0.0,
+        tune: bool = True,
     ):
         if min_samples_leaf < 2:
             raise ValueError("min_samples_leaf must be at least 2")
         self.min_samples_leaf = int(min_samples_leaf)
         self.max_depth = max_depth
         self.categorical_max_levels = int(categorical_max_levels)
+        if shrinkage < 0:
+            raise ValueError("shrinkage must not be negative")
+        self.shrinkage = float(shrinkage)
+        self.tune = bool(tune)
         self.columns: list[_Column] = []
         self.order: list[str] = []
         self.output_columns: list[str] = []
@@ -117,37 +138,115 @@ class SequentialTrees:
         codes = np.where(codes == MISSING, len(categories), codes).astype(float)
         return _Column(name, categorical=True, categories=categories), codes
 
+    def _tree(self, column: _Column, leaf_size: int, seed: int) -> Any:
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        kind = DecisionTreeClassifier if column.categorical else DecisionTreeRegressor
+        return kind(min_samples_leaf=leaf_size, max_depth=self.max_depth, random_state=seed)
+
+    def _grow(self, tree: Any, column: _Column, features: np.ndarray, target: np.ndarray) -> Any:
+        present = slice(None) if column.categorical else ~np.isnan(target)
+        labels = target.astype(int) if column.categorical else target
+        return tree.fit(features[present], labels[present])
+
     def _fit_column(
         self, column: _Column, features: np.ndarray | None, target: np.ndarray, rng: Any
     ) -> None:
-        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-
         seed = int(rng.integers(2**31 - 1))
+        column.leaf_size, column.shrinkage = self.min_samples_leaf, self.shrinkage
         if features is None:
             leaf_of = np.zeros(target.shape[0], dtype=int)
-        elif column.categorical:
-            tree = DecisionTreeClassifier(
-                min_samples_leaf=self.min_samples_leaf, max_depth=self.max_depth, random_state=seed
-            )
-            tree.fit(features, target.astype(int))
-            column.tree, leaf_of = tree, tree.apply(features)
         else:
-            present = ~np.isnan(target)
-            tree = DecisionTreeRegressor(
-                min_samples_leaf=self.min_samples_leaf, max_depth=self.max_depth, random_state=seed
-            )
-            tree.fit(features[present], target[present])
+            if self.tune:
+                column.leaf_size, column.shrinkage = self._tuned(column, features, target, seed)
+            tree = self._grow(self._tree(column, column.leaf_size, seed), column, features, target)
             column.tree, leaf_of = tree, tree.apply(features)
         if not column.categorical and np.isfinite(target).any():
             # synthesis_plan clipped the extremes: min and max are each k rows' value
             column.low, column.high = float(np.nanmin(target)), float(np.nanmax(target))
-        for leaf in np.unique(leaf_of):
-            values = target[leaf_of == leaf]
+        self._fit_nodes(column, features, target, leaf_of)
+
+    def _tuned(
+        self, column: _Column, features: np.ndarray, target: np.ndarray, seed: int
+    ) -> tuple[int, float]:
+        """Leaf size and shrinkage that predict a quarter of the rows held out best.
+
+        A tree fitted on three quarters of the rows is scored on the other quarter (log loss
+        of the shrunk leaf distributions for categories, squared error of the shrunk leaf means
+        for numbers) for leaf sizes from k upwards and a range of shrinkage strengths: the model
+        keeps what generalises to people it did not see, not what a few training rows share.
+        Small tables get large leaves, large tables small ones.
+        """
+        rows = target.shape[0]
+        order = np.random.default_rng(seed).permutation(rows)
+        held, used = order[: rows // 4], order[rows // 4 :]
+        if column.categorical:
+            truth = target[held].astype(int)
+        else:
+            keep = ~np.isnan(target[held])
+            held, truth = held[keep], target[held][keep]
+        if held.size < 2 * self.min_samples_leaf:
+            return self.min_samples_leaf, self.shrinkage
+        best = (np.inf, self.min_samples_leaf, self.shrinkage)
+        size = self.min_samples_leaf
+        while size <= max(self.min_samples_leaf, used.size // 8):
+            tree = self._grow(self._tree(column, size, seed), column, features[used], target[used])
+            estimates = _shrunk_estimates(tree, column, features[used], target[used])
+            leaves = tree.apply(features[held])
+            for strength, estimate in estimates.items():
+                if column.categorical:
+                    loss = -np.mean(np.log(estimate[leaves, truth] + 1e-6))
+                else:
+                    loss = float(np.mean((estimate[leaves] - truth) ** 2))
+                if loss < best[0]:
+                    best = (loss, size, strength)
+            size *= 2
+        return best[1], best[2]
+
+    def _fit_nodes(
+        self, column: _Column, features: np.ndarray | None, target: np.ndarray, leaf_of: Any
+    ) -> None:
+        """What each node of the tree learned, and each leaf's shrinkage toward its ancestors.
+
+        Hierarchical shrinkage (Agarwal et al., ICML 2022): a leaf's distribution is its root's
+        plus each step down the path scaled by ``1 / (1 + shrinkage / N(parent))``. Written as a
+        mixture, a row in a leaf draws from one node on its path with weights ``c_j - c_{j+1}``,
+        so a small leaf lends most of its mass to its larger ancestors: rows are drawn from what
+        many people share, not from what a handful of training rows happen to hold.
+        """
+        if features is None:
+            rows_of = {0: np.arange(target.shape[0])}
+            paths = {0: [0]}
+        else:
+            membership = column.tree.decision_path(features).tocsc()
+            rows_of = {
+                node: membership.indices[membership.indptr[node] : membership.indptr[node + 1]]
+                for node in range(membership.shape[1])
+            }
+            structure = column.tree.tree_
+            parent = np.full(structure.node_count, -1)
+            for children in (structure.children_left, structure.children_right):
+                inner = np.flatnonzero(children >= 0)
+                parent[children[inner]] = inner
+            paths = {}
+            for leaf in np.unique(leaf_of):
+                path = [int(leaf)]
+                while parent[path[-1]] >= 0:
+                    path.append(int(parent[path[-1]]))
+                paths[int(leaf)] = path[::-1]
+        used = {node for path in paths.values() for node in path}
+        for node in used:
+            values = target[rows_of[node]]
             if column.categorical:
                 counts = np.bincount(values.astype(int), minlength=len(column.categories) + 1)
-                column.leaves[int(leaf)] = counts / counts.sum()
+                column.nodes[node] = counts / counts.sum()
             else:
-                column.leaves[int(leaf)] = self._numeric_leaf(values)
+                column.nodes[node] = self._numeric_leaf(values)
+        for leaf, path in paths.items():
+            sizes = np.array([rows_of[node].size for node in path], dtype=float)
+            kept = np.concatenate([[1.0], 1.0 / (1.0 + column.shrinkage / sizes[:-1]), [0.0]])
+            kept = np.minimum.accumulate(kept)  # a product of factors each at most 1
+            column.paths[leaf] = (np.array(path), kept[:-1] - kept[1:])
 
     def _numeric_leaf(self, values: np.ndarray) -> tuple[Any, ...]:
         """Missing share; mean, spread and weight of consecutive groups of >= k sorted values.
@@ -178,14 +277,19 @@ class SequentialTrees:
         drawn: dict[str, np.ndarray] = {}
         for index, column in enumerate(self.columns):
             if column.tree is None:
-                leaf_of = np.full(rows, next(iter(column.leaves)), dtype=int)
+                leaf_of = np.zeros(rows, dtype=int)
             else:
                 features = np.column_stack([drawn[c] for c in self.order[:index]])
                 leaf_of = column.tree.apply(features)
             out = np.empty(rows, dtype=float)
+            node_of = np.empty(rows, dtype=int)
             for leaf in np.unique(leaf_of):
                 where = np.flatnonzero(leaf_of == leaf)
-                out[where] = self._draw(column, column.leaves[int(leaf)], where.size, rng)
+                path, weights = column.paths[int(leaf)]
+                node_of[where] = path[rng.choice(path.size, size=where.size, p=weights)]
+            for node in np.unique(node_of):
+                where = np.flatnonzero(node_of == node)
+                out[where] = self._draw(column, column.nodes[int(node)], where.size, rng)
             drawn[column.name] = out
         return pd.DataFrame({c: self._decode(c, drawn[c]) for c in self.output_columns})
 
@@ -219,6 +323,54 @@ class SequentialTrees:
         if column.integer:
             values = np.round(values)
         return pd.Series(values, name=name)
+
+
+SHRINKAGE_GRID = (0.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
+
+
+def _shrunk_estimates(
+    tree: Any, column: _Column, features: np.ndarray, target: np.ndarray
+) -> dict[float, np.ndarray]:
+    """Per shrinkage strength, every node's shrunk estimate (category shares or mean).
+
+    Nodes are visited a depth level at a time: a node's estimate is its parent's plus the
+    difference of their raw estimates scaled by ``1 / (1 + strength / N(parent))``.
+    """
+    structure = tree.tree_
+    membership = tree.decision_path(features).T.tocsr()  # nodes x rows
+    if column.categorical:
+        width = len(column.categories) + 1
+        onehot = np.zeros((target.shape[0], width))
+        onehot[np.arange(target.shape[0]), target.astype(int)] = 1.0
+        totals = membership @ onehot
+        counts = totals.sum(axis=1)
+    else:
+        present = ~np.isnan(target)
+        totals = membership @ np.where(present, target, 0.0)
+        counts = membership @ present.astype(float)
+    raw = totals / np.maximum(counts, 1.0).reshape((-1,) + (1,) * (totals.ndim - 1))
+    parent = np.full(structure.node_count, -1)
+    levels = [np.array([0])]
+    while True:
+        nodes = levels[-1]
+        children = np.concatenate([structure.children_left[nodes], structure.children_right[nodes]])
+        parents = np.concatenate([nodes, nodes])
+        inner = children >= 0
+        if not inner.any():
+            break
+        parent[children[inner]] = parents[inner]
+        levels.append(children[inner])
+    sizes = membership.sum(axis=1).A1.astype(float)
+    out = {}
+    for strength in SHRINKAGE_GRID:
+        estimate = raw.copy()
+        for nodes in levels[1:]:
+            up = parent[nodes]
+            scale = 1.0 / (1.0 + strength / sizes[up])
+            scale = scale.reshape((-1,) + (1,) * (raw.ndim - 1))
+            estimate[nodes] = estimate[up] + (raw[nodes] - raw[up]) * scale
+        out[strength] = estimate
+    return out
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

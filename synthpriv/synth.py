@@ -38,6 +38,7 @@ from synthpriv.operators import PSEUDONYMIZING
 from synthpriv.schema import Kind, Role, TableSchema, kinds_of
 from synthpriv.synthesis_plan import (
     COPULA_ENGINES,
+    DEFAULT_ENGINE,
     Constraint,
     check_parameters,
     prepare,
@@ -187,7 +188,7 @@ def fit(
     *,
     schema: TableSchema | None = None,
     seed: int = 0,
-    engine: str = "gaussian_copula",
+    engine: str = DEFAULT_ENGINE,
     params: dict[str, Any] | None = None,
     constraints: list[dict[str, Any]] | None = None,
     keep_rare: bool = False,
@@ -199,7 +200,7 @@ def fit(
         frame: The cleaned table. Direct identifiers must be gone.
         schema: The column schema from ``scan``; its roles are checked before fitting.
         seed: Seed for every random number generator involved.
-        engine: ``gaussian_copula`` (default), ``cart`` (:mod:`synthpriv.sequential`),
+        engine: ``cart`` (default, :mod:`synthpriv.sequential`), ``gaussian_copula``,
             ``ctgan``, ``tvae`` or ``copulagan``.
         params: Keyword arguments for the SDV synthesizer (checked against its signature).
         constraints: Rules for the synthetic rows (see :class:`Constraint`).

@@ -37,7 +37,8 @@ from synthpriv.errors import ConfigError
 from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import POOLED_LABEL, Kind
 
-ENGINES = ("gaussian_copula", "cart", "ctgan", "tvae", "copulagan")
+ENGINES = ("cart", "gaussian_copula", "ctgan", "tvae", "copulagan")
+DEFAULT_ENGINE = ENGINES[0]
 COPULA_ENGINES = ("gaussian_copula", "copulagan")
 ORDERED_MAX_LEVELS = 256
 RARE_MIN_COUNT = 5

@@ -22,6 +22,7 @@ class FakeModel:
     seed: int
     excluded: dict[str, str] = field(default_factory=dict)
     engine: str = "fake"
+    constraints: list[dict[str, Any]] = field(default_factory=list)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -54,15 +54,34 @@ def design_matrix(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> np.ndar
 MAX_TREE_CODES = 250  # HistGradientBoosting takes category codes below its 255 bins
 
 
+def tree_levels(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> dict[str, pl.Series]:
+    """Each categorical column's values, most frequent first (the codes of :func:`tree_matrix`)."""
+    stacked = pl.concat([f.select(list(kinds)) for f in frames], how="vertical_relaxed")
+    return {
+        name: stacked.get_column(name)
+        .cast(pl.String)
+        .drop_nulls()
+        .value_counts(sort=True)
+        .get_column(name)
+        for name, kind in kinds.items()
+        if kind not in (Kind.NUMERICAL, Kind.DATETIME)
+    }
+
+
 def tree_matrix(
-    frames: list[pl.DataFrame], kinds: dict[str, Kind]
+    frames: list[pl.DataFrame],
+    kinds: dict[str, Kind],
+    levels: dict[str, pl.Series] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Numbers as they are and categories as codes by frequency, for native categorical trees.
 
     Missing values stay NaN (the trees route them); categories beyond the 250 most frequent share
-    one code. Returns the matrix and the mask of categorical columns.
+    one code. ``levels`` (from :func:`tree_levels`) fixes the codes, so rows encoded later match
+    a fitted model; a value not among them is treated as missing. Returns the matrix and the
+    mask of categorical columns.
     """
     stacked = pl.concat([f.select(list(kinds)) for f in frames], how="vertical_relaxed")
+    levels = levels if levels is not None else tree_levels(frames, kinds)
     columns, categorical = [], []
     for name, kind in kinds.items():
         column = stacked.get_column(name)
@@ -71,7 +90,7 @@ def tree_matrix(
             categorical.append(False)
             continue
         text = column.cast(pl.String)
-        order = text.drop_nulls().value_counts(sort=True).get_column(name)
+        order = levels[name]
         codes = pl.DataFrame({"v": order, "c": np.arange(order.len(), dtype=np.float64)})
         coded = text.to_frame("v").join(codes, on="v", how="left", maintain_order="left")
         columns.append(

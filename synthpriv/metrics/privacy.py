@@ -331,6 +331,31 @@ def attack_metrics(
     return out
 
 
+def distance_summary(
+    train: pl.DataFrame,
+    holdout: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    kinds: dict[str, Kind],
+    seed: int,
+    max_rows: int | None = None,
+) -> dict[str, Any]:
+    """DCR share and membership-inference AUC (each with its interval) on equal seeded samples."""
+    columns = list(kinds)
+    rng = np.random.default_rng(seed)
+    size = min(train.height, holdout.height, max_rows or train.height)
+    train = train.select(columns)[np.sort(rng.choice(train.height, size, replace=False))]
+    holdout = holdout.select(columns)[np.sort(rng.choice(holdout.height, size, replace=False))]
+    encoded = encode([train, holdout, synthetic.select(columns)], kinds)
+    dcr = distance_metrics(*encoded)["dcr"]
+    mia = membership_inference(*encoded, seed)
+    return {
+        "dcr_share": dcr["share_closer_to_train"],
+        "dcr_share_ci95": dcr["share_ci95"],
+        "mia_auc": mia["auc"],
+        "mia_auc_ci95": mia["ci95"],
+    }
+
+
 def privacy_metrics(
     train: pl.DataFrame,
     holdout: pl.DataFrame,

@@ -218,15 +218,24 @@ def test_target_adds_ml_utility_and_must_exist(tmp_path, small):
     }
 
 
-def test_the_privacy_filter_is_a_step_of_run_and_reported(tmp_path, small):
+def test_the_validation_filter_is_a_step_of_run_and_reported_before_and_after(tmp_path, small):
     small.write_csv(tmp_path / "in.csv")
     args = ["run", tmp_path / "in.csv", "-o", tmp_path / "o", "--nlp-model", "none"]
-    result = invoke(*args, "--privacy-filter")
+    result = invoke(*args, "--privacy-filter", "--quality-filter")
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     filtered = report["synthesis"]["filter"]
     assert set(filtered) >= {"rows_drawn", "rows_removed", "distance_threshold", "rounds"}
+    assert set(filtered["removed_by"]) == {"too_close", "clearly_synthetic"}
     assert filtered["rows_drawn"] >= report["data"]["synthetic_rows"]
-    assert 'id="privacy-filter"' in (tmp_path / "o" / "report.html").read_text()
+    assert 0.0 <= filtered["quality_flagged_first_draw"] <= 1.0
+    effect = filtered["effect"]
+    for side in ("before", "after"):
+        assert set(effect[side]) >= {"fidelity_score", "discriminator_auc", "dcr_share", "mia_auc"}
+    assert effect["after"]["rows"] == report["data"]["synthetic_rows"]
+    assert effect["after"]["dcr_share"] == report["privacy"]["dcr"]["share_closer_to_train"]
+    html = (tmp_path / "o" / "report.html").read_text()
+    assert 'id="privacy-filter"' in html and 'id="quality-filter"' in html
+    assert 'id="filter-effect"' in html
     assert result.exit_code == report_exit(report)
     invoke("run", tmp_path / "in.csv", "-o", tmp_path / "p", "--nlp-model", "none")
     plain = json.loads((tmp_path / "p" / "report.json").read_text())

@@ -380,7 +380,7 @@ def test_fit_options_are_checked_and_sample_takes_conditions(runner, tmp_path):
     result = invoke(runner, "fit", table, "-o", model, "--engine", "gan", *FAST)
     assert result.exit_code == ExitStatus.CONFIG_ERROR
     assert result.stderr.strip() == (
-        "error: unknown engine 'gan'; valid engines: gaussian_copula, cart, ctgan, tvae, copulagan"
+        "error: unknown engine 'gan'; valid engines: cart, gaussian_copula, ctgan, tvae, copulagan"
     )
     result = invoke(runner, "fit", table, "-o", model, "--engine", "ctgan", "--param", "epoch=1")
     assert (
@@ -406,6 +406,46 @@ def test_fit_options_are_checked_and_sample_takes_conditions(runner, tmp_path):
     )
     assert result.exit_code == ExitStatus.CONFIG_ERROR
     assert result.stderr.strip() == "error: --condition 'sex': expected COLUMN=VALUE"
+
+
+def test_sample_filters_against_the_cleaned_tables_and_says_what_it_removed(runner, tmp_path):
+    rng = np.random.default_rng(3)
+
+    def people(n: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "age": rng.integers(18, 90, n),
+                "sex": rng.choice(["F", "M"], n),
+                "cost": rng.gamma(2.0, 100.0, n).round(2),
+            }
+        )
+
+    train, holdout = tmp_path / "train.csv", tmp_path / "holdout.csv"
+    people(400).write_csv(train)
+    people(100).write_csv(holdout)
+    model, out = tmp_path / "m.synthpriv", tmp_path / "s.csv"
+    assert invoke(runner, "fit", train, "-o", model, *FAST).exit_code == 0
+    result = invoke(runner, "sample", model, "-n", 200, "-o", out, "--privacy-filter")
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.strip() == (
+        "error: --privacy-filter and --quality-filter need --train (the cleaned table)"
+    )
+    args = ("sample", model, "-n", 200, "-o", out, "--privacy-filter", "--train", train)
+    result = invoke(runner, *args)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.strip() == (
+        "error: --privacy-filter needs --holdout (the cleaned holdout table)"
+    )
+    assert not out.exists()
+    result = invoke(runner, "--json", *args, "--holdout", holdout, "--quality-filter")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert pl.read_csv(out).height == payload["rows"] == 200
+    assert set(payload["filter"]["removed_by"]) == {"too_close", "clearly_synthetic"}
+    assert payload["filter"]["rows_drawn"] >= 200 + payload["filter"]["rows_removed"]
+    result = invoke(runner, *args, "--holdout", holdout, "--overwrite")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip().startswith(f"200 synthetic rows written to {out}; ")
 
 
 def test_run_checks_engine_parameters_before_the_long_stages(runner, tmp_path, small_csv):

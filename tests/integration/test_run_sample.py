@@ -43,7 +43,7 @@ def test_outputs_exist_and_validate(first_run):
     )
     assert first_run.exit_status == ExitStatus.SUCCESS
     assert report["verdict"] in ("PASS", "WARN")
-    synthetic = pl.read_csv(out / "synthetic.csv")
+    synthetic = pl.read_csv(out / "synthetic.csv", infer_schema_length=None)
     assert synthetic.height == report["data"]["train_rows"] == 1600
     assert not set(IDENTIFIERS) & set(synthetic.columns)
 

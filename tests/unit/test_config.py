@@ -30,7 +30,7 @@ def test_values_are_read(tmp_path):
         ("[run]\nseeed = 1\n", "invalid at run: unknown key(s): seeed"),
         ("[gates]\ndcr_share_max = 2\n", "invalid at gates/dcr_share_max: must be at most 1"),
         ("[run]\nholdout_share = 0\n", "invalid at run/holdout_share: must be greater than 0"),
-        ('[run]\nengine = "magic"\n', "invalid at run/engine: must be one of gaussian_copula"),
+        ('[run]\nengine = "magic"\n', "invalid at run/engine: must be one of cart, gaussian_c"),
         ("[run\n", "not valid TOML"),
     ],
 )

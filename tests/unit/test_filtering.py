@@ -1,9 +1,10 @@
-"""The privacy filter drops synthetic rows that copy training rows and draws replacements."""
+"""The validation filter drops copies, clearly synthetic rows and rule breakers, and draws again."""
 
 import numpy as np
 import polars as pl
 
-from synthpriv.filtering import QUANTILE, privacy_filter
+from synthpriv.filtering import QUANTILE, validate
+from synthpriv.synthesis_plan import Constraint
 
 
 def people(n: int, seed: int) -> pl.DataFrame:
@@ -27,19 +28,64 @@ def test_copies_of_training_rows_are_replaced_by_new_draws():
         draws.append((rows, round_))
         return people(rows, next(fresh))
 
-    result = privacy_filter(synthetic, train, holdout, draw)
+    result = validate(synthetic, train, holdout, draw)
     assert result.frame.height == synthetic.height and result.short == 0
-    assert result.removed >= 100 and draws and draws[0][1] == 1
-    assert 0.25 <= result.too_close_before < 0.25 + 3 * QUANTILE
+    assert result.removed["too_close"] >= 100 and draws and draws[0][1] == 1
+    assert 0.25 <= result.share_removed_first_draw["too_close"] < 0.25 + 3 * QUANTILE
     kept = set(result.frame.rows())
     assert not kept & set(train.rows())  # no training row survives as it was
     described = result.describe()
-    assert described["rows_removed"] == result.removed and described["rounds"] >= 1
+    assert described["rows_removed"] == result.total_removed and described["rounds"] >= 1
+    assert described["checks"] == {"privacy": True, "quality": False, "constraints": True}
 
 
 def test_rows_from_the_population_are_mostly_kept():
     train, holdout = people(600, 1), people(200, 2)
     synthetic = people(400, 5)
-    result = privacy_filter(synthetic, train, holdout, lambda rows, _: people(rows, 6))
+    result = validate(synthetic, train, holdout, lambda rows, _: people(rows, 6))
     # unseen real rows fall that close about QUANTILE of the time
-    assert result.too_close_before < 4 * QUANTILE
+    assert result.share_removed_first_draw["too_close"] < 4 * QUANTILE
+
+
+def broken(n: int, seed: int) -> pl.DataFrame:
+    """Rows no real person has: nurses of 18 earning like executives."""
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame(
+        {
+            "age": np.full(n, 18),
+            "income": np.round(rng.uniform(900_000, 1_000_000, n), 2),
+            "job": np.full(n, "nurse"),
+        }
+    )
+
+
+def test_the_quality_filter_drops_rows_a_classifier_calls_clearly_synthetic():
+    train = people(2000, 1)
+    good = iter(range(10, 100))
+    synthetic = pl.concat([people(900, 3), broken(100, 4)])
+
+    def draw(rows: int, round_: int) -> pl.DataFrame:
+        # the model's other draws: mostly good rows, a tenth of them broken like the first
+        n_bad = rows // 10
+        return pl.concat([people(rows - n_bad, next(good)), broken(n_bad, 50 + round_)])
+
+    result = validate(synthetic, train, None, draw, privacy=False, quality=True)
+    assert result.frame.height == synthetic.height
+    assert result.removed == {"clearly_synthetic": result.total_removed}
+    assert result.share_removed_first_draw["clearly_synthetic"] >= 0.09
+    assert result.frame.filter(pl.col("income") > 800_000).height < 5
+    # real-looking rows stay: most of the first draw's good rows are kept
+    assert result.frame.join(synthetic[:900], on=["age", "income", "job"]).height > 800
+
+
+def test_rows_breaking_a_constraint_are_dropped_and_redrawn():
+    train = people(300, 1)
+    synthetic = people(200, 2).with_columns(
+        pl.when(pl.int_range(pl.len()) < 20).then(-1).otherwise(pl.col("age")).alias("age")
+    )
+    rule = Constraint.from_dict({"type": "positive", "column": "age"})
+    result = validate(
+        synthetic, train, None, lambda rows, _: people(rows, 7), privacy=False, constraints=[rule]
+    )
+    assert result.removed == {"breaks_constraint": 20}
+    assert result.frame.height == 200 and (result.frame["age"] > 0).all()

@@ -1,8 +1,10 @@
 """Fit/sample with real SDV on small tables: metadata, reproducibility, model file signatures."""
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
 
@@ -92,7 +94,7 @@ def test_direct_identifier_is_refused(table):
 
 def test_unknown_engine_lists_valid_ones(table):
     with pytest.raises(
-        ConfigError, match="unknown engine .gan.; valid engines: gaussian_copula, cart"
+        ConfigError, match="unknown engine .gan.; valid engines: cart, gaussian_copula"
     ):
         synth.fit(table, engine="gan")
     with pytest.raises(ConfigError, match="number of rows must be at least 1"):
@@ -134,7 +136,7 @@ def test_the_signature_covers_the_header(model, tmp_path):
     path = tmp_path / "m.synthpriv"
     synth.save_model(model, path)
     data = path.read_bytes()
-    forged = data.replace(b'"engine": "gaussian_copula"', b'"engine": "ctgan"          ', 1)
+    forged = data.replace(b'"engine": "cart"', b'"engine": "tvae"', 1)
     assert forged != data
     (tmp_path / "forged").write_bytes(forged)
     with pytest.raises(ModelError, match="signature does not verify"):
@@ -473,3 +475,71 @@ def test_the_cart_engine_keeps_a_spike_and_smooths_the_rest():
     assert out["pdays"].max() < frame["pdays"].max()  # the extremes were clipped before fitting
     others = out.filter(pl.col("pdays") != -1)["pdays"]
     assert others.n_unique() > 300  # drawn around group means, not a few values repeated
+
+
+def _tuned_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    from synthpriv.sequential import SequentialTrees
+
+    return {c.name: c for c in SequentialTrees().fit(frame, seed=0).columns}
+
+
+def test_cart_tuning_grows_fine_trees_for_a_relation_and_coarse_ones_for_noise():
+    """Leaf size and shrinkage are chosen on held-out rows: fine where the columns before say
+    something about the next one, coarse (large leaves or strong shrinkage) where they do not."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    x = rng.integers(0, 4, n)
+    frame = pd.DataFrame(  # visited from the fewest distinct values: x, follows, noise
+        {
+            "x": x.astype(str),
+            "follows": np.where(rng.random(n) < 0.9, x, 4).astype(str),
+            "noise": rng.integers(0, 8, n).astype(str),
+        }
+    )
+    columns = _tuned_columns(frame)
+    assert list(columns) == ["x", "follows", "noise"]
+    follows, noise = columns["follows"], columns["noise"]
+    assert follows.leaf_size < noise.leaf_size or follows.shrinkage < noise.shrinkage
+    assert noise.leaf_size >= 80 or noise.shrinkage >= 300
+
+
+def test_shrinkage_moves_a_leaf_between_its_own_estimate_and_the_root():
+    from sklearn.tree import DecisionTreeClassifier
+
+    from synthpriv.sequential import SHRINKAGE_GRID, _Column, _shrunk_estimates
+
+    rng = np.random.default_rng(1)
+    features = rng.integers(0, 4, (600, 1)).astype(float)
+    target = (features[:, 0] + (rng.random(600) < 0.3)).clip(0, 3)
+    tree = DecisionTreeClassifier(min_samples_leaf=5, random_state=0).fit(features, target)
+    column = _Column("t", categorical=True, categories=[0, 1, 2, 3])
+    estimates = _shrunk_estimates(tree, column, features, target)
+    assert set(estimates) == set(SHRINKAGE_GRID)
+    leaves = np.unique(tree.apply(features))
+    raw = estimates[0.0]
+    for leaf in leaves:  # no shrinkage: each leaf's own shares
+        own = target[tree.apply(features) == leaf].astype(int)
+        share = np.bincount(own, minlength=5) / own.size
+        np.testing.assert_allclose(raw[leaf], share, atol=1e-12)
+    strongest = estimates[max(SHRINKAGE_GRID)]
+    root = np.bincount(target.astype(int), minlength=5) / target.size
+    for leaf in leaves:  # strong shrinkage pulls every leaf toward the root's shares
+        assert np.abs(strongest[leaf] - root).sum() < np.abs(raw[leaf] - root).sum()
+        np.testing.assert_allclose(strongest[leaf].sum(), 1.0)
+
+
+def test_every_node_a_cart_row_is_drawn_from_holds_at_least_k_training_rows():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {"a": rng.integers(0, 3, 500).astype(str), "b": rng.normal(size=500).round(3)}
+    )
+    from synthpriv.sequential import SequentialTrees
+
+    model = SequentialTrees(min_samples_leaf=5).fit(frame, seed=0)
+    for column in model.columns:
+        for _, weights in column.paths.values():
+            np.testing.assert_allclose(weights.sum(), 1.0)
+            assert (weights >= 0).all()
+        if column.tree is not None:
+            counts = column.tree.tree_.n_node_samples
+            assert min(counts[node] for node in column.nodes) >= 5
