@@ -48,22 +48,59 @@ def split(table: str):
     return frame[order[n_test:]], frame[order[:n_test]]
 
 
-def one(table: str, engine: str, params: dict | None = None) -> dict:
+ARGN = """
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+import pandas as pd
+from mostlyai.engine import TabularARGN
+source, out, minutes = sys.argv[1], sys.argv[2], float(sys.argv[3])
+df = pd.read_csv(source)
+cpu = time.process_time()
+model = TabularARGN(max_training_time=minutes, verbose=0)
+model.fit(df)
+model.sample(n_samples=len(df)).to_csv(out, index=False)
+print(json.dumps({"cpu": time.process_time() - cpu}))
+"""
+
+
+def peer(python: str, script: str, train, *arguments: str):
+    """Run a peer engine's ``script`` in another Python (its own environment) on ``train``."""
+    import tempfile
+
+    import polars as pl
+
+    with tempfile.TemporaryDirectory() as work:
+        source, out = Path(work) / "train.csv", Path(work) / "out.csv"
+        train.write_csv(source)
+        (Path(work) / "peer.py").write_text(script)
+        done = subprocess.run(
+            [python, str(Path(work) / "peer.py"), str(source), str(out), *arguments],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        cpu = json.loads(done.stdout.strip().splitlines()[-1])["cpu"]
+        return pl.read_csv(out, infer_schema_length=None), cpu
+
+
+def one(
+    table: str, engine: str, params: dict | None = None, peer_python: str | None = None
+) -> dict:
     warnings.simplefilter("ignore")
     os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench-model-key-0123456789")
     import polars as pl
-    from sdmetrics.reports.single_table import QualityReport
     from sdv.metadata import Metadata
 
     from synthpriv import synth
-    from synthpriv.metrics.detection import discriminator_auc
-    from synthpriv.metrics.privacy import privacy_metrics
-    from synthpriv.metrics.utility import ml_utility
-    from synthpriv.schema import Kind, kinds_of
 
     train, test = split(table)
     cpu = time.process_time()
-    if engine == "plain_sdv":
+    if engine == "tabularargn":
+        if not peer_python:
+            raise SystemExit("tabularargn needs --peer-python (a Python with mostlyai-engine)")
+        synthetic, peer_cpu = peer(peer_python, ARGN, train, str((params or {}).get("minutes", 10)))
+        cpu -= peer_cpu  # the child's CPU is added below as this process's
+    elif engine == "plain_sdv":
         from sdv.single_table import GaussianCopulaSynthesizer
 
         real = train.to_pandas()
@@ -89,6 +126,25 @@ def one(table: str, engine: str, params: dict | None = None) -> dict:
                 quality="quality" in filters,
             ).frame
     cpu = time.process_time() - cpu
+    return judge(table, train, test, synthetic) | {
+        "engine": engine,
+        "params": params or {},
+        "cpu_seconds_fit_sample": round(cpu, 1),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def judge(table: str, train, test, synthetic) -> dict:
+    """The one judge of every engine: SDMetrics quality, discriminator, TSTR, DCR share."""
+    import polars as pl
+    from sdmetrics.reports.single_table import QualityReport
+    from sdv.metadata import Metadata
+
+    from synthpriv.metrics.detection import discriminator_auc
+    from synthpriv.metrics.privacy import privacy_metrics
+    from synthpriv.metrics.utility import ml_utility
+    from synthpriv.schema import Kind, kinds_of
+
     kinds = {c: k for c, k in kinds_of(train).items() if k not in (Kind.TEXT, Kind.ID)}
     synthetic = synthetic.select([pl.col(c).cast(train.schema[c], strict=False) for c in kinds])
     real_pd, synth_pd = train.select(list(kinds)).to_pandas(), synthetic.to_pandas()
@@ -100,8 +156,6 @@ def one(table: str, engine: str, params: dict | None = None) -> dict:
     privacy = privacy_metrics(train, test, synthetic, kinds, seed=0, max_rows=10_000)
     return {
         "table": table,
-        "engine": engine,
-        "params": params or {},
         "train_rows": train.height,
         "test_rows": test.height,
         "sdmetrics_quality": round(float(quality.get_score()), 3),
@@ -111,20 +165,20 @@ def one(table: str, engine: str, params: dict | None = None) -> dict:
         "trtr": utility.get("train_real_test_real"),
         "dcr_share": privacy["dcr"]["share_closer_to_train"],
         "dcr_share_ci95": privacy["dcr"]["share_ci95"],
-        "cpu_seconds_fit_sample": round(cpu, 1),
-        "peak_rss_mb": peak_rss_mb(),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", default="adult,bank_marketing,insurance")
-    parser.add_argument("--engines", default="gaussian_copula,cart,plain_sdv")
-    parser.add_argument("--params", default="{}", help="engine parameters as JSON (synthpriv engines)")
+    parser.add_argument("--engines", default="cart,gaussian_copula,plain_sdv")
+    parser.add_argument("--params", default="{}", help="engine parameters as JSON")
+    parser.add_argument("--peer-python", help="a Python with mostlyai-engine (tabularargn)")
     parser.add_argument("--one", nargs=2, metavar=("TABLE", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(*args.one, params=json.loads(args.params))))
+        params = json.loads(args.params)
+        print(json.dumps(one(*args.one, params=params, peer_python=args.peer_python)))
         return
     if not SHARED_DATA.is_dir():
         sys.exit(f"skipped: {SHARED_DATA} (public tables kept outside the repo) is absent")
@@ -132,7 +186,8 @@ def main() -> None:
     for table in args.tables.split(","):
         for engine in args.engines.split(","):
             done = subprocess.run(
-                [sys.executable, __file__, "--one", table, engine, "--params", args.params],
+                [sys.executable, __file__, "--one", table, engine, "--params", args.params]
+                + (["--peer-python", args.peer_python] if args.peer_python else []),
                 capture_output=True,
                 text=True,
                 check=True,

@@ -762,7 +762,20 @@ def synthesis_options(func: Any) -> Any:
         click.option(
             "--engine",
             default=None,
-            help="cart (default; sequential trees), gaussian_copula, ctgan, tvae or copulagan.",
+            help="cart (default; sequential trees), gaussian_copula, ctgan, tvae, copulagan, "
+            "or mst (differentially private; needs --epsilon and --delta).",
+        ),
+        click.option(
+            "--epsilon",
+            type=float,
+            default=None,
+            help="Privacy budget ε of a differentially private engine (mst).",
+        ),
+        click.option(
+            "--delta",
+            type=float,
+            default=None,
+            help="δ of a differentially private engine (mst), below 1 / rows, e.g. 1e-6.",
         ),
         click.option(
             "--param",
@@ -823,6 +836,8 @@ def fit(
     output: Path,
     schema_path: Path | None,
     engine: str,
+    epsilon: float | None,
+    delta: float | None,
     params: tuple[str, ...],
     constraints: tuple[str, ...],
     keep_rare: bool,
@@ -849,8 +864,11 @@ def fit(
     from synthpriv.io import check_output
     from synthpriv.pipeline import scan as run_scan
     from synthpriv.schema import TableSchema
+    from synthpriv.synthesis_plan import with_budget
 
     check_output(output, inputs=[input_path, schema_path], overwrite=overwrite)
+    engine = engine or default_of("engine")
+    parameters = with_budget(engine, parse_params(params), epsilon, delta)
     frame = _read(input_path, encoding)
     if schema_path:
         schema = TableSchema.load(schema_path)
@@ -860,8 +878,8 @@ def fit(
         frame,
         schema=schema,
         seed=seed,
-        engine=engine or default_of("engine"),
-        params=parse_params(params),
+        engine=engine,
+        params=parameters,
         constraints=[parse_constraint(c) for c in constraints],
         keep_rare=bool(keep_rare),
         fit_rows=fit_rows or synth.FIT_ROWS,

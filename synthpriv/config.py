@@ -67,6 +67,12 @@ class Gates:
     )
     attack_risk_warn: float = setting(0.10, "WARN above this attack risk")
     replicated_uniques_margin: float = setting(0.02, "FAIL if repU exceeds the holdout's by this")
+    max_epsilon: float | None = setting(
+        None,
+        "FAIL unless the model is differentially private with at most this ε (unset: no "
+        "formal guarantee required)",
+        example=1.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,18 @@ class RunConfig:
     )
     keep_rare: bool = setting(
         False, "keep values seen fewer than 5 times in the model file", section="synthesis"
+    )
+    epsilon: float | None = setting(
+        None,
+        "privacy budget ε of a differentially private engine (mst); required for it",
+        section="synthesis",
+        example=1.0,
+    )
+    delta: float | None = setting(
+        None,
+        "δ of a differentially private engine (mst), below 1 / rows; required for it",
+        section="synthesis",
+        example=1e-6,
     )
     fit_rows: int = setting(
         500_000, "above this many rows, fit on a seeded sample of this size", section="synthesis"
@@ -317,7 +335,10 @@ def starter_text() -> str:
     for section in SECTIONS:
         parts.append(f"\n[{section}]")
         if section == "gates":
-            items = [(f.name, f.default, f.metadata["help"], None) for f in fields(Gates)]
+            items = [
+                (f.name, f.default, f.metadata["help"], f.metadata.get("example"))
+                for f in fields(Gates)
+            ]
         elif section == "budgets":
             items = [(f.name, f.default, f.metadata["help"], None) for f in fields(Budgets)]
         else:
@@ -337,6 +358,10 @@ def starter_text() -> str:
             parts += [
                 '# [synthesis.params]           # engine parameters, e.g. for engine = "ctgan":',
                 "# epochs = 50",
+                '# for engine = "mst" (with epsilon and delta): public bounds and values cost',
+                "# no budget; columns without them have their domain found privately",
+                '# bounds = { age = [0, 120], admitted = ["2000-01-01", "2030-12-31"] }',
+                '# categories = { sex = ["F", "M"] }',
                 "# [[synthesis.constraints]]    # range (column, low, high), positive (column),",
                 '# type = "inequality"          # inequality (columns low <= high),',
                 '# columns = ["admitted", "discharged"]  # fixed_combinations (columns)',

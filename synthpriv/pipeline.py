@@ -37,7 +37,7 @@ from synthpriv.policy import Policy, load_policy, pseudonym_key
 from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.schema import Role, TableSchema
 from synthpriv.status import ExitStatus
-from synthpriv.synthesis_plan import Constraint, check_parameters
+from synthpriv.synthesis_plan import Constraint, check_parameters, with_budget
 
 log = logging.getLogger(__name__)
 MIN_ROWS_FOR_RUN = 20
@@ -227,7 +227,8 @@ def run(
     if config.target and config.target not in frame.columns:
         raise ConfigError(f"target column {config.target!r} is not a column of {input_path.name}")
     # Engine, parameters and constraints are checked before the long stages start.
-    check_parameters(config.engine, config.engine_params)
+    params = with_budget(config.engine, config.engine_params, config.epsilon, config.delta)
+    check_parameters(config.engine, params)
     for constraint in config.constraints:
         Constraint.from_dict(constraint)
     policy = load_policy(config.policy)
@@ -273,14 +274,15 @@ def run(
                 schema=cleaned.schema,
                 seed=config.seed,
                 engine=config.engine,
-                params=config.engine_params,
+                params=params,
                 constraints=config.constraints,
                 keep_rare=config.keep_rare,
                 fit_rows=config.fit_rows,
             )
         log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
         with timer.stage("sample", progress):
-            synthetic = backend.sample(model, config.rows or train.height, seed=config.seed)
+            # a DP model knows the row count only as its noisy estimate (training_rows)
+            synthetic = backend.sample(model, config.rows or model.training_rows, seed=config.seed)
         described = model.describe()
         unfiltered = None
         if config.privacy_filter or config.quality_filter or model.constraints:

@@ -39,6 +39,8 @@ from synthpriv.schema import Kind, Role, TableSchema, kinds_of
 from synthpriv.synthesis_plan import (
     COPULA_ENGINES,
     DEFAULT_ENGINE,
+    DP_ENGINES,
+    OWN_ENGINES,
     Constraint,
     check_parameters,
     prepare,
@@ -220,6 +222,8 @@ def fit(
         sampled_from = frame.height
         frame = frame.sample(fit_rows, seed=seed)
     frame = frame.select(list(modelled))
+    if engine in DP_ENGINES:
+        return _fit_private(frame, modelled, excluded, engine, params, rules, seed, sampled_from)
     plan = prepare(
         frame, modelled, engine=engine, constraints=rules, keep_rare=keep_rare, seed=seed
     )
@@ -235,6 +239,35 @@ def fit(
         synthesizer = _fit_sequential(data, params, seed)
     else:
         synthesizer = _fit_sdv(engine, plan, kinds, data, params, seed)
+    return _new_model(
+        synthesizer,
+        engine,
+        frame,
+        modelled,
+        excluded,
+        seed,
+        started,
+        params=params,
+        joints=plan.joints,
+        binned=plan.binned,
+        decimals=decimals_of(frame),
+        constraints=[c.describe() for c in rules],
+        preparation=plan.describe()
+        | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare},
+    )
+
+
+def _new_model(
+    synthesizer: Any,
+    engine: str,
+    frame: pl.DataFrame,
+    modelled: dict[str, Kind],
+    excluded: dict[str, str],
+    seed: int,
+    started: float,
+    **rest: Any,
+) -> SynthModel:
+    """A model of ``frame``'s modelled columns; ``rest`` are the engine-specific fields."""
     return SynthModel(
         synthesizer=synthesizer,
         engine=engine,
@@ -245,14 +278,54 @@ def fit(
         seed=seed,
         training_rows=frame.height,
         fit_seconds=time.perf_counter() - started,
-        params=params,
-        joints=plan.joints,
-        binned=plan.binned,
-        decimals=decimals_of(frame),
-        constraints=[c.describe() for c in rules],
-        preparation=plan.describe()
-        | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare},
+        **rest,
     )
+
+
+def _fit_private(
+    frame: pl.DataFrame,
+    modelled: dict[str, Kind],
+    excluded: dict[str, str],
+    engine: str,
+    params: dict[str, Any],
+    rules: list[Constraint],
+    seed: int,
+    sampled_from: int | None,
+) -> SynthModel:
+    """Fit a differentially private engine on the table as it is.
+
+    Nothing here looks at the rows outside the engine's budget: no rare-value pooling, no
+    clipping, no decimal counting (see :mod:`synthpriv.dp`). The seeded subsample of a large
+    table is data-independent.
+    """
+    started = time.perf_counter()
+    cls = synthesizer_class(engine)
+    try:
+        synthesizer = cls(**params)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
+    with warnings.catch_warnings(), engine_errors(engine, "fitting"):
+        warnings.simplefilter("ignore")
+        synthesizer.fit(to_pandas(frame), seed=seed)
+    model = _new_model(
+        synthesizer,
+        engine,
+        frame,
+        modelled,
+        excluded,
+        seed,
+        started,
+        params={k: v for k, v in params.items() if k not in ("bounds", "categories")},
+        constraints=[c.describe() for c in rules],
+        preparation={
+            # how many rows there were is private: only that a sample of fit_rows was taken
+            "fit_on_a_sample": sampled_from is not None,
+            "differential_privacy": synthesizer.accounting,
+        },
+    )
+    # the true row count is private: the model keeps the noisy measurements' estimate
+    model.training_rows = round(synthesizer.rows_estimate)
+    return model
 
 
 def _fit_sequential(data: Any, params: dict[str, Any], seed: int) -> Any:
@@ -353,7 +426,7 @@ def _draw(
 ) -> pl.DataFrame:
     synthesizer = model.synthesizer
     seed = child_seed(*chunk)
-    if model.engine == "cart":
+    if model.engine in OWN_ENGINES:
         return _draw_seeded(model, rows, chunk, conditions, rules)
     synthesizer.reset_sampling()
     with _seeded(seed):
@@ -373,13 +446,13 @@ def _draw_seeded(
     have, drawn = 0, 0
     for attempt in range(MAX_DRAWS):
         want = rows - have if not drawn else min(max(2 * (rows - have), 100), 20 * rows)
-        if model.engine == "cart":
-            # Conditions by rejection: the trees draw every column, the rows that match stay.
+        if model.engine in OWN_ENGINES:
+            # Conditions by rejection: the model draws every column, the rows that match stay.
             sampled = synthesizer.sample(want, seed=child_seed(*chunk, attempt, 1))
         else:
             sampled = _sdv_sample(synthesizer, want, conditions)
         batch = _convert(model, sampled, child_seed(*chunk, attempt))
-        if model.engine == "cart" and conditions:
+        if model.engine in OWN_ENGINES and conditions:
             batch = batch.filter(pl.all_horizontal(pl.col(c) == v for c, v in conditions.items()))
         drawn += batch.height
         if rules:

@@ -37,8 +37,10 @@ from synthpriv.errors import ConfigError
 from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import POOLED_LABEL, Kind
 
-ENGINES = ("cart", "gaussian_copula", "ctgan", "tvae", "copulagan")
+ENGINES = ("cart", "gaussian_copula", "ctgan", "tvae", "copulagan", "mst")
 DEFAULT_ENGINE = ENGINES[0]
+DP_ENGINES = ("mst",)  # differentially private: need epsilon and delta
+OWN_ENGINES = ("cart", "mst")  # synthpriv's own samplers (seeded, conditions by rejection)
 COPULA_ENGINES = ("gaussian_copula", "copulagan")
 ORDERED_MAX_LEVELS = 256
 RARE_MIN_COUNT = 5
@@ -63,6 +65,10 @@ def synthesizer_class(engine: str) -> Any:
         from synthpriv.sequential import SequentialTrees
 
         return SequentialTrees
+    if engine == "mst":
+        from synthpriv.dp import PrivateMST
+
+        return PrivateMST
     from sdv.single_table import (
         CopulaGANSynthesizer,
         CTGANSynthesizer,
@@ -84,6 +90,23 @@ def engine_parameters(engine: str) -> list[str]:
     """The keyword parameters a user may set for ``engine`` (SDV's, minus metadata and GPU)."""
     signature = inspect.signature(synthesizer_class(engine).__init__)
     return [p for p in signature.parameters if p not in ("self", "metadata", "enable_gpu")]
+
+
+def with_budget(
+    engine: str, params: dict[str, Any], epsilon: float | None, delta: float | None
+) -> dict[str, Any]:
+    """The engine's parameters with the privacy budget: required for DP engines, else refused."""
+    if engine in DP_ENGINES:
+        from synthpriv.dp import check_budget
+
+        check_budget(epsilon, delta)
+        return {**params, "epsilon": float(epsilon), "delta": float(delta)}
+    if epsilon is not None or delta is not None:
+        raise ConfigError(
+            f"--epsilon and --delta apply to a differentially private engine "
+            f"({', '.join(DP_ENGINES)}), not {engine!r}"
+        )
+    return params
 
 
 def check_parameters(engine: str, params: dict[str, Any]) -> None:

@@ -24,6 +24,10 @@ class FakeModel:
     engine: str = "fake"
     constraints: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def training_rows(self) -> int:
+        return len(next(iter(self.values.values()), []))
+
     def describe(self) -> dict[str, Any]:
         return {
             "engine": self.engine,

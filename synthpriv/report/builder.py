@@ -297,7 +297,7 @@ def build_report(
     privacy["residual_identifiers"] = residual_identifiers
     if target:
         fidelity["ml_utility"] = _ml_utility(train, holdout, synthetic, target, kinds, seed)
-    gate_results = evaluate_gates(fidelity, privacy, gates)
+    gate_results = evaluate_gates(fidelity, privacy, gates, synthesis)
     if unfiltered is not None and synthesis and synthesis.get("filter"):
         effect = filter_effect(train, holdout, unfiltered, synthetic, kinds, seed, budgets)
         synthesis = synthesis | {"filter": synthesis["filter"] | {"effect": effect}}

@@ -28,6 +28,7 @@ class GateSpec:
     category: str
     title: str
     needs_holdout: bool
+    optional: bool = False  # reported only when it applies
 
 
 GATES = (
@@ -41,9 +42,10 @@ GATES = (
     GateSpec("attribute_inference", "privacy", "Attribute inference", True),
     GateSpec("replicated_uniques", "privacy", "Replicated unique records", True),
     GateSpec("residual_pii", "privacy", "Residual personal data", False),
+    GateSpec("formal_privacy", "privacy", "Formal guarantee (differential privacy)", False, True),
 )
 TITLES = {g.name: g.title for g in GATES}
-PRIVACY_GATES = tuple(g.name for g in GATES if g.category == "privacy")
+PRIVACY_GATES = tuple(g.name for g in GATES if g.category == "privacy" and not g.optional)
 HOLDOUT_GATES = tuple(g.name for g in GATES if g.needs_holdout)
 VERDICTS = ("PASS", "WARN", "INCOMPLETE", "FAIL")
 NEEDS_HOLDOUT = (
@@ -85,9 +87,58 @@ def _significant(lower_bound: float, ideal: float, status: str) -> str:
     return status if lower_bound > ideal else "PASS"
 
 
-def evaluate_gates(fidelity: dict[str, Any], privacy: dict[str, Any], gates: Gates) -> list[dict]:
-    """Return one verdict per gate, in the order of :data:`GATES`."""
-    return [_fidelity_gate(fidelity, gates), *privacy_gates(privacy, gates)]
+def evaluate_gates(
+    fidelity: dict[str, Any],
+    privacy: dict[str, Any],
+    gates: Gates,
+    synthesis: dict[str, Any] | None = None,
+) -> list[dict]:
+    """Return one verdict per gate, in the order of :data:`GATES` (optional ones if they apply)."""
+    out = [_fidelity_gate(fidelity, gates), *privacy_gates(privacy, gates)]
+    formal = formal_privacy_gate(synthesis, gates)
+    return out if formal is None else [*out, formal]
+
+
+def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[str, Any] | None:
+    """The model's (ε, δ)-DP guarantee against ``[gates] max_epsilon``.
+
+    Without a DP engine and without ``max_epsilon`` it does not apply (None: not reported);
+    ``max_epsilon`` set and no DP model is a FAIL; without the model's account (a standalone
+    report) it cannot be checked (SKIP, so INCOMPLETE).
+    """
+    limit = gates.max_epsilon
+    dp = ((synthesis or {}).get("preparation") or {}).get("differential_privacy")
+    if dp is None and limit is None:
+        return None
+    if synthesis is None:
+        return _gate(
+            "formal_privacy",
+            "SKIP",
+            None,
+            limit,
+            "Not checked: the report was made without the model's privacy account.",
+        )
+    if dp is None:
+        return _gate(
+            "formal_privacy",
+            "FAIL",
+            None,
+            limit,
+            f"A differentially private model with ε at most {limit} is required; the "
+            f"{synthesis.get('engine')} engine gives no formal guarantee.",
+        )
+    epsilon, delta = dp["epsilon_spent"], dp["delta_spent"]
+    status = "FAIL" if limit is not None and epsilon > limit + 1e-9 else "PASS"
+    bound = f" (at most {limit} required)" if limit is not None else ""
+    return _gate(
+        "formal_privacy",
+        status,
+        round(epsilon, 4),
+        limit,
+        f"The model and every row sampled from it are ({epsilon:.3g}, {delta:.2g})-"
+        f"differentially private{bound}: adding or removing one person's row changes the "
+        "probability of any output by at most that much.",
+    )
 
 
 def _fidelity_gate(fidelity: dict[str, Any], gates: Gates) -> dict[str, Any]:

@@ -380,7 +380,8 @@ def test_fit_options_are_checked_and_sample_takes_conditions(runner, tmp_path):
     result = invoke(runner, "fit", table, "-o", model, "--engine", "gan", *FAST)
     assert result.exit_code == ExitStatus.CONFIG_ERROR
     assert result.stderr.strip() == (
-        "error: unknown engine 'gan'; valid engines: cart, gaussian_copula, ctgan, tvae, copulagan"
+        "error: unknown engine 'gan'; valid engines: cart, gaussian_copula, ctgan, tvae, "
+        "copulagan, mst"
     )
     result = invoke(runner, "fit", table, "-o", model, "--engine", "ctgan", "--param", "epoch=1")
     assert (
@@ -446,6 +447,44 @@ def test_sample_filters_against_the_cleaned_tables_and_says_what_it_removed(runn
     result = invoke(runner, *args, "--holdout", holdout, "--overwrite")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.strip().startswith(f"200 synthetic rows written to {out}; ")
+
+
+def test_the_dp_engine_needs_a_budget_and_its_guarantee_is_reported_and_gated(runner, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 3000
+    table = tmp_path / "t.csv"
+    pl.DataFrame(
+        {
+            "age": rng.integers(18, 90, n),
+            "sex": rng.choice(["F", "M"], n),
+            "cost": rng.gamma(2.0, 100.0, n).round(2),
+        }
+    ).write_csv(table)
+    model = tmp_path / "m.synthpriv"
+    result = invoke(runner, "fit", table, "-o", model, "--engine", "mst", "--epsilon", 1, *FAST)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.strip() == "error: engine 'mst' needs --delta (e.g. 1e-6, below 1 / rows)"
+    args = ("--engine", "mst", "--epsilon", -1, "--delta", 1e-6, *FAST)
+    result = invoke(runner, "fit", table, "-o", model, *args)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.strip() == "error: --epsilon must be a positive number, got -1.0"
+    result = invoke(runner, "fit", table, "-o", model, "--epsilon", 1, "--delta", 1e-6, *FAST)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert "apply to a differentially private engine (mst), not 'cart'" in result.stderr
+    assert not model.exists()
+    config = tmp_path / "job.toml"
+    config.write_text("[gates]\nmax_epsilon = 5.0\n")
+    budget = ("--engine", "mst", "--epsilon", 8, "--delta", 1e-6, *FAST)
+    result = invoke(runner, "run", table, "-o", tmp_path / "r", "--config", config, *budget)
+    assert result.exit_code == ExitStatus.PRIVACY_GATE_FAILED, result.stderr
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    gate = next(g for g in report["gates"] if g["name"] == "formal_privacy")
+    assert gate["status"] == "FAIL" and gate["value"] == pytest.approx(8.0, abs=1e-3)
+    account = report["synthesis"]["preparation"]["differential_privacy"]
+    assert account["columns"]["age"]["source"] == "dp"
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert 'id="differential-privacy"' in html and "domain: bounds of age" in html
+    assert "does not cover the scan, the cleaning" in html
 
 
 def test_run_checks_engine_parameters_before_the_long_stages(runner, tmp_path, small_csv):
