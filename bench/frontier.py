@@ -194,7 +194,19 @@ def main() -> None:
             )
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(json.dumps(rows[-1]), flush=True)
-    write_results("frontier", {"runs": rows})
+    write_results("frontier", {"runs": merged(rows)})
+
+
+def merged(rows: list[dict]) -> list[dict]:
+    """The earlier runs in results/frontier.json, with this run's replacing the same ones."""
+    path = HERE / "results" / "frontier.json"
+    earlier = json.loads(path.read_text())["runs"] if path.exists() else []
+
+    def key(row: dict) -> tuple:
+        return row["table"], row["engine"], json.dumps(row.get("params") or {}, sort_keys=True)
+
+    fresh = {key(r) for r in rows}
+    return [r for r in earlier if key(r) not in fresh] + rows
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@ always), at a CPU cost of seconds.
 
 What a leaf stores is chosen so that the model never holds one person's value:
 
-* every leaf has at least ``min_samples_leaf`` training rows (default 5, the k of the rest of
-  synthpriv), so no leaf describes one person;
+* every leaf has at least ``min_samples_leaf`` training rows (default 10, twice the k of the
+  rest of synthpriv: with 5, Titanic's 712 training rows let an attacker infer survival from
+  sex, age and cabin beyond what unseen rows allow, and insurance's DCR share was 0.521 against
+  0.494 with 10, while Adult and bank marketing did not change), so no leaf describes a few
+  people;
 * a categorical leaf stores the counts of its categories; categories seen fewer than k times in
   the whole table were pooled before fitting (synthesis_plan), so every stored label is k rows';
 * a numeric leaf stores the mean and standard deviation of consecutive groups of at least k
@@ -75,7 +78,7 @@ class SequentialTrees:
 
     def __init__(
         self,
-        min_samples_leaf: int = 5,
+        min_samples_leaf: int = 10,
         max_depth: int | None = 8,
         categorical_max_levels: int = 256,
         shrinkage: float = 0.0,
