@@ -236,6 +236,16 @@ def test_the_validation_filter_is_a_step_of_run_and_reported_before_and_after(tm
     html = (tmp_path / "o" / "report.html").read_text()
     assert 'id="privacy-filter"' in html and 'id="quality-filter"' in html
     assert 'id="filter-effect"' in html
+    # the officer's sentence follows the membership interval after filtering, either side of 0.5
+    from synthpriv.report.html import render_html
+
+    for interval, sentence in [
+        ([0.52, 0.60], "can still tell better than chance"),
+        ([0.46, 0.49], "Filtering left a mark"),
+        ([0.45, 0.55], "Filtering did not give an attacker a way"),
+    ]:
+        effect["after"]["mia_auc_ci95"] = interval
+        assert sentence in render_html(report)
     assert result.exit_code == report_exit(report)
     invoke("run", tmp_path / "in.csv", "-o", tmp_path / "p", "--nlp-model", "none")
     plain = json.loads((tmp_path / "p" / "report.json").read_text())
