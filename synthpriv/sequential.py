@@ -74,6 +74,9 @@ class SequentialTrees:
         shrinkage: Hierarchical shrinkage strength when not tuned (0: each leaf its own).
         tune: Choose each column's leaf size and shrinkage on held-out rows (see module doc);
             off: every tree uses ``min_samples_leaf`` and ``shrinkage`` as given.
+        tolerance: Take the coarsest candidate within this many standard errors of the best
+            held-out loss (0: the best; 1: the one-standard-error rule, rows a little farther
+            from training rows at some cost in realism; see bench/README.md).
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class SequentialTrees:
         categorical_max_levels: int = 256,
         shrinkage: float = 0.0,
         tune: bool = True,
+        tolerance: float = 0.0,
     ):
         if min_samples_leaf < 2:
             raise ValueError("min_samples_leaf must be at least 2")
@@ -93,6 +97,7 @@ class SequentialTrees:
             raise ValueError("shrinkage must not be negative")
         self.shrinkage = float(shrinkage)
         self.tune = bool(tune)
+        self.tolerance = float(tolerance)
         self.columns: list[_Column] = []
         self.order: list[str] = []
         self.output_columns: list[str] = []
@@ -190,7 +195,7 @@ class SequentialTrees:
             held, truth = held[keep], target[held][keep]
         if held.size < 2 * self.min_samples_leaf:
             return self.min_samples_leaf, self.shrinkage
-        best = (np.inf, self.min_samples_leaf, self.shrinkage)
+        scored = []  # (mean loss, its standard error, leaf size, strength)
         size = self.min_samples_leaf
         while size <= max(self.min_samples_leaf, used.size // 8):
             tree = self._grow(self._tree(column, size, seed), column, features[used], target[used])
@@ -198,13 +203,18 @@ class SequentialTrees:
             leaves = tree.apply(features[held])
             for strength, estimate in estimates.items():
                 if column.categorical:
-                    loss = -np.mean(np.log(estimate[leaves, truth] + 1e-6))
+                    losses = -np.log(estimate[leaves, truth] + 1e-6)
                 else:
-                    loss = float(np.mean((estimate[leaves] - truth) ** 2))
-                if loss < best[0]:
-                    best = (loss, size, strength)
+                    losses = (estimate[leaves] - truth) ** 2
+                error = float(losses.std() / np.sqrt(losses.size))
+                scored.append((float(losses.mean()), error, size, strength))
             size *= 2
-        return best[1], best[2]
+        # of the candidates within ``tolerance`` standard errors of the best (1: Breiman et
+        # al.'s one-standard-error rule), the coarsest: largest leaves, then most shrinkage
+        best = min(scored)
+        tied = [s for s in scored if s[0] <= best[0] + self.tolerance * best[1]]
+        coarsest = max(tied, key=lambda s: (s[2], s[3]))
+        return coarsest[2], coarsest[3]
 
     def _fit_nodes(
         self, column: _Column, features: np.ndarray | None, target: np.ndarray, leaf_of: Any

@@ -84,7 +84,9 @@ def test_numbers_are_drawn_within_bins_and_zero_stays_a_spike(people):
     model = PrivateMST(epsilon=5.0, delta=1e-6, bounds={"income": [0, 400_000]}).fit(people)
     out = model.sample(4000, seed=0)
     assert out["income"].nunique() > 1000  # not 32 bin values
-    assert out["income"].between(0, 400_000).all()
+    # noise may put a little mass on the missing code; every number is within the bounds
+    assert out["income"].isna().mean() < 0.01
+    assert out["income"].dropna().between(0, 400_000).all()
     assert abs((out["gain"] == 0).mean() - 0.9) < 0.05
     assert out["age"].dropna().map(float.is_integer).all()
     assert set(out["smoker"].dropna()) <= {True, False}

@@ -543,3 +543,18 @@ def test_every_node_a_cart_row_is_drawn_from_holds_at_least_k_training_rows():
         if column.tree is not None:
             counts = column.tree.tree_.n_node_samples
             assert min(counts[node] for node in column.nodes) >= 5
+
+
+def test_cart_tolerance_takes_the_coarsest_tree_the_held_out_rows_cannot_tell_apart():
+    from synthpriv.sequential import SequentialTrees
+
+    rng = np.random.default_rng(8)
+    n = 4000
+    x = rng.integers(0, 8, n)
+    frame = pd.DataFrame(
+        {"x": x.astype(str), "y": np.where(rng.random(n) < 0.6, x % 4, rng.integers(0, 9, n))}
+    )
+    frame["y"] = frame["y"].astype(str)
+    exact = {c.name: c for c in SequentialTrees().fit(frame, seed=0).columns}["y"]
+    loose = {c.name: c for c in SequentialTrees(tolerance=50).fit(frame, seed=0).columns}["y"]
+    assert (loose.leaf_size, loose.shrinkage) > (exact.leaf_size, exact.shrinkage)
