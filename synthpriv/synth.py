@@ -50,7 +50,7 @@ from synthpriv.synthesis_plan import (
 from synthpriv.synthesis_plan import restore as restore_joints
 
 MAGIC = b"SYNTHPRIV-MODEL/1\n"
-MODEL_FORMAT = 2  # 2: the signature covers the header too
+MODEL_FORMAT = 3  # 2: the signature covers the header too; 3: cart keeps nodes and paths
 KEY_ENV = "SYNTHPRIV_MODEL_KEY"
 FIT_ROWS = 500_000
 CHUNK_ROWS = 100_000

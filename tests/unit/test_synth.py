@@ -146,9 +146,11 @@ def test_the_signature_covers_the_header(model, tmp_path):
 def test_a_model_of_an_older_format_is_refused_with_a_clear_message(model, tmp_path):
     path = tmp_path / "m.synthpriv"
     synth.save_model(model, path)
-    old = path.read_bytes().replace(b'"format": 2', b'"format": 1', 1)
+    current = f'"format": {synth.MODEL_FORMAT}'.encode()
+    old = path.read_bytes().replace(current, b'"format": 2', 1)
+    assert old != path.read_bytes()
     (tmp_path / "old").write_bytes(old)
-    with pytest.raises(ModelError, match="format 1 was written by another synthpriv version"):
+    with pytest.raises(ModelError, match="format 2 was written by another synthpriv version"):
         synth.load_model(tmp_path / "old")
 
 
