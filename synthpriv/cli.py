@@ -1035,13 +1035,11 @@ def _sample_filtered(
         **{k: v for k, v in filters.items() if v is not None},
     )
 
-    class _Backend:  # new draws keep the conditions asked for
-        @staticmethod
-        def sample(model: Any, count: int, seed: int) -> Any:
-            return synth.sample(model, count, seed=seed, conditions=conditions)
+    def draw(model: Any, count: int, seed: int) -> Any:  # new draws keep the conditions
+        return synth.sample(model, count, seed=seed, conditions=conditions)
 
-    synthetic = synth.sample(model, rows, seed=config.seed, conditions=conditions)
-    result = pipeline.filter_synthetic(_Backend, model, synthetic, train, holdout, config)
+    synthetic = draw(model, rows, config.seed)
+    result = pipeline.filter_synthetic(draw, model, synthetic, train, holdout, config)
     write_table(result.frame, output, formulas=bool(allow_formulas))
     account = result.describe()
     if state.as_json:

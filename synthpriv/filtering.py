@@ -34,7 +34,7 @@ import polars as pl
 
 from synthpriv.metrics.detection import MAX_ROWS, tree_levels, tree_matrix
 from synthpriv.metrics.neighbors import encode, nearest_distances
-from synthpriv.schema import Kind, kinds_of
+from synthpriv.schema import Kind, aligned, kinds_of
 
 QUANTILE = 0.05
 QUALITY_THRESHOLD = 0.9
@@ -91,23 +91,19 @@ class FilterResult:
         }
 
 
-def _aligned(frame: pl.DataFrame, train: pl.DataFrame, kinds: dict[str, Kind]) -> pl.DataFrame:
-    return frame.select([pl.col(c).cast(train.schema[c], strict=False) for c in kinds])
-
-
 class _TooClose:
     """Rows nearer a training row than all but ``QUANTILE`` of the holdout's rows come."""
 
     def __init__(self, train: pl.DataFrame, holdout: pl.DataFrame, kinds: dict[str, Kind]):
         self.kinds = kinds
-        self.train = _aligned(train, train, kinds)
+        self.train = aligned(train, train, list(kinds))
         # ranges from the training rows
-        enc_train, enc_holdout = encode([self.train, _aligned(holdout, train, kinds)], kinds)
+        enc_train, enc_holdout = encode([self.train, aligned(holdout, train, list(kinds))], kinds)
         self.threshold = float(np.quantile(nearest_distances(enc_holdout, enc_train), QUANTILE))
 
     def keep(self, batch: pl.DataFrame) -> np.ndarray:
         # re-encoded with the training rows: category codes are shared within one encoding
-        encoded = encode([self.train, _aligned(batch, self.train, self.kinds)], self.kinds)
+        encoded = encode([self.train, aligned(batch, self.train, list(self.kinds))], self.kinds)
         return nearest_distances(encoded[1], encoded[0]) > self.threshold
 
 
@@ -123,8 +119,8 @@ class _ClearlySynthetic:
         seed: int,
     ):
         n = min(train.height, reference.height, MAX_ROWS)
-        self.real = _aligned(train.sample(n, seed=seed, shuffle=True), train, kinds)
-        self.fake = _aligned(reference.sample(n, seed=seed + 1, shuffle=True), train, kinds)
+        self.real = aligned(train.sample(n, seed=seed, shuffle=True), train, list(kinds))
+        self.fake = aligned(reference.sample(n, seed=seed + 1, shuffle=True), train, list(kinds))
         self.kinds, self.threshold, self.seed = kinds, threshold, seed
 
         self._model: Any = None
@@ -147,7 +143,7 @@ class _ClearlySynthetic:
         self._model = CalibratedClassifierCV(booster, method="isotonic", cv=folds).fit(x, y)
 
     def keep(self, batch: pl.DataFrame) -> np.ndarray:
-        x, _ = tree_matrix([_aligned(batch, self.real, self.kinds)], self.kinds, self.levels)
+        x, _ = tree_matrix([aligned(batch, self.real, list(self.kinds))], self.kinds, self.levels)
         scores = self._model.predict_proba(x)[:, 1]
         return scores < self.cut
 
@@ -160,7 +156,7 @@ class _ClearlySynthetic:
         the most clearly synthetic ``MAX_QUALITY_SHARE`` are dropped and the report says so.
         """
         self._fit()
-        x, _ = tree_matrix([_aligned(first, self.real, self.kinds)], self.kinds, self.levels)
+        x, _ = tree_matrix([aligned(first, self.real, list(self.kinds))], self.kinds, self.levels)
         scores = self._model.predict_proba(x)[:, 1]
         self.flagged = round(float(np.mean(scores >= self.threshold)), 4) if scores.size else 0.0
         self.cut = self.threshold
@@ -250,7 +246,6 @@ class _Constraints:
         self.rules = rules
 
     def keep(self, batch: pl.DataFrame) -> np.ndarray:
-        ok = np.ones(batch.height, dtype=bool)
-        for rule in self.rules:
-            ok &= rule.holds(batch).fill_null(False).to_numpy()
-        return ok
+        from synthpriv.synthesis_plan import satisfied
+
+        return satisfied(self.rules, batch).fill_null(False).to_numpy()

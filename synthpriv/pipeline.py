@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,7 +156,7 @@ def split_holdout(
 
 
 def filter_synthetic(
-    backend: Any,
+    sample: Callable[..., pl.DataFrame],
     model: Any,
     synthetic: pl.DataFrame,
     train: pl.DataFrame,
@@ -171,7 +171,7 @@ def filter_synthetic(
         synthetic,
         train,
         holdout,
-        lambda rows, round_: backend.sample(
+        lambda rows, round_: sample(
             model, rows, seed=synth.child_seed(config.seed, 1_000_003, round_)
         ),
         privacy=config.privacy_filter,
@@ -287,7 +287,9 @@ def run(
         unfiltered = None
         if config.privacy_filter or config.quality_filter or model.constraints:
             with timer.stage("filter", progress):
-                filtered = filter_synthetic(backend, model, synthetic, train, holdout, config)
+                filtered = filter_synthetic(
+                    backend.sample, model, synthetic, train, holdout, config
+                )
             if filtered.total_removed or filtered.short:
                 unfiltered = synthetic
             synthetic = filtered.frame

@@ -316,3 +316,15 @@ def keep_reviewed(previous: TableSchema, current: TableSchema) -> TableSchema:
             )
         columns.append(column)
     return TableSchema(columns=columns, source=current.source, detector=current.detector)
+
+
+def aligned(frame: pl.DataFrame, like: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Select ``columns`` and cast them to ``like``'s dtypes (CSV round trips change some)."""
+    return frame.select(
+        [
+            pl.col(c).cast(like.schema[c], strict=False)
+            if frame.schema[c] != like.schema[c]
+            else pl.col(c)
+            for c in columns
+        ]
+    )

@@ -236,11 +236,7 @@ class SequentialTrees:
                 node: membership.indices[membership.indptr[node] : membership.indptr[node + 1]]
                 for node in range(membership.shape[1])
             }
-            structure = column.tree.tree_
-            parent = np.full(structure.node_count, -1)
-            for children in (structure.children_left, structure.children_right):
-                inner = np.flatnonzero(children >= 0)
-                parent[children[inner]] = inner
+            parent, _ = _parents_and_levels(column.tree.tree_)
             paths = {}
             for leaf in np.unique(leaf_of):
                 path = [int(leaf)]
@@ -362,17 +358,7 @@ def _shrunk_estimates(
         totals = membership @ np.where(present, target, 0.0)
         counts = membership @ present.astype(float)
     raw = totals / np.maximum(counts, 1.0).reshape((-1,) + (1,) * (totals.ndim - 1))
-    parent = np.full(structure.node_count, -1)
-    levels = [np.array([0])]
-    while True:
-        nodes = levels[-1]
-        children = np.concatenate([structure.children_left[nodes], structure.children_right[nodes]])
-        parents = np.concatenate([nodes, nodes])
-        inner = children >= 0
-        if not inner.any():
-            break
-        parent[children[inner]] = parents[inner]
-        levels.append(children[inner])
+    parent, levels = _parents_and_levels(structure)
     sizes = membership.sum(axis=1).A1.astype(float)
     out = {}
     for strength in SHRINKAGE_GRID:
@@ -384,6 +370,20 @@ def _shrunk_estimates(
             estimate[nodes] = estimate[up] + (raw[nodes] - raw[up]) * scale
         out[strength] = estimate
     return out
+
+
+def _parents_and_levels(structure: Any) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each node's parent (-1 for the root) and the nodes of each depth, root first."""
+    parent = np.full(structure.node_count, -1)
+    levels = [np.array([0])]
+    while True:
+        nodes = levels[-1]
+        children = np.concatenate([structure.children_left[nodes], structure.children_right[nodes]])
+        inner = children >= 0
+        if not inner.any():
+            return parent, levels
+        parent[children[inner]] = np.concatenate([nodes, nodes])[inner]
+        levels.append(children[inner])
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

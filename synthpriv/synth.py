@@ -44,6 +44,7 @@ from synthpriv.synthesis_plan import (
     Constraint,
     check_parameters,
     prepare,
+    satisfied,
     synthesizer_class,
     unbin,
 )
@@ -236,7 +237,7 @@ def fit(
     data = to_pandas(plan.frame)
     started = time.perf_counter()
     if engine == "cart":
-        synthesizer = _fit_sequential(data, params, seed)
+        synthesizer = _fit_own(engine, data, params, seed)
     else:
         synthesizer = _fit_sdv(engine, plan, kinds, data, params, seed)
     return _new_model(
@@ -299,14 +300,7 @@ def _fit_private(
     table is data-independent.
     """
     started = time.perf_counter()
-    cls = synthesizer_class(engine)
-    try:
-        synthesizer = cls(**params)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
-    with warnings.catch_warnings(), engine_errors(engine, "fitting"):
-        warnings.simplefilter("ignore")
-        synthesizer.fit(to_pandas(frame), seed=seed)
+    synthesizer = _fit_own(engine, to_pandas(frame), params, seed)
     model = _new_model(
         synthesizer,
         engine,
@@ -328,15 +322,13 @@ def _fit_private(
     return model
 
 
-def _fit_sequential(data: Any, params: dict[str, Any], seed: int) -> Any:
-    """Fit synthpriv's sequential trees (``cart``) on the prepared table."""
-    from synthpriv.sequential import SequentialTrees
-
+def _fit_own(engine: str, data: Any, params: dict[str, Any], seed: int) -> Any:
+    """Build and fit one of synthpriv's own engines (``cart``, ``mst``) on a pandas table."""
     try:
-        synthesizer = SequentialTrees(**params)
+        synthesizer = synthesizer_class(engine)(**params)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid parameter for engine 'cart': {exc}") from None
-    with warnings.catch_warnings(), engine_errors("cart", "fitting"):
+        raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
+    with warnings.catch_warnings(), engine_errors(engine, "fitting"):
         warnings.simplefilter("ignore")
         return synthesizer.fit(data, seed=seed)
 
@@ -456,10 +448,7 @@ def _draw_seeded(
             batch = batch.filter(pl.all_horizontal(pl.col(c) == v for c, v in conditions.items()))
         drawn += batch.height
         if rules:
-            ok = pl.Series([True] * batch.height)
-            for rule in rules:
-                ok = ok & rule.holds(batch)
-            batch = batch.filter(ok)
+            batch = batch.filter(satisfied(rules, batch))
         kept.append(batch)
         have += batch.height
         if have >= rows:

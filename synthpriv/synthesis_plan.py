@@ -202,6 +202,14 @@ class Plan:
         }
 
 
+def satisfied(constraints: list[Constraint], frame: pl.DataFrame) -> pl.Series:
+    """Rows of ``frame`` that satisfy every constraint (all rows when there are none)."""
+    ok = pl.Series([True] * frame.height)
+    for rule in constraints:
+        ok = ok & rule.holds(frame)
+    return ok
+
+
 def check_constraints(constraints: list[Constraint], frame: pl.DataFrame) -> None:
     """Every constrained column must exist in the modelled table."""
     for constraint in constraints:

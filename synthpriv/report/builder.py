@@ -26,7 +26,7 @@ from synthpriv.report.gates import (  # noqa: F401 - re-exported for callers
     exit_status_for,
     overall_verdict,
 )
-from synthpriv.schema import Kind, kinds_of
+from synthpriv.schema import Kind, aligned, kinds_of
 
 REPORT_VERSION = "1.0"
 
@@ -213,7 +213,7 @@ def filter_effect(
     real = _rows(train, limit, seed)
     out: dict[str, Any] = {}
     for label, frame in (("before", before), ("after", after)):
-        frame = _align(frame, train, list(kinds))
+        frame = aligned(frame, train, list(kinds))
         entry: dict[str, Any] = {
             "rows": frame.height,
             "fidelity_score": _round(
@@ -228,9 +228,8 @@ def filter_effect(
         except Exception as exc:  # noqa: BLE001 - one metric must not stop the report
             entry["discriminator_error"] = failure(exc)
         if holdout is not None and holdout.height > 0:
-            entry |= distance_summary(
-                train, _align(holdout, train, list(kinds)), frame, kinds, seed, budgets.privacy_rows
-            )
+            real_holdout = aligned(holdout, train, list(kinds))
+            entry |= distance_summary(train, real_holdout, frame, kinds, seed, budgets.privacy_rows)
         out[label] = entry
     return out
 
@@ -265,9 +264,9 @@ def build_report(
     shared = [c for c in train.columns if c in synthetic.columns]
     kinds = {c: train_kinds[c] for c in shared if train_kinds[c] not in (Kind.TEXT, Kind.ID)}
     skipped = sorted(set(train.columns) - set(kinds))
-    synthetic = _align(synthetic, train, list(kinds))
+    synthetic = aligned(synthetic, train, list(kinds))
     if holdout is not None:
-        holdout = _align(holdout, train, list(kinds))
+        holdout = aligned(holdout, train, list(kinds))
     fidelity = _fidelity(train, synthetic, holdout, kinds, seed, budgets, hits)
     roles = {c["name"]: c["role"] for c in (scan or {}).get("columns", [])}
     if holdout is not None and holdout.height > 0 and kinds:
@@ -327,15 +326,3 @@ def build_report(
         "settings": {"seed": seed, "gates": vars(gates), "target": target},
         "budgets": {"limits": vars(budgets), "hit": hits},
     }
-
-
-def _align(frame: pl.DataFrame, like: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Select ``columns`` and cast them to ``like``'s dtypes (CSV round trips change some)."""
-    return frame.select(
-        [
-            pl.col(c).cast(like.schema[c], strict=False)
-            if frame.schema[c] != like.schema[c]
-            else pl.col(c)
-            for c in columns
-        ]
-    )
