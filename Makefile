@@ -11,7 +11,7 @@ $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[ner,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[ner,dev,spark]'
 	# Test-only reference for the privacy attacks; its metadata pins numpy<1.27 and pyarrow<22,
 	# which would break sdv and polars, yet it runs on numpy 2 (tests/integration/test_anonymeter_agreement.py).
 	$(BIN)/python -m pip install --quiet --no-deps anonymeter==1.1.0

@@ -424,18 +424,32 @@ class Leak:
     values: int
 
     def __str__(self) -> str:
-        return (
-            f"{self.cells} cell(s) of column {self.column!r} hold values of direct identifier "
-            f"{self.identifier!r}"
-        )
+        return f"{self.cells} cell(s) of column {self.column!r} {self.reason()}"
+
+    def reason(self) -> str:
+        """What is wrong with the column, without naming it."""
+        return f"hold values of direct identifier {self.identifier!r}"
+
+
+def searched(info: ColumnInfo) -> bool:
+    """Whether the values of identifier column ``info`` are looked for in other tables."""
+    # a kept column is the user's choice; record numbers 1..N say nothing about anyone
+    return info.action != "keep" and not (info.evidence.get("values") or {}).get("consecutive")
+
+
+def counts_as_leak(info: ColumnInfo, cells: int, found: int) -> bool:
+    """Whether ``cells`` holding ``found`` distinct values of identifier ``info`` are a leak.
+
+    One name found is a coincidence (a department called like a person); two are a leak. Any
+    other identifier counts at once.
+    """
+    return bool(cells) and (found >= 2 or "PERSON" not in info.entity_types)
 
 
 def _needles(original: pl.DataFrame, info: ColumnInfo) -> pl.Series | None:
     """The distinct values of one identifier column worth searching for (None: nothing to find)."""
-    if info.name not in original.columns or info.action == "keep":
+    if info.name not in original.columns or not searched(info):
         return None
-    if (info.evidence.get("values") or {}).get("consecutive"):
-        return None  # record numbers 1..N say nothing about anyone
     values = original.get_column(info.name).cast(pl.String).str.strip_chars().drop_nulls()
     values = values.unique().filter(values.unique().str.len_chars() >= MIN_LEAK_LENGTH)
     return values if values.len() else None
@@ -464,7 +478,6 @@ def find_leaks(
         if needles is None:
             continue
         source = original.get_column(info.name).cast(pl.String).str.strip_chars()
-        names = "PERSON" in info.entity_types
         for target in cleaned.columns:
             column = cleaned.get_column(target)
             if target == info.name and target in replaced_in_place:
@@ -475,7 +488,7 @@ def find_leaks(
                 cells, found = _matches(column, needles)
             else:
                 continue
-            if cells and (found >= 2 or not names):
+            if counts_as_leak(info, cells, found):
                 leaks.append(Leak(info.name, target, cells, found))
     return leaks
 
@@ -508,6 +521,7 @@ def verify_clean(
     detector: ColumnDetector,
     *,
     key: bytes | None = None,
+    search: Callable[[CleanResult], list[Leak]] | None = None,
 ) -> dict[str, Any]:
     """Prove the cleaned table holds no direct identifier, escalating columns that still do.
 
@@ -516,6 +530,10 @@ def verify_clean(
     ``direct_identifier`` column: drop under strict, hash under pseudonymize), is recorded as an
     escalation in the audit, and everything is checked again. Only what cannot be escalated (a
     column the user chose to keep, an action that leaves it as it was) stops the run.
+
+    ``search``, when given, looks for the identifier values in more rows than ``original``
+    holds (a Spark run searches every row of the table; ``original`` is the driver's sample):
+    what it finds is escalated like what the search of ``original`` finds.
 
     Returns:
         A summary for the audit log (columns re-scanned, checks run, escalations).
@@ -527,6 +545,8 @@ def verify_clean(
     user_kept = {c.name for c in schema.columns if c.action == "keep"}
     for round_ in range(MAX_ESCALATION_ROUNDS + 1):
         problems = _problems(original, result, schema, detector)
+        for leak in search(result) if search and not problems else []:
+            problems.setdefault(leak.column, leak.reason())
         if not problems:
             break
         escalated = round_ < MAX_ESCALATION_ROUNDS and any(
@@ -561,7 +581,7 @@ def _problems(
     faked = frozenset(name for name, action in actions.items() if action == "fake")
     problems: dict[str, str] = {}
     for leak in find_leaks(original, cleaned, schema, replaced_in_place=faked):
-        problems.setdefault(leak.column, str(leak).split(f"column {leak.column!r} ", 1)[-1])
+        problems.setdefault(leak.column, leak.reason())
     # Columns kept by the user's override or pseudonymized on purpose are handled columns.
     handled = {c.name for c in schema.columns if c.action == "keep"} | {
         name for name, action in actions.items() if action in PSEUDONYMIZING

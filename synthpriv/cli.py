@@ -21,7 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from synthpriv import __version__
-from synthpriv.config import STARTER, RunConfig, default_of, help_of, load_config
+from synthpriv.config import STARTER, RunConfig, default_of, help_of, is_url, load_config
 from synthpriv.errors import ConfigError, InputError, OutputError, SynthprivError
 from synthpriv.status import ExitStatus
 
@@ -1227,12 +1227,20 @@ def _finish(
 
 
 @cli.command()
-@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="[INPUT]", required=False)
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     help="Run directory to create (must not exist unless --overwrite) [config io.output].",
+)
+@click.option(
+    "--spark",
+    "spark_master",
+    metavar="MASTER",
+    help="Run on Apache Spark: local[*], a cluster URL, or 'active' under spark-submit or "
+    "Databricks; INPUT may then be any path Spark reads (s3a://, abfss://, hdfs://) "
+    "[config spark.master].",
 )
 @click.option(
     "--config",
@@ -1265,7 +1273,7 @@ def _finish(
 @click.pass_obj
 def run(
     state: State,
-    input_path: Path | None,
+    input_path: str | None,
     output: Path | None,
     config_path: Path | None,
     overwrite: bool,
@@ -1282,6 +1290,7 @@ def run(
       synthpriv run sample_data/healthcare.csv -o out/healthcare
       synthpriv --json run claims.parquet -o runs/2026-11-24 --config job.toml
       synthpriv run --config job.toml        # input and output from the config's [io]
+      synthpriv run s3a://lake/claims/ -o runs/claims --spark 'local[*]'
     """
     from synthpriv import pipeline
 
@@ -1293,14 +1302,20 @@ def run(
         flags["engine_params"] = config.engine_params | parse_params(params)
     if constraints:
         flags["constraints"] = config.constraints + [parse_constraint(c) for c in constraints]
+    if input_path is not None and not is_url(input_path):
+        input_path = Path(input_path)
     config = config.override(input=input_path, output=output, **flags)
     if config.input is None or config.output is None:
         missing = "INPUT" if config.input is None else "-o/--output"
         raise click.UsageError(f"give {missing} on the command line or in the config's [io] table")
     input_path, output = config.input, config.output
     progress = state.progress()
+    if config.spark_master:
+        from synthpriv import spark as runner
+    else:
+        runner = pipeline
     try:
-        result = pipeline.run(
+        result = runner.run(
             input_path,
             output,
             config,
@@ -1310,7 +1325,8 @@ def run(
         )
     finally:
         getattr(progress, "close", lambda: None)()
-    _finish(state, result.report, output, files=sorted(result.files) + ["manifest.json"])
+    files = sorted({name.split("/", 1)[0] for name in result.files})  # a folder once
+    _finish(state, result.report, output, files=files + ["manifest.json"])
 
 
 # ------------------------------------------------------------------------------------ config

@@ -10,6 +10,7 @@ values are errors that name the file and the key.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import tomllib
 from dataclasses import Field, asdict, dataclass, field, fields, replace
@@ -19,7 +20,7 @@ from typing import Any
 from synthpriv.errors import ConfigError
 from synthpriv.schema import validate
 
-SECTIONS = ("io", "run", "scan", "synthesis", "gates", "budgets")
+SECTIONS = ("io", "run", "scan", "synthesis", "spark", "gates", "budgets")
 
 
 def setting(
@@ -225,6 +226,30 @@ class RunConfig:
         "the quality filter drops rows whose probability of being synthetic is at least this",
         section="synthesis",
     )
+    spark_master: str | None = setting(
+        None,
+        "run on Apache Spark: local[*], a cluster URL, or 'active' for the session of "
+        "spark-submit or Databricks (needs the spark extra and Java 17+)",
+        section="spark",
+        key="master",
+        example="local[*]",
+    )
+    spark_conf: dict[str, Any] = setting(
+        {}, "Spark options for the session synthpriv starts", section="spark", key="conf"
+    )
+    spark_format: str = setting(
+        "auto",
+        "input format with --spark: auto (from the name), parquet, csv or delta",
+        section="spark",
+        key="format",
+    )
+    spark_single_file_rows: int = setting(
+        1_000_000,
+        "with --spark, up to this many synthetic rows are written as one synthetic.csv; more "
+        "as a synthetic.parquet folder of part files",
+        section="spark",
+        key="single_file_rows",
+    )
     gates: Gates = field(default_factory=Gates)
     budgets: Budgets = field(default_factory=Budgets)
 
@@ -275,6 +300,11 @@ def help_of(name: str, text: str | None = None) -> str:
     raise KeyError(name)
 
 
+def is_url(path: str | Path) -> bool:
+    """Whether ``path`` names a location by URL (``s3a://``, ``abfss://``, ``hdfs://``)."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", str(path)) is not None
+
+
 def load_config(path: str | Path) -> RunConfig:
     """Read a TOML config file, validate it and return the :class:`RunConfig`.
 
@@ -296,7 +326,9 @@ def load_config(path: str | Path) -> RunConfig:
         if key in section:
             value = section[key]
             # Relative paths are relative to the config file, so a cron job may run from anywhere.
-            values[item.name] = path.parent / value if item.metadata["path"] else value
+            if item.metadata["path"] and not is_url(value):
+                value = path.parent / value
+            values[item.name] = value
     return RunConfig(
         **values,
         gates=Gates(**data.get("gates", {})),
@@ -365,6 +397,13 @@ def starter_text() -> str:
                 "# [[synthesis.constraints]]    # range (column, low, high), positive (column),",
                 '# type = "inequality"          # inequality (columns low <= high),',
                 '# columns = ["admitted", "discharged"]  # fixed_combinations (columns)',
+            ]
+        if section == "spark":
+            parts += [
+                "# [spark.conf]                 # Spark options for the session synthpriv starts",
+                '# "spark.driver.memory" = "8g"',
+                '# "spark.hadoop.fs.s3a.aws.credentials.provider" = '
+                '"com.amazonaws.auth.DefaultAWSCredentialsProviderChain"',
             ]
     return "\n".join(parts) + "\n"
 

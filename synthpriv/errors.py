@@ -50,3 +50,9 @@ class EngineError(SynthprivError):
     """
 
     exit_status = ExitStatus.INTERNAL_ERROR
+
+
+class EnvironmentMissingError(SynthprivError):
+    """A runtime the command needs is missing (PySpark, Java 17+); the message says what to do."""
+
+    exit_status = ExitStatus.ENVIRONMENT_ERROR

@@ -45,7 +45,11 @@ def input_record(path: Path, frame: pl.DataFrame, **read_facts: Any) -> dict[str
 
 def write_manifest(directory: Path, command: str, **fields: Any) -> dict[str, Any]:
     """Write ``manifest.json`` into ``directory``, listing every file in it with its hash."""
-    outputs = {p.name: sha256_file(p) for p in sorted(directory.iterdir()) if p.name != MANIFEST}
+    outputs = {
+        str(p.relative_to(directory)): sha256_file(p)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
     data = {
         "synthpriv_version": __version__,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

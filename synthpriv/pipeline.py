@@ -21,6 +21,7 @@ import polars as pl
 from synthpriv import synth
 from synthpriv.clean import (
     CleanResult,
+    Leak,
     apply_steps,
     clean_table,
     find_leaks,
@@ -122,8 +123,12 @@ def clean_and_verify(
     policy: Policy | None = None,
     key: bytes | None = None,
     redact_chars: int | None = None,
+    search: Callable[[CleanResult], list[Leak]] | None = None,
 ) -> CleanResult:
-    """Clean ``frame`` under ``policy`` (default ``strict``); prove no direct identifier is left."""
+    """Clean ``frame`` under ``policy`` (default ``strict``); prove no direct identifier is left.
+
+    ``search`` looks for identifier values beyond ``frame`` (see :func:`verify_clean`).
+    """
     progress = progress or NullProgress()
     result = clean_table(
         frame,
@@ -134,7 +139,7 @@ def clean_and_verify(
         on_column=lambda _: progress.advance(),
         redact_chars=redact_chars,
     )
-    result.verification = verify_clean(frame, result, schema, detector, key=key)
+    result.verification = verify_clean(frame, result, schema, detector, key=key, search=search)
     result.information_kept = information_kept(frame, result.frame, schema)
     return result
 
@@ -182,6 +187,100 @@ def filter_synthetic(
     )
 
 
+def prepare(config: RunConfig) -> tuple[dict[str, Any], Policy, bytes | None]:
+    """Check engine, parameters, constraints, policy and key before the long stages start.
+
+    Returns:
+        The engine parameters (with a DP engine's budget), the policy and the pseudonym key.
+    """
+    params = with_budget(config.engine, config.engine_params, config.epsilon, config.delta)
+    check_parameters(config.engine, params)
+    for constraint in config.constraints:
+        Constraint.from_dict(constraint)
+    policy = load_policy(config.policy)
+    key = pseudonym_key(config.key_file)
+    if policy.needs_key() and key is None:
+        raise ConfigError(
+            f"policy {policy.name!r} needs a pseudonym key: set SYNTHPRIV_PSEUDONYM_KEY "
+            "or key_file in the config's [run] table"
+        )
+    return params, policy, key
+
+
+def check_target(config: RunConfig, columns: list[str], table: str) -> None:
+    """Refuse a target column the table does not have."""
+    if config.target and config.target not in columns:
+        raise ConfigError(f"target column {config.target!r} is not a column of {table}")
+
+
+def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dict[str, Any]) -> Any:
+    """Fit the config's engine on the cleaned rows (``backend``: ``synthpriv.synth`` or a fake)."""
+    return backend.fit(
+        cleaned.frame,
+        schema=cleaned.schema,
+        seed=config.seed,
+        engine=config.engine,
+        params=params,
+        constraints=config.constraints,
+        keep_rare=config.keep_rare,
+        fit_rows=config.fit_rows,
+    )
+
+
+def report_settings(
+    config: RunConfig,
+    schema: TableSchema,
+    audit: dict[str, Any],
+    source: dict[str, Any],
+    versions: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The arguments of :func:`build_report` a run takes from its config, scan and cleaning."""
+    return {
+        "gates": config.gates,
+        "seed": config.seed,
+        "scan": schema.to_dict(),
+        "cleaning": audit,
+        "target": config.target,
+        "budgets": config.budgets,
+        "provenance": {
+            "input": source,
+            "config": config.to_dict() | {"input": source["file"], "output": None},
+            "versions": package_versions() | (versions or {}),
+            "timings": "in manifest.json (kept out of the report so reruns are identical)",
+        },
+    }
+
+
+def write_outputs(
+    work: Path,
+    backend: Any,
+    model: Any,
+    schema: TableSchema,
+    audit: dict[str, Any],
+    report: dict[str, Any],
+    config: RunConfig,
+    source: dict[str, Any],
+    rows: dict[str, int],
+    timer: Timer,
+    **manifest: Any,
+) -> dict[str, Any]:
+    """Write a run's column schema, audit, model and report, then its manifest (returned)."""
+    write_json(schema.to_dict(), work / "schema.json")
+    write_json(audit, work / "audit.json")
+    backend.save_model(model, work / "model.synthpriv")
+    write_report(report, work)
+    return write_manifest(
+        work,
+        "run",
+        input=source,
+        config=config.to_dict(),
+        seed=config.seed,
+        rows=rows,
+        timings_seconds=timer.seconds,
+        **manifest,
+    )
+
+
 @dataclass
 class RunResult:
     """What a run produced."""
@@ -224,20 +323,8 @@ def run(
         loaded = load_table(input_path, encoding=config.encoding)
         frame = loaded.frame
         source = input_record(input_path, frame, read=loaded.facts)
-    if config.target and config.target not in frame.columns:
-        raise ConfigError(f"target column {config.target!r} is not a column of {input_path.name}")
-    # Engine, parameters and constraints are checked before the long stages start.
-    params = with_budget(config.engine, config.engine_params, config.epsilon, config.delta)
-    check_parameters(config.engine, params)
-    for constraint in config.constraints:
-        Constraint.from_dict(constraint)
-    policy = load_policy(config.policy)
-    key = pseudonym_key(config.key_file)
-    if policy.needs_key() and key is None:
-        raise ConfigError(
-            f"policy {policy.name!r} needs a pseudonym key: set SYNTHPRIV_PSEUDONYM_KEY "
-            "or key_file in the config's [run] table"
-        )
+    check_target(config, frame.columns, input_path.name)
+    params, policy, key = prepare(config)
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         detector = make_detector(config)
         log.info("read %s: %d rows x %d columns", input_path.name, frame.height, frame.width)
@@ -269,16 +356,7 @@ def run(
         )
         train, holdout = cleaned.frame, apply_steps(raw_holdout, cleaned, key=key)
         with timer.stage("fit", progress):
-            model = backend.fit(
-                train,
-                schema=cleaned.schema,
-                seed=config.seed,
-                engine=config.engine,
-                params=params,
-                constraints=config.constraints,
-                keep_rare=config.keep_rare,
-                fit_rows=config.fit_rows,
-            )
+            model = fit_model(backend, cleaned, config, params)
         log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
         with timer.stage("sample", progress):
             # a DP model knows the row count only as its noisy estimate (training_rows)
@@ -307,42 +385,17 @@ def run(
                 holdout=holdout,
                 synthetic=synthetic,
                 unfiltered=unfiltered,
-                gates=config.gates,
-                seed=config.seed,
-                scan=schema.to_dict(),
-                cleaning=audit,
                 synthesis=described,
-                target=config.target,
-                budgets=config.budgets,
                 residual_identifiers=[str(leak) for leak in find_leaks(frame, synthetic, schema)],
-                provenance={
-                    "input": source,
-                    "config": config.to_dict() | {"input": input_path.name, "output": None},
-                    "versions": package_versions(),
-                    "timings": "in manifest.json (kept out of the report so reruns are identical)",
-                },
+                **report_settings(config, schema, audit, source),
             )
         log.info("report: verdict %s", report["verdict"])
         with timer.stage("write", progress):
-            write_json(schema.to_dict(), work / "schema.json")
-            write_json(audit, work / "audit.json")
             write_table(synthetic, work / "synthetic.csv", formulas=not config.protect_formulas)
-            backend.save_model(model, work / "model.synthpriv")
-            write_report(report, work)
-            manifest = write_manifest(
-                work,
-                "run",
-                input=source,
-                config=config.to_dict(),
-                seed=config.seed,
-                rows={
-                    "train": train.height,
-                    "holdout": holdout.height,
-                    "synthetic": synthetic.height,
-                },
-                timings_seconds=timer.seconds,
-            )
-            files = manifest["outputs"]
+            rows = {"train": train.height, "holdout": holdout.height, "synthetic": synthetic.height}
+            files = write_outputs(
+                work, backend, model, schema, audit, report, config, source, rows, timer
+            )["outputs"]
     return RunResult(
         output=output,
         report=report,

@@ -30,5 +30,7 @@ class ExitStatus(IntEnum):
     """A model file is missing, corrupt, or was not written by this installation."""
     INCOMPLETE = 9
     """A privacy gate could not be measured (no real holdout): the verdict is INCOMPLETE."""
+    ENVIRONMENT_ERROR = 10
+    """Something the command needs is not installed: PySpark or Java 17+ for ``--spark``."""
     INTERRUPTED = 130
     """Interrupted by SIGINT/SIGTERM; no partial output was left behind."""

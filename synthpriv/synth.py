@@ -404,9 +404,31 @@ def sample_chunks(
         raise ConfigError(f"number of rows must be at least 1, got {rows}")
     seed = model.seed if seed is None else seed
     conditions = _conditions(model, conditions or {})
+    for index in range(-(-rows // chunk_rows)):
+        yield draw_chunk(
+            model, rows, index, seed=seed, chunk_rows=chunk_rows, conditions=conditions
+        )
+
+
+def draw_chunk(
+    model: SynthModel,
+    rows: int,
+    index: int,
+    *,
+    seed: int,
+    chunk_rows: int = CHUNK_ROWS,
+    conditions: dict[str, Any] | None = None,
+) -> pl.DataFrame:
+    """Chunk ``index`` of a draw of ``rows`` rows: the same rows wherever it is drawn.
+
+    :func:`sample_chunks` yields these in order on one machine; a Spark run draws them in
+    executors (:mod:`synthpriv.spark`). Either way the rows depend only on the model, ``rows``,
+    ``seed`` and ``chunk_rows``, never on how chunks are spread over processes.
+    """
     rules = [Constraint.from_dict(c) for c in getattr(model, "constraints", [])]
-    for index, start in enumerate(range(0, rows, chunk_rows)):
-        yield _draw(model, min(chunk_rows, rows - start), (seed, index), conditions, rules)
+    start = index * chunk_rows
+    size = min(chunk_rows, rows - start)
+    return _draw(model, size, (seed, index), conditions or {}, rules)
 
 
 def _draw(

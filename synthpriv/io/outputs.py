@@ -57,7 +57,8 @@ def manifest_outputs(directory: Path) -> set[str] | None:
     if not isinstance(data, dict) or "synthpriv_version" not in data:
         return None
     outputs = data.get("outputs")
-    return set(outputs) if isinstance(outputs, dict | list) else None
+    # a multi-file output (a Spark run's synthetic.parquet/) is listed file by file
+    return {name.split("/", 1)[0] for name in outputs} if isinstance(outputs, dict | list) else None
 
 
 def check_output(

@@ -249,8 +249,11 @@ def build_report(
     target: str | None = None,
     residual_identifiers: list[str] | None = None,
     budgets: Budgets | None = None,
+    scale_out: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Measure ``synthetic`` against the real ``train`` rows (and ``holdout``, the baseline).
+
+    ``scale_out`` describes a Spark run (whole-table row counts, the samples measured here).
 
     Only columns present in both tables, and neither free text nor identifier-like, are compared.
     Quasi-identifier and sensitive columns are read from the roles in ``scan`` (a column
@@ -312,7 +315,8 @@ def build_report(
             "columns_compared": list(kinds),
             "columns_not_compared": skipped,
             "kinds": {c: str(k) for c, k in kinds.items()},
-        },
+        }
+        | ({"scale_out": scale_out} if scale_out else {}),
         "fidelity": fidelity,
         "privacy": privacy,
         "distributions": {

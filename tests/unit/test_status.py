@@ -1,4 +1,11 @@
-from synthpriv.errors import ConfigError, InputError, ModelError, OutputError, ResidualPIIError
+from synthpriv.errors import (
+    ConfigError,
+    EnvironmentMissingError,
+    InputError,
+    ModelError,
+    OutputError,
+    ResidualPIIError,
+)
 from synthpriv.status import ExitStatus
 from tests.conftest import ROOT
 
@@ -13,6 +20,7 @@ EXPECTED = {
     "FIDELITY_GATE_FAILED": 7,
     "MODEL_ERROR": 8,
     "INCOMPLETE": 9,
+    "ENVIRONMENT_ERROR": 10,
     "INTERRUPTED": 130,
 }
 
@@ -33,3 +41,4 @@ def test_errors_carry_their_exit_status():
     assert ResidualPIIError("x").exit_status == ExitStatus.RESIDUAL_PII
     assert ModelError("x").exit_status == ExitStatus.MODEL_ERROR
     assert OutputError("x").exit_status == ExitStatus.USAGE_ERROR
+    assert EnvironmentMissingError("x").exit_status == ExitStatus.ENVIRONMENT_ERROR

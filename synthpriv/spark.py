@@ -1,0 +1,792 @@
+"""The whole run on Apache Spark, for tables that outgrow one machine (``run --spark MASTER``).
+
+One code path: the stage functions of the single-machine run (:func:`~synthpriv.clean.apply_steps`,
+:func:`~synthpriv.synth.draw_chunk`, the detector, :func:`~synthpriv.report.build_report`) run
+unchanged, either inside Spark partitions (``mapInArrow`` hands Arrow batches that polars reads
+without copying) or once on the driver on a seeded sample. What runs where:
+
+========================  ====================================================================
+read, split, counts       Spark, every row
+scan                      the detector once on the driver, on a seeded sample of ``fit_rows``
+                          training rows; Spark counts distinct and missing values of every
+                          column over all rows
+clean                     choices fitted on that sample (as a single run fits them on its
+                          training rows), replayed in partitions with the policy and the key
+verify                    the sample is searched and re-scanned (with escalation), then the
+                          identifier-value search runs over every training row, as a join
+fit                       the driver, on the sample
+sample                    partitions: chunk ``i`` is drawn with a seed spawned from the run's
+report                    fidelity and privacy on seeded samples (stated in the report); the
+                          search for input identifiers in the synthetic rows covers every row
+========================  ====================================================================
+
+Reproducibility: the split and every sample are chosen by a hash of the row's values and the
+seed, never by partition; synthetic rows come in chunks of fixed size whose seeds depend only on
+the chunk's index. The same seed gives the same synthetic rows in the same order whatever the
+partitioning, and :func:`synthpriv.synth.sample` of the same model gives them too. (The split is
+not the single-machine run's: that one permutes row numbers, which a partitioned table has not.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from synthpriv import synth
+from synthpriv.clean import (
+    MIN_LEAK_LENGTH,
+    CleanResult,
+    Leak,
+    apply_steps,
+    counts_as_leak,
+    searched,
+)
+from synthpriv.config import RunConfig, is_url
+from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError
+from synthpriv.io import atomic_directory, check_output, write_table
+from synthpriv.pipeline import (
+    MIN_ROWS_FOR_RUN,
+    NullProgress,
+    Progress,
+    RunResult,
+    Timer,
+    check_target,
+    clean_and_verify,
+    fit_model,
+    make_detector,
+    prepare,
+    report_settings,
+    scan,
+    write_outputs,
+)
+from synthpriv.report import build_report, exit_status_for
+from synthpriv.schema import Kind, Role, TableSchema, infer_kind
+from synthpriv.synthesis_plan import DP_ENGINES
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+SPARK_EXTRA = "pip install 'synthpriv[spark]'"
+MIN_JAVA = 17
+HASH, ORDER, HOLDOUT = "__synthpriv_hash", "__synthpriv_order", "__synthpriv_holdout"
+HIDDEN = (HASH, ORDER, HOLDOUT)
+SAME = "__synthpriv_same__"
+SHARE_UNITS = 1_000_000
+# the complement of the word pattern clean._matches extracts from free text
+NOT_WORD = r"(?U)[^\w'’.@+-]+"
+LONGEST_PHRASE = 3
+DEFAULT_CONF = {
+    "spark.app.name": "synthpriv",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.log.level": "ERROR",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "50000",
+}
+FORMATS = ("parquet", "csv", "delta")
+
+
+# ------------------------------------------------------------------------------- the session
+
+
+def _require_pyspark() -> None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise EnvironmentMissingError(
+            f"--spark needs PySpark, which is not installed here: {SPARK_EXTRA}"
+        ) from None
+
+
+def java_major(java: str) -> int | None:
+    """The major version of the Java at ``java`` (8 for 1.8), or ``None`` if it will not say."""
+    try:
+        done = subprocess.run(
+            [java, "-version"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', done.stderr + done.stdout)
+    if not found:
+        return None
+    major = int(found.group(1))
+    return int(found.group(2) or 0) if major == 1 else major
+
+
+def check_java() -> None:
+    """Refuse in one line when there is no Java 17+ for Spark to start.
+
+    Raises:
+        EnvironmentMissingError: no java on PATH or in JAVA_HOME, or an older one.
+    """
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if java is None or not Path(java).exists():
+        where = f"JAVA_HOME={home} has no bin/java" if home else "no java on PATH"
+        raise EnvironmentMissingError(
+            f"--spark needs Java {MIN_JAVA} or newer: {where} "
+            "(install a JDK, e.g. apt install openjdk-17-jre-headless, or set JAVA_HOME)"
+        )
+    major = java_major(java)
+    if major is None or major < MIN_JAVA:
+        raise EnvironmentMissingError(
+            f"--spark needs Java {MIN_JAVA} or newer: {java} is "
+            f"{f'Java {major}' if major else 'a Java of unknown version'} (set JAVA_HOME to a "
+            f"JDK {MIN_JAVA}+)"
+        )
+
+
+@contextlib.contextmanager
+def session(master: str, conf: dict[str, Any] | None = None) -> Iterator[SparkSession]:
+    """The Spark session to run in; one synthpriv starts is stopped at the end.
+
+    An active session (a notebook, Databricks, a test) is used as it is. ``active`` takes the
+    session ``spark-submit`` configured. Otherwise a session is started on ``master``; a local
+    one runs its Python workers with this interpreter, so they have synthpriv's libraries.
+
+    Raises:
+        EnvironmentMissingError: PySpark or Java 17+ missing, or Spark would not start.
+    """
+    _require_pyspark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        yield active
+        return
+    if master != "active":
+        check_java()
+    if master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder
+    if master != "active":
+        builder = builder.master(master)
+    for name, value in (DEFAULT_CONF | (conf or {})).items():
+        builder = builder.config(name, str(value).lower() if isinstance(value, bool) else value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # Py4J and JVM start-up errors carry no table data
+        raise EnvironmentMissingError(
+            f"Spark did not start with master {master!r} ({type(exc).__name__}); with "
+            "spark-submit use --spark active, else a master such as local[*] or spark://host:7077"
+        ) from None
+    try:
+        yield spark
+    finally:
+        spark.stop()
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def input_format(path: str) -> str:
+    """The format of ``path`` from its name or, for a local folder, from what it holds.
+
+    Raises:
+        ConfigError: nothing tells; ``[spark] format`` must say.
+    """
+    name = path.rstrip("/").lower()
+    if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        return "csv"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    local = Path(path)
+    if not is_url(path) and local.is_dir():
+        if (local / "_delta_log").is_dir():
+            return "delta"
+        for kind, pattern in (("parquet", "*.parquet"), ("csv", "*.csv")):
+            if next(local.rglob(pattern), None) is not None:
+                return kind
+    raise ConfigError(f"{path}: cannot tell its format; set [spark] format = parquet, csv or delta")
+
+
+def _error_class(exc: Exception) -> str:
+    """Spark's error class (never its message: a malformed record is quoted in it)."""
+    getter = getattr(exc, "getCondition", None) or getattr(exc, "getErrorClass", None)
+    try:
+        found = getter() if getter else None
+    except Exception:  # noqa: BLE001 - a class name is all we want
+        found = None
+    return str(found or type(exc).__name__)
+
+
+def read(spark: SparkSession, path: str, fmt: str = "auto") -> DataFrame:
+    """Read ``path`` with Spark: decimals as doubles, timestamps without a zone.
+
+    Raises:
+        InputError: the path is missing or unreadable, or a column has a nested type.
+        EnvironmentMissingError: a Delta table without the delta-spark package.
+    """
+    from pyspark.sql import types as T
+
+    fmt = input_format(path) if fmt == "auto" else fmt
+    reader = spark.read.format(fmt)
+    if fmt == "csv":
+        reader = reader.options(header=True, inferSchema=True, mode="FAILFAST", escape='"')
+    try:
+        frame = reader.load(path)
+    except Exception as exc:  # noqa: BLE001 - Spark's own exceptions, mapped by class
+        kind = _error_class(exc)
+        if "PATH_NOT_FOUND" in kind:
+            raise InputError(f"{path}: not found") from None
+        if "DATA_SOURCE_NOT_FOUND" in kind:
+            raise EnvironmentMissingError(
+                f"{path}: reading {fmt} needs its Spark package (for Delta: pip install "
+                "delta-spark, and the session's Delta options)"
+            ) from None
+        raise InputError(f"{path}: Spark cannot read it as {fmt} ({kind})") from None
+    columns = []
+    for item in frame.schema.fields:
+        column = frame[item.name]
+        if isinstance(item.dataType, T.ArrayType | T.MapType | T.StructType | T.BinaryType):
+            raise InputError(
+                f"{path}: column {item.name!r} has a nested or binary type "
+                f"({item.dataType.simpleString()}); flatten it or drop it first"
+            )
+        if isinstance(item.dataType, T.DecimalType):
+            column = column.cast("double")
+        elif isinstance(item.dataType, T.TimestampType):
+            column = column.cast("timestamp_ntz")
+        columns.append(column.alias(item.name))
+    return frame.select(*columns)
+
+
+def _guarded(path: str, action: Callable[[], Any]) -> Any:
+    """Run a Spark action on the input; a malformed file is an InputError naming it."""
+    try:
+        return action()
+    except Exception as exc:  # noqa: BLE001 - the class decides, the message may quote data
+        kind = _error_class(exc)
+        if "MALFORMED" in kind or "FAILFAST" in kind or "CANNOT_READ" in kind:
+            raise InputError(f"{path}: malformed rows ({kind}); fix the file") from None
+        raise
+
+
+# ------------------------------------------------------------------------- split and samples
+
+
+def with_hashes(frame: DataFrame, seed: int, holdout_share: float) -> DataFrame:
+    """Add a seeded hash of each row's values, the holdout flag and a sampling order.
+
+    The hash sees every value and whether it is missing, so ``(a, null)`` and ``(null, a)``
+    differ; nothing depends on which partition a row is in.
+    """
+    from pyspark.sql import functions as F
+
+    values = [frame[name] for name in frame.columns]
+    row_hash = F.xxhash64(F.lit(seed), *values, *[v.isNull() for v in values])
+    cut = int(round(holdout_share * SHARE_UNITS))
+    return (
+        frame.withColumn(HASH, row_hash)
+        .withColumn(HOLDOUT, F.pmod(F.col(HASH), F.lit(SHARE_UNITS)) < F.lit(cut))
+        .withColumn(ORDER, F.xxhash64(F.col(HASH), F.lit("order")))
+    )
+
+
+def to_polars(frame: DataFrame) -> pl.DataFrame:
+    """Collect a (small) Spark frame onto the driver as polars, through Arrow."""
+    return pl.from_arrow(frame.toArrow())
+
+
+def seeded_rows(frame: DataFrame, rows: int, total: int) -> pl.DataFrame:
+    """The ``rows`` rows with the smallest sampling hash, in that order, as polars.
+
+    A pre-filter on the hash keeps about 1.2 times the rows wanted so that Spark sorts little;
+    it is widened on the rare occasion that keeps too few.
+    """
+    from pyspark.sql import functions as F
+
+    share = 1.2 * rows / max(total, 1) + 1e-4
+    while True:
+        chosen = frame
+        if share < 1:
+            chosen = frame.where(F.col(ORDER) < F.lit(int(-(2**63) + share * 2**64)))
+            if chosen.count() < rows:
+                share *= 2
+                continue
+        return to_polars(chosen.orderBy(ORDER).limit(rows).drop(*HIDDEN))
+
+
+# --------------------------------------------------------------------- stages in partitions
+
+
+def arrow_schema(frame: pl.DataFrame) -> Any:
+    """The Spark schema of a polars frame (plain Arrow types: string, not large_string)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(
+        frame.head(0).to_arrow(compat_level=pl.CompatLevel.oldest()).schema,
+        prefer_timestamp_ntz=True,
+    )
+
+
+def map_frames(
+    frame: DataFrame, stage: Callable[[pl.DataFrame], Iterable[pl.DataFrame]], like: pl.DataFrame
+) -> DataFrame:
+    """Run a polars ``stage`` in every partition; its frames have the columns and types of ``like``.
+
+    Each Arrow batch becomes a polars frame without a copy; what the stage yields is cast to
+    ``like``'s types (a batch of all-missing values must not change a column's type).
+    """
+    dtypes = dict(like.schema)
+
+    def run(batches: Iterator[Any]) -> Iterator[Any]:
+        for batch in batches:
+            for out in stage(pl.from_arrow(batch)):
+                out = out.select([pl.col(name).cast(dtype) for name, dtype in dtypes.items()])
+                yield from out.to_arrow(compat_level=pl.CompatLevel.oldest()).to_batches()
+
+    return frame.mapInArrow(run, arrow_schema(like))
+
+
+def _faked(result: CleanResult) -> list[str]:
+    return [c.name for c in result.schema.columns if c.action == "fake"]
+
+
+def clean_rows(
+    frame: DataFrame, result: CleanResult, key: bytes | None, like: pl.DataFrame
+) -> DataFrame:
+    """Clean every row of ``frame`` in partitions exactly as ``result`` cleaned the sample.
+
+    The replay (:func:`apply_steps`) ships the fitted steps, the policy's choices and the key to
+    the executors, not the sample. A column replaced in place (``fake``) gets a flag per row: is
+    the row's own original value still there.
+    """
+    light = replace(result, frame=result.frame.head(0), audit=[])
+    faked = _faked(result)
+
+    def stage(raw: pl.DataFrame) -> Iterator[pl.DataFrame]:
+        cleaned = apply_steps(raw.drop(HIDDEN, strict=False), light, key=key)
+        same = [
+            (cleaned.get_column(c).cast(pl.String) == raw.get_column(c).cast(pl.String))
+            .fill_null(False)
+            .alias(SAME + c)
+            for c in faked
+            if c in cleaned.columns
+        ]
+        yield cleaned.with_columns(same)
+
+    return map_frames(frame, stage, next(stage(like)))
+
+
+def search_leaks(
+    original: DataFrame,
+    target: DataFrame,
+    schema: TableSchema,
+    kinds: dict[str, Kind],
+    *,
+    replaced_in_place: frozenset[str] = frozenset(),
+) -> list[Leak]:
+    """:func:`synthpriv.clean.find_leaks` over every row, as one Spark join.
+
+    The distinct values of each searched identifier column of ``original`` are joined with the
+    cells of every string or integer column of ``target``: whole cells, and for a free-text
+    column its words and phrases of up to three words. The same rules decide what is a leak. A
+    column replaced in place is checked row by row through the flags :func:`clean_rows` adds.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    idents = [
+        info
+        for info in schema.by_role(Role.DIRECT_IDENTIFIER)
+        if info.name in original.columns and searched(info)
+    ]
+    if not idents:
+        return []
+    needles = None
+    for number, info in enumerate(idents):
+        values = original.select(
+            F.lit(number).alias("ident"), F.trim(original[info.name].cast("string")).alias("v")
+        )
+        needles = values if needles is None else needles.unionByName(values)
+    needles = needles.where(F.length("v") >= MIN_LEAK_LENGTH).distinct()
+    cells = None
+    names = [
+        item.name
+        for item in target.schema.fields
+        if not item.name.startswith("__synthpriv")
+        and isinstance(item.dataType, T.StringType | T.IntegralType)
+    ]
+    for number, name in enumerate(names):
+        text = F.trim(target[name].cast("string"))
+        if kinds.get(name) == Kind.TEXT:
+            grams = _phrases(F.split(text, NOT_WORD))
+            part = target.select(
+                F.lit(number).alias("col"),
+                F.monotonically_increasing_id().alias("row"),
+                F.explode(grams).alias("v"),
+            )
+        else:
+            part = target.select(
+                F.lit(number).alias("col"), F.lit(None).cast("long").alias("row"), text.alias("v")
+            )
+        cells = part if cells is None else cells.unionByName(part)
+    found: dict[tuple[int, int], tuple[int, int]] = {}
+    if cells is not None:
+        hits = cells.where(F.col("v").isNotNull()).join(needles, "v")
+        for row in (
+            hits.groupBy("ident", "col")
+            .agg(
+                F.count(F.lit(1)).alias("n"),
+                F.countDistinct("row").alias("rows"),
+                F.countDistinct("v").alias("values"),
+            )
+            .collect()
+        ):
+            text_column = kinds.get(names[row["col"]]) == Kind.TEXT
+            found[(row["ident"], row["col"])] = (
+                row["rows"] if text_column else row["n"],
+                row["values"],
+            )
+    flags = [f"{SAME}{c}" for c in replaced_in_place if f"{SAME}{c}" in target.columns]
+    same = (
+        target.agg(*[F.sum(F.col(f).cast("long")).alias(f) for f in flags]).first() if flags else {}
+    )
+    leaks = []
+    for number, info in enumerate(idents):
+        for col, name in enumerate(names):
+            if name == info.name and name in replaced_in_place:
+                kept = int(same[f"{SAME}{name}"] or 0) if f"{SAME}{name}" in flags else 0
+                cell_count, values = kept, max(kept, 2 * bool(kept))
+            else:
+                cell_count, values = found.get((number, col), (0, 0))
+            if counts_as_leak(info, cell_count, values):
+                leaks.append(Leak(info.name, name, cell_count, values))
+    return leaks
+
+
+def _phrases(words: Any) -> Any:
+    """Each word of an array of words, and each run of up to ``LONGEST_PHRASE`` of them."""
+    from pyspark.sql import functions as F
+
+    def run_of(n: int) -> Callable[[Any], Any]:
+        # one parameter: Spark passes (element, index) to a two-parameter function
+        return lambda start: F.array_join(F.slice(words, start + 1, n), " ")
+
+    runs = []
+    for n in range(1, LONGEST_PHRASE + 1):
+        starts = F.when(F.size(words) >= n, F.sequence(F.lit(0), F.size(words) - n)).otherwise(
+            F.array().cast("array<int>")
+        )
+        runs.append(F.transform(starts, run_of(n)))
+    return F.array_distinct(F.flatten(F.array(*runs)))
+
+
+def sample_rows(
+    spark: SparkSession, model: Any, rows: int, seed: int, chunk_rows: int = synth.CHUNK_ROWS
+) -> DataFrame:
+    """``rows`` synthetic rows drawn in partitions, one chunk per task.
+
+    Chunk ``i`` is :func:`synthpriv.synth.draw_chunk` ``(model, rows, i)``: the rows are those
+    of ``synth.sample(model, rows, seed=seed)``, in its order, whatever the partitioning.
+    """
+    payload = spark.sparkContext.broadcast(pickle.dumps(model))
+    token = secrets.token_hex(8)
+    chunks = -(-rows // chunk_rows)
+
+    def stage(ids: pl.DataFrame) -> Iterator[pl.DataFrame]:
+        fitted = _model(token, payload)
+        for index in ids.get_column("id").to_list():
+            yield synth.draw_chunk(fitted, rows, index, seed=seed, chunk_rows=chunk_rows)
+
+    like = synth.sample(model, 10, seed=seed)
+    return map_frames(spark.range(0, chunks, 1, chunks), stage, like)
+
+
+_MODELS: dict[str, Any] = {}
+
+
+def _model(token: str, payload: Any) -> Any:
+    """The model a broadcast holds, unpickled once per Python worker (and run: ``token``)."""
+    if token not in _MODELS:
+        _MODELS.clear()
+        _MODELS[token] = pickle.loads(payload.value)  # noqa: S301 - our own broadcast
+    return _MODELS[token]
+
+
+def _write_synthetic(
+    synthetic: DataFrame, rows: int, work: Path, config: RunConfig, spark: SparkSession
+) -> DataFrame:
+    """Write one synthetic.csv for small results, else synthetic.parquet/ (part files)."""
+    if rows <= config.spark_single_file_rows:
+        frame = to_polars(synthetic)
+        write_table(frame, work / "synthetic.csv", formulas=not config.protect_formulas)
+        return synthetic
+    folder = work / "synthetic.parquet"
+    synthetic.write.parquet(str(folder))
+    for extra in [*folder.glob(".*.crc"), folder / "_SUCCESS"]:
+        extra.unlink(missing_ok=True)
+    return spark.read.parquet(str(folder))
+
+
+# -------------------------------------------------------------------------------- the run
+
+
+def _refuse_unsupported(config: RunConfig) -> None:
+    if config.engine in DP_ENGINES:
+        raise ConfigError(
+            f"engine {config.engine!r} cannot run with --spark: its privacy account needs "
+            "every row it learns from, and a Spark run fits on a sample chosen by row hashes "
+            "(draw a sample, then run without --spark)"
+        )
+    if config.privacy_filter or config.quality_filter:
+        raise ConfigError(
+            "--privacy-filter and --quality-filter cannot run with --spark yet: they compare "
+            "every synthetic row with every training row on one machine"
+        )
+
+
+def run(
+    input_path: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+    synthesizer: Any = None,
+) -> RunResult:
+    """Run scan, clean, verify, fit, sample and report on Spark; write what a single run writes.
+
+    The master is ``config.spark_master``. Outputs are those of :func:`synthpriv.pipeline.run`,
+    except that more than ``spark_single_file_rows`` synthetic rows are written as a
+    ``synthetic.parquet`` folder of part files; the run directory must be a path the driver can
+    write (and, for a Parquet folder, the executors too).
+
+    Raises:
+        EnvironmentMissingError, InputError, ConfigError, OutputError, ResidualPIIError.
+    """
+    backend = synthesizer or synth
+    progress = progress or NullProgress()
+    source_path, output = str(input_path), Path(output)
+    _refuse_unsupported(config)
+    local_input = None if is_url(source_path) else Path(source_path)
+    inputs = [local_input, config.key_file, config.recognizers]
+    check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
+    params, policy, key = prepare(config)
+    timer = Timer()
+    with session(config.spark_master or "local[*]", config.spark_conf) as spark:
+        with timer.stage("read", progress):
+            table = read(spark, source_path, config.spark_format)
+        check_target(config, table.columns, Path(source_path.rstrip("/")).name)
+        with timer.stage("split", progress):
+            hashed = with_hashes(table, config.seed, config.holdout_share).persist()
+            counts = _guarded(source_path, lambda: _counts(hashed))
+        n_rows, n_holdout = counts["rows"], counts["holdout"]
+        n_train = n_rows - n_holdout
+        if n_rows < MIN_ROWS_FOR_RUN or not n_holdout or not n_train:
+            hashed.unpersist()
+            raise InputError(
+                f"{source_path}: table has {n_rows} rows; at least {MIN_ROWS_FOR_RUN} are "
+                "needed to hold out real rows for the privacy baseline"
+            )
+        source = {
+            "file": Path(source_path.rstrip("/")).name,
+            "rows": n_rows,
+            "columns": len(table.columns),
+            "read_by": "spark",
+            "format": config.spark_format
+            if config.spark_format != "auto"
+            else input_format(source_path),
+            "content_fingerprint": counts["fingerprint"],
+        }
+        log.info(
+            "read %s with Spark: %d rows x %d columns", source["file"], n_rows, source["columns"]
+        )
+        raw_train = hashed.where(~hashed[HOLDOUT])
+        raw_holdout = hashed.where(hashed[HOLDOUT])
+        try:
+            with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
+                report, manifest = _stages(
+                    spark,
+                    config,
+                    timer,
+                    progress,
+                    backend,
+                    hashed=hashed,
+                    raw_train=raw_train,
+                    raw_holdout=raw_holdout,
+                    counts=counts,
+                    source=source,
+                    params=params,
+                    policy=policy,
+                    key=key,
+                    work=work,
+                )
+        finally:
+            hashed.unpersist()
+    return RunResult(
+        output=output,
+        report=report,
+        exit_status=exit_status_for(report),
+        files=manifest["outputs"],
+        timings=timer.seconds,
+    )
+
+
+def _counts(hashed: DataFrame) -> dict[str, Any]:
+    """Rows, holdout rows, a content fingerprint and each column's distinct and missing counts.
+
+    One pass. Distinct counts are HyperLogLog estimates (2% relative error); the fingerprint
+    (sum and xor of the row hashes) changes when any value of any row does, whatever the order.
+    """
+    from pyspark.sql import functions as F
+
+    names = [c for c in hashed.columns if c not in HIDDEN]
+    low32 = F.col(HASH).bitwiseAND(F.lit(0xFFFFFFFF))
+    row = hashed.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.col(HOLDOUT).cast("long")).alias("holdout"),
+        F.sum(low32).alias("sum"),
+        F.bit_xor(HASH).alias("xor"),
+        *[F.approx_count_distinct(hashed[c], 0.02).alias(f"d{i}") for i, c in enumerate(names)],
+        *[F.count(hashed[c]).alias(f"n{i}") for i, c in enumerate(names)],
+    ).first()
+    rows = int(row["rows"])
+    return {
+        "rows": rows,
+        "holdout": int(row["holdout"] or 0),
+        "fingerprint": f"xxhash64:{(row['sum'] or 0) % 2**64:016x}{(row['xor'] or 0) % 2**64:016x}",
+        "columns": {
+            c: {"distinct_estimate": int(row[f"d{i}"]), "missing": rows - int(row[f"n{i}"])}
+            for i, c in enumerate(names)
+        },
+    }
+
+
+def _stages(
+    spark: SparkSession,
+    config: RunConfig,
+    timer: Timer,
+    progress: Progress,
+    backend: Any,
+    *,
+    hashed: DataFrame,
+    raw_train: DataFrame,
+    raw_holdout: DataFrame,
+    counts: dict[str, Any],
+    source: dict[str, Any],
+    params: dict[str, Any],
+    policy: Any,
+    key: bytes | None,
+    work: Path,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    n_train = counts["rows"] - counts["holdout"]
+    detector = make_detector(config)
+    with timer.stage("sample real rows", progress):
+        train_sample = seeded_rows(raw_train, min(config.fit_rows, n_train), n_train)
+    with timer.stage("scan", progress, total=train_sample.width):
+        schema = scan(train_sample, config, source=source, detector=detector, progress=progress)
+
+    def search(result: CleanResult) -> list[Leak]:
+        like = train_sample.head(100)
+        cleaned = clean_rows(raw_train, result, key, like)
+        kinds = {c: infer_kind(result.frame.get_column(c)) for c in result.frame.columns}
+        return search_leaks(
+            raw_train, cleaned, schema, kinds, replaced_in_place=frozenset(_faked(result))
+        )
+
+    with timer.stage("clean", progress, total=train_sample.width):
+        cleaned = clean_and_verify(
+            train_sample,
+            schema,
+            detector,
+            progress,
+            policy=policy,
+            key=key,
+            redact_chars=config.budgets.redact_chars,
+            search=search,
+        )
+    cleaned.verification = (cleaned.verification or {}) | {"value_search_rows": n_train}
+    log.info(
+        "clean: verified on %d sampled rows, identifier search over %d rows",
+        train_sample.height,
+        n_train,
+    )
+    train = cleaned.frame
+    with timer.stage("fit", progress):
+        model = fit_model(backend, cleaned, config, params)
+    if train.height < n_train:
+        model.preparation["fit_sampled_from_rows"] = n_train
+    rows = config.rows or n_train
+    with timer.stage("sample", progress):
+        synthetic = sample_rows(spark, model, rows, config.seed)
+        written = _write_synthetic(synthetic, rows, work, config, spark)
+    with timer.stage("report", progress):
+        report_rows = min(rows, train.height)
+        synthetic_sample = to_polars(synthetic.limit(report_rows))
+        share = config.holdout_share / (1 - config.holdout_share)
+        holdout_rows = min(counts["holdout"], max(1, round(train.height * share)))
+        holdout = apply_steps(
+            seeded_rows(raw_holdout, holdout_rows, counts["holdout"]), cleaned, key=key
+        )
+        kinds = {c: infer_kind(synthetic_sample.get_column(c)) for c in synthetic_sample.columns}
+        leaks = search_leaks(hashed.drop(*HIDDEN), written, schema, kinds)
+        scale_out = {
+            "engine": "spark",
+            "spark_version": spark.version,
+            "master": spark.sparkContext.master,
+            "default_parallelism": spark.sparkContext.defaultParallelism,
+            "rows": {
+                "input": counts["rows"],
+                "train": n_train,
+                "holdout": counts["holdout"],
+                "synthetic": rows,
+            },
+            "measured_on": {
+                "train": train.height,
+                "holdout": holdout.height,
+                "synthetic": synthetic_sample.height,
+            },
+            "sampling": "seeded by a hash of each row's values, whatever the partitioning",
+            "every_row": [
+                "split",
+                "cleaning",
+                "identifier search of the cleaned rows",
+                "synthetic rows",
+                "identifier search of the synthetic rows",
+            ],
+            "on_samples": ["scan", "cleaning choices", "fit", "fidelity", "privacy metrics"],
+            "column_counts": counts["columns"],
+        }
+        audit = cleaned.audit_dict()
+        report = build_report(
+            train=train,
+            holdout=holdout,
+            synthetic=synthetic_sample,
+            synthesis=model.describe(),
+            residual_identifiers=[str(leak) for leak in leaks],
+            scale_out=scale_out,
+            **report_settings(config, schema, audit, source, {"pyspark": spark.version}),
+        )
+    log.info("report: verdict %s", report["verdict"])
+    with timer.stage("write", progress):
+        manifest = write_outputs(
+            work,
+            backend,
+            model,
+            schema,
+            audit,
+            report,
+            config,
+            source,
+            {"train": n_train, "holdout": counts["holdout"], "synthetic": rows},
+            timer,
+            spark={"master": spark.sparkContext.master, "version": spark.version},
+        )
+    return report, manifest

@@ -1,0 +1,294 @@
+"""The whole job on Apache Spark in local[2]: real Spark, real Presidio, real files.
+
+One Spark session serves the module (start-up is paid once). The tables are written here from
+short hand-made lists, not Faker. Skipped with the reason when PySpark or Java 17+ is missing;
+``make test`` installs the ``spark`` extra, so CI runs them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from synthpriv import synth
+from synthpriv.clean import find_leaks
+from synthpriv.cli import cli
+from synthpriv.config import RunConfig
+from synthpriv.errors import ConfigError, EnvironmentMissingError
+from synthpriv.report.gates import exit_status_for
+from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema, load_json_schema
+from synthpriv.status import ExitStatus
+
+pytest.importorskip("pyspark", reason="PySpark not installed: pip install 'synthpriv[spark]'")
+from synthpriv import spark as sp  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+FIRST = ["Aurelio", "Bronwyn", "Casimir", "Delphine", "Evander", "Fenella", "Gideon", "Hester"]
+LAST = ["Abernathy", "Blackwood", "Castellanos", "Delacroix", "Ekwueme", "Fairweather", "Gallo"]
+OUTPUTS = {"audit.json", "manifest.json", "model.synthpriv", "report.html", "report.json"}
+FAST = ["--nlp-model", "none", "--seed", "5"]
+
+
+def _java_ok() -> bool:
+    try:
+        sp.check_java()
+    except EnvironmentMissingError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if not _java_ok():
+        pytest.skip("Spark needs Java 17+, not installed here")
+    with sp.session("local[2]", {"spark.sql.shuffle.partitions": "4"}) as session:
+        yield session
+
+
+def claims(rows: int, seed: int = 3) -> pl.DataFrame:
+    """A claims table: names, SSNs, e-mails and statistics that depend on each other."""
+    rng = np.random.default_rng(seed)
+    first = np.asarray(FIRST)[rng.integers(0, len(FIRST), rows)]
+    last = np.asarray(LAST)[rng.integers(0, len(LAST), rows)]
+    serial = rng.permutation(np.arange(1000, 1000 + rows))
+    age = rng.integers(20, 90, rows)
+    plan = np.asarray(["bronze", "silver", "gold"])[rng.integers(0, 3, rows)]
+    return pl.DataFrame(
+        {
+            "full_name": [f"{a} {b}" for a, b in zip(first, last, strict=True)],
+            "ssn": [f"{123 + i % 500:03d}-{45 + i % 40:02d}-{s:04d}" for i, s in enumerate(serial)],
+            "email": [
+                f"{a.lower()}.{b.lower()}{s}@example.org"
+                for a, b, s in zip(first, last, serial, strict=True)
+            ],
+            "age": age,
+            "plan": plan,
+            "visits": rng.poisson(1 + age / 30),
+            "amount": np.round(rng.lognormal(5 + age / 60, 0.5), 2),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory) -> tuple[pl.DataFrame, Path]:
+    frame = claims(1500)
+    folder = tmp_path_factory.mktemp("lake") / "claims.parquet"
+    folder.mkdir()
+    for number, part in enumerate(frame.iter_slices(500)):  # three part files
+        part.write_parquet(folder / f"part-{number}.parquet")
+    return frame, folder
+
+
+def _identifiers_in(out: Path, frame: pl.DataFrame) -> list[str]:
+    needles = frame.get_column("ssn").to_list() + frame.get_column("email").to_list()
+    found = []
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            found += [f"{path.name}" for n in needles if n.encode() in data]
+    return found
+
+
+@pytest.fixture(scope="module")
+def spark_run(spark, table, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "spark"
+    result = CliRunner().invoke(
+        cli, ["--json", "run", str(table[1]), "-o", str(out), "--spark", "local[2]", *FAST]
+    )
+    return result, out
+
+
+def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, table):
+    result, out = spark_run
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.validate(report, load_json_schema("report"))
+    assert result.exit_code == int(exit_status_for(report)) == ExitStatus.SUCCESS, result.output
+    assert sorted(json.loads(result.stdout)["files"]) == sorted(
+        OUTPUTS | {"schema.json", "synthetic.csv"}
+    )
+    assert _identifiers_in(out, table[0]) == []
+    scale = report["data"]["scale_out"]
+    assert scale["rows"]["input"] == 1500
+    assert scale["rows"]["train"] + scale["rows"]["holdout"] == 1500
+    assert scale["rows"]["synthetic"] == scale["rows"]["train"] == report["data"]["synthetic_rows"]
+    assert pl.read_csv(out / "synthetic.csv").height == scale["rows"]["synthetic"]
+    audit = json.loads((out / "audit.json").read_text())
+    assert set(audit["dropped"]) == {"full_name", "ssn", "email"}
+    assert audit["verification"]["value_search_rows"] == scale["rows"]["train"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["input"]["read_by"] == "spark"
+    assert manifest["input"]["content_fingerprint"].startswith("xxhash64:")
+    assert "Run on Apache Spark (local[2]): 1,500 real rows" in (out / "report.html").read_text()
+
+
+def test_the_same_seed_gives_the_same_rows_whatever_the_partitioning(
+    spark, spark_run, table, tmp_path
+):
+    _, first = spark_run
+    one_file = tmp_path / "claims-one.parquet"
+    table[0].write_parquet(one_file)
+    again = tmp_path / "again"
+    config = RunConfig(
+        seed=5, nlp_model="none", spark_master="local[2]", spark_single_file_rows=100
+    )
+    result = sp.run(one_file, again, config)
+    # more rows than single_file_rows: a folder of part files with the same rows, in order
+    assert not (again / "synthetic.csv").exists()
+    written = pl.read_parquet(sorted((again / "synthetic.parquet").glob("*.parquet")))
+    before = pl.read_csv(first / "synthetic.csv", schema=written.schema)
+    assert written.equals(before)
+    assert (
+        result.report["data"]["scale_out"]["rows"]
+        == json.loads((first / "report.json").read_text())["data"]["scale_out"]["rows"]
+    )
+    manifest = json.loads((again / "manifest.json").read_text())
+    assert any(name.startswith("synthetic.parquet/part-") for name in manifest["outputs"])
+
+
+def test_split_and_samples_do_not_depend_on_partitions(spark, table):
+    frame = spark.createDataFrame(table[0].to_arrow())
+    picks = []
+    for parts in (1, 7):
+        hashed = sp.with_hashes(frame.repartition(parts), 9, 0.2)
+        holdout = hashed.where(hashed[sp.HOLDOUT])
+        picks.append(
+            (
+                sorted(r["ssn"] for r in holdout.select("ssn").collect()),
+                sp.seeded_rows(hashed, 200, 1500),
+            )
+        )
+    assert picks[0][0] == picks[1][0] and 200 < len(picks[0][0]) < 400
+    assert picks[0][1].equals(picks[1][1]) and picks[0][1].height == 200
+
+
+def test_chunks_drawn_in_partitions_are_the_rows_one_process_draws(spark, table):
+    model = synth.fit(table[0].select("age", "plan", "visits", "amount"), seed=2)
+    drawn = sp.to_polars(sp.sample_rows(spark, model, 2500, seed=4, chunk_rows=1000))
+    local = pl.concat(list(synth.sample_chunks(model, 2500, seed=4, chunk_rows=1000)))
+    assert drawn.equals(local) and drawn.height == 2500
+
+
+def test_the_distributed_search_finds_what_find_leaks_finds(spark):
+    original = pl.DataFrame(
+        {
+            "ssn": ["123-45-6789", "987-65-4321", "555-12-3456", "222-33-4444"],
+            "name": ["Aurelio Gallo", "Bronwyn Abernathy", "Casimir Ekwueme", "Hester Gallo"],
+            "id": [1, 2, 3, 4],
+        }
+    )
+    target = pl.DataFrame(
+        {
+            "code": ["123-45-6789", "x", "555-12-3456", None],  # two whole-cell SSNs
+            "note": [
+                "called Aurelio Gallo today about the claim",
+                "Bronwyn Abernathy, again, wants the form",
+                "nothing here at all to see, move along",
+                "a Gallo with another first name is none",
+            ],
+            "one_name": ["Casimir Ekwueme", "a", "b", "c"],  # one name: a coincidence
+        }
+    )
+    schema = TableSchema(
+        columns=[
+            ColumnInfo("ssn", "String", Kind.ID, Role.DIRECT_IDENTIFIER, [Entity("US_SSN", 1)]),
+            ColumnInfo(
+                "name", "String", Kind.CATEGORICAL, Role.DIRECT_IDENTIFIER, [Entity("PERSON", 1)]
+            ),
+        ]
+    )
+    kinds = {"code": Kind.CATEGORICAL, "note": Kind.TEXT, "one_name": Kind.CATEGORICAL}
+    expected = find_leaks(original, target, schema)
+    found = sp.search_leaks(
+        spark.createDataFrame(original.to_arrow()),
+        spark.createDataFrame(target.to_arrow()),
+        schema,
+        kinds,
+    )
+    key = lambda leak: (leak.identifier, leak.column)  # noqa: E731
+    assert sorted(map(vars, found), key=str) == sorted(map(vars, expected), key=str)
+    assert {key(leak) for leak in found} == {("ssn", "code"), ("name", "note")}
+
+
+def test_bad_input_is_one_line_with_its_code(spark, tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(
+        cli,
+        ["run", str(tmp_path / "none.parquet"), "-o", str(tmp_path / "o"), "--spark", "local[2]"],
+    )
+    assert missing.exit_code == ExitStatus.INPUT_ERROR
+    assert missing.stderr.strip() == f"error: {tmp_path / 'none.parquet'}: not found"
+    nested = tmp_path / "nested.parquet"
+    pl.DataFrame({"a": [[1, 2]] * 30, "b": list(range(30))}).write_parquet(nested)
+    result = runner.invoke(
+        cli, ["run", str(nested), "-o", str(tmp_path / "o"), "--spark", "local[2]"]
+    )
+    assert result.exit_code == ExitStatus.INPUT_ERROR
+    assert "column 'a' has a nested or binary type" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_what_a_spark_run_cannot_do_is_refused_before_it_starts(tmp_path):
+    for config in (
+        RunConfig(engine="mst", epsilon=1.0, delta=1e-6, spark_master="local[2]"),
+        RunConfig(privacy_filter=True, spark_master="local[2]"),
+    ):
+        with pytest.raises(ConfigError, match="with --spark"):
+            sp.run(tmp_path / "t.parquet", tmp_path / "o", config)
+
+
+def _fake_java(directory: Path, version_line: str) -> Path:
+    java = directory / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text(f"#!/bin/sh\necho '{version_line}' >&2\n")
+    java.chmod(java.stat().st_mode | stat.S_IEXEC)
+    return directory
+
+
+def test_java_versions_are_read_and_an_old_one_refused(tmp_path, monkeypatch):
+    old = _fake_java(tmp_path / "jdk8", 'openjdk version "1.8.0_292"')
+    new = _fake_java(tmp_path / "jdk21", 'openjdk version "21.0.2" 2024-01-16')
+    assert sp.java_major(str(old / "bin" / "java")) == 8
+    assert sp.java_major(str(new / "bin" / "java")) == 21
+    monkeypatch.setenv("JAVA_HOME", str(old))
+    with pytest.raises(EnvironmentMissingError, match="needs Java 17 or newer: .* is Java 8"):
+        sp.check_java()
+
+
+def test_without_java_the_command_says_so_in_one_line(tmp_path, table):
+    env = os.environ | {"JAVA_HOME": str(tmp_path / "no-jdk")}
+    done = subprocess.run(
+        [sys.executable, "-m", "synthpriv", "run", str(table[1]), "-o", str(tmp_path / "o")]
+        + ["--spark", "local[2]"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == ExitStatus.ENVIRONMENT_ERROR
+    assert done.stderr.strip() == (
+        f"error: --spark needs Java 17 or newer: JAVA_HOME={tmp_path / 'no-jdk'} has no "
+        "bin/java (install a JDK, e.g. apt install openjdk-17-jre-headless, or set JAVA_HOME)"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_without_pyspark_the_command_says_how_to_install_it(tmp_path, monkeypatch, table):
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    result = CliRunner().invoke(
+        cli, ["run", str(table[1]), "-o", str(tmp_path / "o"), "--spark", "local[2]"]
+    )
+    assert result.exit_code == ExitStatus.ENVIRONMENT_ERROR
+    assert result.stderr.strip() == (
+        "error: --spark needs PySpark, which is not installed here: pip install 'synthpriv[spark]'"
+    )
