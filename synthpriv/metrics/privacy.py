@@ -381,19 +381,24 @@ def privacy_metrics(
     rng = np.random.default_rng(seed)
     size = min(train.height, holdout.height)
     hits = []
-    if max_rows is not None and size > max_rows:
+    needed = max(size, synthetic.height)
+    if max_rows is not None and needed > max_rows:
         hits.append(
             budget_hit(
                 "privacy_rows",
                 max_rows,
-                size,
-                "distances and attacks on seeded samples of equal size",
+                needed,
+                "distances and attacks on seeded samples of at most this many rows per table "
+                "(exact copies are counted over every row)",
             )
         )
-        size = max_rows
+        size = min(size, max_rows)
     train = train[np.sort(rng.choice(train.height, size, replace=False))]
     holdout = holdout[np.sort(rng.choice(holdout.height, size, replace=False))]
     synth_eq = synthetic[np.sort(rng.choice(synthetic.height, min(size, synthetic.height), False))]
+    every_synthetic = synthetic
+    if max_rows is not None and synthetic.height > max_rows:
+        synthetic = synthetic[np.sort(rng.choice(synthetic.height, max_rows, replace=False))]
 
     encoded = tuple(encode([train, holdout, synthetic], kinds))
     result: dict[str, Any] = {
@@ -401,7 +406,7 @@ def privacy_metrics(
         "quasi_identifiers": quasi,
         "sensitive": sensitive,
         "rows_compared": {"train": size, "holdout": size, "synthetic": synthetic.height},
-        "exact_copies": exact_copies(synthetic, holdout_all, train_all),
+        "exact_copies": exact_copies(every_synthetic, holdout_all, train_all),
     }
     result |= distance_metrics(*encoded)
     result["membership_inference"] = membership_inference(*encoded, seed)

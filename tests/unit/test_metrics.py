@@ -143,6 +143,17 @@ def test_copy_of_training_rows_is_caught(census):
     assert result["dcr"]["share_closer_to_train"] > 0.6
 
 
+def test_a_large_synthetic_table_is_sampled_for_distances_but_copies_count_every_row(census):
+    train, holdout, kinds = census
+    synthetic = pl.concat([holdout, train[:50]])  # 50 copies of training rows
+    result = privacy_metrics(train, holdout, synthetic, kinds, max_rows=100)
+    assert result["rows_compared"] == {"train": 100, "holdout": 100, "synthetic": 100}
+    [hit] = [h for h in result["budget_hits"] if h["budget"] == "privacy_rows"]
+    assert (hit["budget"], hit["limit"], hit["needed"]) == ("privacy_rows", 100, synthetic.height)
+    copies = result["exact_copies"]["share_of_train"]
+    assert copies == pytest.approx(50 / synthetic.height, abs=0.005)
+
+
 def test_real_holdout_offered_as_synthetic_looks_safe(census):
     train, holdout, kinds = census
     result = privacy_metrics(train[:600], train[600:], holdout, kinds)
