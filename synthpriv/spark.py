@@ -57,6 +57,7 @@ from synthpriv.clean import (
 from synthpriv.config import RunConfig, is_url
 from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError
 from synthpriv.io import atomic_directory, check_output, write_table
+from synthpriv.metrics.privacy import copies_summary
 from synthpriv.pipeline import (
     MIN_ROWS_FOR_RUN,
     NullProgress,
@@ -73,6 +74,7 @@ from synthpriv.pipeline import (
     write_outputs,
 )
 from synthpriv.report import build_report, exit_status_for
+from synthpriv.report.builder import compared_kinds
 from synthpriv.schema import Kind, Role, TableSchema, infer_kind
 from synthpriv.synthesis_plan import DP_ENGINES
 
@@ -488,6 +490,38 @@ def _phrases(words: Any) -> Any:
     return F.array_distinct(F.flatten(F.array(*runs)))
 
 
+def exact_copies_everywhere(
+    train: DataFrame, holdout: DataFrame, synthetic: DataFrame, columns: list[str]
+) -> dict[str, Any]:
+    """Exact copies of a training row among all synthetic rows, and among all holdout rows.
+
+    Rows are compared on ``columns`` (the report's) by a hash of their values, synthetic and
+    holdout values cast to the training rows' Spark types first; one semi-join each.
+    """
+    from pyspark.sql import functions as F
+
+    types = {item.name: item.dataType for item in train.schema.fields}
+
+    def keys(frame: DataFrame) -> DataFrame:
+        values = [frame[c].cast(types[c]) for c in columns]
+        return frame.select(F.xxhash64(*values, *[v.isNull() for v in values]).alias("k"))
+
+    seen = keys(train).distinct()
+    counts = [
+        (keys(frame).join(seen, "k", "leftsemi").count(), frame.count())
+        for frame in (synthetic, holdout)
+    ]
+    (s_copies, s_rows), (h_copies, h_rows) = counts
+    return copies_summary(
+        s_copies / max(s_rows, 1),
+        h_copies / max(h_rows, 1),
+        s_rows,
+        h_rows,
+        train.count(),
+        " (every row, in Spark, by a hash of the compared values)",
+    )
+
+
 def sample_rows(
     spark: SparkSession, model: Any, rows: int, seed: int, chunk_rows: int = synth.CHUNK_ROWS
 ) -> DataFrame:
@@ -737,6 +771,13 @@ def _stages(
         )
         kinds = {c: infer_kind(synthetic_sample.get_column(c)) for c in synthetic_sample.columns}
         leaks = search_leaks(hashed.drop(*HIDDEN), written, schema, kinds)
+        like = train_sample.head(100)
+        copies = exact_copies_everywhere(
+            clean_rows(raw_train, cleaned, key, like),
+            clean_rows(raw_holdout, cleaned, key, like),
+            written,
+            list(compared_kinds(train, synthetic_sample)),
+        )
         scale_out = {
             "engine": "spark",
             "spark_version": spark.version,
@@ -760,6 +801,7 @@ def _stages(
                 "identifier search of the cleaned rows",
                 "synthetic rows",
                 "identifier search of the synthetic rows",
+                "exact copies of training rows",
             ],
             "on_samples": ["scan", "cleaning choices", "fit", "fidelity", "privacy metrics"],
             "column_counts": counts["columns"],
@@ -772,6 +814,7 @@ def _stages(
             synthesis=model.describe(),
             residual_identifiers=[str(leak) for leak in leaks],
             scale_out=scale_out,
+            exact_copies=copies,
             **report_settings(config, schema, audit, source, {"pyspark": spark.version}),
         )
     log.info("report: verdict %s", report["verdict"])

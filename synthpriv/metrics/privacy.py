@@ -89,14 +89,21 @@ def exact_copies(
     """
     share = exact_copy_share(synthetic, train)
     base = exact_copy_share(holdout, train)
-    low, high = difference_interval(share, synthetic.height, base, holdout.height)
+    return copies_summary(share, base, synthetic.height, holdout.height, train.height)
+
+
+def copies_summary(
+    share: float, base: float, synthetic: int, holdout: int, train: int, how: str = ""
+) -> dict[str, Any]:
+    """The exact-copy figures of ``share`` of ``synthetic`` rows against ``base`` of ``holdout``."""
+    low, high = difference_interval(share, synthetic, base, holdout)
     return {
         "share_of_train": round(share, 4),
         "baseline_holdout_share_of_train": round(base, 4),
         "excess": round(share - base, 4),
         "excess_ci95": [round(low, 4), round(high, 4)],
-        "rows": {"synthetic": synthetic.height, "holdout": holdout.height, "train": train.height},
-        "compared_with": "all training rows",
+        "rows": {"synthetic": synthetic, "holdout": holdout, "train": train},
+        "compared_with": "all training rows" + how,
     }
 
 

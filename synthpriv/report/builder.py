@@ -234,6 +234,13 @@ def filter_effect(
     return out
 
 
+def compared_kinds(train: pl.DataFrame, synthetic: pl.DataFrame) -> dict[str, Kind]:
+    """The columns a report compares (in both tables, neither free text nor ID) and their kinds."""
+    train_kinds = kinds_of(train)
+    shared = [c for c in train.columns if c in synthetic.columns]
+    return {c: train_kinds[c] for c in shared if train_kinds[c] not in (Kind.TEXT, Kind.ID)}
+
+
 def build_report(
     *,
     train: pl.DataFrame,
@@ -250,10 +257,12 @@ def build_report(
     residual_identifiers: list[str] | None = None,
     budgets: Budgets | None = None,
     scale_out: dict[str, Any] | None = None,
+    exact_copies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Measure ``synthetic`` against the real ``train`` rows (and ``holdout``, the baseline).
 
-    ``scale_out`` describes a Spark run (whole-table row counts, the samples measured here).
+    ``scale_out`` describes a Spark run (whole-table row counts, the samples measured here);
+    ``exact_copies`` replaces the exact-copy figures with ones counted over every row there.
 
     Only columns present in both tables, and neither free text nor identifier-like, are compared.
     Quasi-identifier and sensitive columns are read from the roles in ``scan`` (a column
@@ -263,9 +272,7 @@ def build_report(
     gates = gates or Gates()
     budgets = budgets or Budgets()
     hits: list[dict[str, Any]] = []
-    train_kinds = kinds_of(train)
-    shared = [c for c in train.columns if c in synthetic.columns]
-    kinds = {c: train_kinds[c] for c in shared if train_kinds[c] not in (Kind.TEXT, Kind.ID)}
+    kinds = compared_kinds(train, synthetic)
     skipped = sorted(set(train.columns) - set(kinds))
     synthetic = aligned(synthetic, train, list(kinds))
     if holdout is not None:
@@ -296,6 +303,8 @@ def build_report(
             },
             "dcr": None,
         }
+    if exact_copies is not None:
+        privacy["exact_copies"] = exact_copies
     privacy["residual_identifiers"] = residual_identifiers
     if target:
         fidelity["ml_utility"] = _ml_utility(train, holdout, synthetic, target, kinds, seed)

@@ -126,6 +126,13 @@ def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, tabl
     audit = json.loads((out / "audit.json").read_text())
     assert set(audit["dropped"]) == {"full_name", "ssn", "email"}
     assert audit["verification"]["value_search_rows"] == scale["rows"]["train"]
+    copies = report["privacy"]["exact_copies"]
+    assert copies["rows"] == {
+        "synthetic": scale["rows"]["synthetic"],
+        "holdout": scale["rows"]["holdout"],
+        "train": scale["rows"]["train"],
+    }
+    assert copies["compared_with"].startswith("all training rows (every row, in Spark")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["input"]["read_by"] == "spark"
     assert manifest["input"]["content_fingerprint"].startswith("xxhash64:")
@@ -177,6 +184,18 @@ def test_chunks_drawn_in_partitions_are_the_rows_one_process_draws(spark, table)
     drawn = sp.to_polars(sp.sample_rows(spark, model, 2500, seed=4, chunk_rows=1000))
     local = pl.concat(list(synth.sample_chunks(model, 2500, seed=4, chunk_rows=1000)))
     assert drawn.equals(local) and drawn.height == 2500
+
+
+def test_exact_copies_are_counted_over_every_row(spark):
+    train = pl.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": ["x", "y", "x", "y", "x", None]})
+    holdout = pl.DataFrame({"a": [1, 9, 9, 9], "b": ["x", "x", "x", "x"]})  # one copy of four
+    synthetic = pl.DataFrame(  # int32, and a copy with a missing value: two copies of five
+        {"a": pl.Series([2, 6, 6, 7, 8], dtype=pl.Int32), "b": ["y", None, "q", "y", "y"]}
+    )
+    frames = [spark.createDataFrame(f.to_arrow()) for f in (train, holdout, synthetic)]
+    copies = sp.exact_copies_everywhere(*frames, ["a", "b"])
+    assert copies["share_of_train"] == 0.4 and copies["baseline_holdout_share_of_train"] == 0.25
+    assert copies["rows"] == {"synthetic": 5, "holdout": 4, "train": 6}
 
 
 def test_the_distributed_search_finds_what_find_leaks_finds(spark):
