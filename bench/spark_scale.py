@@ -1,9 +1,10 @@
 """`synthpriv run --spark` on generated tables of 1M, 5M and 20M rows, in local[1] and local[2].
 
 Beside it, the single-process `synthpriv run` on the same table where it fits. Each run is a
-separate `synthpriv` process; its memory is read from /proc every half second: the Python driver
-(the process synthpriv runs in), the JVM it starts (driver and, in local mode, the executors)
-and the Python workers the JVM forks. Wall time per run, and the ratio local[1] / local[2]
+separate `synthpriv` process; its memory and CPU time are read from /proc every half second: the
+Python driver (the process synthpriv runs in), the JVM it starts (driver and, in local mode, the
+executors) and the Python workers the JVM forks; cores_busy is CPU seconds / wall seconds.
+Wall time per run, and the ratio local[1] / local[2]
 (on 2 cores, near 2 means the work spreads over the cores).
 
     .venv/bin/python bench/spark_scale.py [--rows 1000000,5000000,20000000]
@@ -54,6 +55,15 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _name(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
@@ -67,6 +77,7 @@ class Watch(threading.Thread):
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.done = pid, threading.Event()
+        self.cpu: dict[int, float] = {}  # CPU seconds per process of the tree, last seen
         self.peak = {
             "python_driver_mb": 0.0,
             "jvm_mb": 0.0,
@@ -78,12 +89,14 @@ class Watch(threading.Thread):
         while not self.done.wait(0.5):
             tree = _children()
             now = {"python_driver_mb": _rss_mb(self.pid), "jvm_mb": 0.0, "python_workers_mb": 0.0}
+            self.cpu[self.pid] = _cpu_s(self.pid) or self.cpu.get(self.pid, 0.0)
             stack = list(tree.get(self.pid, []))
             while stack:
                 pid = stack.pop()
                 stack += tree.get(pid, [])
                 key = "jvm_mb" if _name(pid) == "java" else "python_workers_mb"
                 now[key] += _rss_mb(pid)
+                self.cpu[pid] = _cpu_s(pid) or self.cpu.get(pid, 0.0)
             now["total_mb"] = sum(now.values())
             for key, value in now.items():
                 self.peak[key] = max(self.peak[key], round(value, 1))
@@ -109,6 +122,8 @@ def run_once(table: Path, out: Path, master: str | None) -> dict:
         "exit_code": process.returncode,
     }
     result |= watch.peak
+    cpu = sum(watch.cpu.values())
+    result |= {"cpu_s": round(cpu, 1), "cores_busy": round(cpu / wall, 2)}
     if process.returncode in (0, 6, 7, 9):
         summary = json.loads(stdout)
         result["verdict"] = summary["verdict"]
@@ -133,11 +148,21 @@ def leaked(table: Path, out: Path) -> int:
     return sum(int(line.rsplit(":", 1)[1]) for line in done.stdout.splitlines() if ":" in line)
 
 
+def _one_file(table: Path) -> Path:
+    import polars as pl
+
+    single = table.with_suffix(".single.parquet")
+    if not single.exists():
+        pl.scan_parquet(table / "*.parquet").sink_parquet(single)
+    return single
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="1000000,5000000,20000000")
-    parser.add_argument("--masters", default="local[1],local[2]")
+    parser.add_argument("--masters", default="local[1],local[2]", help="'' for none")
     parser.add_argument("--single-process-max", type=int, default=5_000_000)
+    parser.add_argument("--results", default="spark_scale", help="results/NAME.json")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/synthpriv-spark-bench"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -146,10 +171,13 @@ def main() -> None:
         table = args.workdir / f"claims-{rows}.parquet"
         if not table.exists():
             generate(rows, table)
-        peers = [*args.masters.split(","), *([None] if rows <= args.single_process_max else [])]
+        peers = [m for m in args.masters.split(",") if m]
+        peers += [None] if rows <= args.single_process_max else []
         for master in peers:
             out = args.workdir / f"out-{rows}-{(master or 'single').strip('[]').replace('[', '')}"
-            result = {"rows": rows} | run_once(table, out, master)
+            # the single-process run reads one file, not a folder of part files
+            source = table if master else _one_file(table)
+            result = {"rows": rows} | run_once(source, out, master)
             result["input_ssn_or_email_in_outputs"] = leaked(table, out) if out.exists() else None
             results["runs"].append(result)
             print(json.dumps(result), flush=True)
@@ -159,7 +187,7 @@ def main() -> None:
             results.setdefault("speedup_local2_over_local1", {})[rows] = round(
                 walls["local[1]"] / walls["local[2]"], 2
             )
-    write_results("spark_scale", results)
+    write_results(args.results, results)
 
 
 if __name__ == "__main__":
