@@ -56,7 +56,8 @@ from synthpriv.clean import (
 )
 from synthpriv.config import RunConfig, is_url
 from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError
-from synthpriv.io import atomic_directory, check_output, write_table
+from synthpriv.io import atomic_directory, check_output, sniff_delimiter, write_table
+from synthpriv.io.read import decode_detected
 from synthpriv.metrics.privacy import copies_summary
 from synthpriv.pipeline import (
     MIN_ROWS_FOR_RUN,
@@ -96,7 +97,8 @@ DEFAULT_CONF = {
     "spark.app.name": "synthpriv",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    "spark.log.level": "ERROR",
+    # executors log a malformed record's text at ERROR: nothing of the input may reach a log
+    "spark.log.level": "OFF",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.maxRecordsPerBatch": "50000",
 }
@@ -153,6 +155,15 @@ def check_java() -> None:
         )
 
 
+def _local_heap() -> str:
+    """A quarter of this machine's memory (at least 1 GB) for a local session's JVM."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return "1g"
+    return f"{max(1, total // 4 // 2**30)}g"
+
+
 @contextlib.contextmanager
 def session(master: str, conf: dict[str, Any] | None = None) -> Iterator[SparkSession]:
     """The Spark session to run in; one synthpriv starts is stopped at the end.
@@ -173,12 +184,15 @@ def session(master: str, conf: dict[str, Any] | None = None) -> Iterator[SparkSe
         return
     if master != "active":
         check_java()
+    settings = DEFAULT_CONF | (conf or {})
     if master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # local mode runs every executor in the driver's JVM, whose default heap is 1 GB
+        settings.setdefault("spark.driver.memory", _local_heap())
     builder = SparkSession.builder
     if master != "active":
         builder = builder.master(master)
-    for name, value in (DEFAULT_CONF | (conf or {})).items():
+    for name, value in settings.items():
         builder = builder.config(name, str(value).lower() if isinstance(value, bool) else value)
     try:
         spark = builder.getOrCreate()
@@ -218,16 +232,31 @@ def input_format(path: str) -> str:
 
 
 def _error_class(exc: Exception) -> str:
-    """Spark's error class (never its message: a malformed record is quoted in it)."""
+    """Spark's error class (never its message: a malformed record is quoted in it).
+
+    A JVM error reaching Python as ``Py4JJavaError`` carries its classes in brackets in its
+    message and its causes' (``[FAILED_READ_FILE.NO_HINT] … [MALFORMED_CSV_RECORD] …``): only
+    those names are kept.
+    """
     getter = getattr(exc, "getCondition", None) or getattr(exc, "getErrorClass", None)
     try:
         found = getter() if getter else None
     except Exception:  # noqa: BLE001 - a class name is all we want
         found = None
+    if not found and getattr(exc, "java_exception", None) is not None:
+        try:
+            text = str(exc.java_exception.toString())
+            cause = exc.java_exception.getCause()
+            while cause is not None:
+                text += " " + str(cause.toString())
+                cause = cause.getCause()
+        except Exception:  # noqa: BLE001
+            text = ""
+        found = " ".join(dict.fromkeys(re.findall(r"\[([A-Z][A-Z_]+(?:\.[A-Z_]+)*)\]", text)))
     return str(found or type(exc).__name__)
 
 
-def read(spark: SparkSession, path: str, fmt: str = "auto") -> DataFrame:
+def read(spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "auto") -> DataFrame:
     """Read ``path`` with Spark: decimals as doubles, timestamps without a zone.
 
     Raises:
@@ -239,7 +268,13 @@ def read(spark: SparkSession, path: str, fmt: str = "auto") -> DataFrame:
     fmt = input_format(path) if fmt == "auto" else fmt
     reader = spark.read.format(fmt)
     if fmt == "csv":
-        reader = reader.options(header=True, inferSchema=True, mode="FAILFAST", escape='"')
+        sep, charset = _csv_dialect(spark, path, encoding)
+        if charset.lower() not in SPARK_CHARSETS:
+            # Spark 4 reads a short list of charsets unless told to take any of Java's
+            spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+        reader = reader.options(
+            header=True, inferSchema=True, mode="FAILFAST", escape='"', sep=sep, encoding=charset
+        )
     try:
         frame = reader.load(path)
     except Exception as exc:  # noqa: BLE001 - Spark's own exceptions, mapped by class
@@ -268,13 +303,49 @@ def read(spark: SparkSession, path: str, fmt: str = "auto") -> DataFrame:
     return frame.select(*columns)
 
 
+SPARK_CHARSETS = ("us-ascii", "iso-8859-1", "utf-8", "utf-16be", "utf-16le", "utf-16", "utf-32")
+JAVA_CHARSETS = {"cp1252": "windows-1252", "iso8859-1": "ISO-8859-1", "latin-1": "ISO-8859-1"}
+
+
+def _csv_dialect(spark: SparkSession, path: str, encoding: str) -> tuple[str, str]:
+    """The delimiter and text encoding of a CSV input, found as a single run finds them.
+
+    A local file's first megabyte is decoded (UTF-8, else charset-normalizer names the code
+    page) and sniffed; a remote one is sniffed from its first lines as Spark reads them (UTF-8
+    unless ``encoding`` names another).
+    """
+    local = None if is_url(path) else Path(path)
+    if local is not None and local.is_dir():
+        local = next(iter(sorted(local.rglob("*.csv"))), None)
+    if local is not None and local.is_file():
+        with local.open("rb") as handle:
+            data = handle.read(1 << 20)
+        facts: dict[str, Any] = {}
+        if encoding != "auto":
+            text, codec = data.decode(encoding, errors="replace"), encoding
+        else:
+            try:
+                text, codec = data.decode("utf-8"), "utf-8"
+            except UnicodeDecodeError as exc:
+                # a cut multi-byte character at the end of the megabyte is still UTF-8
+                if exc.start > len(data) - 4:
+                    text, codec = data[: exc.start].decode("utf-8"), "utf-8"
+                else:
+                    text = decode_detected(local, data, facts)
+                    codec = facts["encoding"]
+        return sniff_delimiter(text), JAVA_CHARSETS.get(codec, codec)
+    charset = "UTF-8" if encoding == "auto" else JAVA_CHARSETS.get(encoding, encoding)
+    lines = spark.read.option("encoding", charset).text(path).limit(50).collect()
+    return sniff_delimiter("\n".join(row["value"] for row in lines)), charset
+
+
 def _guarded(path: str, action: Callable[[], Any]) -> Any:
     """Run a Spark action on the input; a malformed file is an InputError naming it."""
     try:
         return action()
     except Exception as exc:  # noqa: BLE001 - the class decides, the message may quote data
         kind = _error_class(exc)
-        if "MALFORMED" in kind or "FAILFAST" in kind or "CANNOT_READ" in kind:
+        if any(k in kind for k in ("MALFORMED", "FAILFAST", "CANNOT_READ", "FAILED_READ_FILE")):
             raise InputError(f"{path}: malformed rows ({kind}); fix the file") from None
         raise
 
@@ -616,7 +687,7 @@ def run(
     timer = Timer()
     with session(config.spark_master or "local[*]", config.spark_conf) as spark:
         with timer.stage("read", progress):
-            table = read(spark, source_path, config.spark_format)
+            table = read(spark, source_path, config.spark_format, config.encoding)
         check_target(config, table.columns, Path(source_path.rstrip("/")).name)
         with timer.stage("split", progress):
             hashed = with_hashes(table, config.seed, config.holdout_share).persist()

@@ -262,11 +262,11 @@ def _decode(path: Path, data: bytes, encoding: str, facts: dict, warnings: list[
     except UnicodeDecodeError:
         pass
     if not _UTF8_MULTIBYTE.search(data):
-        return _decode_detected(path, data, facts)
+        return decode_detected(path, data, facts)
     return _decode_mixed(data, facts, warnings)
 
 
-def _decode_detected(path: Path, data: bytes, facts: dict) -> str:
+def decode_detected(path: Path, data: bytes, facts: dict) -> str:
     """A file with no UTF-8 in it: let charset-normalizer name the single-byte encoding."""
     from charset_normalizer import from_bytes
 

@@ -136,7 +136,9 @@ def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, tabl
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["input"]["read_by"] == "spark"
     assert manifest["input"]["content_fingerprint"].startswith("xxhash64:")
-    assert "Run on Apache Spark (local[2]): 1,500 real rows" in (out / "report.html").read_text()
+    page = (out / "report.html").read_text()
+    assert "Run on Apache Spark (local[2]): 1,500 real rows" in page
+    assert f"Compared with all {scale['rows']['train']} training rows." in page
 
 
 def test_the_same_seed_gives_the_same_rows_whatever_the_partitioning(
@@ -255,6 +257,16 @@ def test_bad_input_is_one_line_with_its_code(spark, tmp_path):
     assert result.exit_code == ExitStatus.INPUT_ERROR
     assert "column 'a' has a nested or binary type" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_csv_delimiter_and_encoding_are_found_as_a_single_run_finds_them(spark, tmp_path):
+    path = tmp_path / "pessoas.csv"
+    rows = "\n".join(f"{i};José Conceição {i};{1000 + i}" for i in range(40))
+    path.write_bytes(f"id;nome;salário\n{rows}\n".encode("latin-1"))
+    frame = sp.to_polars(sp.read(spark, str(path)))
+    assert frame.columns == ["id", "nome", "salário"]
+    assert frame.get_column("nome")[3] == "José Conceição 3"
+    assert frame.get_column("salário").dtype.is_integer()
 
 
 def test_what_a_spark_run_cannot_do_is_refused_before_it_starts(tmp_path):
