@@ -389,10 +389,10 @@ def seeded_rows(frame: DataFrame, rows: int, total: int) -> pl.DataFrame:
         chosen = frame
         if share < 1:
             chosen = frame.where(F.col(ORDER) < F.lit(int(-(2**63) + share * 2**64)))
-            if chosen.count() < rows:
-                share *= 2
-                continue
-        return to_polars(chosen.orderBy(ORDER).limit(rows).drop(*HIDDEN))
+        picked = to_polars(chosen.orderBy(ORDER).limit(rows).drop(*HIDDEN))
+        if picked.height >= rows or share >= 1:
+            return picked
+        share *= 2
 
 
 # --------------------------------------------------------------------- stages in partitions
@@ -798,8 +798,9 @@ def _stages(
     with timer.stage("scan", progress, total=train_sample.width):
         schema = scan(train_sample, config, source=source, detector=detector, progress=progress)
 
+    like = train_sample.head(100)  # the columns and types clean_rows' partitions produce
+
     def search(result: CleanResult) -> list[Leak]:
-        like = train_sample.head(100)
         cleaned = clean_rows(raw_train, result, key, like)
         kinds = {c: infer_kind(result.frame.get_column(c)) for c in result.frame.columns}
         return search_leaks(
@@ -842,7 +843,6 @@ def _stages(
         )
         kinds = {c: infer_kind(synthetic_sample.get_column(c)) for c in synthetic_sample.columns}
         leaks = search_leaks(hashed.drop(*HIDDEN), written, schema, kinds)
-        like = train_sample.head(100)
         copies = exact_copies_everywhere(
             clean_rows(raw_train, cleaned, key, like),
             clean_rows(raw_holdout, cleaned, key, like),
