@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,18 +135,47 @@ def run_once(table: Path, out: Path, master: str | None) -> dict:
     return result
 
 
-def leaked(table: Path, out: Path) -> int:
-    """How many input SSNs and e-mails appear in any output file (grep -F over every file)."""
-    needles = out.parent / "needles.txt"
+SSN = r"[0-9]{3}-[0-9]{2}-[0-9]{4}"
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+"
+
+
+def _shaped_like_inputs(out: Path) -> set[str]:
+    """Every SSN-shaped and e-mail-shaped string in any output file, Parquet decoded.
+
+    Text and binary files (the pickled model) are read byte for byte; Parquet part files are
+    decoded first (their pages are compressed, so a byte search would miss values in them).
+    """
     import polars as pl
 
-    frame = pl.scan_parquet(table / "*.parquet").select("ssn", "email").collect()
-    needles.write_text("\n".join(frame["ssn"].to_list() + frame["email"].to_list()))
-    done = subprocess.run(
-        ["grep", "-rcF", "-f", str(needles), str(out)], capture_output=True, text=True, check=False
-    )
-    needles.unlink()
-    return sum(int(line.rsplit(":", 1)[1]) for line in done.stdout.splitlines() if ":" in line)
+    found: set[str] = set()
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path)
+            for name in frame.columns:
+                column = frame[name].cast(pl.String)
+                for pattern in (SSN, EMAIL):
+                    hits = column.str.extract_all(pattern).explode().drop_nulls().unique()
+                    found.update(hits.to_list())
+        else:
+            text = path.read_bytes().decode("latin-1")
+            for pattern in (SSN, EMAIL):
+                found.update(re.findall(pattern, text))
+    return found
+
+
+def leaked(table: Path, out: Path) -> int:
+    """How many input SSNs and e-mails appear in any output file.
+
+    Not `grep -F` of every input value: at 20M rows that is 40M patterns. Every SSN- or
+    e-mail-shaped string of the outputs is collected instead (longest match: a value glued to
+    characters an e-mail may contain would be missed) and joined with the input values.
+    """
+    import polars as pl
+
+    found = pl.DataFrame({"value": sorted(_shaped_like_inputs(out))}, schema={"value": pl.String})
+    inputs = pl.scan_parquet(table / "*.parquet")
+    values = pl.concat([inputs.select(value="ssn"), inputs.select(value="email")])
+    return values.join(found.lazy(), on="value", how="semi").select(pl.len()).collect().item()
 
 
 def _one_file(table: Path) -> Path:
