@@ -427,6 +427,12 @@ def map_frames(
     return frame.mapInArrow(run, arrow_schema(like))
 
 
+def _steps(result: CleanResult) -> tuple[Any, ...]:
+    """What :func:`clean_rows` replays of ``result``: its steps and the columns it keeps."""
+    steps = tuple((step.column, step.operator, repr(step.params)) for step in result.steps)
+    return steps, tuple(result.frame.columns)
+
+
 def _faked(result: CleanResult) -> list[str]:
     return [c.name for c in result.schema.columns if c.action == "fake"]
 
@@ -567,28 +573,40 @@ def exact_copies_everywhere(
     """Exact copies of a training row among all synthetic rows, and among all holdout rows.
 
     Rows are compared on ``columns`` (the report's) by a hash of their values, synthetic and
-    holdout values cast to the training rows' Spark types first; one semi-join each.
+    holdout values cast to the training rows' Spark types first; one semi-join each. Each
+    frame's hashes are computed once and kept (8 bytes a row), so cleaning a frame's rows is not
+    repeated for its count and its join.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     types = {item.name: item.dataType for item in train.schema.fields}
+    kept: list[DataFrame] = []
 
-    def keys(frame: DataFrame) -> DataFrame:
+    def keys(frame: DataFrame) -> tuple[DataFrame, int]:
         values = [frame[c].cast(types[c]) for c in columns]
-        return frame.select(F.xxhash64(*values, *[v.isNull() for v in values]).alias("k"))
+        hashed = frame.select(F.xxhash64(*values, *[v.isNull() for v in values]).alias("k"))
+        kept.append(hashed.persist(StorageLevel.MEMORY_AND_DISK))
+        return kept[-1], kept[-1].count()
 
-    seen = keys(train).distinct()
-    counts = [
-        (keys(frame).join(seen, "k", "leftsemi").count(), frame.count())
-        for frame in (synthetic, holdout)
-    ]
+    try:
+        train_keys, t_rows = keys(train)
+        seen = train_keys.distinct()
+        kept.append(seen.persist(StorageLevel.MEMORY_AND_DISK))
+        counts = []
+        for frame in (synthetic, holdout):
+            frame_keys, rows = keys(frame)
+            counts.append((frame_keys.join(seen, "k", "leftsemi").count(), rows))
+    finally:
+        for frame in kept:
+            frame.unpersist()
     (s_copies, s_rows), (h_copies, h_rows) = counts
     return copies_summary(
         s_copies / max(s_rows, 1),
         h_copies / max(h_rows, 1),
         s_rows,
         h_rows,
-        train.count(),
+        t_rows,
         " (every row, in Spark, by a hash of the compared values)",
     )
 
@@ -715,6 +733,7 @@ def run(
         )
         raw_train = hashed.where(~hashed[HOLDOUT])
         raw_holdout = hashed.where(hashed[HOLDOUT])
+        kept: dict[str, Any] = {}
         try:
             with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
                 report, manifest = _stages(
@@ -732,9 +751,12 @@ def run(
                     policy=policy,
                     key=key,
                     work=work,
+                    kept=kept,
                 )
         finally:
             hashed.unpersist()
+            if kept:
+                kept.pop("frame").unpersist()
     return RunResult(
         output=output,
         report=report,
@@ -790,7 +812,14 @@ def _stages(
     policy: Any,
     key: bytes | None,
     work: Path,
+    kept: dict[str, Any],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scan, clean, verify, fit, sample and report: the stages after the split.
+
+    ``kept`` receives the cleaned training rows of the last identifier search, kept on disk for
+    the report's exact copies (cleaning 20M rows again costs minutes); the report uses them only
+    if the cleaning steps did not change since. The caller unpersists them.
+    """
     n_train = counts["rows"] - counts["holdout"]
     detector = make_detector(config)
     with timer.stage("sample real rows", progress):
@@ -801,7 +830,12 @@ def _stages(
     like = train_sample.head(100)  # the columns and types clean_rows' partitions produce
 
     def search(result: CleanResult) -> list[Leak]:
-        cleaned = clean_rows(raw_train, result, key, like)
+        from pyspark import StorageLevel
+
+        if kept:
+            kept.pop("frame").unpersist()
+        cleaned = clean_rows(raw_train, result, key, like).persist(StorageLevel.DISK_ONLY)
+        kept.update(frame=cleaned, steps=_steps(result))
         kinds = {c: infer_kind(result.frame.get_column(c)) for c in result.frame.columns}
         return search_leaks(
             raw_train, cleaned, schema, kinds, replaced_in_place=frozenset(_faked(result))
@@ -841,10 +875,11 @@ def _stages(
         holdout = apply_steps(
             seeded_rows(raw_holdout, holdout_rows, counts["holdout"]), cleaned, key=key
         )
-        kinds = {c: infer_kind(synthetic_sample.get_column(c)) for c in synthetic_sample.columns}
+        kinds = {c: infer_kind(synthetic_sample[c]) for c in synthetic_sample.columns}
         leaks = search_leaks(hashed.drop(*HIDDEN), written, schema, kinds)
+        reuse = kept.get("steps") == _steps(cleaned)
         copies = exact_copies_everywhere(
-            clean_rows(raw_train, cleaned, key, like),
+            kept["frame"] if reuse else clean_rows(raw_train, cleaned, key, like),
             clean_rows(raw_holdout, cleaned, key, like),
             written,
             list(compared_kinds(train, synthetic_sample)),

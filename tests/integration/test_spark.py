@@ -102,15 +102,27 @@ def _identifiers_in(out: Path, frame: pl.DataFrame) -> list[str]:
 
 @pytest.fixture(scope="module")
 def spark_run(spark, table, tmp_path_factory):
+    """The run, and how many times it cleaned a Spark frame's rows."""
+    from synthpriv import spark as spark_module
+
     out = tmp_path_factory.mktemp("runs") / "spark"
-    result = CliRunner().invoke(
-        cli, ["--json", "run", str(table[1]), "-o", str(out), "--spark", "local[2]", *FAST]
-    )
-    return result, out
+    cleanings = []
+    clean_rows = spark_module.clean_rows
+
+    def counted(*args):
+        cleanings.append(args[0])
+        return clean_rows(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(spark_module, "clean_rows", counted)
+        result = CliRunner().invoke(
+            cli, ["--json", "run", str(table[1]), "-o", str(out), "--spark", "local[2]", *FAST]
+        )
+    return result, out, len(cleanings)
 
 
 def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, table):
-    result, out = spark_run
+    result, out, cleanings = spark_run
     report = json.loads((out / "report.json").read_text())
     jsonschema.validate(report, load_json_schema("report"))
     assert result.exit_code == int(exit_status_for(report)) == ExitStatus.SUCCESS, result.output
@@ -139,12 +151,14 @@ def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, tabl
     page = (out / "report.html").read_text()
     assert "Run on Apache Spark (local[2]): 1,500 real rows" in page
     assert f"Compared with all {scale['rows']['train']} training rows." in page
+    # the training rows once (the search's, kept for the exact copies), the holdout once
+    assert cleanings == 2
 
 
 def test_the_same_seed_gives_the_same_rows_whatever_the_partitioning(
     spark, spark_run, table, tmp_path
 ):
-    _, first = spark_run
+    _, first, _ = spark_run
     one_file = tmp_path / "claims-one.parquet"
     table[0].write_parquet(one_file)
     again = tmp_path / "again"
