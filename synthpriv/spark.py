@@ -55,7 +55,7 @@ from synthpriv.clean import (
     searched,
 )
 from synthpriv.config import RunConfig, is_url
-from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError
+from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError, SynthprivError
 from synthpriv.io import atomic_directory, check_output, sniff_delimiter, write_table
 from synthpriv.io.read import decode_detected
 from synthpriv.metrics.privacy import copies_summary
@@ -267,16 +267,17 @@ def read(spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "aut
 
     fmt = input_format(path) if fmt == "auto" else fmt
     reader = spark.read.format(fmt)
-    if fmt == "csv":
-        sep, charset = _csv_dialect(spark, path, encoding)
-        if charset.lower() not in SPARK_CHARSETS:
-            # Spark 4 reads a short list of charsets unless told to take any of Java's
-            spark.conf.set("spark.sql.legacy.javaCharsets", "true")
-        reader = reader.options(
-            header=True, inferSchema=True, mode="FAILFAST", escape='"', sep=sep, encoding=charset
-        )
     try:
+        if fmt == "csv":  # the dialect is sniffed from the input: inside the error mapping
+            sep, charset = _csv_dialect(spark, path, encoding)
+            if charset.lower() not in SPARK_CHARSETS:
+                # Spark 4 reads a short list of charsets unless told to take any of Java's
+                spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+            reader = reader.options(header=True, inferSchema=True, mode="FAILFAST", escape='"')
+            reader = reader.options(sep=sep, encoding=charset)
         frame = reader.load(path)
+    except SynthprivError:
+        raise
     except Exception as exc:  # noqa: BLE001 - Spark's own exceptions, mapped by class
         kind = _error_class(exc)
         if "PATH_NOT_FOUND" in kind:

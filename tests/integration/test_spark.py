@@ -263,6 +263,12 @@ def test_bad_input_is_one_line_with_its_code(spark, tmp_path):
     )
     assert missing.exit_code == ExitStatus.INPUT_ERROR
     assert missing.stderr.strip() == f"error: {tmp_path / 'none.parquet'}: not found"
+    # a CSV's dialect is sniffed before Spark reads it: a missing one is the same line
+    csv = runner.invoke(
+        cli, ["run", str(tmp_path / "none.csv"), "-o", str(tmp_path / "o"), "--spark", "local[2]"]
+    )
+    assert csv.exit_code == ExitStatus.INPUT_ERROR
+    assert csv.stderr.strip() == f"error: {tmp_path / 'none.csv'}: not found"
     nested = tmp_path / "nested.parquet"
     pl.DataFrame({"a": [[1, 2]] * 30, "b": list(range(30))}).write_parquet(nested)
     result = runner.invoke(
