@@ -429,8 +429,13 @@ def map_frames(
 
 
 def _steps(result: CleanResult) -> tuple[Any, ...]:
-    """What :func:`clean_rows` replays of ``result``: its steps and the columns it keeps."""
-    steps = tuple((step.column, step.operator, repr(step.params)) for step in result.steps)
+    """What :func:`clean_rows` replays of ``result``: its steps and the columns it keeps.
+
+    A step's fitted state is compared by identity: a refitted step is a new object.
+    """
+    steps = tuple(
+        (step.column, step.operator, repr(step.params), id(step.fitted)) for step in result.steps
+    )
     return steps, tuple(result.frame.columns)
 
 
