@@ -150,7 +150,7 @@ def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, tabl
     assert manifest["input"]["content_fingerprint"].startswith("xxhash64:")
     page = (out / "report.html").read_text()
     assert "Run on Apache Spark (local[2]): 1,500 real rows" in page
-    assert f"Compared with all {scale['rows']['train']} training rows." in page
+    assert f"Compared with all {scale['rows']['train']:,} training rows." in page
     # the training rows once (the search's, kept for the exact copies), the holdout once
     assert cleanings == 2
 
