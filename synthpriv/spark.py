@@ -57,7 +57,7 @@ from synthpriv.clean import (
 from synthpriv.config import RunConfig, is_url
 from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError, SynthprivError
 from synthpriv.io import atomic_directory, check_output, sniff_delimiter, write_table
-from synthpriv.io.read import decode_detected
+from synthpriv.io.read import decode_csv
 from synthpriv.metrics.privacy import copies_summary
 from synthpriv.pipeline import (
     MIN_ROWS_FOR_RUN,
@@ -311,9 +311,9 @@ JAVA_CHARSETS = {"cp1252": "windows-1252", "iso8859-1": "ISO-8859-1", "latin-1":
 def _csv_dialect(spark: SparkSession, path: str, encoding: str) -> tuple[str, str]:
     """The delimiter and text encoding of a CSV input, found as a single run finds them.
 
-    A local file's first megabyte is decoded (UTF-8, else charset-normalizer names the code
-    page) and sniffed; a remote one is sniffed from its first lines as Spark reads them (UTF-8
-    unless ``encoding`` names another).
+    A local file's first megabyte, up to its last whole line, is decoded by the single run's
+    :func:`synthpriv.io.read.decode_csv` and sniffed; a remote one is sniffed from its first
+    lines as Spark reads them (UTF-8 unless ``encoding`` names another).
     """
     local = None if is_url(path) else Path(path)
     if local is not None and local.is_dir():
@@ -321,20 +321,11 @@ def _csv_dialect(spark: SparkSession, path: str, encoding: str) -> tuple[str, st
     if local is not None and local.is_file():
         with local.open("rb") as handle:
             data = handle.read(1 << 20)
+        if len(data) == 1 << 20:  # a cut last line may end in a cut multi-byte character
+            data = data[: data.rfind(b"\n") + 1] or data
         facts: dict[str, Any] = {}
-        if encoding != "auto":
-            text, codec = data.decode(encoding, errors="replace"), encoding
-        else:
-            try:
-                text, codec = data.decode("utf-8"), "utf-8"
-            except UnicodeDecodeError as exc:
-                # a cut multi-byte character at the end of the megabyte is still UTF-8
-                if exc.start > len(data) - 4:
-                    text, codec = data[: exc.start].decode("utf-8"), "utf-8"
-                else:
-                    text = decode_detected(local, data, facts)
-                    codec = facts["encoding"]
-        return sniff_delimiter(text), JAVA_CHARSETS.get(codec, codec)
+        text = decode_csv(local, data, encoding, facts, [])
+        return sniff_delimiter(text), JAVA_CHARSETS.get(facts["encoding"], facts["encoding"])
     charset = "UTF-8" if encoding == "auto" else JAVA_CHARSETS.get(encoding, encoding)
     lines = spark.read.option("encoding", charset).text(path).limit(50).collect()
     return sniff_delimiter("\n".join(row["value"] for row in lines)), charset

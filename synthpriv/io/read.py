@@ -231,7 +231,7 @@ _UTF8_MULTIBYTE = re.compile(
 )
 
 
-def _decode(path: Path, data: bytes, encoding: str, facts: dict, warnings: list[str]) -> str:
+def decode_csv(path: Path, data: bytes, encoding: str, facts: dict, warnings: list[str]) -> str:
     """Decode the whole CSV ``data``; record the encoding (and any mixed lines) in ``facts``."""
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom) and encoding in ("auto", "utf-16"):
@@ -262,11 +262,11 @@ def _decode(path: Path, data: bytes, encoding: str, facts: dict, warnings: list[
     except UnicodeDecodeError:
         pass
     if not _UTF8_MULTIBYTE.search(data):
-        return decode_detected(path, data, facts)
+        return _decode_detected(path, data, facts)
     return _decode_mixed(data, facts, warnings)
 
 
-def decode_detected(path: Path, data: bytes, facts: dict) -> str:
+def _decode_detected(path: Path, data: bytes, facts: dict) -> str:
     """A file with no UTF-8 in it: let charset-normalizer name the single-byte encoding."""
     from charset_normalizer import from_bytes
 
@@ -379,7 +379,7 @@ def _read_csv(
             facts.pop("renamed_headers", None)
     if frame is None:
         data = content if content is not None else path.read_bytes()
-        text = _decode(path, data, encoding, facts, warnings)
+        text = decode_csv(path, data, encoding, facts, warnings)
         separator = delimiter or sniff_delimiter(text[:_SNIFF_BYTES])
         names = _named(path, _header(path, text, separator), warnings, facts)
         frame = _polars_csv(text.encode("utf-8"), separator, names, path)
