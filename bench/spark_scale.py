@@ -34,8 +34,11 @@ HERE = Path(__file__).resolve().parent
 SYNTHPRIV = Path(sys.executable).parent / "synthpriv"
 
 
-def _children() -> dict[int, list[int]]:
+def _processes() -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Each process's children, and its user + system CPU seconds so far: one stat read each."""
     tree: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -43,7 +46,8 @@ def _children() -> dict[int, list[int]]:
             except OSError:
                 continue
             tree.setdefault(int(fields[1]), []).append(int(entry.name))
-    return tree
+            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return tree, cpu
 
 
 def _rss_mb(pid: int) -> float:
@@ -54,15 +58,6 @@ def _rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _name(pid: int) -> str:
@@ -88,16 +83,16 @@ class Watch(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.5):
-            tree = _children()
+            tree, cpu = _processes()
             now = {"python_driver_mb": _rss_mb(self.pid), "jvm_mb": 0.0, "python_workers_mb": 0.0}
-            self.cpu[self.pid] = _cpu_s(self.pid) or self.cpu.get(self.pid, 0.0)
+            self.cpu[self.pid] = cpu.get(self.pid) or self.cpu.get(self.pid, 0.0)
             stack = list(tree.get(self.pid, []))
             while stack:
                 pid = stack.pop()
                 stack += tree.get(pid, [])
                 key = "jvm_mb" if _name(pid) == "java" else "python_workers_mb"
                 now[key] += _rss_mb(pid)
-                self.cpu[pid] = _cpu_s(pid) or self.cpu.get(pid, 0.0)
+                self.cpu[pid] = cpu.get(pid) or self.cpu.get(pid, 0.0)
             now["total_mb"] = sum(now.values())
             for key, value in now.items():
                 self.peak[key] = max(self.peak[key], round(value, 1))
