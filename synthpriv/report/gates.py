@@ -194,7 +194,7 @@ def _copies_gate(name: str, copies: dict[str, Any], margin: float) -> dict[str, 
     if name == "exact_copies":
         what = (
             f"{share * 100:.1f}% of synthetic rows are exact copies of a training row (compared "
-            f"with all {copies['rows']['train']} training rows); {base * 100:.1f}% of real rows "
+            f"with all {copies['rows']['train']:,} training rows); {base * 100:.1f}% of real rows "
             "the model never saw are, too"
         )
     else:

@@ -202,3 +202,9 @@ def test_attacks_that_need_two_columns_are_not_applicable_to_one():
     # with several columns, an attack that could not run leaves the report incomplete
     two = safe_privacy(columns=["a", "b"], attacks__linkability={"risk": None, "error": "x"})
     assert overall_verdict(evaluate_gates({"score": 0.9}, two, Gates())) == "INCOMPLETE"
+
+
+def test_the_exact_copies_message_names_the_training_rows_with_thousands_separators():
+    gates = evaluate_gates({"score": 0.85, "baseline_score": 0.9}, safe_privacy(), Gates())
+    message = next(g["message"] for g in gates if g["name"] == "exact_copies")
+    assert "(compared with all 40,000 training rows)" in message
