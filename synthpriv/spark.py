@@ -419,17 +419,6 @@ def map_frames(
     return frame.mapInArrow(run, arrow_schema(like))
 
 
-def _steps(result: CleanResult) -> tuple[Any, ...]:
-    """What :func:`clean_rows` replays of ``result``: its steps and the columns it keeps.
-
-    A step's fitted state is compared by identity: a refitted step is a new object.
-    """
-    steps = tuple(
-        (step.column, step.operator, repr(step.params), id(step.fitted)) for step in result.steps
-    )
-    return steps, tuple(result.frame.columns)
-
-
 def _faked(result: CleanResult) -> list[str]:
     return [c.name for c in result.schema.columns if c.action == "fake"]
 
@@ -814,8 +803,9 @@ def _stages(
     """Scan, clean, verify, fit, sample and report: the stages after the split.
 
     ``kept`` receives the cleaned training rows of the last identifier search, kept on disk for
-    the report's exact copies (cleaning 20M rows again costs minutes); the report uses them only
-    if the cleaning steps did not change since. The caller unpersists them.
+    the report's exact copies (cleaning 20M rows again costs minutes). They are the final
+    cleaning's: ``verify_clean`` returns only after a round that searched and found nothing, so
+    no step changed after the last search. The caller unpersists them.
     """
     n_train = counts["rows"] - counts["holdout"]
     detector = make_detector(config)
@@ -832,7 +822,7 @@ def _stages(
         if kept:
             kept.pop("frame").unpersist()
         cleaned = clean_rows(raw_train, result, key, like).persist(StorageLevel.DISK_ONLY)
-        kept.update(frame=cleaned, steps=_steps(result))
+        kept["frame"] = cleaned
         kinds = {c: infer_kind(result.frame.get_column(c)) for c in result.frame.columns}
         return search_leaks(
             raw_train, cleaned, schema, kinds, replaced_in_place=frozenset(_faked(result))
@@ -874,9 +864,8 @@ def _stages(
         )
         kinds = {c: infer_kind(synthetic_sample[c]) for c in synthetic_sample.columns}
         leaks = search_leaks(hashed.drop(*HIDDEN), written, schema, kinds)
-        reuse = kept.get("steps") == _steps(cleaned)
         copies = exact_copies_everywhere(
-            kept["frame"] if reuse else clean_rows(raw_train, cleaned, key, like),
+            kept["frame"],
             clean_rows(raw_holdout, cleaned, key, like),
             written,
             list(compared_kinds(train, synthetic_sample)),
