@@ -75,9 +75,8 @@ class FilterResult:
                 "constraints": True,
             },
             "quantile": QUANTILE,
-            "distance_threshold": None
-            if self.distance_threshold is None
-            else round(self.distance_threshold, 6),
+            # unrounded: the report puts unseen rows through the same check (distances tie)
+            "distance_threshold": self.distance_threshold,
             "quality_threshold": self.quality_threshold,
             "quality_cut": None if self.quality_cut is None else round(self.quality_cut, 4),
             "quality_flagged_first_draw": self.quality_flagged_first_draw,
@@ -91,17 +90,34 @@ class FilterResult:
         }
 
 
-class _TooClose:
-    """Rows nearer a training row than all but ``QUANTILE`` of the holdout's rows come."""
+class TooClose:
+    """Rows nearer a training row than all but ``QUANTILE`` of the holdout's rows come.
 
-    def __init__(self, train: pl.DataFrame, holdout: pl.DataFrame, kinds: dict[str, Kind]):
+    ``threshold`` given (the distance a filter already used), the holdout is not needed: the
+    report puts unseen real rows through the same check (see ``filter_effect``).
+    """
+
+    def __init__(
+        self,
+        train: pl.DataFrame,
+        holdout: pl.DataFrame | None,
+        kinds: dict[str, Kind],
+        threshold: float | None = None,
+    ):
         self.kinds = kinds
         self.train = aligned(train, train, list(kinds))
-        # ranges from the training rows
-        enc_train, enc_holdout = encode([self.train, aligned(holdout, train, list(kinds))], kinds)
-        self.threshold = float(np.quantile(nearest_distances(enc_holdout, enc_train), QUANTILE))
+        if threshold is None:
+            if holdout is None:
+                raise ValueError("the distance threshold needs a holdout")
+            # ranges from the training rows
+            enc_train, enc_holdout = encode(
+                [self.train, aligned(holdout, train, list(kinds))], kinds
+            )
+            threshold = float(np.quantile(nearest_distances(enc_holdout, enc_train), QUANTILE))
+        self.threshold = threshold
 
     def keep(self, batch: pl.DataFrame) -> np.ndarray:
+        """True for the rows of ``batch`` farther from every training row than the threshold."""
         # re-encoded with the training rows: category codes are shared within one encoding
         encoded = encode([self.train, aligned(batch, self.train, list(self.kinds))], self.kinds)
         return nearest_distances(encoded[1], encoded[0]) > self.threshold
@@ -192,7 +208,7 @@ def validate(
     if privacy and kinds and holdout is not None and holdout.height > 0:
         usable = {c: k for c, k in kinds.items() if c in holdout.columns}
         if usable:
-            too_close = checks["too_close"] = _TooClose(train, holdout, usable)
+            too_close = checks["too_close"] = TooClose(train, holdout, usable)
     if quality and kinds and synthetic.height >= 10:
         reference = draw(synthetic.height, 0)
         clearly = checks["clearly_synthetic"] = _ClearlySynthetic(

@@ -89,3 +89,26 @@ def test_rows_breaking_a_constraint_are_dropped_and_redrawn():
     )
     assert result.removed == {"breaks_constraint": 20}
     assert result.frame.height == 200 and (result.frame["age"] > 0).all()
+
+
+def test_the_privacy_check_by_itself_lowers_the_dcr_share_of_rows_that_copy_nobody():
+    from synthpriv.config import Budgets
+    from synthpriv.filtering import TooClose
+    from synthpriv.report.builder import unseen_through_check
+    from synthpriv.schema import kinds_of
+
+    train, holdout = people(3000, 1), people(2000, 2)
+    kinds = kinds_of(train)
+    threshold = TooClose(train, holdout, kinds).threshold
+    pull = unseen_through_check(train, holdout, kinds, threshold, seed=0, budgets=Budgets())
+    assert pull["rows"] == 1000 and 900 <= pull["rows_kept"] < 1000
+    before, after = pull["before"], pull["after"]
+    # half the holdout plays a perfect generator: no closer to train than to the other half...
+    assert before["dcr_share_ci95"][0] < 0.5 < before["dcr_share_ci95"][1]
+    # ...until the rows nearest a training row are dropped
+    assert after["dcr_share"] < before["dcr_share"] - 0.005
+    # the same threshold keeps the same rows as the filter's check
+    check = TooClose(train, None, kinds, threshold)
+    assert check.threshold == threshold
+    small = unseen_through_check(train, holdout[:150], kinds, threshold, 0, Budgets())
+    assert small == {"skipped": "the holdout has 150 rows; this needs 200"}
