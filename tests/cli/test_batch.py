@@ -249,21 +249,25 @@ def test_the_validation_filter_is_a_step_of_run_and_reported_before_and_after(tm
     # 200 rows leave a 40-row holdout: too few to measure the privacy check's own pull, and said
     assert effect["unseen_real"] == {"skipped": "the holdout has 40 rows; this needs 200"}
     assert "was not measured: the holdout has 40 rows; this needs 200." in html
+
     # measured: the synthetic rows' share after filtering is read against unseen rows' share
+    def share(value, low, high):
+        return {"dcr_share": value, "dcr_share_ci95": [low, high]}
+
     effect["unseen_real"] = {
         "rows": 500,
         "rows_kept": 470,
-        "before": {"dcr_share": 0.501, "dcr_share_ci95": [0.457, 0.545]},
-        "after": {"dcr_share": 0.486, "dcr_share_ci95": [0.441, 0.531]},
+        "unseen": {"before": share(0.501, 0.457, 0.545), "after": share(0.486, 0.441, 0.531)},
+        "synthetic": {"before": share(0.58, 0.55, 0.61), "after": share(0.56, 0.545, 0.575)},
     }
-    effect["after"] |= {"dcr_share": 0.56, "dcr_share_ci95": [0.545, 0.575]}
     pull = render_html(report)
     assert (
-        "unseen real people (half of the holdout, 500 rows) put through the same check score "
-        "0.486 (0.441&ndash;0.531) against 0.501 without it" in pull
+        "unseen real people (the other half, 500 rows) score 0.501, and 0.486 (0.441&ndash;0.531) "
+        "once put through the same check; the synthetic rows score 0.580 before filtering and "
+        "0.560 (0.545&ndash;0.575) after" in pull
     )
     assert "against 0.486, not against 0.5: it lies above" in pull
-    effect["after"] |= {"dcr_share": 0.5, "dcr_share_ci95": [0.485, 0.515]}
+    effect["unseen_real"]["synthetic"]["after"] = share(0.5, 0.485, 0.515)
     assert "against 0.486, not against 0.5." in render_html(report)
     assert result.exit_code == report_exit(report)
     invoke("run", tmp_path / "in.csv", "-o", tmp_path / "p", "--nlp-model", "none")

@@ -100,13 +100,18 @@ def test_the_privacy_check_by_itself_lowers_the_dcr_share_of_rows_that_copy_nobo
     train, holdout = people(3000, 1), people(2000, 2)
     kinds = kinds_of(train)
     threshold = TooClose(train, holdout, kinds).threshold
-    pull = unseen_through_check(train, holdout, kinds, threshold, seed=0, budgets=Budgets())
+    copies = pl.concat([train[:300], people(700, 7)])  # synthetic rows, 30% copies
+    synthetic = {"before": copies, "after": copies[300:]}
+    pull = unseen_through_check(train, holdout, kinds, threshold, 0, Budgets(), synthetic)
     assert pull["rows"] == 1000 and 900 <= pull["rows_kept"] < 1000
-    before, after = pull["before"], pull["after"]
+    before, after = pull["unseen"]["before"], pull["unseen"]["after"]
     # half the holdout plays a perfect generator: no closer to train than to the other half...
     assert before["dcr_share_ci95"][0] < 0.5 < before["dcr_share_ci95"][1]
     # ...until the rows nearest a training row are dropped
     assert after["dcr_share"] < before["dcr_share"] - 0.005
+    # the synthetic rows are measured against the same references: copies pull toward train
+    assert pull["synthetic"]["before"]["dcr_share"] > pull["synthetic"]["after"]["dcr_share"] + 0.03
+    assert "synthetic" not in unseen_through_check(train, holdout, kinds, threshold, 0, Budgets())
     # the same threshold keeps the same rows as the filter's check
     check = TooClose(train, None, kinds, threshold)
     assert check.threshold == threshold
