@@ -255,14 +255,14 @@ def test_the_validation_filter_is_a_step_of_run_and_reported_before_and_after(tm
         return {"dcr_share": value, "dcr_share_ci95": [low, high]}
 
     effect["unseen_real"] = {
-        "rows": 500,
-        "rows_kept": 470,
+        "rows": 5000,
+        "rows_kept": 4700,
         "unseen": {"before": share(0.501, 0.457, 0.545), "after": share(0.486, 0.441, 0.531)},
         "synthetic": {"before": share(0.58, 0.55, 0.61), "after": share(0.56, 0.545, 0.575)},
     }
     pull = render_html(report)
     assert (
-        "unseen real people (the other half, 500 rows) score 0.501, and 0.486 (0.441&ndash;0.531) "
+        "unseen real people (the other half, 5,000 rows) score 0.501, and 0.486 (0.441&ndash;0.531) "
         "once put through the same check; the synthetic rows score 0.580 before filtering and "
         "0.560 (0.545&ndash;0.575) after" in pull
     )
