@@ -186,8 +186,7 @@ def main() -> None:
         "--seeds",
         default="0",
         help="seeds of synthpriv's engines (fit and sample), e.g. 0,1,2: the DCR share moves "
-        "by about 0.005 "
-        "between them, so compare settings on the same seeds",
+        "by about 0.005 between them, so compare settings on the same seeds",
     )
     parser.add_argument("--one", nargs=2, metavar=("TABLE", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
