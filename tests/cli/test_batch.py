@@ -262,8 +262,9 @@ def test_the_validation_filter_is_a_step_of_run_and_reported_before_and_after(tm
     }
     pull = render_html(report)
     assert (
-        "unseen real people (the other half, 5,000 rows) score 0.501, and 0.486 (0.441&ndash;0.531) "
-        "once put through the same check; the synthetic rows score 0.580 before filtering and "
+        "unseen real people (the other half, 5,000 rows) score 0.501, and 0.486 "
+        "(0.441&ndash;0.531) once put through the same check; the synthetic rows score 0.580 "
+        "before filtering and "
         "0.560 (0.545&ndash;0.575) after" in pull
     )
     assert "against 0.486, not against 0.5: it lies above" in pull
