@@ -217,8 +217,11 @@ def filter_effect(
     limit = budgets.fidelity_rows
     real = _rows(train, limit, seed)
     out: dict[str, Any] = {}
+    columns = list(kinds)
+    before, after = aligned(before, train, columns), aligned(after, train, columns)
+    if holdout is not None:
+        holdout = aligned(holdout, train, columns)
     for label, frame in (("before", before), ("after", after)):
-        frame = aligned(frame, train, list(kinds))
         entry: dict[str, Any] = {
             "rows": frame.height,
             "fidelity_score": _round(
@@ -233,21 +236,17 @@ def filter_effect(
         except Exception as exc:  # noqa: BLE001 - one metric must not stop the report
             entry["discriminator_error"] = failure(exc)
         if holdout is not None and holdout.height > 0:
-            real_holdout = aligned(holdout, train, list(kinds))
-            entry |= distance_summary(train, real_holdout, frame, kinds, seed, budgets.privacy_rows)
+            entry |= distance_summary(train, holdout, frame, kinds, seed, budgets.privacy_rows)
         out[label] = entry
     if distance_threshold is not None and holdout is not None:
         out["unseen_real"] = unseen_through_check(
             train,
-            aligned(holdout, train, list(kinds)),
+            holdout,
             kinds,
             distance_threshold,
             seed,
             budgets,
-            synthetic={
-                "before": aligned(before, train, list(kinds)),
-                "after": aligned(after, train, list(kinds)),
-            },
+            synthetic={"before": before, "after": after},
         )
     return out
 
