@@ -2,6 +2,7 @@
 
 import numpy as np
 import polars as pl
+import pytest
 
 from synthpriv.filtering import QUANTILE, validate
 from synthpriv.synthesis_plan import Constraint
@@ -113,7 +114,9 @@ def test_the_privacy_check_by_itself_lowers_the_dcr_share_of_rows_that_copy_nobo
     assert pull["synthetic"]["before"]["dcr_share"] > pull["synthetic"]["after"]["dcr_share"] + 0.03
     assert "synthetic" not in unseen_through_check(train, holdout, kinds, threshold, 0, Budgets())
     # the same threshold keeps the same rows as the filter's check
-    check = TooClose(train, None, kinds, threshold)
-    assert check.threshold == threshold
+    given, found = TooClose(train, None, kinds, threshold), TooClose(train, holdout, kinds)
+    assert (given.keep(copies) == found.keep(copies)).all() and not given.keep(copies[:300]).any()
+    with pytest.raises(ValueError, match="needs a holdout"):
+        TooClose(train, None, kinds)
     small = unseen_through_check(train, holdout[:150], kinds, threshold, 0, Budgets())
     assert small == {"skipped": "the holdout has 150 rows; this needs 200"}
