@@ -16,9 +16,11 @@ So the command line calls :func:`configure` before any threaded library loads: e
 (OpenMP, OpenBLAS/MKL, numba) gets the cores this process may use, less the load other
 processes put on them (the 1-minute load average). ``--threads N`` or ``SYNTHPRIV_THREADS=N``
 fixes the size; ``SYNTHPRIV_THREADS=off`` leaves the libraries' defaults (benchmarks compare);
-a variable the user set (``OMP_NUM_THREADS=4``) is never overridden. Results do not depend on the
-pool size (the report's classifiers give the same AUC on one thread and on two). Polars' pool
-is left as it is: it starts when the command line loads, and its threads sleep while they wait.
+a variable the user set (``OMP_NUM_THREADS=4``) is never overridden. Results do not depend on
+the pool size (the report's classifiers give the same AUC on one thread and on two). Polars'
+pool is left as it is: it starts when the command line loads, and its threads sleep while they
+wait; so do those of numba's ``workqueue`` pool, which synthpriv picks over numba's OpenMP one
+(:mod:`synthpriv.metrics.neighbors`).
 """
 
 from __future__ import annotations

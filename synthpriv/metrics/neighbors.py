@@ -25,6 +25,10 @@ from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import Kind
 
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "numba"))
+# numba's own pool sleeps while it waits for work; its OpenMP layer spins, and beside busy
+# processes the many short parallel loops of the privacy report then ran 20x slower (143 s
+# against 6.5 s idle on Adult; 20 s with this pool; bench/busy_machine.py)
+os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
 
 import numba  # noqa: E402  (the cache location must be set before import)
 
@@ -101,19 +105,27 @@ def encode(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> list[Encoded]:
 
 
 @numba.njit(cache=True, nogil=True)
-def _insert(best_d: np.ndarray, best_i: np.ndarray, d: float, j: int) -> None:
+def _insert(best_d, best_p, best_i, d, p, j) -> None:  # pragma: no cover - compiled
     pos = best_d.size - 1
-    while pos > 0 and best_d[pos - 1] > d:
+    while pos > 0 and (best_d[pos - 1] > d or (best_d[pos - 1] == d and best_p[pos - 1] > p)):
         best_d[pos] = best_d[pos - 1]
+        best_p[pos] = best_p[pos - 1]
         best_i[pos] = best_i[pos - 1]
         pos -= 1
     best_d[pos] = d
+    best_p[pos] = p
     best_i[pos] = j
+
+
+@numba.njit(cache=True, nogil=True)
+def _worse(d, p, best_d, best_p) -> bool:  # pragma: no cover - compiled
+    """Whether (d, p) cannot enter the best list: farther, or as far with a larger priority."""
+    return d > best_d or (d == best_d and p >= best_p)
 
 
 @numba.njit(cache=True, parallel=True)
 def _search(
-    q_num, q_key, q_rest, r_num, r_rest, group_key, group_start, k, out_d, out_i
+    q_num, q_key, q_rest, r_num, r_rest, r_prio, group_key, group_start, k, out_d, out_i
 ):  # pragma: no cover - compiled
     n_query, n_groups = q_num.shape[0], group_key.shape[0]
     n_key, n_rest, n_num = group_key.shape[1], r_rest.shape[1], r_num.shape[1]
@@ -134,17 +146,20 @@ def _search(
             order[tally[bound[g]]] = g
             tally[bound[g]] += 1
         best_d = np.full(k, np.inf)
+        best_p = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
         best_i = np.full(k, -1, dtype=np.int64)
         for o in range(n_groups):
             g = order[o]
-            if bound[g] >= best_d[k - 1]:
+            # a tie with a smaller priority may still lie in a group at the k-th best distance
+            if bound[g] > best_d[k - 1]:
                 break
             for j in range(group_start[g], group_start[g + 1]):
+                p = r_prio[j]
                 d = float(bound[g])
                 for c in range(n_rest):
                     if q_rest[i, c] != r_rest[j, c]:
                         d += 1.0
-                if d >= best_d[k - 1]:
+                if _worse(d, p, best_d[k - 1], best_p[k - 1]):
                     continue
                 for c in range(n_num):
                     a, b = q_num[i, c], r_num[j, c]
@@ -154,10 +169,10 @@ def _search(
                             d += 1.0
                     else:
                         d += min(abs(a - b), 1.0)
-                    if d >= best_d[k - 1]:
+                    if _worse(d, p, best_d[k - 1], best_p[k - 1]):
                         break
-                if d < best_d[k - 1]:
-                    _insert(best_d, best_i, d, j)
+                if not _worse(d, p, best_d[k - 1], best_p[k - 1]):
+                    _insert(best_d, best_p, best_i, d, p, j)
         for m in range(k):
             out_d[i, m] = best_d[m]
             out_i[i, m] = best_i[m]
@@ -176,10 +191,15 @@ def _key_columns(codes: np.ndarray) -> list[int]:
     return chosen
 
 
-def nearest(query: Encoded, reference: Encoded, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def nearest(
+    query: Encoded, reference: Encoded, k: int = 1, priority: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the distances (rows x k, ascending) and positions of each query row's k nearest.
 
-    Distances are Gower distances in [0, 1]. Exact; see the module docstring for how.
+    Distances are Gower distances in [0, 1]. Exact; see the module docstring for how. Among
+    reference rows at the same distance the one of smallest ``priority`` comes first (one
+    distinct integer per reference row; default: its position), so a random priority breaks
+    ties at random, as a fair comparison of two sets of real rows needs.
     """
     if reference.rows == 0:
         raise ValueError("reference table is empty")
@@ -196,12 +216,14 @@ def nearest(query: Encoded, reference: Encoded, k: int = 1) -> tuple[np.ndarray,
     group_start = np.searchsorted(group_of[order], np.arange(len(group_key) + 1))
     out_d = np.empty((query.rows, k), dtype=np.float64)
     out_i = np.empty((query.rows, k), dtype=np.int64)
+    priority = np.arange(reference.rows) if priority is None else np.asarray(priority)
     _search(
         np.ascontiguousarray(query.numbers),
         np.ascontiguousarray(query.codes[:, key]),
         np.ascontiguousarray(query.codes[:, rest]),
         np.ascontiguousarray(reference.numbers[order]),
         np.ascontiguousarray(reference.codes[order][:, rest]),
+        np.ascontiguousarray(priority[order].astype(np.int64)),
         np.ascontiguousarray(group_key.astype(np.int32)),
         group_start.astype(np.int64),
         k,

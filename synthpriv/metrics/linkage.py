@@ -1,0 +1,423 @@
+"""Near copies as an auditor links records: rows that agree on all but at most one column.
+
+Two rows *agree* on a column when its categories are equal (missing equals missing), or when
+its numbers (dates as microseconds) differ by at most the column's tolerance: the larger of its
+rounding unit (the coarsest power of ten every value is a multiple of: 1 for ages, 0.01 for
+prices in cents, 100 for salaries rounded to hundreds) and 1% of its interquartile range, both
+taken from the real rows. A row is a *near copy* of another when they agree on every column
+but at most one (:data:`MISMATCHES_ALLOWED`); an exact copy is one too. A synthetic row that
+repeats a training person's record with every number nudged by one and a category changed is a
+near copy; so is one that redraws a single column.
+
+The search is exact and compares every query row with every reference row, in time close to
+linear. By the pigeonhole principle a pair that disagrees on at most one column agrees fully on
+at least one of two disjoint *blocks* of columns, so each block is a hash join: reference rows
+are sorted by the hash of their block's values (a number by its tolerance-wide bin), and each
+query row looks up the bins its values could agree with (the bin and its two neighbours for each
+number of the block, at most ``3 ** MAX_BLOCK_NUMBERS`` lookups) and checks every candidate on
+every column, stopping at the first near copy. Blocks are chosen greedily on a sample of the
+reference rows so that a query meets few candidates. Identical reference rows are kept once.
+The loops are compiled with numba and run in parallel over query rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from synthpriv.metrics.neighbors import Encoded, encode, numba
+from synthpriv.schema import Kind
+
+MISMATCHES_ALLOWED = 1
+IQR_SHARE = 0.01  # a number's tolerance is at least this share of its interquartile range
+MAX_BLOCK_NUMBERS = 3  # numbers per block (each triples the lookups)
+ESTIMATE_ROWS = 20_000  # reference rows the block choice is estimated on
+MAX_DECIMALS = 9
+NONE = MISMATCHES_ALLOWED + 1  # mismatches recorded for a row without a near copy
+_MISSING_BIN = np.int64(-(2**62))
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """When two values of a column agree: equal categories, or numbers within a tolerance."""
+
+    kinds: dict[str, Kind]
+    tolerance: dict[str, float]  # per numeric (or date) column, in its own units
+    units: dict[str, str]  # what the tolerance is measured in ("" or "days", "seconds")
+
+    @property
+    def numeric(self) -> list[str]:
+        """Columns compared within a tolerance, in ``kinds`` order."""
+        return [c for c, k in self.kinds.items() if k in (Kind.NUMERICAL, Kind.DATETIME)]
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready rule and tolerances (aggregates of the real rows, never a value)."""
+        return {
+            "rule": f"agree on every compared column but at most {MISMATCHES_ALLOWED}; "
+            "categories equal, numbers within the column's tolerance (the larger of its rounding "
+            f"unit and {IQR_SHARE:.0%} of its interquartile range in the real rows)",
+            "mismatches_allowed": MISMATCHES_ALLOWED,
+            "tolerance": {
+                c: {"value": _round_sig(t), "unit": self.units.get(c, "")}
+                for c, t in self.tolerance.items()
+            },
+        }
+
+
+def _round_sig(value: float, digits: int = 4) -> float:
+    return float(f"{value:.{digits}g}") if value else 0.0
+
+
+def rounding_unit(values: np.ndarray) -> float:
+    """The coarsest power of ten (from 1e-9 to 1e15) every finite value is a multiple of."""
+    values = np.abs(values[np.isfinite(values)])
+    values = values[values > 0]
+    if values.size == 0:
+        return 1.0
+    sample = np.unique(values)[:100_000]
+    for decimals in range(0, MAX_DECIMALS + 1):
+        scaled = sample * 10.0**decimals
+        if np.all(np.abs(scaled - np.round(scaled)) <= np.maximum(1e-6, 1e-12 * scaled)):
+            break
+    if decimals > 0:
+        return 10.0**-decimals
+    unit = 1.0
+    while unit < 1e15 and np.all(np.mod(sample, unit * 10) == 0):
+        unit *= 10
+    return unit
+
+
+def _as_float(series: pl.Series) -> tuple[np.ndarray, str]:
+    """Numbers as float64; dates as days and datetimes as seconds (what their unit is stated in)."""
+    if series.dtype == pl.Date:
+        return series.cast(pl.Int32).cast(pl.Float64).fill_null(np.nan).to_numpy(), "days"
+    if series.dtype.is_temporal():
+        seconds = series.cast(pl.Datetime("us")).cast(pl.Int64).cast(pl.Float64) / 1e6
+        return seconds.fill_null(np.nan).to_numpy(), "seconds"
+    if series.dtype == pl.Boolean:
+        series = series.cast(pl.Int8)
+    return series.cast(pl.Float64).fill_null(np.nan).to_numpy(), ""
+
+
+def agreement(real: list[pl.DataFrame], kinds: dict[str, Kind]) -> Agreement:
+    """Each number's tolerance from the real rows (``real``: the training rows and holdout)."""
+    tolerance, units = {}, {}
+    for name, kind in kinds.items():
+        if kind not in (Kind.NUMERICAL, Kind.DATETIME):
+            continue
+        values, unit = _as_float(pl.concat([f.get_column(name) for f in real], rechunk=False))
+        finite = values[np.isfinite(values)]
+        spread = float(np.subtract(*np.quantile(finite, [0.75, 0.25]))) if finite.size else 0.0
+        tolerance[name] = max(rounding_unit(finite), IQR_SHARE * spread)
+        units[name] = unit
+    return Agreement(dict(kinds), tolerance, units)
+
+
+def _scaled_tolerances(frames: list[pl.DataFrame], rule: Agreement) -> np.ndarray:
+    """Tolerances on the scale :func:`encode` puts numbers on (divided by the first frame's span).
+
+    ``encode`` scales dates by microseconds; the tolerance is in days or seconds.
+    """
+    out = []
+    for name in rule.numeric:
+        values = _encode_float(frames[0].get_column(name))
+        finite = values[~np.isnan(values)]
+        span = float(finite.max() - finite.min()) if finite.size else 0.0
+        span = span if span > 0 else 1.0
+        factor = {"days": 86_400e6, "seconds": 1e6}.get(rule.units.get(name, ""), 1.0)
+        out.append(rule.tolerance[name] * factor / span)
+    return np.array(out, dtype=np.float64)
+
+
+def _encode_float(series: pl.Series) -> np.ndarray:
+    from synthpriv.metrics.fidelity import as_float
+
+    return as_float(series)
+
+
+# -- the compiled search ------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix(h: np.int64, v: np.int64) -> np.int64:  # pragma: no cover - compiled
+    h = (h ^ v) * np.int64(1099511628211)
+    return h ^ (h >> np.int64(29))
+
+
+@numba.njit(cache=True, nogil=True)
+def _bin(x: float, width: float) -> np.int64:  # pragma: no cover - compiled
+    if np.isnan(x):
+        return _MISSING_BIN
+    return np.int64(math.floor(x / width))
+
+
+@numba.njit(cache=True, nogil=True)
+def _key(numbers, codes, row, block_num, block_cat, widths, offsets):  # pragma: no cover
+    h = np.int64(-3750763034362895579)
+    for c in range(block_cat.size):
+        h = _mix(h, np.int64(codes[row, block_cat[c]]))
+    for c in range(block_num.size):
+        b = _bin(numbers[row, block_num[c]], widths[c])
+        if b != _MISSING_BIN:
+            b += offsets[c]
+        h = _mix(h, b)
+    return h
+
+
+@numba.njit(cache=True, parallel=True)
+def _reference_keys(numbers, codes, block_num, block_cat, widths):  # pragma: no cover
+    n = numbers.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    zero = np.zeros(block_num.size, dtype=np.int64)
+    for i in numba.prange(n):
+        out[i] = _key(numbers, codes, i, block_num, block_cat, widths, zero)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _mismatches(q_num, q_cat, i, r_num, r_cat, j, tol, limit):  # pragma: no cover
+    m = 0
+    for c in range(q_cat.shape[1]):
+        if q_cat[i, c] != r_cat[j, c]:
+            m += 1
+            if m > limit:
+                return m
+    for c in range(q_num.shape[1]):
+        a, b = q_num[i, c], r_num[j, c]
+        a_missing, b_missing = np.isnan(a), np.isnan(b)
+        if a_missing or b_missing:
+            agree = a_missing and b_missing
+        else:
+            agree = abs(a - b) <= tol[c]
+        if not agree:
+            m += 1
+            if m > limit:
+                return m
+    return m
+
+
+@numba.njit(cache=True, parallel=True)
+def _link(
+    q_num, q_cat, r_num, r_cat, tol, block_num, block_cat, widths, keys, order, best, found
+):  # pragma: no cover - compiled
+    n_query, k = q_num.shape[0], block_num.size
+    probes = 3**k
+    for i in numba.prange(n_query):
+        if best[i] == 0:
+            continue
+        offsets = np.zeros(k, dtype=np.int64)
+        for p in range(probes):
+            rest, skip = p, False
+            for c in range(k):
+                offsets[c] = rest % 3 - 1
+                rest //= 3
+                if offsets[c] != 0 and np.isnan(q_num[i, block_num[c]]):
+                    skip = True  # a missing number has one bin
+            if skip:
+                continue
+            h = _key(q_num, q_cat, i, block_num, block_cat, widths, offsets)
+            pos = np.searchsorted(keys, h)
+            while pos < keys.size and keys[pos] == h:
+                j = order[pos]
+                m = _mismatches(q_num, q_cat, i, r_num, r_cat, j, tol, best[i] - 1)
+                if m < best[i]:
+                    best[i], found[i] = m, j
+                    if m == 0:
+                        break
+                pos += 1
+            if best[i] == 0:
+                break
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+
+Column = tuple[str, int]  # ("n", position among numbers) or ("c", position among categories)
+
+
+def _collisions(keys: np.ndarray) -> float:
+    """Probability that two distinct sample rows share a key."""
+    if keys.size < 2:
+        return 1.0
+    counts = np.unique(keys, return_counts=True)[1].astype(np.float64)
+    return float((counts * (counts - 1)).sum() / (keys.size * (keys.size - 1)))
+
+
+def _split(key: list[Column]) -> tuple[np.ndarray, np.ndarray]:
+    return (
+        np.array([i for kind, i in key if kind == "n"], dtype=np.int64),
+        np.array([i for kind, i in key if kind == "c"], dtype=np.int64),
+    )
+
+
+def _hashes(table: Encoded, key: list[Column], widths: np.ndarray) -> np.ndarray:
+    block_num, block_cat = _split(key)
+    return _reference_keys(
+        np.ascontiguousarray(table.numbers),
+        np.ascontiguousarray(table.codes),
+        block_num,
+        block_cat,
+        widths[block_num].copy(),
+    )
+
+
+def key_sets(blocks: list[list[Column]], allowed: int) -> list[list[Column]]:
+    """The unions of ``len(blocks) - allowed`` blocks.
+
+    A pair that disagrees on at most ``allowed`` columns disagrees in at most ``allowed`` blocks,
+    so it agrees fully on at least one such union.
+    """
+    return [
+        [c for b in combo for c in b]
+        for combo in itertools.combinations(blocks, len(blocks) - allowed)
+    ]
+
+
+def choose_blocks(
+    reference: Encoded, widths: np.ndarray, allowed: int, rng: np.random.Generator
+) -> list[list[Column]]:
+    """Disjoint blocks of columns whose unions (:func:`key_sets`) give few candidates a query.
+
+    With ``allowed`` = 1 there are two blocks, each a key; with 2, four blocks and six keys of
+    two blocks each (multi-index hashing: keys of half the columns instead of a third). A key's
+    cost is the expected number of reference rows a query meets (the chance that two reference
+    rows share the key, estimated on a sample, times the rows) plus its lookups (three per
+    number in it). The most selective columns seed the blocks; every other column joins the
+    block that lowers the total cost most, or none (it is still compared on every pair).
+    """
+    width = reference.numbers.shape[1] + reference.codes.shape[1]
+    count = min(2 * allowed, width) if allowed else 1
+    rows = reference.rows
+    sample = reference.take(np.sort(rng.choice(rows, min(rows, ESTIMATE_ROWS), replace=False)))
+    columns: list[Column] = [("n", i) for i in range(reference.numbers.shape[1])] + [
+        ("c", i) for i in range(reference.codes.shape[1])
+    ]
+    alone = {c: _collisions(_hashes(sample, [c], widths)) for c in columns}
+    columns.sort(key=lambda c: (alone[c] * (3 if c[0] == "n" else 1), c))
+    cache: dict[tuple, float] = {}
+
+    def cost(key: list[Column]) -> float:
+        numbers = sum(kind == "n" for kind, _ in key)
+        if not key or numbers > MAX_BLOCK_NUMBERS:
+            return math.inf
+        name = tuple(sorted(key))
+        if name not in cache:
+            lookups = 3**numbers
+            cache[name] = _collisions(_hashes(sample, key, widths)) * rows * lookups + lookups
+        return cache[name]
+
+    def total(blocks: list[list[Column]]) -> float:
+        return sum(cost(key) for key in key_sets(blocks, allowed))
+
+    blocks: list[list[Column]] = [[] for _ in range(count)]
+    pending = list(columns)
+    for b in range(count):  # seed each block with the most selective column that fits
+        blocks[b].append(pending.pop(0))
+    for column in pending:
+        best, where = total(blocks), None
+        for b in range(count):
+            trial = [list(x) for x in blocks]
+            trial[b].append(column)
+            value = total(trial)
+            if value < best * 0.98:
+                best, where = value, b
+        if where is not None:
+            blocks[where].append(column)
+    return blocks
+
+
+def near_copies(
+    query: Encoded,
+    reference: Encoded,
+    tolerance: np.ndarray,
+    seed: int = 0,
+    allowed: int = MISMATCHES_ALLOWED,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each query row, its fewest mismatches with any reference row, up to ``allowed + 1``.
+
+    Returns ``(mismatches, index)``: 0 for a row that agrees with a reference row on every
+    column, ``m <= allowed`` for one that differs from its closest reference row in ``m``,
+    ``allowed + 1`` for a row with no reference row that close; and the position of that
+    reference row (-1 for none). ``tolerance`` is per numeric column, on the encoding's scale.
+    Exact: every pair that disagrees on at most ``allowed`` columns is found.
+    """
+    n_query = query.rows
+    best = np.full(n_query, allowed + 1, dtype=np.int64)
+    found = np.full(n_query, -1, dtype=np.int64)
+    if n_query == 0 or reference.rows == 0:
+        return best, found
+    if query.width <= allowed:
+        # every row agrees with any row on all its columns but ``allowed``
+        return np.full(n_query, query.width, dtype=np.int64), np.zeros(n_query, np.int64)
+    reference, kept = _distinct(reference)
+    tol = (tolerance * (1 + 1e-9) + 1e-12).astype(np.float64)
+    widths = np.maximum(tol * (1 + 1e-6), 1e-12)
+    rng = np.random.default_rng(seed)
+    for key in key_sets(choose_blocks(reference, widths, allowed, rng), allowed):
+        block_num, block_cat = _split(key)
+        keys = _hashes(reference, key, widths)
+        order = np.argsort(keys, kind="stable")
+        _link(
+            np.ascontiguousarray(query.numbers),
+            np.ascontiguousarray(query.codes),
+            np.ascontiguousarray(reference.numbers),
+            np.ascontiguousarray(reference.codes),
+            tol,
+            block_num,
+            block_cat,
+            widths[block_num].copy(),
+            keys[order],
+            order,
+            best,
+            found,
+        )
+    found = np.where(found >= 0, kept[np.maximum(found, 0)], -1)
+    return best, found
+
+
+def fewest_mismatches(
+    query: Encoded, reference: Encoded, tolerance: np.ndarray, seed: int, most: int
+) -> np.ndarray:
+    """Each query row's fewest mismatches with a reference row, capped at ``most + 1``.
+
+    Searches allowing one mismatch first (cheap: keys of half the columns), then allowing up to
+    ``most`` only for the rows that found nothing that close.
+    """
+    best = near_copies(query, reference, tolerance, seed, min(most, MISMATCHES_ALLOWED))[0]
+    for allowed in range(MISMATCHES_ALLOWED + 1, most + 1):
+        rows = np.flatnonzero(best >= allowed)
+        best[rows] = near_copies(query.take(rows), reference, tolerance, seed, allowed)[0]
+    return best
+
+
+def _distinct(reference: Encoded) -> tuple[Encoded, np.ndarray]:
+    """Identical reference rows kept once (their first position is returned as the match)."""
+    frame = pl.DataFrame(
+        {f"n{i}": reference.numbers[:, i] for i in range(reference.numbers.shape[1])}
+        | {f"c{i}": reference.codes[:, i] for i in range(reference.codes.shape[1])}
+    )
+    if frame.width == 0:
+        return reference, np.arange(reference.rows)
+    first = (
+        frame.with_row_index("__row")
+        .unique(subset=[c for c in frame.columns], keep="first", maintain_order=True)
+        .get_column("__row")
+        .to_numpy()
+        .astype(np.int64)
+    )
+    if first.size == reference.rows:
+        return reference, np.arange(reference.rows)
+    return reference.take(first), first
+
+
+def linkable(
+    frames: list[pl.DataFrame], kinds: dict[str, Kind], rule: Agreement
+) -> tuple[list[Encoded], np.ndarray]:
+    """Encode ``frames`` together (first frame sets the scale) with the scaled tolerances."""
+    encoded = encode(frames, kinds)
+    return encoded, _scaled_tolerances(frames, rule)

@@ -1,0 +1,150 @@
+"""Record linkage (near copies) and the tie-breaking nearest-neighbour search vs brute force."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from synthpriv.metrics.linkage import (
+    agreement,
+    fewest_mismatches,
+    linkable,
+    near_copies,
+    rounding_unit,
+)
+from synthpriv.metrics.neighbors import encode, nearest
+from synthpriv.metrics.privacy import balanced_share, content_key
+from synthpriv.schema import Kind
+
+
+def brute_mismatches(query, reference, tolerance):
+    """Fewest mismatching columns of each query row with any reference row, by brute force."""
+    q_num, r_num = query.numbers[:, None, :], reference.numbers[None, :, :]
+    both = np.isnan(q_num) & np.isnan(r_num)
+    close = np.abs(q_num - r_num) <= tolerance * (1 + 1e-9) + 1e-12
+    numbers = ~(both | np.nan_to_num(close, nan=False).astype(bool))
+    codes = query.codes[:, None, :] != reference.codes[None, :, :]
+    return (numbers.sum(axis=2) + codes.sum(axis=2)).min(axis=1)
+
+
+def table(rng, n, numbers, categories):
+    data = {}
+    for i in range(numbers):
+        # few distinct values, so rows agree within tolerance often and boundaries are hit
+        values = rng.integers(0, 12, n).astype(float)
+        values[rng.random(n) < 0.1] = np.nan
+        data[f"n{i}"] = values
+    for i in range(categories):
+        values = rng.choice(["a", "b", "c", ""], n, p=[0.5, 0.3, 0.15, 0.05])
+        data[f"c{i}"] = [v or None for v in values.tolist()]
+    frame = pl.DataFrame(data).with_columns(pl.col(f"n{i}").fill_nan(None) for i in range(numbers))
+    kinds = {f"n{i}": Kind.NUMERICAL for i in range(numbers)} | {
+        f"c{i}": Kind.CATEGORICAL for i in range(categories)
+    }
+    return frame, kinds
+
+
+@pytest.mark.parametrize(
+    ("numbers", "categories", "most"),
+    [(1, 1, 1), (2, 1, 1), (3, 3, 1), (4, 4, 2), (6, 2, 2), (0, 5, 2), (5, 0, 1), (2, 6, 0)],
+)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fewest_mismatches_is_exact(numbers, categories, most, seed):
+    rng = np.random.default_rng(seed)
+    frame, kinds = table(rng, 500, numbers, categories)
+    rule = agreement([frame[:300]], kinds)
+    (reference, query), tolerance = linkable([frame[:300], frame[300:]], kinds, rule)
+    found = fewest_mismatches(query, reference, tolerance, seed, most)
+    expected = np.minimum(brute_mismatches(query, reference, tolerance), most + 1)
+    assert found.tolist() == expected.tolist()
+
+
+def test_the_matched_row_is_one_that_close():
+    rng = np.random.default_rng(3)
+    frame, kinds = table(rng, 400, 3, 3)
+    rule = agreement([frame[:250]], kinds)
+    (reference, query), tolerance = linkable([frame[:250], frame[250:]], kinds, rule)
+    best, index = near_copies(query, reference, tolerance, 0, 1)
+    for i in np.flatnonzero(best <= 1):
+        one = query.take(np.array([i]))
+        other = reference.take(np.array([index[i]]))
+        assert brute_mismatches(one, other, tolerance)[0] == best[i]
+    assert (index[best > 1] == -1).all()
+
+
+def test_numbers_nudged_by_one_unit_still_agree_and_two_units_do_not():
+    train = pl.DataFrame({"age": list(range(20, 70)) * 2, "job": ["a", "b"] * 50})
+    kinds = {"age": Kind.NUMERICAL, "job": Kind.CATEGORICAL}
+    rule = agreement([train], kinds)
+    assert rule.tolerance == {"age": 1.0}
+    # 31 and 32 are within one year of training ages 30 and 31 whatever their jobs; 75 is
+    # more than a year from every training age, so only the job agrees
+    query = pl.DataFrame({"age": [31, 32, 75], "job": ["b", "a", "b"]})
+    (reference, q), tolerance = linkable([train, query], kinds, rule)
+    assert fewest_mismatches(q, reference, tolerance, 0, 2).tolist() == [0, 0, 1]
+    far = pl.DataFrame({"age": [72], "job": ["c"]})
+    (reference, q), tolerance = linkable([train, far], kinds, rule)
+    assert fewest_mismatches(q, reference, tolerance, 0, 2).tolist() == [2]
+
+
+@pytest.mark.parametrize(
+    ("values", "unit"),
+    [
+        ([18, 35, 90, 41], 1.0),
+        ([12.5, 3.25, 7.0], 0.01),
+        ([45300, 12000, 81100], 100.0),
+        ([0, 0, 0], 1.0),
+        ([0.1 + 0.2, 0.4], 0.1),
+        ([3.14159265, 2.0], 1e-8),
+    ],
+)
+def test_rounding_unit(values, unit):
+    assert rounding_unit(np.array(values, dtype=float)) == pytest.approx(unit)
+
+
+def test_the_tolerance_is_the_larger_of_the_unit_and_a_hundredth_of_the_iqr():
+    frame = pl.DataFrame({"income": np.arange(0, 100_000, 10).astype(float)})
+    rule = agreement([frame], {"income": Kind.NUMERICAL})
+    assert rule.tolerance["income"] == pytest.approx(0.01 * 50_000, rel=1e-3)
+    described = rule.describe()
+    assert described["mismatches_allowed"] == 1
+    assert described["tolerance"]["income"]["value"] == pytest.approx(500, rel=1e-3)
+
+
+def test_dates_agree_within_a_day_and_the_unit_says_so():
+    from datetime import date, timedelta
+
+    days = [date(2020, 1, 1) + timedelta(days=int(d)) for d in range(0, 60)]
+    frame = pl.DataFrame({"admitted": days})
+    rule = agreement([frame], {"admitted": Kind.DATETIME})
+    assert rule.describe()["tolerance"]["admitted"] == {"value": 1.0, "unit": "days"}
+    query = pl.DataFrame({"admitted": [date(2020, 1, 2), date(2021, 6, 1)]})
+    (reference, q), tolerance = linkable([frame, query], {"admitted": Kind.DATETIME}, rule)
+    assert fewest_mismatches(q, reference, tolerance, 0, 0).tolist() == [0, 1]
+
+
+def test_nearest_breaks_ties_by_priority():
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({"a": rng.choice(["x", "y"], 300), "b": rng.choice(["p", "q", "r"], 300)})
+    kinds = {"a": Kind.CATEGORICAL, "b": Kind.CATEGORICAL}
+    reference, query = encode([frame[:200], frame[200:]], kinds)
+    priority = rng.permutation(200)
+    distances, index = nearest(query, reference, 1, priority=priority)
+    full = (query.codes[:, None, :] != reference.codes[None, :, :]).sum(axis=2) / 2
+    for i in range(query.rows):
+        tied = np.flatnonzero(full[i] == full[i].min())
+        assert index[i, 0] == tied[np.argmin(priority[tied])]
+        assert distances[i, 0] == full[i].min()
+
+
+def test_balanced_share_is_half_for_rows_that_copy_nobody():
+    assert balanced_share(0.8, 800, 200) == pytest.approx(0.5)
+    assert balanced_share(0.6, 100, 100) == pytest.approx(0.6)
+    assert balanced_share(0.9, 800, 200) > 0.6
+
+
+def test_the_content_key_follows_every_cell_and_nothing_else():
+    a = pl.DataFrame({"x": [1, 2, 3], "y": ["p", "q", None]})
+    assert content_key(a, None) == content_key(a.clone(), None)
+    changed = a.with_columns(pl.when(pl.col("x") == 3).then(4).otherwise(pl.col("x")).alias("x"))
+    assert content_key(changed, None) != content_key(a, None)
+    assert content_key(a.reverse(), None) != content_key(a, None)
