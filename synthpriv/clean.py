@@ -23,6 +23,7 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from synthpriv.errors import ConfigError, ResidualPIIError
+from synthpriv.frames import COUNT, value_counts
 from synthpriv.operators import OPERATORS, PSEUDONYMIZING, OperatorContext, suppress_rare
 from synthpriv.pii.detector import ColumnDetector
 from synthpriv.pii.engine import Analyzers
@@ -194,8 +195,8 @@ def _coarse_enough_zip(
         out = generalize.apply(series, info, trial, ctx).series
         if out is None:
             return params
-        counts = out.drop_nulls().value_counts()
-        rare = int(counts.filter(pl.col("count") < k).get_column("count").sum())
+        counts = value_counts(out.drop_nulls())
+        rare = int(counts.filter(pl.col(COUNT) < k).get_column(COUNT).sum())
         if rare <= MAX_SUPPRESSED_SHARE * max(out.len() - out.null_count(), 1):
             return trial
     return {**params, "zip_digits": 1}
@@ -238,8 +239,14 @@ def clean_table(
     key: bytes | None = None,
     on_column: Callable[[str], None] | None = None,
     redact_chars: int | None = None,
+    row_by_row: bool = False,
 ) -> CleanResult:
     """Apply ``policy`` (default ``strict``) with per-column overrides to ``frame``.
+
+    ``row_by_row`` (for a differentially private engine) skips every step fitted on the rows,
+    so that one row more or less changes no other row's cleaned values: rare categories are not
+    pooled (the engine's noisy threshold drops them), ZIP codes keep the policy's digits, and a
+    policy asking for bins fitted on the rows is refused.
 
     Columns missing from ``schema`` are kept as they are and noted in the audit. A free-text
     column whose distinct cells hold more than ``redact_chars`` characters is not redacted
@@ -288,7 +295,16 @@ def clean_table(
                 redact_chars,
                 operator,
             )
-        if operator == "generalize" and policy.suppresses_rare_in(info, operator):
+        if row_by_row and operator == "generalize" and "bins" in params:
+            raise ConfigError(
+                f"column {name!r}: the policy generalizes it into bins fitted on the rows, which "
+                "a differentially private engine cannot pay for; give fixed bands ('band') instead"
+            )
+        if (
+            operator == "generalize"
+            and policy.suppresses_rare_in(info, operator)
+            and not row_by_row
+        ):
             params = _coarse_enough_zip(series, info, params, policy.suppress_rare_k or 2, ctx)
         outcome = OPERATORS[operator].apply(series, info, params, ctx)
         steps.append(Step(name, operator, params, info, outcome.fitted))
@@ -298,6 +314,16 @@ def clean_table(
                 f"{redact_chars}); the policy's identifier action applied instead of redaction"
             )
         if (
+            outcome.series is not None
+            and outcome.series.dtype == pl.String
+            and policy.suppresses_rare_in(info, operator)
+            and row_by_row
+        ):
+            outcome.detail += (
+                f"{'; ' if outcome.detail else ''}rare categories left to the differentially "
+                "private engine's noisy threshold (pooling them is fitted on the rows)"
+            )
+        elif (
             outcome.series is not None
             and outcome.series.dtype == pl.String
             and policy.suppresses_rare_in(info, operator)
@@ -353,7 +379,7 @@ def _entropy(series: pl.Series) -> float:
         values = values.filter(values.is_finite())
         if values.n_unique() > INFORMATION_BINS:
             present = values.qcut(INFORMATION_BINS, allow_duplicates=True)
-    counts = present.value_counts().get_column("count").to_numpy().astype(float)
+    counts = value_counts(present).get_column(COUNT).to_numpy().astype(float)
     p = counts / counts.sum()
     return float(-(p * np.log2(p)).sum())
 

@@ -56,8 +56,20 @@ class Gates:
     exact_copy_margin: float = setting(
         0.01, "FAIL if exact copies of training rows exceed the holdout baseline by this"
     )
+    unique_copy_margin: float = setting(
+        0.002,
+        "FAIL if exact copies of training records no other training row repeats exceed the "
+        "holdout baseline by this share of synthetic rows",
+    )
     near_copy_margin: float = setting(
-        0.03, "the same for near copies (closer than 95% of holdout rows are)"
+        0.03,
+        "the same for near copies (rows agreeing with a real row on all columns but at most "
+        "one or two), at each level",
+    )
+    exposed_margin: float = setting(
+        0.02,
+        "FAIL if more of the most exposed training people (rare-value holders, people unique "
+        "on their quasi-identifiers) are copied or given away than of such holdout people, by this",
     )
     membership_auc_max: float = setting(
         0.60, "FAIL if a distance attack tells training rows from holdout rows this well"

@@ -34,6 +34,7 @@ import polars as pl
 from scipy import stats
 
 from synthpriv.errors import ConfigError
+from synthpriv.frames import COUNT, VALUE, value_counts
 from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import POOLED_LABEL, Kind
 
@@ -107,6 +108,29 @@ def with_budget(
             f"({', '.join(DP_ENGINES)}), not {engine!r}"
         )
     return params
+
+
+def refuse_filters(engine: str, privacy_filter: bool, quality_filter: bool) -> None:
+    """Refuse a filter that compares synthetic rows with real ones on a DP engine's output.
+
+    Dropping rows by their distance to training rows, or by a classifier trained on them, is a
+    new use of the private rows that no budget paid for: the rows kept would no longer be
+    covered by the model's guarantee. One rule for every command and for ``--spark``.
+    """
+    if engine in DP_ENGINES and (privacy_filter or quality_filter):
+        flags = " and ".join(
+            f
+            for f, on in (
+                ("--privacy-filter", privacy_filter),
+                ("--quality-filter", quality_filter),
+            )
+            if on
+        )
+        raise ConfigError(
+            f"{flags} cannot run on a differentially private model ({engine}): the filter "
+            "drops synthetic rows by comparing them with training rows, so the rows kept would "
+            "no longer be covered by the (epsilon, delta) guarantee"
+        )
 
 
 def check_parameters(engine: str, params: dict[str, Any]) -> None:
@@ -262,8 +286,8 @@ def _pool_rare(plan: Plan) -> None:
     for name, kind in list(plan.kinds.items()):
         column = plan.frame.get_column(name)
         if kind == Kind.CATEGORICAL:
-            counts = column.drop_nulls().value_counts()
-            rare = counts.filter(pl.col("count") < RARE_MIN_COUNT).get_column(name)
+            counts = value_counts(column.drop_nulls())
+            rare = counts.filter(pl.col(COUNT) < RARE_MIN_COUNT).get_column(VALUE)
             if rare.len() and rare.len() == counts.height:
                 _leave_out(plan, name, "every value is shared by fewer than 5 rows")
             elif rare.len():
@@ -276,8 +300,8 @@ def _pool_rare(plan: Plan) -> None:
                     .alias(name)
                 )
         elif kind == Kind.NUMERICAL and column.n_unique() <= ORDERED_MAX_LEVELS:
-            counts = column.drop_nulls().value_counts().sort(name)
-            frequent = counts.filter(pl.col("count") >= RARE_MIN_COUNT).get_column(name)
+            counts = value_counts(column.drop_nulls()).sort(VALUE)
+            frequent = counts.filter(pl.col(COUNT) >= RARE_MIN_COUNT).get_column(VALUE)
             if not frequent.len():
                 plan.unordered.add(name)  # no value to order by: clipped like other numbers
                 updates.extend(_clip_extremes(plan, name, column))
@@ -395,8 +419,7 @@ def _order_by_correlation_ratio(frame: pl.DataFrame, name: str, numbers: list[st
         if eta > best_eta:
             best_eta, best = eta, means.sort(["m", "g"]).get_column("g").to_list()
     if best is None:  # no number to order by: most frequent first
-        counts = groups.drop_nulls().value_counts().sort(["count", name], descending=[True, False])
-        best = counts.get_column(name).to_list()
+        best = value_counts(groups.drop_nulls(), sort=True).get_column(VALUE).to_list()
     return best
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from synthpriv.frames import VALUE, value_counts
 from synthpriv.metrics.base import MetricError
 from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import Kind
@@ -42,7 +43,7 @@ def design_matrix(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> np.ndar
                 parts.append(missing[:, None].astype(float))
         else:
             text = column.cast(pl.String).fill_null("\x00missing")
-            top = text.value_counts(sort=True).get_column(name).head(MAX_LEVELS).to_list()
+            top = value_counts(text, sort=True).get_column(VALUE).head(MAX_LEVELS).to_list()
             parts.append(
                 np.stack([(text == level).to_numpy() for level in top[1:]], axis=1).astype(float)
                 if len(top) > 1
@@ -58,11 +59,9 @@ def tree_levels(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> dict[str,
     """Each categorical column's values, most frequent first (the codes of :func:`tree_matrix`)."""
     stacked = pl.concat([f.select(list(kinds)) for f in frames], how="vertical_relaxed")
     return {
-        name: stacked.get_column(name)
-        .cast(pl.String)
-        .drop_nulls()
-        .value_counts(sort=True)
-        .get_column(name)
+        name: value_counts(stacked.get_column(name).cast(pl.String).drop_nulls(), sort=True)
+        .get_column(VALUE)
+        .alias(name)
         for name, kind in kinds.items()
         if kind not in (Kind.NUMERICAL, Kind.DATETIME)
     }

@@ -1,17 +1,28 @@
 """Privacy leakage: could someone learn about a real person from the synthetic table?
 
 Every figure stands beside its baseline, a real holdout the synthesizer never saw: a synthetic
-table should give away no more about the training rows than about those unseen rows. The
-training rows are subsampled (seeded) to the holdout's size so that the two sides are comparable.
+table should give away no more about the training rows than about those unseen rows. Nothing
+is compared with a sample of the training rows, since a copy of a row outside the sample would
+look unseen: synthetic rows are compared with **every** training row and every holdout row.
+Where a figure needs many searches, the rows that are *searched from* (synthetic rows, or the
+real people attacked) may be a sample, drawn with a key taken from the tables' content, never
+from a seed the user picks (:func:`content_key`), so the same tables always give the same
+verdict.
 
-* Exact and near copies of training rows, against copies of holdout rows. A near copy lies
-  closer to a training row than 95% of the holdout rows do (the 5th percentile of their DCR).
-* Distance to closest record (DCR, Gower distance; see :mod:`synthpriv.metrics.neighbors`), the
-  DCR share (how often a synthetic row is closer to the training rows than to the holdout: 0.5
-  is ideal) and the nearest-neighbour distance ratio (NNDR, closest over second closest).
+* Exact copies of training rows, against copies of holdout rows; and copies of holdout rows
+  (the report holds them: a table that repeats them gives away real people too), against
+  training rows' copies of holdout rows.
+* Near copies by record linkage (:mod:`synthpriv.metrics.linkage`): synthetic rows that agree
+  with a training row on every column, on all but one, or on all but two (numbers within a
+  tolerance), each share against the same share of holdout rows; and the same of holdout rows.
+* Distance to closest record (DCR, Gower distance; see :mod:`synthpriv.metrics.neighbors`) and
+  the DCR share: for each synthetic row, whether its closest real row (among all training and
+  holdout rows, ties broken at random) is a training row, as odds against the odds the two
+  sets' sizes give, so 0.5 is ideal whatever their sizes; the nearest-neighbour distance ratio.
 * Membership inference: an attacker who calls a real row a member when a synthetic row lies
   close to it; the ROC AUC over training (members) and holdout (non-members) rows, 0.5 ideal.
 * Singling out, linkability and attribute inference (:mod:`synthpriv.metrics.attacks`).
+* The most exposed people, apart (:mod:`synthpriv.metrics.exposure`).
 * Quasi-identifier risk on the real equivalence classes: k-anonymity, l-diversity of each
   sensitive column, and replicated uniques (synthpop's repU).
 * Rare categories of the training rows that reappear in the synthetic table.
@@ -27,6 +38,8 @@ import polars as pl
 from scipy import stats
 
 from synthpriv.config import budget_hit
+from synthpriv.frames import COUNT, VALUE, fresh, value_counts
+from synthpriv.metrics import exposure
 from synthpriv.metrics.attacks import (
     MAX_ATTEMPTS,
     inference,
@@ -35,23 +48,42 @@ from synthpriv.metrics.attacks import (
     success_rate,
 )
 from synthpriv.metrics.base import attempt
+from synthpriv.metrics.linkage import agreement, fewest_mismatches, linkable
 from synthpriv.metrics.neighbors import Encoded, encode, nearest, nearest_distances
 from synthpriv.schema import Kind
 
-NEAR_COPY_QUANTILE = 0.05  # near copy: closer than 95% of unseen real rows are to training
-MIA_TARGETS = 5000
+NEAR_COPY_LEVELS = (0, 1, 2)  # columns a near copy may disagree on, each level judged apart
 K_ANONYMITY = 5
 RARE_CATEGORY = 5
 MAX_SECRETS = 5
 
-__all__ = ["encode", "nearest_distances", "privacy_metrics", "wilson_interval"]
+__all__ = ["content_key", "encode", "nearest_distances", "privacy_metrics", "wilson_interval"]
 
 
-def wilson_interval(successes: float, n: int) -> tuple[float, float]:
+def content_key(*frames: pl.DataFrame | None) -> int:
+    """A 32-bit key from the content of ``frames`` (row order included): the measurement seed.
+
+    The report's samples and attacks are drawn with it, so the verdict on the same tables is
+    the same whatever ``--seed`` says, and a table cannot be shopped for a lucky draw without
+    changing it (which changes the draw).
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for frame in frames:
+        if frame is None:
+            digest.update(b"none")
+            continue
+        digest.update(",".join(frame.columns).encode())
+        digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
+    return int.from_bytes(digest.digest()[:4], "little")
+
+
+def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion (95%), bounded to [0, 1]."""
     if n == 0:
         return (0.0, 1.0)
-    rate = success_rate(n, successes)
+    rate = success_rate(n, successes, confidence)
     return (max(0.0, rate.value - rate.error), min(1.0, rate.value + rate.error))
 
 
@@ -64,13 +96,15 @@ def exact_copy_share(synthetic: pl.DataFrame, real: pl.DataFrame) -> float:
     return float(rows.is_in(seen.implode()).mean() or 0.0)
 
 
-def difference_interval(a: float, n_a: int, b: float, n_b: int) -> tuple[float, float]:
+def difference_interval(
+    a: float, n_a: int, b: float, n_b: int, confidence: float = 0.95
+) -> tuple[float, float]:
     """95% interval of the difference of two independent proportions (Newcombe's method 10).
 
     Built from each proportion's Wilson interval, so it stays sensible near 0 and with few rows.
     """
-    low_a, high_a = wilson_interval(a * n_a, n_a)
-    low_b, high_b = wilson_interval(b * n_b, n_b)
+    low_a, high_a = wilson_interval(a * n_a, n_a, confidence)
+    low_b, high_b = wilson_interval(b * n_b, n_b, confidence)
     delta = a - b
     return (
         delta - math.sqrt((a - low_a) ** 2 + (high_b - b) ** 2),
@@ -92,16 +126,43 @@ def exact_copies(
     return copies_summary(share, base, synthetic.height, holdout.height, train.height)
 
 
+def share_difference(share: float, n: int, base: float, n_base: int) -> dict[str, Any]:
+    """A share of ``n`` rows beside its baseline share of ``n_base`` rows: excess and interval."""
+    low, high = difference_interval(share, n, base, n_base)
+    return {
+        "share": round(share, 4),
+        "baseline": round(base, 4),
+        "excess": round(share - base, 4),
+        "excess_ci95": [round(low, 4), round(high, 4)],
+        "rows": [int(n), int(n_base)],
+    }
+
+
+def unique_record_copies(
+    synthetic: pl.DataFrame, holdout: pl.DataFrame, train: pl.DataFrame
+) -> dict[str, Any]:
+    """Exact copies of training records no other training row repeats, against the holdout's.
+
+    A copy of a common record gives nobody away; a copy of a record only one person has is that
+    person, so these copies are judged on a much smaller margin than copies of any row.
+    """
+    unique = train.filter(pl.len().over(train.columns) == 1)
+    share, base = exact_copy_share(synthetic, unique), exact_copy_share(holdout, unique)
+    return share_difference(share, synthetic.height, base, holdout.height) | {
+        "unique_records": unique.height
+    }
+
+
 def copies_summary(
     share: float, base: float, synthetic: int, holdout: int, train: int, how: str = ""
 ) -> dict[str, Any]:
     """The exact-copy figures of ``share`` of ``synthetic`` rows against ``base`` of ``holdout``."""
-    low, high = difference_interval(share, synthetic, base, holdout)
+    figures = share_difference(share, synthetic, base, holdout)
     return {
-        "share_of_train": round(share, 4),
-        "baseline_holdout_share_of_train": round(base, 4),
-        "excess": round(share - base, 4),
-        "excess_ci95": [round(low, 4), round(high, 4)],
+        "share_of_train": figures["share"],
+        "baseline_holdout_share_of_train": figures["baseline"],
+        "excess": figures["excess"],
+        "excess_ci95": figures["excess_ci95"],
         "rows": {"synthetic": synthetic, "holdout": holdout, "train": train},
         "compared_with": "all training rows" + how,
     }
@@ -129,10 +190,6 @@ def nndr(distances: np.ndarray) -> np.ndarray:
     return np.divide(first, second, out=np.zeros_like(first), where=second > 0)
 
 
-def _share(values: np.ndarray) -> float:
-    return round(float(np.mean(values)), 4) if values.size else 0.0
-
-
 def _quantiles(values: np.ndarray) -> dict[str, float]:
     return {
         "median": round(float(np.median(values)), 4),
@@ -140,45 +197,94 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
     }
 
 
-def _near_copies(to_train: np.ndarray, to_holdout: np.ndarray, near: float) -> dict[str, Any]:
-    share, base = _share(to_train <= near), _share(to_holdout <= near)
-    low, high = difference_interval(share, to_train.size, base, to_holdout.size)
-    return {
-        "distance": round(near, 4),
-        "share_of_train": share,
-        "baseline_share_of_holdout": base,
-        "excess": round(share - base, 4),
-        "excess_ci95": [round(low, 4), round(high, 4)],
-        "rows": int(to_train.size),
-    }
+def _some(n: int, limit: int | None, rng: np.random.Generator) -> np.ndarray:
+    """Positions of at most ``limit`` of ``n`` rows (every row when within), in order."""
+    if limit is None or n <= limit:
+        return np.arange(n)
+    return np.sort(rng.choice(n, limit, replace=False))
 
 
-def _closer_share(to_train: np.ndarray, to_holdout: np.ndarray) -> tuple[float, tuple]:
-    """Share of rows nearer a training row than a holdout row (ties count half), its interval."""
-    closer = float(np.sum(to_train < to_holdout) + 0.5 * np.sum(to_train == to_holdout))
-    return closer / len(to_holdout), wilson_interval(closer, len(to_holdout))
+def near_copy_levels(
+    synthetic: Encoded,
+    reference: Encoded,
+    baseline: Encoded,
+    tolerance: np.ndarray,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Near copies of ``reference`` rows, per level of :data:`NEAR_COPY_LEVELS`.
+
+    The share of synthetic rows that disagree with some ``reference`` row on at most that many
+    columns, beside the same share of ``baseline`` rows.
+    """
+    most = max(NEAR_COPY_LEVELS)
+    found = fewest_mismatches(synthetic, reference, tolerance, seed, most)
+    natural = fewest_mismatches(baseline, reference, tolerance, seed, most)
+    return [
+        {"mismatches": level}
+        | share_difference(
+            float(np.mean(found <= level)),
+            found.size,
+            float(np.mean(natural <= level)),
+            natural.size,
+        )
+        for level in NEAR_COPY_LEVELS
+    ]
+
+
+def balanced_share(p: float, n_train: int, n_holdout: int) -> float:
+    """A share of rows nearest a training row, as if the two sets were equally large.
+
+    With ``n_train`` training and ``n_holdout`` holdout rows, a row that copies nobody is
+    nearest a training row with probability ``n_train / (n_train + n_holdout)``; the odds of
+    ``p`` over those odds, turned back into a share, are 0.5 for such rows and ``p`` itself
+    when the sets are equal.
+    """
+    if p <= 0.0 or p >= 1.0:
+        return p
+    return p * n_holdout / (p * n_holdout + (1.0 - p) * n_train)
 
 
 def distance_metrics(
-    enc_train: Encoded, enc_holdout: Encoded, enc_synth: Encoded
+    enc_train: Encoded,
+    enc_holdout: Encoded,
+    synthetic: Encoded,
+    natural_rows: Encoded,
+    rng: np.random.Generator,
 ) -> dict[str, Any]:
-    """Near copies, DCR, DCR share and NNDR of the synthetic rows, each with its baseline."""
-    d_train = nearest(enc_synth, enc_train, 2)[0]
-    d_holdout = nearest(enc_synth, enc_holdout, 1)[0][:, 0]
-    natural = nearest(enc_holdout, enc_train, 2)[0]
-    near = float(np.quantile(natural[:, 0], NEAR_COPY_QUANTILE))
-    share, (low, high) = _closer_share(d_train[:, 0], d_holdout)
+    """DCR, DCR share and NNDR of ``synthetic`` rows against every training and holdout row.
+
+    ``natural_rows`` are holdout rows, measured against the training rows for the baselines.
+    Ties between a training and a holdout row at the same distance are broken at random, so
+    rows that copy nobody score 0.5 even in tables of a few coarse columns.
+    """
+    n_train, n_holdout = enc_train.rows, enc_holdout.rows
+    priority = rng.permutation(n_train + n_holdout)
+    p_train, p_holdout = priority[:n_train], priority[n_train:]
+    d_train, i_train = nearest(synthetic, enc_train, 2, priority=p_train)
+    d_holdout, i_holdout = nearest(synthetic, enc_holdout, 1, priority=p_holdout)
+    to_train, to_holdout = d_train[:, 0], d_holdout[:, 0]
+    in_train = (to_train < to_holdout) | (
+        (to_train == to_holdout) & (p_train[i_train[:, 0]] < p_holdout[i_holdout[:, 0]])
+    )
+    p = float(np.mean(in_train)) if in_train.size else 0.0
+    low, high = wilson_interval(float(in_train.sum()), int(in_train.size))
+    natural = nearest(natural_rows, enc_train, 2)[0]
     return {
-        "near_copies": _near_copies(d_train[:, 0], d_holdout, near),
         "dcr": {
-            "median_to_train": round(float(np.median(d_train[:, 0])), 4),
-            "median_to_holdout": round(float(np.median(d_holdout)), 4),
+            "median_to_train": round(float(np.median(to_train)), 4),
+            "median_to_holdout": round(float(np.median(to_holdout)), 4),
             "baseline_median_holdout_to_train": round(float(np.median(natural[:, 0])), 4),
-            "p05_to_train": round(float(np.quantile(d_train[:, 0], 0.05)), 4),
-            "p05_to_holdout": round(float(np.quantile(d_holdout, 0.05)), 4),
-            "share_closer_to_train": round(share, 4),
-            "share_ci95": [round(low, 4), round(high, 4)],
+            "p05_to_train": round(float(np.quantile(to_train, 0.05)), 4),
+            "p05_to_holdout": round(float(np.quantile(to_holdout, 0.05)), 4),
+            "share_closer_to_train": round(balanced_share(p, n_train, n_holdout), 4),
+            "share_ci95": [
+                round(balanced_share(low, n_train, n_holdout), 4),
+                round(balanced_share(high, n_train, n_holdout), 4),
+            ],
+            "share_nearest_a_training_row": round(p, 4),
+            "expected_share_nearest_a_training_row": round(n_train / (n_train + n_holdout), 4),
             "ideal_share": 0.5,
+            "compared_with": "every training row and every holdout row",
         },
         "nndr": {
             "synthetic_to_train": _quantiles(nndr(d_train)),
@@ -187,16 +293,12 @@ def distance_metrics(
     }
 
 
-def membership_inference(
-    enc_train: Encoded, enc_holdout: Encoded, enc_synth: Encoded, seed: int
-) -> dict[str, Any]:
-    """Distance attack: a real row is called a member when a synthetic row lies close to it."""
-    rng = np.random.default_rng(seed)
-    n = min(MIA_TARGETS, enc_train.rows, enc_holdout.rows)
-    scores = []
-    for encoded in (enc_train, enc_holdout):
-        rows = encoded.take(np.sort(rng.choice(encoded.rows, n, replace=False)))
-        scores.append(-nearest_distances(rows, enc_synth))
+def membership_inference(members: Encoded, others: Encoded, synthetic: Encoded) -> dict[str, Any]:
+    """Distance attack: a real row is called a member when a synthetic row lies close to it.
+
+    Each real row is scored by its distance to the closest of every synthetic row.
+    """
+    scores = [-nearest_distances(rows, synthetic) for rows in (members, others)]
     return auc_with_interval(scores[0], scores[1])
 
 
@@ -204,11 +306,13 @@ def equivalence_classes(
     train: pl.DataFrame, quasi: list[str], sensitive: list[str]
 ) -> dict[str, Any]:
     """k-anonymity of the training rows on the quasi-identifiers, and l-diversity per column."""
+    size = fresh("__k", train.columns)
+    diversity = {s: fresh(f"__l_{i}", train.columns) for i, s in enumerate(sensitive)}
     classes = train.group_by(quasi).agg(
-        [pl.len().alias("__k")] + [pl.col(s).n_unique().alias(f"__l_{s}") for s in sensitive]
+        [pl.len().alias(size)] + [pl.col(s).n_unique().alias(diversity[s]) for s in sensitive]
     )
-    k = classes.get_column("__k")
-    small = int(classes.filter(pl.col("__k") < K_ANONYMITY).get_column("__k").sum() or 0)
+    k = classes.get_column(size)
+    small = int(classes.filter(pl.col(size) < K_ANONYMITY).get_column(size).sum() or 0)
     out: dict[str, Any] = {
         "quasi_identifiers": quasi,
         "classes": classes.height,
@@ -219,8 +323,8 @@ def equivalence_classes(
         "l_diversity": {},
     }
     for s in sensitive:
-        l_values = classes.get_column(f"__l_{s}")
-        homogeneous = int(classes.filter(pl.col(f"__l_{s}") < 2).get_column("__k").sum() or 0)
+        l_values = classes.get_column(diversity[s])
+        homogeneous = int(classes.filter(pl.col(diversity[s]) < 2).get_column(size).sum() or 0)
         out["l_diversity"][s] = {
             "l_min": int(l_values.min() or 0),
             "share_of_rows_in_homogeneous_classes": round(homogeneous / max(train.height, 1), 4),
@@ -236,12 +340,13 @@ def replicated_uniques(real: pl.DataFrame, other: pl.DataFrame, quasi: list[str]
     """
     if real.height == 0:
         return 0.0
-    real_counts = real.group_by(quasi).agg(pl.len().alias("__real"))
-    other_counts = other.group_by(quasi).agg(pl.len().alias("__other"))
-    joined = real_counts.filter(pl.col("__real") == 1).join(
+    mine, theirs = fresh("__real", real.columns), fresh("__other", real.columns)
+    real_counts = real.group_by(quasi).agg(pl.len().alias(mine))
+    other_counts = other.group_by(quasi).agg(pl.len().alias(theirs))
+    joined = real_counts.filter(pl.col(mine) == 1).join(
         other_counts, on=quasi, how="inner", nulls_equal=True
     )
-    return int((joined.get_column("__other") == 1).sum()) / real.height
+    return int((joined.get_column(theirs) == 1).sum()) / real.height
 
 
 def rare_categories(train: pl.DataFrame, other: pl.DataFrame, kinds: dict[str, Kind]) -> int:
@@ -250,8 +355,8 @@ def rare_categories(train: pl.DataFrame, other: pl.DataFrame, kinds: dict[str, K
     for name, kind in kinds.items():
         if kind in (Kind.NUMERICAL, Kind.DATETIME):
             continue
-        counts = train.get_column(name).cast(pl.String).drop_nulls().value_counts()
-        rare = counts.filter(pl.col("count") < RARE_CATEGORY).get_column(name)
+        counts = value_counts(train.get_column(name).cast(pl.String).drop_nulls())
+        rare = counts.filter(pl.col(COUNT) < RARE_CATEGORY).get_column(VALUE)
         if rare.len():
             present = other.get_column(name).cast(pl.String).drop_nulls().unique()
             found += int(rare.is_in(present.implode()).sum())
@@ -292,15 +397,27 @@ def attack_metrics(
     sensitive: list[str],
     seed: int,
     attack_attempts: int = MAX_ATTEMPTS,
+    equal: int | None = None,
 ) -> dict[str, Any]:
-    """Singling out (both modes), linkability and inference, each against the holdout control."""
+    """Singling out (both modes), linkability and inference, each against the holdout control.
+
+    Linkability and inference attack every row of ``train`` and ``holdout`` (a person's success
+    does not depend on how many others there are); singling out counts matches among the real
+    rows, so it compares their first ``equal`` rows each (default: as many as the smaller has).
+    """
     enc_train, enc_holdout, enc_synth = encoded
     columns = list(kinds)
+    equal = min(train.height, holdout.height) if equal is None else equal
     out: dict[str, Any] = {
         "singling_out": {
             mode: attempt(
                 lambda mode=mode: singling_out(
-                    train, holdout, synthetic, mode=mode, seed=seed, max_attempts=attack_attempts
+                    train[:equal],
+                    holdout[:equal],
+                    synthetic,
+                    mode=mode,
+                    seed=seed,
+                    max_attempts=attack_attempts,
                 ),
                 **NO_RISK,
             )
@@ -350,23 +467,48 @@ def distance_summary(
     seed: int,
     max_rows: int | None = None,
 ) -> dict[str, Any]:
-    """DCR share and membership-inference AUC (each with its interval) on equal seeded samples."""
+    """DCR share and membership-inference AUC, each with its interval (as the report has them).
+
+    Against every training and holdout row; at most ``max_rows`` synthetic rows, and as many
+    members and non-members, are searched from (a sample drawn with ``seed``).
+    """
     columns = list(kinds)
     rng = np.random.default_rng(seed)
-    size = min(train.height, holdout.height, max_rows or train.height)
-    train = train.select(columns)[np.sort(rng.choice(train.height, size, replace=False))]
-    holdout = holdout.select(columns)[np.sort(rng.choice(holdout.height, size, replace=False))]
-    encoded = encode([train, holdout, synthetic.select(columns)], kinds)
-    # only the two searches the share needs (distance_metrics adds holdout-to-train ones)
-    share, (low, high) = _closer_share(
-        nearest_distances(encoded[2], encoded[0]), nearest_distances(encoded[2], encoded[1])
+    enc_train, enc_holdout, enc_synth = encode(
+        [train.select(columns), holdout.select(columns), synthetic.select(columns)], kinds
     )
-    mia = membership_inference(*encoded, seed)
+    queries = enc_synth.take(_some(enc_synth.rows, max_rows, rng))
+    natural = enc_holdout.take(_some(enc_holdout.rows, max_rows, rng))
+    dcr = distance_metrics(enc_train, enc_holdout, queries, natural, rng)["dcr"]
+    members = enc_train.take(_some(enc_train.rows, max_rows, rng))
+    mia = membership_inference(members, natural, enc_synth)
     return {
-        "dcr_share": round(share, 4),
-        "dcr_share_ci95": [round(low, 4), round(high, 4)],
+        "dcr_share": dcr["share_closer_to_train"],
+        "dcr_share_ci95": dcr["share_ci95"],
         "mia_auc": mia["auc"],
         "mia_auc_ci95": mia["ci95"],
+    }
+
+
+def holdout_copies(
+    synthetic: pl.DataFrame,
+    holdout: pl.DataFrame,
+    train: pl.DataFrame,
+    levels: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Exact and near copies of holdout rows, against the training rows' copies of them.
+
+    Training rows are real people who are not in the holdout: how often they repeat a holdout
+    row is how often a table of unseen people does. A synthesizer never sees the holdout, so
+    more than that means the table was made from it.
+    """
+    share = exact_copy_share(synthetic, holdout)
+    base = exact_copy_share(train, holdout)
+    return {
+        "exact": share_difference(share, synthetic.height, base, train.height),
+        "near": levels,
+        "rows": {"synthetic": synthetic.height, "train": train.height, "holdout": holdout.height},
+        "compared_with": "every holdout row; baseline: every training row against them",
     }
 
 
@@ -378,7 +520,7 @@ def privacy_metrics(
     *,
     quasi_identifiers: list[str] | None = None,
     sensitive: list[str] | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     max_rows: int | None = None,
     attack_attempts: int = MAX_ATTEMPTS,
 ) -> dict[str, Any]:
@@ -386,46 +528,98 @@ def privacy_metrics(
 
     ``quasi_identifiers`` and ``sensitive`` come from the column schema; without quasi-
     identifiers the equivalence-class metrics are skipped and the attacks use every column.
+    ``seed`` (default: :func:`content_key` of the three tables) draws the samples searched from
+    and the attacks' targets. ``max_rows`` bounds the rows searched from; copies, near copies
+    and every reference set are whole.
     """
     columns = list(kinds)
     quasi = [c for c in (quasi_identifiers or []) if c in kinds]
     sensitive = [c for c in (sensitive or []) if c in kinds and c not in quasi]
-    train_all, holdout_all = train.select(columns), holdout.select(columns)
     train, holdout, synthetic = (f.select(columns) for f in (train, holdout, synthetic))
+    seed = content_key(train, holdout, synthetic) if seed is None else seed
     rng = np.random.default_rng(seed)
-    size = min(train.height, holdout.height)
     hits = []
-    needed = max(size, synthetic.height)
+    needed = max(train.height, holdout.height, synthetic.height)
     if max_rows is not None and needed > max_rows:
         hits.append(
             budget_hit(
                 "privacy_rows",
                 max_rows,
                 needed,
-                "distances and attacks on seeded samples of at most this many rows per table "
-                "(exact copies are counted over every row)",
+                "distances and attacks search from samples of at most this many rows per table, "
+                "drawn by the tables' content; they are compared with every real row, and exact "
+                "and near copies are counted over every row",
             )
         )
-        size = min(size, max_rows)
-    train = train[np.sort(rng.choice(train.height, size, replace=False))]
-    holdout = holdout[np.sort(rng.choice(holdout.height, size, replace=False))]
-    synth_eq = synthetic[np.sort(rng.choice(synthetic.height, min(size, synthetic.height), False))]
-    every_synthetic = synthetic
-    if max_rows is not None and synthetic.height > max_rows:
-        synthetic = synthetic[np.sort(rng.choice(synthetic.height, max_rows, replace=False))]
-
-    encoded = tuple(encode([train, holdout, synthetic], kinds))
+    rule = agreement([train, holdout], kinds)
+    (enc_train, enc_holdout, enc_synth), tolerance = linkable(
+        [train, holdout, synthetic], kinds, rule
+    )
+    near = near_copy_levels(enc_synth, enc_train, enc_holdout, tolerance, seed)
     result: dict[str, Any] = {
         "columns": columns,
         "quasi_identifiers": quasi,
         "sensitive": sensitive,
-        "rows_compared": {"train": size, "holdout": size, "synthetic": synthetic.height},
-        "exact_copies": exact_copies(every_synthetic, holdout_all, train_all),
+        "measurement_key": seed,
+        "agreement": rule.describe(),
+        "exact_copies": exact_copies(synthetic, holdout, train)
+        | {"of_unique_records": unique_record_copies(synthetic, holdout, train)},
+        "near_copies": {
+            "levels": near,
+            "rows": {
+                "synthetic": synthetic.height,
+                "holdout": holdout.height,
+                "train": train.height,
+            },
+            "compared_with": "every training row; baseline: every holdout row against them",
+        },
+        "holdout_copies": holdout_copies(
+            synthetic,
+            holdout,
+            train,
+            near_copy_levels(enc_synth, enc_holdout, enc_train, tolerance, seed),
+        ),
     }
-    result |= distance_metrics(*encoded)
-    result["membership_inference"] = membership_inference(*encoded, seed)
+    queries = _some(synthetic.height, max_rows, rng)
+    members = _some(train.height, max_rows, rng)
+    others = _some(holdout.height, max_rows, rng)
+    result |= distance_metrics(
+        enc_train, enc_holdout, enc_synth.take(queries), enc_holdout.take(others), rng
+    )
+    result["membership_inference"] = membership_inference(
+        enc_train.take(members), enc_holdout.take(others), enc_synth
+    )
+    # Singling out and repU count matches among the real rows: equally large samples of each.
+    size = min(members.size, others.size)
+    a_train, a_holdout = (
+        members[_some(members.size, size, rng)],
+        others[_some(others.size, size, rng)],
+    )
+    result["rows_compared"] = {
+        "train": train.height,
+        "holdout": holdout.height,
+        "synthetic": synthetic.height,
+        "synthetic_searched_from": int(queries.size),
+        "members_attacked": int(members.size),
+        "non_members_attacked": int(others.size),
+        "attack_samples": size,
+    }
+    # members and others are in row order; the equal samples are their random subsets, put
+    # first so that singling out takes them
+    first_t = np.r_[a_train, np.setdiff1d(members, a_train)]
+    first_h = np.r_[a_holdout, np.setdiff1d(others, a_holdout)]
+    encoded = (enc_train.take(first_t), enc_holdout.take(first_h), enc_synth.take(queries))
     result["attacks"] = attack_metrics(
-        train, holdout, synthetic, encoded, kinds, quasi, sensitive, seed, attack_attempts
+        train[first_t],
+        holdout[first_h],
+        synthetic[queries],
+        encoded,
+        kinds,
+        quasi,
+        sensitive,
+        seed,
+        attack_attempts,
+        equal=size,
     )
     multivariate = result["attacks"]["singling_out"].get("multivariate") or {}
     if multivariate.get("attempt_budget_hit"):
@@ -439,16 +633,77 @@ def privacy_metrics(
             )
         )
     result["budget_hits"] = hits
+    secrets = sensitive or [c for c in columns if c not in quasi][:MAX_SECRETS]
+    result["exposed"] = exposed_people(
+        train,
+        holdout,
+        synthetic,
+        (enc_train, enc_holdout, enc_synth),
+        tolerance,
+        rule,
+        quasi,
+        secrets,
+        kinds,
+        seed,
+    )
+    equal_synthetic = synthetic[_some(synthetic.height, size, rng)]
     if quasi:
-        result["equivalence_classes"] = equivalence_classes(train_all, quasi, sensitive)
+        result["equivalence_classes"] = equivalence_classes(train, quasi, sensitive)
         result["replicated_uniques"] = {
-            "share": round(replicated_uniques(train, synth_eq, quasi), 4),
-            "baseline_holdout": round(replicated_uniques(train, holdout, quasi), 4),
+            "share": round(replicated_uniques(train[a_train], equal_synthetic, quasi), 4),
+            "baseline_holdout": round(
+                replicated_uniques(train[a_train], holdout[a_holdout], quasi), 4
+            ),
             "rows": size,
         }
     result["rare_categories"] = {
         "threshold": RARE_CATEGORY,
-        "reappearing": rare_categories(train_all, synth_eq, kinds),
-        "baseline_holdout": rare_categories(train_all, holdout, kinds),
+        "reappearing": rare_categories(train, equal_synthetic, kinds),
+        "baseline_holdout": rare_categories(train, holdout[a_holdout], kinds),
     }
     return result
+
+
+def exposed_people(
+    train: pl.DataFrame,
+    holdout: pl.DataFrame,
+    synthetic: pl.DataFrame,
+    encoded: tuple[Encoded, Encoded, Encoded],
+    tolerance: np.ndarray,
+    rule: Any,
+    quasi: list[str],
+    secrets: list[str],
+    kinds: dict[str, Kind],
+    seed: int,
+) -> dict[str, Any]:
+    """The figures of :mod:`synthpriv.metrics.exposure` for each group of exposed people."""
+    enc_train, enc_holdout, enc_synth = encoded
+    real = pl.concat([train, holdout], how="vertical_relaxed")
+    groups = {"rare_values": exposure.rare_value_holders(real, rule)}
+    if quasi:
+        groups["unique_on_quasi_identifiers"] = exposure.unique_on(real, quasi)
+    out: dict[str, Any] = {"rare_below": exposure.RARE_BELOW, "min_people": exposure.MIN_PEOPLE}
+    for name, flags in groups.items():
+        entry: dict[str, Any] = {
+            "people": {
+                "train": int(flags[: train.height].sum()),
+                "holdout": int(flags[train.height :].sum()),
+            }
+        }
+        entry["copied"] = attempt(
+            lambda flags=flags: (
+                exposure.copied(flags, enc_train, enc_holdout, enc_synth, tolerance, seed)
+                or {"skipped": "too few exposed people on a side"}
+            )
+        )
+        if name == "unique_on_quasi_identifiers":
+            entry["disclosed"] = attempt(
+                lambda flags=flags: (
+                    exposure.disclosed(
+                        flags, train, holdout, synthetic, quasi, secrets, kinds, seed
+                    )
+                    or {"skipped": "too few exposed people on a side, or no secret column"}
+                )
+            )
+        out[name] = entry
+    return out

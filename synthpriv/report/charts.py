@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from synthpriv.frames import value_counts
 from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import POOLED_LABEL, Kind
 
@@ -45,16 +46,11 @@ def distribution(real: pl.Series, synthetic: pl.Series, kind: Kind) -> dict[str,
         else:
             labels = [f"{e:.4g}" for e in edges]
         return {"type": "histogram", "edges": labels, "real": hist(r), "synthetic": hist(s)}
-    counts = (
-        real.cast(pl.String)
-        .drop_nulls()
-        .value_counts()
-        .sort(["count", real.name], descending=[True, False])
-    )
+    counts = value_counts(real.cast(pl.String).drop_nulls(), sort=True)
     total_r = max(real.len() - real.null_count(), 1)
     total_s = max(synthetic.len() - synthetic.null_count(), 1)
     shown = [v for v, n in counts.rows() if n >= MIN_LABEL_COUNT][:TOP_CATEGORIES]
-    synth_counts = dict(synthetic.cast(pl.String).drop_nulls().value_counts().rows())
+    synth_counts = dict(value_counts(synthetic.cast(pl.String).drop_nulls()).rows())
     real_counts = dict(counts.rows())
     labels = shown + [POOLED_LABEL]
     real_share = [real_counts[v] / total_r for v in shown]

@@ -16,7 +16,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from scipy.stats import norm
+
 from synthpriv.config import Gates
+from synthpriv.metrics.privacy import difference_interval
 from synthpriv.status import ExitStatus
 
 
@@ -35,11 +38,13 @@ GATES = (
     GateSpec("fidelity", "fidelity", "Fidelity", False),
     GateSpec("exact_copies", "privacy", "Exact copies", True),
     GateSpec("near_copies", "privacy", "Near copies", True),
+    GateSpec("holdout_copies", "privacy", "Copies of unseen real rows", True),
     GateSpec("dcr_share", "privacy", "Distance to closest record", True),
     GateSpec("membership_inference", "privacy", "Membership inference", True),
     GateSpec("singling_out", "privacy", "Singling out", True),
     GateSpec("linkability", "privacy", "Linkability", True),
     GateSpec("attribute_inference", "privacy", "Attribute inference", True),
+    GateSpec("exposed_people", "privacy", "The most exposed people", True),
     GateSpec("replicated_uniques", "privacy", "Replicated unique records", True),
     GateSpec("residual_pii", "privacy", "Residual personal data", False),
     GateSpec("formal_privacy", "privacy", "Formal guarantee (differential privacy)", False, True),
@@ -62,6 +67,8 @@ def _gate(
     message: str,
     *,
     applicable: bool = True,
+    interval: tuple[float, float] | None = None,
+    comparisons: int | None = None,
 ) -> dict[str, Any]:
     spec = next(g for g in GATES if g.name == name)
     gate = {
@@ -75,6 +82,10 @@ def _gate(
     if status == "SKIP":
         # A check with nothing to measure (no quasi-identifier) does not make a run incomplete.
         gate["applicable"] = applicable
+    if interval is not None:
+        # the interval the status was decided on (of the excess, or of the value)
+        gate["interval"] = [round(float(interval[0]), 4), round(float(interval[1]), 4)]
+        gate["comparisons"] = comparisons or 1
     return gate
 
 
@@ -130,14 +141,27 @@ def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[
     epsilon, delta = dp["epsilon_spent"], dp["delta_spent"]
     status = "FAIL" if limit is not None and epsilon > limit + 1e-9 else "PASS"
     bound = f" (at most {limit} required)" if limit is not None else ""
+    promise = dp.get("guarantee") or {}
+    unit = (
+        "the input file"
+        if str(promise.get("input_rows", "")).startswith("each input row")
+        else "the table the model was fitted on"
+    )
+    not_covered = "; ".join(promise.get("not_covered", []))
     return _gate(
         "formal_privacy",
         status,
-        round(epsilon, 4),
+        epsilon,
         limit,
-        f"The model and every row sampled from it are ({epsilon:.3g}, {delta:.2g})-"
-        f"differentially private{bound}: adding or removing one person's row changes the "
-        "probability of any output by at most that much.",
+        f"The model file and every row sampled from it are ({epsilon:.6g}, {delta:.2g})-"
+        f"differentially private{bound} with respect to one row added to or removed from "
+        f"{unit}: that changes the probability of anything they show by a factor of at most "
+        "e^ε (plus δ)."
+        + (
+            f" Not covered, and to be kept with the real data: {not_covered}."
+            if not_covered
+            else ""
+        ),
     )
 
 
@@ -173,43 +197,219 @@ def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
         out += [_gate(name, "SKIP", None, None, NEEDS_HOLDOUT) for name in HOLDOUT_GATES[1:]]
         return [*out, _residual_gate(privacy)]
     return [
-        _copies_gate("exact_copies", privacy["exact_copies"], gates.exact_copy_margin),
-        _copies_gate("near_copies", privacy["near_copies"], gates.near_copy_margin),
+        _exact_copies_gate(privacy["exact_copies"], gates),
+        _near_copies_gate(privacy["near_copies"], gates),
+        _holdout_copies_gate(privacy["holdout_copies"], gates),
         _dcr_gate(privacy["dcr"], gates),
         _membership_gate(privacy["membership_inference"], gates),
         *_attack_gates(privacy["attacks"], gates, len(privacy.get("columns") or [])),
+        _exposed_gate(privacy.get("exposed") or {}, gates),
         _replicated_uniques_gate(privacy, gates),
         _residual_gate(privacy),
     ]
 
 
-def _copies_gate(name: str, copies: dict[str, Any], margin: float) -> dict[str, Any]:
-    """Exact or near copies: FAIL when the excess over the baseline passes the margin.
+def _agree(level: int) -> str:
+    return ("every column", "all columns but one", "all columns but two")[level]
 
-    ...and only when the excess's 95% interval excludes zero.
+
+FAMILY_CONFIDENCE = 0.95
+
+
+def family_confidence(comparisons: int) -> float:
+    """Each interval's confidence so that ``comparisons`` of them hold together at 95%.
+
+    A gate that takes the worst of several comparisons (levels, groups, secrets, readings)
+    would fail on noise more often than one in twenty; Bonferroni's correction keeps the whole
+    gate's false alarms at 5%.
     """
-    share, excess, (low, high) = copies["share_of_train"], copies["excess"], copies["excess_ci95"]
-    base = share - excess
-    status = _significant(low, 0.0, "FAIL" if excess > margin else "PASS")
-    if name == "exact_copies":
-        what = (
-            f"{share * 100:.1f}% of synthetic rows are exact copies of a training row (compared "
-            f"with all {copies['rows']['train']:,} training rows); {base * 100:.1f}% of real rows "
-            "the model never saw are, too"
-        )
-    else:
-        what = (
-            f"{share * 100:.1f}% of synthetic rows are near copies of a training row (closer "
-            f"than 95% of unseen real rows are); the same test against unseen real rows gives "
-            f"{base * 100:.1f}%"
-        )
+    return 1.0 - (1.0 - FAMILY_CONFIDENCE) / max(comparisons, 1)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One share beside its baseline, judged on a margin: a row of a gate's family."""
+
+    entry: dict[str, Any]
+    margin: float
+    label: str = ""
+
+    def interval(self, comparisons: int) -> tuple[float, float]:
+        """The excess's interval at the family's confidence (stored 95% one without row counts)."""
+        rows = self.entry.get("rows")
+        if isinstance(rows, list) and len(rows) == 2:
+            share, base = self.entry["share"], self.entry["baseline"]
+            low, high = difference_interval(
+                share, rows[0], base, rows[1], family_confidence(comparisons)
+            )
+            return round(low, 4), round(high, 4)
+        return tuple(self.entry["excess_ci95"])
+
+
+def _judge(
+    family: list[Comparison], comparisons: int | None = None
+) -> tuple[Comparison, tuple[float, float], bool, int]:
+    """The worst comparison of a family, its corrected interval, whether it fails, and k.
+
+    A comparison fails when its excess passes its margin and its interval (corrected for the
+    ``comparisons`` the family makes; default: its size) excludes 0. The worst is the failing
+    one with the largest excess over its margin, else the one with the largest excess.
+    """
+    k = comparisons or len(family)
+    judged = [(c, c.interval(k)) for c in family]
+    failing = [(c, i) for c, i in judged if c.entry["excess"] > c.margin and i[0] > 0]
+    worst, interval = max(failing or judged, key=lambda ci: ci[0].entry["excess"] - ci[0].margin)
+    return worst, interval, bool(failing), k
+
+
+def _ci(interval: tuple[float, float], k: int, digits: int = 1) -> str:
+    low, high = interval
+    over = f", corrected for the {k} comparisons of this check" if k > 1 else ""
+    return f"95% CI{over}: {low * 100:+.{digits}f} to {high * 100:+.{digits}f}"
+
+
+def _family_gate(
+    name: str, judged: tuple[Comparison, tuple[float, float], bool, int], text: str
+) -> dict[str, Any]:
+    """The gate of a judged family (:func:`_judge`): ``text``, then its worst excess, judged."""
+    worst, interval, failed, k = judged
+    x = worst.entry
     return _gate(
         name,
-        status,
-        share,
-        round(base + margin, 4),
-        f"{what}. The excess is {excess * 100:+.1f} points (95% CI {low * 100:+.1f} to "
-        f"{high * 100:+.1f}); above {margin * 100:.0f} points fails when the interval excludes 0.",
+        "FAIL" if failed else "PASS",
+        x["share"],
+        round(x["baseline"] + worst.margin, 4),
+        f"{text} The excess is {x['excess'] * 100:+.1f} points ({_ci(interval, k)}); above "
+        f"{worst.margin * 100:.1f} points fails when the interval excludes 0.",
+        interval=interval,
+        comparisons=k,
+    )
+
+
+def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
+    """Record linkage against every training row: each level judged on its own baseline."""
+    margin = gates.near_copy_margin
+    judged = _judge([Comparison(x, margin, _agree(x["mismatches"])) for x in near["levels"]])
+    shares = "; ".join(
+        f"{_agree(x['mismatches'])}: {x['share'] * 100:.1f}% (unseen real rows "
+        f"{x['baseline'] * 100:.1f}%)"
+        for x in near["levels"]
+    )
+    return _family_gate(
+        "near_copies",
+        judged,
+        f"Synthetic rows that agree with one of all {near['rows']['train']:,} training rows on "
+        f"{shares}. The largest excess is on {judged[0].label}.",
+    )
+
+
+def _holdout_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
+    """Exact and near copies of the holdout's real people, against training rows' copies."""
+    judged = _judge(
+        [Comparison(copies["exact"], gates.exact_copy_margin, "")]
+        + [Comparison(x, gates.near_copy_margin, _agree(x["mismatches"])) for x in copies["near"]]
+    )
+    worst = judged[0]
+    what = f"agree on {worst.label} with" if worst.label else "are identical to"
+    return _family_gate(
+        "holdout_copies",
+        judged,
+        f"{worst.entry['share'] * 100:.1f}% of synthetic rows {what} one of the "
+        f"{copies['rows']['holdout']:,} holdout rows, real people the model never saw; "
+        f"{worst.entry['baseline'] * 100:.1f}% of training rows do (real people outside the "
+        "holdout): a table made from real rows gives those people away whichever set they "
+        "were in.",
+    )
+
+
+EXPOSED_GROUPS = {
+    "rare_values": "people who hold a rare value",
+    "unique_on_quasi_identifiers": "people unique on their quasi-identifiers",
+}
+
+
+def _exposed_gate(exposed: dict[str, Any], gates: Gates) -> dict[str, Any]:
+    """Copies and disclosures aimed at the few most exposed people, each on its own baseline."""
+    margin = gates.exposed_margin
+    family, comparisons = [], 0
+    for group in EXPOSED_GROUPS:
+        entry = exposed.get(group) or {}
+        for measure in ("copied", "disclosed"):
+            figures = entry.get(measure) or {}
+            if "excess" in figures:
+                family.append(Comparison(figures, margin, f"{group}/{measure}"))
+                comparisons += figures.get("comparisons", 1)
+    if not family:
+        return _gate(
+            "exposed_people",
+            "SKIP",
+            None,
+            margin,
+            "Not applicable: too few people hold a rare value or are unique on their "
+            "quasi-identifiers to measure them apart.",
+            applicable=False,
+        )
+    judged = _judge(family, comparisons)
+    group, measure = judged[0].label.split("/")
+    x = judged[0].entry
+    if measure == "copied":
+        what = "have a near copy in the synthetic table (a row agreeing on all columns but one)"
+    else:
+        what = (
+            f"have their {x['secret']} given away by the synthetic rows that share their "
+            "quasi-identifiers"
+        )
+    return _family_gate(
+        "exposed_people",
+        judged,
+        f"Of the {x['people']['train']:,} training {EXPOSED_GROUPS[group]}, "
+        f"{x['share'] * 100:.1f}% {what}; of the {x['people']['holdout']:,} such people in the "
+        f"holdout, {x['baseline'] * 100:.1f}%.",
+    )
+
+
+def _exact_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
+    """Exact copies of any training row, and of records only one training row has.
+
+    Each fails when its excess over the holdout's passes its margin and its interval (the two
+    corrected together) excludes zero.
+    """
+    rows = copies["rows"]
+    every = {
+        "share": copies["share_of_train"],
+        "baseline": copies["baseline_holdout_share_of_train"],
+        "excess": copies["excess"],
+        "excess_ci95": copies["excess_ci95"],
+        "rows": [rows["synthetic"], rows["holdout"]],
+    }
+    family = [Comparison(every, gates.exact_copy_margin, "every")]
+    unique = copies.get("of_unique_records")
+    if unique:
+        family.append(Comparison(unique, gates.unique_copy_margin, "unique"))
+    worst, interval, failed, k = _judge(family)
+    every_interval = family[0].interval(k)
+    message = (
+        f"{every['share'] * 100:.1f}% of synthetic rows are exact copies of a training row "
+        f"(compared with all {rows['train']:,} training rows); {every['baseline'] * 100:.1f}% "
+        f"of real rows the model never saw are, too: an excess of "
+        f"{every['excess'] * 100:+.1f} points ({_ci(every_interval, k)}); above "
+        f"{gates.exact_copy_margin * 100:.0f} points fails when the interval excludes 0."
+    )
+    if unique:
+        message += (
+            f" {unique['share'] * 100:.2f}% copy a record only one training person has (unseen "
+            f"real rows: {unique['baseline'] * 100:.2f}%): an excess of "
+            f"{unique['excess'] * 100:+.2f} points ({_ci(family[1].interval(k), k, 2)}); above "
+            f"{gates.unique_copy_margin * 100:.1f} points fails when the interval excludes 0."
+        )
+    return _gate(
+        "exact_copies",
+        "FAIL" if failed else "PASS",
+        worst.entry["share"],
+        round(worst.entry["baseline"] + worst.margin, 4),
+        message,
+        interval=interval,
+        comparisons=k,
     )
 
 
@@ -287,21 +487,31 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
         if not known:
             out.append(_gate(name, "SKIP", None, None, f"Could not {what}."))
             continue
-        worst_entry = max(known, key=lambda e: e["risk"])
-        worst = worst_entry["risk"]
+        # each inference is the worse of two readings (directly, through the best rule)
+        k = len(known) * (2 if name == "attribute_inference" else 1)
+        z = float(norm.ppf(1.0 - (1.0 - family_confidence(k)) / 2))
+        judged = []
+        for entry in known:
+            if entry.get("standard_error") is not None:
+                low = max(0.0, entry["risk"] - z * entry["standard_error"])
+                high = min(1.0, entry["risk"] + z * entry["standard_error"])
+            else:
+                low, high = (entry.get("ci95") or [entry["risk"]] * 2)[:2]
+            level = _level(entry["risk"], gates.attack_risk_warn, gates.attack_risk_max)
+            judged.append((_significant(low, 0.0, level), entry["risk"], (low, high)))
+        rank = {"PASS": 0, "WARN": 1, "FAIL": 2}
+        status, worst, interval = max(judged, key=lambda j: (rank[j[0]], j[1]))
         out.append(
             _gate(
                 name,
-                _significant(
-                    (worst_entry.get("ci95") or [worst])[0],
-                    0.0,
-                    _level(worst, gates.attack_risk_warn, gates.attack_risk_max),
-                ),
+                status,
                 worst,
                 gates.attack_risk_max,
-                f"Risk {worst * 100:.0f}% that an attacker can {what}, beyond what unseen "
-                f"real rows allow (0% is ideal; above {gates.attack_risk_max * 100:.0f}% "
-                "fails when the 95% interval excludes 0).",
+                f"Risk {worst * 100:.1f}% that an attacker can {what}, beyond what unseen "
+                f"real rows allow ({_ci(interval, k)} points); 0% is ideal, above "
+                f"{gates.attack_risk_max * 100:.0f}% fails when the interval excludes 0.",
+                interval=interval,
+                comparisons=k,
             )
         )
     return out

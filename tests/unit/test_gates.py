@@ -1,7 +1,7 @@
 import pytest
 
 from synthpriv.config import Gates
-from synthpriv.metrics.privacy import difference_interval
+from synthpriv.metrics.privacy import NEAR_COPY_LEVELS, difference_interval, share_difference
 from synthpriv.report.gates import (
     PRIVACY_GATES,
     evaluate_gates,
@@ -10,18 +10,54 @@ from synthpriv.report.gates import (
 )
 from synthpriv.status import ExitStatus
 
+N = 10_000
+NATURAL = (0.01, 0.25, 0.60)  # shares of unseen rows with a real row that close, per level
+
+
+def levels(shares=NATURAL, base=NATURAL, n=N, n_base=N):
+    """Near-copy levels as the metrics write them (the same constructor)."""
+    return [
+        {"mismatches": m} | share_difference(s, n, b, n_base)
+        for m, s, b in zip(NEAR_COPY_LEVELS, shares, base, strict=True)
+    ]
+
+
+def group(people=(500, 200), copied=(0.02, 0.02), disclosed=None):
+    entry = {
+        "people": {"train": people[0], "holdout": people[1]},
+        "copied": share_difference(copied[0], people[0], copied[1], people[1])
+        | {"people": {"train": people[0], "holdout": people[1]}},
+    }
+    if disclosed:
+        entry["disclosed"] = share_difference(disclosed[0], people[0], disclosed[1], people[1]) | {
+            "people": {"train": people[0], "holdout": people[1]},
+            "secret": "salary",
+            "rule": "direct",
+        }
+    return entry
+
 
 def safe_privacy(**changes):
     """A privacy section where every check passes, with ``changes`` applied (dotted keys)."""
     privacy = {
-        "exact_copies": copies(0.0, 0.0, 10_000, 10_000),
-        "near_copies": {"distance": 0.01, **copies(0.05, 0.05, 10_000, 10_000)},
+        "exact_copies": copies(0.0, 0.0, N, N)
+        | {"of_unique_records": share_difference(0.0005, N, 0.0005, N) | {"unique_records": 9000}},
+        "near_copies": {"levels": levels(), "rows": {"synthetic": N, "holdout": N, "train": 4 * N}},
+        "holdout_copies": {
+            "exact": share_difference(0.0, N, 0.0, 4 * N),
+            "near": levels(),
+            "rows": {"synthetic": N, "holdout": N, "train": 4 * N},
+        },
         "dcr": {"share_closer_to_train": 0.5, "share_ci95": [0.48, 0.52]},
         "membership_inference": {"auc": 0.5, "ci95": [0.47, 0.53]},
         "attacks": {
             "singling_out": {"univariate": {"risk": 0.0}, "multivariate": {"risk": 0.01}},
             "linkability": {"risk": 0.0},
             "inference": {"salary": {"risk": 0.02}, "diagnosis": {"risk": 0.0}},
+        },
+        "exposed": {
+            "rare_values": group(),
+            "unique_on_quasi_identifiers": group(disclosed=(0.05, 0.05)),
         },
         "quasi_identifiers": ["age", "zip"],
         "replicated_uniques": {"share": 0.01, "baseline_holdout": 0.01, "rows": 10000},
@@ -32,8 +68,8 @@ def safe_privacy(**changes):
         *path, last = dotted.split("__")
         node = privacy
         for key in path:
-            node = node[key]
-        node[last] = value
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[int(last) if isinstance(node, list) else last] = value
     return privacy
 
 
@@ -42,19 +78,32 @@ def copies(share, base, n_synthetic, n_holdout):
     low, high = difference_interval(share, n_synthetic, base, n_holdout)
     return {
         "share_of_train": share,
-        "baseline_share_of_holdout": base,
+        "baseline_holdout_share_of_train": base,
         "excess": share - base,
         "excess_ci95": [low, high],
         "rows": {"synthetic": n_synthetic, "holdout": n_holdout, "train": 4 * n_holdout},
     }
 
 
-def exact(share, base=0.0, n=10_000, n_holdout=10_000):
+def exact(share, base=0.0, n=N, n_holdout=N):
     return {"exact_copies": copies(share, base, n, n_holdout)}
 
 
-def near(share, base=0.05, n=10_000, n_holdout=10_000):
-    return {"near_copies": {"distance": 0.01, **copies(share, base, n, n_holdout)}}
+def unique_copies(share, base=0.0005, n=N):
+    return {"exact_copies__of_unique_records": share_difference(share, n, base, n)}
+
+
+def near(level, share, n=N):
+    """Near copies with ``share`` at one level (the natural shares elsewhere)."""
+    shares = list(NATURAL)
+    shares[level] = share
+    return {"near_copies__levels": levels(shares, n=n, n_base=n)}
+
+
+def holdout_near(level, share):
+    shares = list(NATURAL)
+    shares[level] = share
+    return {"holdout_copies__near": levels(shares)}
 
 
 def dcr(share):
@@ -91,9 +140,37 @@ def test_a_safe_table_passes_every_gate():
         # the issue's 400-row table, 80-row holdout: 6.6% against 5.3% is noise
         (0.85, exact(0.066, base=0.053, n=320, n_holdout=80), "exact_copies", "PASS"),
         (0.85, exact(0.30, base=0.053, n=320, n_holdout=80), "exact_copies", "FAIL"),
-        (0.85, near(0.08), "near_copies", "PASS"),
-        (0.85, near(0.09), "near_copies", "FAIL"),
-        (0.85, near(0.10, n=100, n_holdout=100), "near_copies", "PASS"),  # a small table
+        # margin 3 points, and the interval of the excess must exclude 0
+        (0.85, near(1, 0.27), "near_copies", "PASS"),
+        (0.85, near(1, 0.29), "near_copies", "FAIL"),
+        (0.85, near(0, 0.05), "near_copies", "FAIL"),  # agree on every column: 5% against 1%
+        (0.85, near(2, 0.70), "near_copies", "FAIL"),  # all but two columns: 70% against 60%
+        (0.85, near(1, 0.35, n=100), "near_copies", "PASS"),  # a small table: noise
+        (0.85, unique_copies(0.0015), "exact_copies", "PASS"),  # margin 0.2 points
+        (0.85, unique_copies(0.005), "exact_copies", "FAIL"),  # 0.5% copy unique people
+        (
+            0.85,
+            {"holdout_copies__exact": share_difference(0.02, N, 0.0, 4 * N)},
+            "holdout_copies",
+            "FAIL",
+        ),
+        (0.85, holdout_near(1, 0.40), "holdout_copies", "FAIL"),
+        (0.85, holdout_near(1, 0.26), "holdout_copies", "PASS"),
+        (0.85, {"exposed__rare_values": group(copied=(0.10, 0.02))}, "exposed_people", "FAIL"),
+        (0.85, {"exposed__rare_values": group(copied=(0.03, 0.02))}, "exposed_people", "PASS"),
+        (
+            0.85,
+            {"exposed__unique_on_quasi_identifiers": group(disclosed=(0.20, 0.05))},
+            "exposed_people",
+            "FAIL",
+        ),
+        # few people: a large excess whose interval includes 0 is noise
+        (
+            0.85,
+            {"exposed__rare_values": group(people=(25, 20), copied=(0.12, 0.0))},
+            "exposed_people",
+            "PASS",
+        ),
         (0.85, dcr(0.56), "dcr_share", "WARN"),
         (0.85, dcr(0.61), "dcr_share", "FAIL"),
         (0.85, auc(0.56), "membership_inference", "WARN"),
@@ -151,7 +228,7 @@ def test_missing_holdout_skips_the_comparative_gates_and_is_incomplete():
         "residual_identifiers": None,
     }
     result = evaluate_gates(fidelity, privacy, Gates())
-    assert [g["status"] for g in result] == ["PASS"] + ["SKIP"] * 8 + ["PASS"]
+    assert [g["status"] for g in result] == ["PASS"] + ["SKIP"] * 10 + ["PASS"]
     assert result[2]["message"].startswith("Not measured: needs real rows the model never saw")
     assert "synthpriv split" in result[2]["message"]
     assert overall_verdict(result) == "INCOMPLETE"
@@ -208,3 +285,26 @@ def test_the_exact_copies_message_names_the_training_rows_with_thousands_separat
     gates = evaluate_gates({"score": 0.85, "baseline_score": 0.9}, safe_privacy(), Gates())
     message = next(g["message"] for g in gates if g["name"] == "exact_copies")
     assert "(compared with all 40,000 training rows)" in message
+
+
+def test_the_exposed_gate_does_not_apply_when_nobody_is_measured_apart():
+    result = statuses(exposed={"rare_values": {"people": {"train": 3, "holdout": 1}}})
+    gates = evaluate_gates(
+        {"score": 0.9},
+        safe_privacy(exposed={"rare_values": {"copied": {"skipped": "too few"}}}),
+        Gates(),
+    )
+    gate = next(g for g in gates if g["name"] == "exposed_people")
+    assert (gate["status"], gate["applicable"]) == ("SKIP", False)
+    assert result["exposed_people"] == "SKIP"
+    assert overall_verdict(gates) == "PASS"
+
+
+def test_the_near_copies_message_gives_every_level_and_the_failing_one():
+    gates = evaluate_gates({"score": 0.9}, safe_privacy(**near(2, 0.70)), Gates())
+    gate = next(g for g in gates if g["name"] == "near_copies")
+    assert gate["status"] == "FAIL"
+    assert "every column: 1.0% (unseen real rows 1.0%)" in gate["message"]
+    assert "all columns but two: 70.0% (unseen real rows 60.0%)" in gate["message"]
+    assert "largest excess is on all columns but two. The excess is +10.0 points" in gate["message"]
+    assert gate["value"] == 0.7 and gate["threshold"] == 0.63

@@ -147,9 +147,19 @@ def test_a_large_synthetic_table_is_sampled_for_distances_but_copies_count_every
     train, holdout, kinds = census
     synthetic = pl.concat([holdout, train[:50]])  # 50 copies of training rows
     result = privacy_metrics(train, holdout, synthetic, kinds, max_rows=100)
-    assert result["rows_compared"] == {"train": 100, "holdout": 100, "synthetic": 100}
+    assert result["rows_compared"] == {
+        "train": 800,
+        "holdout": 400,
+        "synthetic": 450,
+        "synthetic_searched_from": 100,
+        "members_attacked": 100,
+        "non_members_attacked": 100,
+        "attack_samples": 100,
+    }
+    # the near copies are counted over every synthetic row, against every training row
+    assert result["near_copies"]["rows"] == {"synthetic": 450, "holdout": 400, "train": 800}
     [hit] = [h for h in result["budget_hits"] if h["budget"] == "privacy_rows"]
-    assert (hit["budget"], hit["limit"], hit["needed"]) == ("privacy_rows", 100, synthetic.height)
+    assert (hit["budget"], hit["limit"], hit["needed"]) == ("privacy_rows", 100, train.height)
     copies = result["exact_copies"]["share_of_train"]
     assert copies == pytest.approx(50 / synthetic.height, abs=0.005)
 

@@ -1,0 +1,33 @@
+"""Small polars helpers whose output columns cannot collide with a user's column names.
+
+A table may have a column called ``count``, ``len``, ``index`` or ``proportion`` (the names
+polars gives what it adds), or one spelled like a name synthpriv adds; every count and helper
+column goes through here so that such a table runs like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+VALUE, COUNT = "value", "count"
+
+
+def fresh(name: str, taken: Iterable[str]) -> str:
+    """``name``, with underscores added in front until no name of ``taken`` is the same."""
+    taken = set(taken)
+    while name in taken:
+        name = "_" + name
+    return name
+
+
+def value_counts(series: pl.Series, *, sort: bool = False) -> pl.DataFrame:
+    """The distinct values of ``series`` (column ``value``) and how many rows hold each (``count``).
+
+    With ``sort``, most frequent first and ties in value order, so the order is reproducible.
+    """
+    counts = series.alias(VALUE).value_counts(name=COUNT)
+    if sort:
+        counts = counts.sort([COUNT, VALUE], descending=[True, False], nulls_last=True)
+    return counts
