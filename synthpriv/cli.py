@@ -894,6 +894,25 @@ def fit(
     )
     for name, reason in model.excluded.items():
         state.info(f"  left out {name}: {reason}")
+    _say_what_dp_covers(state, model.describe())
+
+
+def _say_what_dp_covers(state: State, synthesis: dict[str, Any] | None) -> None:
+    """On a DP model, one line of what its guarantee covers and one of what it does not."""
+    dp = ((synthesis or {}).get("preparation") or {}).get("differential_privacy")
+    promise = (dp or {}).get("guarantee")
+    if not promise or state.quiet or state.as_json:
+        return
+    state.err.print(
+        f"differential privacy ({dp['epsilon_spent']:.6g}, {dp['delta_spent']:.2g}): covers "
+        f"{promise['covers']}; input rows: {promise['input_rows']}"
+    )
+    state.err.print(
+        "not covered (keep with the real data: "
+        + ", ".join(promise["keep_confidential"])
+        + "): "
+        + "; ".join(promise["not_covered"])
+    )
 
 
 @cli.command()
@@ -969,6 +988,7 @@ def sample(
     """
     from synthpriv import synth
     from synthpriv.io import check_output, write_sample
+    from synthpriv.synthesis_plan import refuse_filters
 
     filtering = bool(filters.get("privacy_filter") or filters.get("quality_filter"))
     if filtering and train_path is None:
@@ -985,6 +1005,9 @@ def sample(
         wanted[name] = value
     model = synth.load_model(model_path)
     if filtering:
+        refuse_filters(
+            model.engine, bool(filters.get("privacy_filter")), bool(filters.get("quality_filter"))
+        )
         _sample_filtered(
             state,
             model,
@@ -1114,7 +1137,15 @@ def _with_gates(func: Any) -> Any:
 )
 @overwrite_option
 @_with_gates
-@seed_option
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Recorded in the report's settings only: every sample and attack of the report is "
+    "drawn with a key taken from the tables' content, so no seed can move a figure or the "
+    "verdict.",
+)
 @encoding_option
 @click.pass_obj
 def report(
@@ -1202,6 +1233,12 @@ def _finish(
             {k: g[k] for k in ("name", "status", "value", "threshold")} for g in result["gates"]
         ],
     }
+    dp = ((result.get("synthesis") or {}).get("preparation") or {}).get("differential_privacy")
+    if dp and dp.get("guarantee"):
+        summary["differential_privacy"] = {
+            "epsilon": dp["epsilon_spent"],
+            "delta": dp["delta_spent"],
+        } | dp["guarantee"]
     if state.as_json:
         state.emit(summary)
     elif not state.quiet:
@@ -1218,6 +1255,7 @@ def _finish(
                 gate["message"],
             )
         state.err.print(table)
+        _say_what_dp_covers(state, result.get("synthesis"))
         state.err.print(f"outputs in [bold]{output}[/] (open {output / 'report.html'})")
     if status != ExitStatus.SUCCESS:
         raise click.exceptions.Exit(int(status))

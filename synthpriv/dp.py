@@ -137,10 +137,48 @@ class Accountant:
 
 
 def _epsilon_of(rho: float, delta: float) -> float:
-    """The smallest ε for which ρ-zCDP implies (ε, δ)-DP."""
+    """The smallest ε for which ρ-zCDP implies (ε, δ)-DP (any size: the bracket grows)."""
     if rho <= 0:
         return 0.0
-    return _bisect(lambda epsilon: cdp_delta(rho, epsilon) > delta, 0.0, 100.0)[1]
+    high = 1.0
+    while cdp_delta(rho, high) > delta:
+        high *= 2.0
+    return _bisect(lambda epsilon: cdp_delta(rho, epsilon) > delta, 0.0, high)[1]
+
+
+SPLIT_ROWS = (
+    "each input row went to the training rows or to the holdout by its own coin, drawn from "
+    "the operating system's randomness and never from the seed (a Poisson split), and every "
+    "training row was used: adding or removing one row of the input file adds or removes at "
+    "most that row from what the model learned from"
+)
+GIVEN_ROWS = (
+    "every row of the table given to the fit was used: the guarantee is for that table; for it "
+    "to hold for an original file, run 'synthpriv run --engine mst' on that file, which splits "
+    "it by secret coins and cleans it row by row"
+)
+NOT_COVERED = (
+    "the exact numbers of input, training and holdout rows (report.json, manifest.json)",
+    "the input file's hash (manifest.json), which tells whether a given file was the input",
+    "the report's own figures on real rows: fidelity, copies, distances, attacks, "
+    "k-anonymity and l-diversity",
+    "the column schema: the roles, kinds and distinct counts the scan found in the data, "
+    "taken as public",
+    "which columns the cleaning dropped or rewrote under the policy ('synthpriv run' with a DP "
+    "engine rewrites row by row only: steps fitted on the data, such as rare-category pooling "
+    "and ZIP digits chosen from the data, are skipped)",
+)
+
+
+def guarantee(rows_from: str | None = None) -> dict[str, Any]:
+    """What a DP model's guarantee covers, what it does not, and how input rows reach it."""
+    return {
+        "covers": "the model file and every row sampled from it, however many",
+        "neighbouring": "the input file with one row added or removed",
+        "input_rows": rows_from or GIVEN_ROWS,
+        "not_covered": list(NOT_COVERED),
+        "keep_confidential": ["report.json", "report.html", "manifest.json", "schema.json"],
+    }
 
 
 def check_budget(epsilon: Any, delta: Any) -> None:
@@ -278,6 +316,30 @@ def _numbers(series: pd.Series, temporal: bool) -> np.ndarray:
     return series.astype(float).to_numpy(float)
 
 
+def _declared(series: pd.Series, declared: str | None) -> tuple[bool, bool, bool, bool]:
+    """(numeric, integer, temporal, boolean) of a column: declared, or else read off its dtype.
+
+    synthpriv always declares (from the column schema, public); reading the dtype is for direct
+    users of :class:`PrivateMST`, and the account says the types then came from the data.
+    """
+    if declared is not None:
+        return (
+            declared in ("integer", "number", "date", "datetime"),
+            declared in ("integer", "date", "datetime"),
+            declared in ("date", "datetime"),
+            declared == "boolean",
+        )
+    temporal = pd.api.types.is_datetime64_any_dtype(series)
+    boolean = pd.api.types.is_bool_dtype(series)
+    numeric = (pd.api.types.is_numeric_dtype(series) and not boolean) or temporal
+    return (
+        numeric,
+        numeric and (pd.api.types.is_integer_dtype(series) or temporal),
+        temporal,
+        boolean,
+    )
+
+
 def _domain(
     name: str,
     series: pd.Series,
@@ -285,14 +347,15 @@ def _domain(
     bins: int,
     budget: tuple[float, float] | None,
     rng: np.random.Generator,
+    declared: str | None = None,
 ) -> ColumnDomain:
-    """The column's coding, from config or, with ``budget`` = (ρ, δ), found privately."""
-    numeric = (
-        pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    ) or pd.api.types.is_datetime64_any_dtype(series)
-    temporal = pd.api.types.is_datetime64_any_dtype(series)
+    """The column's coding, from config or, with ``budget`` = (ρ, δ), found privately.
+
+    Its type (``declared``: integer, number, date, datetime, boolean or category) decides the
+    coding; every coding has a missing code, so a missing value changes nothing of it.
+    """
+    numeric, integer, temporal, boolean = _declared(series, declared)
     if numeric:
-        integer = pd.api.types.is_integer_dtype(series) or temporal
         if name in public.get("bounds", {}):
             low, high = (
                 pd.Timestamp(v).value / DAY_NS if temporal else float(v)
@@ -312,7 +375,7 @@ def _domain(
         return ColumnDomain(
             name, True, source, low=low, high=high, bins=count, integer=integer, temporal=temporal
         )
-    if pd.api.types.is_bool_dtype(series):  # the type says the values: nothing to spend
+    if boolean:  # the type says the values: nothing to spend
         return ColumnDomain(name, False, "type", categories=[False, True], boolean=True)
     if name in public.get("categories", {}):
         return ColumnDomain(name, False, "config", categories=list(public["categories"][name]))
@@ -320,7 +383,7 @@ def _domain(
     # Gaussian sparse histogram: one person adds 1 to one value's count (L2 sensitivity 1)
     sigma = math.sqrt(1 / (2 * rho))
     threshold = 1 + sigma * norm.isf(delta)
-    counts = series.dropna().value_counts()
+    counts = series.dropna().astype(str).value_counts()
     noisy = counts.to_numpy(float) + rng.normal(0, sigma, counts.size)
     kept = [v for v, c in zip(counts.index, noisy, strict=True) if c > threshold]
     return ColumnDomain(name, False, "dp", categories=sorted(kept, key=str))
@@ -384,17 +447,25 @@ class PrivateMST:
 
     # ----------------------------------------------------------------------------- fit
 
-    def fit(self, data: pd.DataFrame, seed: int = 0) -> PrivateMST:
-        """Fit on ``data``; ``seed`` is not used for noise (see module doc)."""
+    def fit(
+        self, data: pd.DataFrame, seed: int = 0, types: dict[str, str] | None = None
+    ) -> PrivateMST:
+        """Fit on ``data``; ``seed`` is not used for noise (see module doc).
+
+        ``types`` declares each column's type (integer, number, date, datetime, boolean or
+        category; synthpriv takes them from the column schema); without it they are read off
+        the dtypes, which depend on the data, and the account says so.
+        """
         del seed  # the noise must not be reproducible from a seed
         rng = np.random.default_rng(secrets.randbits(128))
         self.output_columns = list(data.columns)
+        types = dict(types or {})
         private = [
             c
             for c in data.columns
             if c not in self.public["bounds"]
             and c not in self.public["categories"]
-            and not pd.api.types.is_bool_dtype(data[c])
+            and not _declared(data[c], types.get(c))[3]
         ]
         account = Accountant(self.epsilon, self.delta, private_domain=bool(private))
         share = (
@@ -404,7 +475,9 @@ class PrivateMST:
         )
         for name in data.columns:
             budget = share if name in private else None
-            self.domains.append(_domain(name, data[name], self.public, self.bins, budget, rng))
+            self.domains.append(
+                _domain(name, data[name], self.public, self.bins, budget, rng, types.get(name))
+            )
             if budget is not None:
                 kind = "bounds" if self.domains[-1].numeric else "categories"
                 account.spend(f"domain: {kind} of {name}", budget[0], budget[1])
@@ -430,6 +503,7 @@ class PrivateMST:
                 100 * account.rho_domain / account.rho,
             )
         self.accounting = account.describe() | {
+            "types": "declared (public)" if types else "read from the data's types",
             "columns": {dom.name: dom.describe() for dom in self.domains},
             "tree": [[self.domains[a].name, self.domains[b].name] for a, b in self.edges],
         }

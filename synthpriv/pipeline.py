@@ -8,6 +8,7 @@ into place at the end, so a failed or interrupted run leaves nothing behind.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from synthpriv.clean import (
     verify_clean,
 )
 from synthpriv.config import RunConfig
+from synthpriv.dp import SPLIT_ROWS
 from synthpriv.errors import ConfigError, InputError
 from synthpriv.filtering import FilterResult, validate
 from synthpriv.io import atomic_directory, check_output, load_table, write_json, write_table
@@ -38,7 +40,13 @@ from synthpriv.policy import Policy, load_policy, pseudonym_key
 from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.schema import Role, TableSchema
 from synthpriv.status import ExitStatus
-from synthpriv.synthesis_plan import Constraint, check_parameters, with_budget
+from synthpriv.synthesis_plan import (
+    DP_ENGINES,
+    Constraint,
+    check_parameters,
+    refuse_filters,
+    with_budget,
+)
 
 log = logging.getLogger(__name__)
 MIN_ROWS_FOR_RUN = 20
@@ -124,10 +132,12 @@ def clean_and_verify(
     key: bytes | None = None,
     redact_chars: int | None = None,
     search: Callable[[CleanResult], list[Leak]] | None = None,
+    row_by_row: bool = False,
 ) -> CleanResult:
     """Clean ``frame`` under ``policy`` (default ``strict``); prove no direct identifier is left.
 
-    ``search`` looks for identifier values beyond ``frame`` (see :func:`verify_clean`).
+    ``search`` looks for identifier values beyond ``frame`` (see :func:`verify_clean`);
+    ``row_by_row`` skips the steps fitted on the rows (for a DP engine, see :func:`clean_table`).
     """
     progress = progress or NullProgress()
     result = clean_table(
@@ -138,6 +148,7 @@ def clean_and_verify(
         key=key,
         on_column=lambda _: progress.advance(),
         redact_chars=redact_chars,
+        row_by_row=row_by_row,
     )
     result.verification = verify_clean(frame, result, schema, detector, key=key, search=search)
     result.information_kept = information_kept(frame, result.frame, schema)
@@ -145,14 +156,22 @@ def clean_and_verify(
 
 
 def split_holdout(
-    frame: pl.DataFrame, share: float, seed: int
+    frame: pl.DataFrame, share: float, seed: int, *, secret: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split rows into (train, holdout) with a seeded permutation; the holdout gets ``share``."""
+    """Split rows into (train, holdout) with a seeded permutation; the holdout gets ``share``.
+
+    ``secret`` (for a differentially private engine): each row goes to the holdout by its own
+    coin with probability ``share``, drawn from the operating system's randomness, so that one
+    row added to the input changes no other row's side and nobody can recompute the split.
+    """
     if frame.height < MIN_ROWS_FOR_RUN:
         raise InputError(
             f"table has {frame.height} rows; at least {MIN_ROWS_FOR_RUN} are needed to hold out "
             "real rows for the privacy baseline"
         )
+    if secret:
+        coins = np.random.default_rng(secrets.randbits(128)).random(frame.height) < share
+        return frame.filter(pl.Series(~coins)), frame.filter(pl.Series(coins))
     order = np.random.default_rng(seed).permutation(frame.height)
     n_holdout = max(1, int(round(frame.height * share)))
     holdout_rows = np.sort(order[:n_holdout])
@@ -195,6 +214,7 @@ def prepare(config: RunConfig) -> tuple[dict[str, Any], Policy, bytes | None]:
     """
     params = with_budget(config.engine, config.engine_params, config.epsilon, config.delta)
     check_parameters(config.engine, params)
+    refuse_filters(config.engine, config.privacy_filter, config.quality_filter)
     for constraint in config.constraints:
         Constraint.from_dict(constraint)
     policy = load_policy(config.policy)
@@ -215,6 +235,7 @@ def check_target(config: RunConfig, columns: list[str], table: str) -> None:
 
 def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dict[str, Any]) -> Any:
     """Fit the config's engine on the cleaned rows (``backend``: ``synthpriv.synth`` or a fake)."""
+    extra = {"rows_from": SPLIT_ROWS} if config.engine in DP_ENGINES else {}
     return backend.fit(
         cleaned.frame,
         schema=cleaned.schema,
@@ -224,6 +245,7 @@ def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dic
         constraints=config.constraints,
         keep_rare=config.keep_rare,
         fit_rows=config.fit_rows,
+        **extra,
     )
 
 
@@ -330,7 +352,10 @@ def run(
         log.info("read %s: %d rows x %d columns", input_path.name, frame.height, frame.width)
         # Split first: every data-dependent choice (roles, rare categories, bin edges) is made
         # on the training rows and applied to the holdout, which stays a fair baseline.
-        raw_train, raw_holdout = split_holdout(frame, config.holdout_share, config.seed)
+        private = config.engine in DP_ENGINES
+        raw_train, raw_holdout = split_holdout(
+            frame, config.holdout_share, config.seed, secret=private
+        )
         with timer.stage("scan", progress, total=frame.width):
             schema = scan(raw_train, config, source=source, detector=detector, progress=progress)
         log.info(
@@ -348,6 +373,7 @@ def run(
                 policy=policy,
                 key=key,
                 redact_chars=config.budgets.redact_chars,
+                row_by_row=private,
             )
         log.info(
             "clean: %d columns dropped, %d spans redacted, verified",
@@ -393,8 +419,10 @@ def run(
         with timer.stage("write", progress):
             write_table(synthetic, work / "synthetic.csv", formulas=not config.protect_formulas)
             rows = {"train": train.height, "holdout": holdout.height, "synthetic": synthetic.height}
+            dp = (described.get("preparation") or {}).get("differential_privacy")
+            extra = {"differential_privacy": dp} if dp else {}
             files = write_outputs(
-                work, backend, model, schema, audit, report, config, source, rows, timer
+                work, backend, model, schema, audit, report, config, source, rows, timer, **extra
             )["outputs"]
     return RunResult(
         output=output,

@@ -77,7 +77,7 @@ from synthpriv.pipeline import (
 from synthpriv.report import build_report, exit_status_for
 from synthpriv.report.builder import compared_kinds
 from synthpriv.schema import Kind, Role, TableSchema, infer_kind
-from synthpriv.synthesis_plan import DP_ENGINES
+from synthpriv.synthesis_plan import DP_ENGINES, refuse_filters
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -648,6 +648,7 @@ def _write_synthetic(
 
 
 def _refuse_unsupported(config: RunConfig) -> None:
+    refuse_filters(config.engine, config.privacy_filter, config.quality_filter)
     if config.engine in DP_ENGINES:
         raise ConfigError(
             f"engine {config.engine!r} cannot run with --spark: its privacy account needs "

@@ -196,6 +196,7 @@ def fit(
     constraints: list[dict[str, Any]] | None = None,
     keep_rare: bool = False,
     fit_rows: int | None = FIT_ROWS,
+    rows_from: str | None = None,
 ) -> SynthModel:
     """Fit a synthesizer on a cleaned table.
 
@@ -209,6 +210,9 @@ def fit(
         constraints: Rules for the synthetic rows (see :class:`Constraint`).
         keep_rare: Keep values seen fewer than 5 times in the model (off: they are pooled).
         fit_rows: Above this many rows, fit on a seeded sample of this size (``None``: never).
+            A differentially private engine always fits on every row.
+        rows_from: For a DP engine's account: how the rows given came from the input file
+            (default: they are the input, as with ``synthpriv fit``).
 
     Raises:
         ConfigError: unknown engine, parameter or constraint.
@@ -217,14 +221,16 @@ def fit(
     params = dict(params or {})
     check_parameters(engine, params)
     rules = [Constraint.from_dict(c) for c in constraints or []]
+    if engine in DP_ENGINES:
+        # every row (a fixed-size sample would tie each row's chance to the others')
+        types, excluded = private_columns(frame, schema)
+        return _fit_private(frame, types, excluded, engine, params, rules, seed, rows_from)
     modelled, excluded = plan_columns(frame, schema)
     sampled_from = None
     if fit_rows is not None and frame.height > fit_rows:
         sampled_from = frame.height
         frame = frame.sample(fit_rows, seed=seed)
     frame = frame.select(list(modelled))
-    if engine in DP_ENGINES:
-        return _fit_private(frame, modelled, excluded, engine, params, rules, seed, sampled_from)
     plan = prepare(
         frame, modelled, engine=engine, constraints=rules, keep_rare=keep_rare, seed=seed
     )
@@ -283,38 +289,131 @@ def _new_model(
     )
 
 
+PUBLIC_TYPES = {
+    "integer": pl.Int64,
+    "number": pl.Float64,
+    "datetime": pl.Datetime("us"),
+    "date": pl.Date,
+    "boolean": pl.Boolean,
+    "category": pl.String,
+}
+
+
+def private_columns(
+    frame: pl.DataFrame, schema: TableSchema | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The columns a DP engine models and their types, from the column schema alone.
+
+    Nothing here looks at the values, so one row more or less cannot change which columns are
+    modelled or how (a stray ``abc`` in a number column, one ``37.5`` among ages, an empty
+    column filled by one row): the schema is taken as public. A column the cleaning rewrote
+    (generalized, redacted) has the type its operator writes; any other has the schema's kind,
+    numbers being integers when the schema read them as integers.
+
+    Raises:
+        ConfigError: no schema.
+        ResidualPIIError: the schema marks a column still present as a direct identifier.
+    """
+    if schema is None:
+        raise ConfigError(
+            "a differentially private engine needs the column schema (--schema): its columns "
+            "and types must not come from the data"
+        )
+    types: dict[str, str] = {}
+    excluded: dict[str, str] = {}
+    for name in frame.columns:
+        if name not in schema:
+            excluded[name] = "not in the column schema (its type would come from the data)"
+            continue
+        info = schema[name]
+        if info.role == Role.DIRECT_IDENTIFIER and info.action in PSEUDONYMIZING:
+            excluded[name] = f"pseudonymized identifier ({info.action}); not synthesized"
+            continue
+        if info.role == Role.DIRECT_IDENTIFIER and info.action != "keep":
+            raise ResidualPIIError(
+                f"column {name!r} is a direct identifier ({', '.join(info.entity_types)}); "
+                "run 'synthpriv clean' first or set its action to keep in the column schema"
+            )
+        if info.kind in (Kind.TEXT, Kind.ID):
+            excluded[name] = f"the schema calls it {info.kind}; not synthesized"
+            continue
+        if info.action not in (None, "keep", "suppress_rare"):
+            types[name] = _written_type(frame.schema[name])
+        elif info.kind == Kind.NUMERICAL:
+            types[name] = "integer" if info.dtype.startswith(("Int", "UInt")) else "number"
+        elif info.kind == Kind.DATETIME:
+            types[name] = "date" if info.dtype == "Date" else "datetime"
+        elif info.kind == Kind.BOOLEAN:
+            types[name] = "boolean"
+        else:
+            types[name] = "category"
+    if not types:
+        raise ConfigError("no column can be synthesized (the schema keeps no column)")
+    return types, excluded
+
+
+def _written_type(dtype: pl.DataType) -> str:
+    """The public type of what a cleaning operator wrote (its output type, not the values)."""
+    if dtype == pl.Date:
+        return "date"
+    if dtype.is_temporal():
+        return "datetime"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_numeric():
+        return "number"
+    return "boolean" if dtype == pl.Boolean else "category"
+
+
 def _fit_private(
     frame: pl.DataFrame,
-    modelled: dict[str, Kind],
+    types: dict[str, str],
     excluded: dict[str, str],
     engine: str,
     params: dict[str, Any],
     rules: list[Constraint],
     seed: int,
-    sampled_from: int | None,
+    rows_from: str | None,
 ) -> SynthModel:
-    """Fit a differentially private engine on the table as it is.
+    """Fit a differentially private engine on every row, typed by :func:`private_columns`.
 
     Nothing here looks at the rows outside the engine's budget: no rare-value pooling, no
-    clipping, no decimal counting (see :mod:`synthpriv.dp`). The seeded subsample of a large
-    table is data-independent.
+    clipping, no decimal counting, no sample (see :mod:`synthpriv.dp`). A value that does not
+    fit its column's public type is missing to the engine.
     """
+    from synthpriv.dp import guarantee
+
+    frame = frame.select(
+        pl.col(name).cast(pl.String).cast(PUBLIC_TYPES[kind], strict=False)
+        if kind in ("integer", "number") and not frame.schema[name].is_numeric()
+        else pl.col(name).cast(PUBLIC_TYPES[kind], strict=False)
+        for name, kind in types.items()
+    )
     started = time.perf_counter()
-    synthesizer = _fit_own(engine, to_pandas(frame), params, seed)
+    synthesizer = _fit_own(engine, to_pandas(frame), params, seed, types=types)
+    kinds = {
+        name: Kind.NUMERICAL
+        if kind in ("integer", "number")
+        else Kind.DATETIME
+        if kind in ("date", "datetime")
+        else Kind.BOOLEAN
+        if kind == "boolean"
+        else Kind.CATEGORICAL
+        for name, kind in types.items()
+    }
     model = _new_model(
         synthesizer,
         engine,
         frame,
-        modelled,
+        kinds,
         excluded,
         seed,
         started,
         params={k: v for k, v in params.items() if k not in ("bounds", "categories")},
         constraints=[c.describe() for c in rules],
         preparation={
-            # how many rows there were is private: only that a sample of fit_rows was taken
-            "fit_on_a_sample": sampled_from is not None,
-            "differential_privacy": synthesizer.accounting,
+            "public_types": dict(types),
+            "differential_privacy": synthesizer.accounting | {"guarantee": guarantee(rows_from)},
         },
     )
     # the true row count is private: the model keeps the noisy measurements' estimate
@@ -322,7 +421,7 @@ def _fit_private(
     return model
 
 
-def _fit_own(engine: str, data: Any, params: dict[str, Any], seed: int) -> Any:
+def _fit_own(engine: str, data: Any, params: dict[str, Any], seed: int, **fit_args: Any) -> Any:
     """Build and fit one of synthpriv's own engines (``cart``, ``mst``) on a pandas table."""
     try:
         synthesizer = synthesizer_class(engine)(**params)
@@ -330,7 +429,7 @@ def _fit_own(engine: str, data: Any, params: dict[str, Any], seed: int) -> Any:
         raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
     with warnings.catch_warnings(), engine_errors(engine, "fitting"):
         warnings.simplefilter("ignore")
-        return synthesizer.fit(data, seed=seed)
+        return synthesizer.fit(data, seed=seed, **fit_args)
 
 
 def _fit_sdv(

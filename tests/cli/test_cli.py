@@ -489,7 +489,55 @@ def test_the_dp_engine_needs_a_budget_and_its_guarantee_is_reported_and_gated(ru
     assert account["columns"]["age"]["source"] == "dp"
     html = (tmp_path / "r" / "report.html").read_text()
     assert 'id="differential-privacy"' in html and "domain: bounds of age" in html
-    assert "does not cover the scan, the cleaning" in html
+    # the guarantee is for the input file, and what it does not cover is said everywhere
+    assert "adding or removing any one row of the input file" in html
+    assert 'id="dp-not-covered"' in html and "the input file&#39;s hash" in html
+    assert "one row added to or removed from the input file" in gate["message"]
+    assert "exact numbers of input, training and holdout rows" in gate["message"]
+    promise = account["guarantee"]
+    assert promise["input_rows"].startswith("each input row went to the training rows")
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["differential_privacy"]["guarantee"] == promise
+    assert "not covered (keep with the real data" in result.stderr
+    assert "the input file's hash" in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--privacy-filter", "--quality-filter"])
+def test_a_filter_on_a_dp_model_is_refused_in_one_line(runner, tmp_path, flag):
+    rng = np.random.default_rng(6)
+    n = 600
+    table = tmp_path / "t.csv"
+    pl.DataFrame({"age": rng.integers(18, 90, n), "sex": rng.choice(["F", "M"], n)}).write_csv(
+        table
+    )
+    budget = ("--engine", "mst", "--epsilon", 1, "--delta", 1e-6, *FAST)
+    result = invoke(runner, "run", table, "-o", tmp_path / "r", flag, *budget)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.strip() == (
+        f"error: {flag} cannot run on a differentially private model (mst): the filter drops "
+        "synthetic rows by comparing them with training rows, so the rows kept would no longer "
+        "be covered by the (epsilon, delta) guarantee"
+    )
+    assert not (tmp_path / "r").exists()
+    model = tmp_path / "m.synthpriv"
+    assert invoke(runner, "fit", table, "-o", model, *budget).exit_code == 0
+    result = invoke(
+        runner,
+        "sample",
+        model,
+        "-n",
+        100,
+        "-o",
+        tmp_path / "s.csv",
+        flag,
+        "--train",
+        table,
+        "--holdout",
+        table,
+    )
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert f"error: {flag} cannot run on a differentially private model (mst)" in result.stderr
+    assert not (tmp_path / "s.csv").exists()
 
 
 def test_run_checks_engine_parameters_before_the_long_stages(runner, tmp_path, small_csv):
@@ -499,3 +547,36 @@ def test_run_checks_engine_parameters_before_the_long_stages(runner, tmp_path, s
     assert result.exit_code == ExitStatus.CONFIG_ERROR
     assert result.stderr.startswith("error: unknown parameter(s) epochz for engine 'tvae'; valid:")
     assert not out.exists()
+
+
+NAMES_POLARS_AND_SYNTHPRIV_ADD = [
+    "count",
+    "len",
+    "index",
+    "proportion",
+    "value",
+    "__k",
+    "__real",
+    "__other",
+    "__guess",
+    "__row",
+]
+
+
+@pytest.mark.parametrize("engine", ["cart", "mst"])
+def test_columns_named_like_what_polars_or_synthpriv_adds_run(runner, tmp_path, engine):
+    rng = np.random.default_rng(8)
+    n = 400
+    columns = {
+        name: (rng.integers(0, 30, n) if i % 2 else rng.choice(["a", "b", "c", "d"], n))
+        for i, name in enumerate(NAMES_POLARS_AND_SYNTHPRIV_ADD)
+    }
+    columns["zip"] = [f"{z:05d}" for z in rng.integers(10_000, 99_999, n)]
+    table = tmp_path / "t.csv"
+    pl.DataFrame(columns).write_csv(table)
+    extra = ("--engine", "mst", "--epsilon", 5, "--delta", 1e-6) if engine == "mst" else ()
+    result = invoke(runner, "run", table, "-o", tmp_path / "r", *extra, *FAST)
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert result.exit_code == exit_status_for(report), result.stderr
+    synthetic = pl.read_csv(tmp_path / "r" / "synthetic.csv")
+    assert set(NAMES_POLARS_AND_SYNTHPRIV_ADD) <= set(synthetic.columns)

@@ -9,9 +9,32 @@ import pytest
 
 from synthpriv import synth
 from synthpriv.config import Gates
-from synthpriv.dp import Accountant, PrivateMST, cdp_delta, cdp_rho
+from synthpriv.dp import Accountant, PrivateMST, cdp_delta, cdp_rho, guarantee
 from synthpriv.errors import ConfigError
 from synthpriv.report.gates import formal_privacy_gate
+from synthpriv.schema import ColumnInfo, Kind, Role, TableSchema
+
+BUDGET = {"epsilon": 1.0, "delta": 1e-6}
+KINDS = {
+    "age": ("Int64", Kind.NUMERICAL),
+    "income": ("Float64", Kind.NUMERICAL),
+    "gain": ("Float64", Kind.NUMERICAL),
+    "job": ("String", Kind.CATEGORICAL),
+    "smoker": ("Boolean", Kind.BOOLEAN),
+    "notes": ("String", Kind.CATEGORICAL),
+}
+
+
+def schema_of(columns) -> TableSchema:
+    """The column schema a scan would write for these columns (public to the DP engine)."""
+    return TableSchema(
+        columns=[ColumnInfo(c, KINDS[c][0], KINDS[c][1], Role.NONE) for c in columns]
+    )
+
+
+def fit_mst(frame, **extra):
+    frame = frame if isinstance(frame, pl.DataFrame) else pl.from_pandas(frame)
+    return synth.fit(frame, schema=schema_of(frame.columns), engine="mst", params=BUDGET | extra)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +118,7 @@ def test_numbers_are_drawn_within_bins_and_zero_stays_a_spike(people):
 def test_a_value_one_person_has_is_not_in_the_model(people, tmp_path):
     frame = people.copy()
     frame.loc[0, "job"] = "astronaut-zq"
-    model = synth.fit(pl.from_pandas(frame), engine="mst", params={"epsilon": 1.0, "delta": 1e-6})
+    model = fit_mst(frame)
     path = tmp_path / "m.synthpriv"
     synth.save_model(model, path)
     assert b"astronaut-zq" not in path.read_bytes()
@@ -133,8 +156,112 @@ def test_the_formal_privacy_gate():
 
 
 def test_the_model_keeps_the_row_count_only_as_its_noisy_estimate(people):
-    model = synth.fit(pl.from_pandas(people), engine="mst", params={"epsilon": 1.0, "delta": 1e-6})
+    model = fit_mst(people)
     assert model.training_rows == round(model.synthesizer.rows_estimate)
     assert abs(model.training_rows - len(people)) < 0.05 * len(people)
     assert "fit_sampled_from_rows" not in model.preparation
-    assert model.preparation["fit_on_a_sample"] is False
+
+
+def test_a_dp_engine_fits_on_every_row_whatever_fit_rows_says(people):
+    frame = pl.from_pandas(people)
+    model = synth.fit(
+        frame, schema=schema_of(frame.columns), engine="mst", params=BUDGET, fit_rows=100
+    )
+    assert abs(model.training_rows - len(people)) < 0.05 * len(people)
+
+
+def test_a_dp_engine_needs_the_column_schema(people):
+    with pytest.raises(ConfigError, match="needs the column schema"):
+        synth.fit(pl.from_pandas(people), engine="mst", params=BUDGET)
+
+
+def one_row_pairs() -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+    """The issue's four pairs of tables that differ in one row, and a fifth (a new category)."""
+    rng = np.random.default_rng(9)
+    n = 600
+    base = pl.DataFrame(
+        {
+            "age": rng.integers(18, 90, n),
+            "income": np.round(rng.gamma(2.0, 20_000.0, n), 2),
+            "job": rng.choice(["clerk", "nurse", "driver"], n),
+            "notes": [None] * n,
+        },
+        schema={"age": pl.Int64, "income": pl.Float64, "job": pl.String, "notes": pl.String},
+    )
+
+    def one(column, value, dtype=None):
+        values = base.get_column(column).to_list()
+        values[0] = value
+        return base.with_columns(pl.Series(column, values, dtype=dtype, strict=False))
+
+    return {
+        "an empty column filled by one row": (base, one("notes", "x")),
+        "one 'abc' in a number column": (
+            base,
+            base.with_columns(pl.col("age").cast(pl.String)).pipe(
+                lambda f: f.with_columns(
+                    pl.Series("age", ["abc", *f.get_column("age").to_list()[1:]])
+                )
+            ),
+        ),
+        "one 37.5 among whole ages": (base, one("age", 37.5, pl.Float64)),
+        "one missing age": (base, one("age", None)),
+        "one new category": (base, one("job", "astronaut")),
+    }
+
+
+@pytest.mark.parametrize("pair", sorted(one_row_pairs()))
+def test_one_row_changes_nothing_of_the_dp_model_s_header(pair):
+    """Columns, kinds, types and codings come from the schema, never from the values."""
+    first, second = one_row_pairs()[pair]
+    schema = schema_of(["age", "income", "job", "notes"])
+    models = [
+        synth.fit(frame, schema=schema, engine="mst", params=BUDGET) for frame in (first, second)
+    ]
+
+    def header(model):
+        columns = model.preparation["differential_privacy"]["columns"]
+        return {
+            "columns": model.columns,
+            "dtypes": model.dtypes,
+            "kinds": model.kinds,
+            "excluded": model.excluded,
+            "types": model.preparation["public_types"],
+            "codings": {
+                name: ("bins" in c, c["source"], c.get("bins") if c["source"] == "config" else 0)
+                for name, c in columns.items()
+            },
+        }
+
+    assert header(models[0]) == header(models[1])
+    assert models[0].preparation["public_types"]["age"] == "integer"
+    assert "notes" in models[0].columns  # modelled though every value is missing
+    ages = synth.sample(models[1], 500, seed=0).get_column("age").drop_nulls()
+    assert (ages == ages.round(0)).all()  # one 37.5 does not make every age fractional
+
+
+@pytest.mark.parametrize("epsilon", [0.1, 1.0, 100.0, 150.0, 2500.0])
+def test_the_epsilon_asked_is_the_epsilon_recorded(epsilon):
+    account = Accountant(epsilon, 1e-6, private_domain=True)
+    account.spend("domain", account.rho_domain, account.delta_domain)
+    account.spend("measurements", account.rho_mst)
+    described = account.describe()
+    assert described["epsilon_spent"] == pytest.approx(epsilon, rel=1e-9)
+    assert described["delta_spent"] == pytest.approx(1e-6, rel=1e-9)
+
+
+def test_the_gate_says_what_the_guarantee_covers_and_what_it_does_not():
+    from synthpriv.dp import SPLIT_ROWS
+
+    account = {"epsilon_spent": 1.0, "delta_spent": 1e-6, "guarantee": guarantee(SPLIT_ROWS)}
+    gate = formal_privacy_gate(
+        {"engine": "mst", "preparation": {"differential_privacy": account}}, Gates()
+    )
+    assert "one row added to or removed from the input file" in gate["message"]
+    for item in ("exact numbers of input, training and holdout rows", "input file's hash"):
+        assert item in gate["message"]
+    given = {"epsilon_spent": 1.0, "delta_spent": 1e-6, "guarantee": guarantee()}
+    gate = formal_privacy_gate(
+        {"engine": "mst", "preparation": {"differential_privacy": given}}, Gates()
+    )
+    assert "the table the model was fitted on" in gate["message"]
