@@ -141,6 +141,8 @@ class _ClearlySynthetic:
 
         self._model: Any = None
         self.cut, self.flagged = threshold, 0.0
+        self.tie_drop = 1.0  # share of rows scored exactly at the cut that are dropped
+        self._rng = np.random.default_rng(seed)
 
     def _fit(self) -> None:
         from sklearn.calibration import CalibratedClassifierCV
@@ -158,10 +160,18 @@ class _ClearlySynthetic:
         folds = StratifiedKFold(3, shuffle=True, random_state=self.seed)
         self._model = CalibratedClassifierCV(booster, method="isotonic", cv=folds).fit(x, y)
 
-    def keep(self, batch: pl.DataFrame) -> np.ndarray:
+    def _scores(self, batch: pl.DataFrame) -> np.ndarray:
         x, _ = tree_matrix([aligned(batch, self.real, list(self.kinds))], self.kinds, self.levels)
-        scores = self._model.predict_proba(x)[:, 1]
-        return scores < self.cut
+        return self._model.predict_proba(x)[:, 1]
+
+    def keep(self, batch: pl.DataFrame) -> np.ndarray:
+        """False for rows above the cut, and for the set share of rows exactly at it."""
+        scores = self._scores(batch)
+        keep = scores < self.cut
+        tied = np.flatnonzero(scores == self.cut)
+        spared = self._rng.permutation(tied)[int(round(self.tie_drop * tied.size)) :]
+        keep[spared] = True
+        return keep
 
     def start(self, first: pl.DataFrame) -> None:
         """Fit, then fix the cut: the threshold, or higher when it would drop too many rows.
@@ -172,12 +182,19 @@ class _ClearlySynthetic:
         the most clearly synthetic ``MAX_QUALITY_SHARE`` are dropped and the report says so.
         """
         self._fit()
-        x, _ = tree_matrix([aligned(first, self.real, list(self.kinds))], self.kinds, self.levels)
-        scores = self._model.predict_proba(x)[:, 1]
+        scores = self._scores(first)
         self.flagged = round(float(np.mean(scores >= self.threshold)), 4) if scores.size else 0.0
         self.cut = self.threshold
         if self.flagged > MAX_QUALITY_SHARE:
+            # A calibrated classifier's scores come in steps: many rows may share the top score.
+            # Drop every row above the cut and, of the rows exactly at it, only as many as keep
+            # the whole at MAX_QUALITY_SHARE (at random), never all of a tied block.
             self.cut = float(np.quantile(scores, 1.0 - MAX_QUALITY_SHARE))
+            above, tied = int(np.sum(scores > self.cut)), int(np.sum(scores == self.cut))
+            allowed = int(MAX_QUALITY_SHARE * scores.size) - above
+            self.tie_drop = min(1.0, max(allowed, 0) / tied) if tied else 1.0
+        else:
+            self.tie_drop = 1.0  # at the threshold is "at least the threshold": dropped
 
 
 def validate(

@@ -120,3 +120,30 @@ def test_the_privacy_check_by_itself_lowers_the_dcr_share_of_rows_that_copy_nobo
         TooClose(train, None, kinds)
     small = unseen_through_check(train, holdout[:150], kinds, threshold, 0, Budgets())
     assert small == {"skipped": "the holdout has 150 rows; this needs 200"}
+
+
+def test_tied_top_scores_never_drop_more_than_the_cap():
+    """A calibrated classifier scored a whole draw alike: the cap holds, no draw is emptied."""
+    from synthpriv.filtering import MAX_QUALITY_SHARE, _ClearlySynthetic
+    from synthpriv.schema import Kind
+
+    class Tied:
+        def predict_proba(self, x):
+            scores = np.where(np.arange(len(x)) % 10 < 6, 0.97, 0.2)  # 60% tied at the top
+            return np.column_stack([1 - scores, scores])
+
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"a": rng.normal(size=500), "b": rng.choice(["x", "y"], 500)})
+    kinds = {"a": Kind.NUMERICAL, "b": Kind.CATEGORICAL}
+    check = _ClearlySynthetic(frame, frame, kinds, 0.9, seed=0)
+
+    def fit():
+        check._model, check.levels = Tied(), {"b": pl.Series(["x", "y"])}
+
+    check._fit = fit
+    check.start(frame)
+    kept = check.keep(frame)
+    assert check.flagged == 0.6
+    assert 1 - kept.mean() == pytest.approx(MAX_QUALITY_SHARE, abs=0.01)
+    every = np.ones(frame.height, dtype=bool)
+    assert 0 < kept.sum() < every.sum()
