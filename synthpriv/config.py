@@ -106,7 +106,9 @@ class Budgets:
         250_000, "rows per table the fidelity metrics compare (a seeded sample above)"
     )
     privacy_rows: int = setting(
-        50_000, "rows per table the distance metrics and attacks use (a seeded sample above)"
+        20_000,
+        "rows per table the distances and attacks search from (a sample keyed by the tables' "
+        "content above); every real row is compared with, and copies count every row",
     )
     discriminator_rows: int = setting(
         10_000, "rows per side the real-vs-synthetic classifiers train on"

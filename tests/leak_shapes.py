@@ -203,3 +203,33 @@ def holdout_offered(holdout: pl.DataFrame) -> pl.DataFrame:
 def holdout_nudged(holdout: pl.DataFrame, seed: int = 0) -> pl.DataFrame:
     """Holdout rows with each number moved by ±1: near copies of people the report holds."""
     return nudge_numbers(holdout, np.random.default_rng(seed))
+
+
+# -- shapes of the independent audit (tables the report compared column by column, row by row) --
+
+
+def records_in_an_extra_column(unseen: pl.DataFrame, train: pl.DataFrame, seed: int = 0):
+    """Unseen rows, plus a column the real table does not have holding whole training records."""
+    picked = _rows(train, unseen.height, np.random.default_rng(seed), replace=True)
+    record = picked.select(pl.concat_str(pl.all().cast(pl.String), separator="|").alias("ref"))
+    return unseen.hstack(record)
+
+
+def copies_recased(unseen: pl.DataFrame, train: pl.DataFrame, share: float, seed: int = 0):
+    """Unseen rows with ``share`` of them verbatim training rows whose labels are lower-cased
+    and end in a space: the same people to anyone reading them."""
+    rng = np.random.default_rng(seed)
+    n = min(unseen.height, train.height)
+    copied = _rows(train, int(round(share * n)), rng)
+    text = categorical_columns(train)
+    copied = copied.with_columns(
+        (pl.col(c).cast(pl.String).str.to_lowercase() + " ").alias(c) for c in text
+    )
+    rest = _rows(unseen, n - copied.height, rng).with_columns(pl.col(text).cast(pl.String))
+    return pl.concat([rest, copied.select(rest.columns)])
+
+
+def secrets_by_position(unseen: pl.DataFrame, train: pl.DataFrame, secrets: list[str]):
+    """Unseen rows whose ``secrets`` are those of the training row at the same position."""
+    n = min(unseen.height, train.height)
+    return unseen.head(n).with_columns(train.head(n).select(secrets))

@@ -30,7 +30,7 @@ import polars as pl
 
 from synthpriv.frames import fresh
 from synthpriv.metrics.attacks import rule_hits
-from synthpriv.metrics.linkage import Agreement, fewest_mismatches
+from synthpriv.metrics.linkage import Agreement, copy_levels, fewest_mismatches
 from synthpriv.metrics.neighbors import Encoded
 from synthpriv.schema import Kind
 
@@ -90,8 +90,9 @@ def copied(
     mine, theirs = exposed[: members.rows], exposed[members.rows :]
     if mine.sum() < MIN_PEOPLE or theirs.sum() < MIN_PEOPLE:
         return None
+    most = max(copy_levels(synthetic, (0, 1)))  # all columns but one, if three still agree
     hits = [
-        fewest_mismatches(side.take(np.flatnonzero(rows)), synthetic, tolerance, seed, 1) <= 1
+        fewest_mismatches(side.take(np.flatnonzero(rows)), synthetic, tolerance, seed, most) <= most
         for side, rows in ((members, mine), (others, theirs))
     ]
     return _share_test(*hits)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from synthpriv.metrics.neighbors import Encoded, encode, numba
+from synthpriv.metrics.neighbors import Encoded, encode, numba, number_term
 from synthpriv.schema import Kind
 
 MISMATCHES_ALLOWED = 1
@@ -180,6 +180,18 @@ def _reference_keys(numbers, codes, block_num, block_cat, widths):  # pragma: no
 
 
 @numba.njit(cache=True, nogil=True)
+def _gower(q_num, q_cat, i, r_num, r_cat, j):  # pragma: no cover - compiled
+    """The Gower distance of two rows, unnormalised (numbers on the encoding's scale)."""
+    d = 0.0
+    for c in range(q_cat.shape[1]):
+        if q_cat[i, c] != r_cat[j, c]:
+            d += 1.0
+    for c in range(q_num.shape[1]):
+        d += number_term(q_num[i, c], r_num[j, c])
+    return d
+
+
+@numba.njit(cache=True, nogil=True)
 def _mismatches(q_num, q_cat, i, r_num, r_cat, j, tol, limit):  # pragma: no cover
     m = 0
     for c in range(q_cat.shape[1]):
@@ -203,12 +215,33 @@ def _mismatches(q_num, q_cat, i, r_num, r_cat, j, tol, limit):  # pragma: no cov
 
 @numba.njit(cache=True, parallel=True)
 def _link(
-    q_num, q_cat, r_num, r_cat, tol, block_num, block_cat, widths, keys, order, best, found
+    q_num,
+    q_cat,
+    r_num,
+    r_cat,
+    tol,
+    block_num,
+    block_cat,
+    widths,
+    keys,
+    order,
+    best,
+    found,
+    prio,
+    best_prio,
+    best_gower,
+    ties,
+    cap,
 ):  # pragma: no cover - compiled
+    """Fewest mismatches per query row, counting at most ``cap``.
+
+    With ``ties``, the row kept among those with that many is the nearest by Gower distance,
+    then the one of smallest priority.
+    """
     n_query, k = q_num.shape[0], block_num.size
     probes = 3**k
     for i in numba.prange(n_query):
-        if best[i] == 0:
+        if best[i] == 0 and not ties:
             continue
         offsets = np.zeros(k, dtype=np.int64)
         for p in range(probes):
@@ -224,13 +257,23 @@ def _link(
             pos = np.searchsorted(keys, h)
             while pos < keys.size and keys[pos] == h:
                 j = order[pos]
-                m = _mismatches(q_num, q_cat, i, r_num, r_cat, j, tol, best[i] - 1)
-                if m < best[i]:
-                    best[i], found[i] = m, j
-                    if m == 0:
-                        break
+                limit = best[i] if ties else best[i] - 1
+                m = _mismatches(q_num, q_cat, i, r_num, r_cat, j, tol, limit)
+                if not ties:
+                    if m < best[i]:
+                        best[i], found[i] = m, j
+                        if m == 0:
+                            break
+                elif m <= cap and m <= best[i]:
+                    g = _gower(q_num, q_cat, i, r_num, r_cat, j)
+                    if (
+                        m < best[i]
+                        or g < best_gower[i] - 1e-9
+                        or (abs(g - best_gower[i]) <= 1e-9 and prio[j] < best_prio[i])
+                    ):
+                        best[i], found[i], best_prio[i], best_gower[i] = m, j, prio[j], g
                 pos += 1
-            if best[i] == 0:
+            if best[i] == 0 and not ties:
                 break
 
 
@@ -337,6 +380,7 @@ def near_copies(
     tolerance: np.ndarray,
     seed: int = 0,
     allowed: int = MISMATCHES_ALLOWED,
+    priority: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each query row, its fewest mismatches with any reference row, up to ``allowed + 1``.
 
@@ -344,7 +388,10 @@ def near_copies(
     column, ``m <= allowed`` for one that differs from its closest reference row in ``m``,
     ``allowed + 1`` for a row with no reference row that close; and the position of that
     reference row (-1 for none). ``tolerance`` is per numeric column, on the encoding's scale.
-    Exact: every pair that disagrees on at most ``allowed`` columns is found.
+    Exact: every pair that disagrees on at most ``allowed`` columns is found. With
+    ``priority`` (one distinct integer per reference row) the row returned is, among those
+    with the fewest mismatches, the nearest by Gower distance, then the one of smallest
+    priority: ties broken at random when the priorities are a random permutation.
     """
     n_query = query.rows
     best = np.full(n_query, allowed + 1, dtype=np.int64)
@@ -354,7 +401,12 @@ def near_copies(
     if query.width <= allowed:
         # every row agrees with any row on all its columns but ``allowed``
         return np.full(n_query, query.width, dtype=np.int64), np.zeros(n_query, np.int64)
-    reference, kept = _distinct(reference)
+    ties = priority is not None
+    prio = np.asarray(priority if ties else np.arange(reference.rows), dtype=np.int64)
+    reference, kept = _distinct(reference, prio)
+    prio = prio[kept]
+    best_prio = np.full(n_query, np.iinfo(np.int64).max, dtype=np.int64)
+    best_gower = np.full(n_query, np.inf)
     tol = (tolerance * (1 + 1e-9) + 1e-12).astype(np.float64)
     widths = np.maximum(tol * (1 + 1e-6), 1e-12)
     rng = np.random.default_rng(seed)
@@ -375,8 +427,37 @@ def near_copies(
             order,
             best,
             found,
+            prio,
+            best_prio,
+            best_gower,
+            ties,
+            allowed,
         )
     found = np.where(found >= 0, kept[np.maximum(found, 0)], -1)
+    return best, found
+
+
+def closest_records(
+    query: Encoded,
+    reference: Encoded,
+    tolerance: np.ndarray,
+    seed: int,
+    most: int,
+    priority: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each query row's closest reference row by mismatches (up to ``most``), ties by priority.
+
+    As :func:`fewest_mismatches`, one mismatch allowed first, then ``most`` for the rows that
+    found nothing that close; returns ``(mismatches, index)`` (-1: none within ``most``).
+    """
+    best, found = near_copies(
+        query, reference, tolerance, seed, min(most, MISMATCHES_ALLOWED), priority
+    )
+    for allowed in range(MISMATCHES_ALLOWED + 1, most + 1):
+        rows = np.flatnonzero(best >= allowed)
+        best[rows], found[rows] = near_copies(
+            query.take(rows), reference, tolerance, seed, allowed, priority
+        )
     return best, found
 
 
@@ -395,18 +476,25 @@ def fewest_mismatches(
     return best
 
 
-def _distinct(reference: Encoded) -> tuple[Encoded, np.ndarray]:
-    """Identical reference rows kept once (their first position is returned as the match)."""
+def _distinct(reference: Encoded, priority: np.ndarray) -> tuple[Encoded, np.ndarray]:
+    """Identical reference rows kept once: the one of smallest priority (its position returned).
+
+    Identical rows disagree equally with any query, so only the one a tie-break would pick can
+    be the answer.
+    """
     frame = pl.DataFrame(
         {f"n{i}": reference.numbers[:, i] for i in range(reference.numbers.shape[1])}
         | {f"c{i}": reference.codes[:, i] for i in range(reference.codes.shape[1])}
     )
     if frame.width == 0:
         return reference, np.arange(reference.rows)
+    columns = list(frame.columns)
     first = (
-        frame.with_row_index("__row")
-        .unique(subset=[c for c in frame.columns], keep="first", maintain_order=True)
+        frame.with_columns(pl.Series("__priority", priority), pl.int_range(pl.len()).alias("__row"))
+        .sort("__priority")
+        .unique(subset=columns, keep="first", maintain_order=True)
         .get_column("__row")
+        .sort()
         .to_numpy()
         .astype(np.int64)
     )
@@ -421,3 +509,15 @@ def linkable(
     """Encode ``frames`` together (first frame sets the scale) with the scaled tolerances."""
     encoded = encode(frames, kinds)
     return encoded, _scaled_tolerances(frames, rule)
+
+
+MIN_AGREEING = 3  # a near copy agrees on at least this many columns (or on every column)
+
+
+def copy_levels(rows: Encoded, levels: tuple[int, ...] = (0, 1, 2)) -> list[int]:
+    """The ``levels`` that still leave :data:`MIN_AGREEING` columns.
+
+    In a table of two columns, agreeing on "all but one" is agreeing on one value, which many
+    people share: that is not a record linked, so such a table is judged on exact copies only.
+    """
+    return [level for level in levels if level == 0 or rows.width - level >= MIN_AGREEING]

@@ -7,8 +7,8 @@ missing value is 0 from another missing value and 1 from anything else.
 The search is exact. Reference rows are grouped by the codes of a few categorical "key" columns,
 chosen so that there are at most ``MAX_GROUPS`` groups. The key mismatches between a query and a
 group are a lower bound on the distance to every row of that group, so each query visits the
-groups in order of that bound and stops as soon as the bound reaches its k-th best distance;
-inside a group, a row is abandoned as soon as its partial sum reaches it. The loops are compiled
+groups in order of that bound and stops as soon as the bound passes its k-th best distance;
+inside a group, a row is abandoned as soon as its partial sum passes it. The loops are compiled
 with numba and run in parallel over query rows. Memory is the two encoded tables plus two
 integers per group per thread.
 """
@@ -104,10 +104,15 @@ def encode(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> list[Encoded]:
     return encoded
 
 
-@numba.njit(cache=True, nogil=True)
+TIE = 1e-9  # distances this close are equal: the same distance summed in another order
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _insert(best_d, best_p, best_i, d, p, j) -> None:  # pragma: no cover - compiled
     pos = best_d.size - 1
-    while pos > 0 and (best_d[pos - 1] > d or (best_d[pos - 1] == d and best_p[pos - 1] > p)):
+    while pos > 0 and (
+        best_d[pos - 1] > d + TIE or (abs(best_d[pos - 1] - d) <= TIE and best_p[pos - 1] > p)
+    ):
         best_d[pos] = best_d[pos - 1]
         best_p[pos] = best_p[pos - 1]
         best_i[pos] = best_i[pos - 1]
@@ -117,10 +122,38 @@ def _insert(best_d, best_p, best_i, d, p, j) -> None:  # pragma: no cover - comp
     best_i[pos] = j
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
+def number_term(a, b):  # pragma: no cover - compiled
+    """One number column's part of the Gower distance: 1 if one side is missing, else |a-b|<=1."""
+    a_missing, b_missing = np.isnan(a), np.isnan(b)
+    if a_missing or b_missing:
+        return 1.0 if a_missing != b_missing else 0.0
+    return min(abs(a - b), 1.0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _worse(d, p, best_d, best_p) -> bool:  # pragma: no cover - compiled
     """Whether (d, p) cannot enter the best list: farther, or as far with a larger priority."""
-    return d > best_d or (d == best_d and p >= best_p)
+    return d > best_d + TIE or (abs(d - best_d) <= TIE and p >= best_p)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _consider(
+    i, j, base, q_num, q_rest, r_num, r_rest, r_prio, best_d, best_p, best_i, k
+):  # pragma: no cover - compiled
+    """Add reference row ``j`` to query ``i``'s best list if it beats the k-th (early abandon)."""
+    p = r_prio[j]
+    d = base
+    for c in range(r_rest.shape[1]):
+        if q_rest[i, c] != r_rest[j, c]:
+            d += 1.0
+    if _worse(d, p, best_d[k - 1], best_p[k - 1]):
+        return
+    for c in range(r_num.shape[1]):
+        d += number_term(q_num[i, c], r_num[j, c])
+        if _worse(d, p, best_d[k - 1], best_p[k - 1]):
+            return
+    _insert(best_d, best_p, best_i, d, p, j)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -128,7 +161,7 @@ def _search(
     q_num, q_key, q_rest, r_num, r_rest, r_prio, group_key, group_start, k, out_d, out_i
 ):  # pragma: no cover - compiled
     n_query, n_groups = q_num.shape[0], group_key.shape[0]
-    n_key, n_rest, n_num = group_key.shape[1], r_rest.shape[1], r_num.shape[1]
+    n_key = group_key.shape[1]
     for i in numba.prange(n_query):
         bound = np.empty(n_groups, dtype=np.int64)
         tally = np.zeros(n_key + 2, dtype=np.int64)
@@ -150,29 +183,14 @@ def _search(
         best_i = np.full(k, -1, dtype=np.int64)
         for o in range(n_groups):
             g = order[o]
+            base = float(bound[g])
             # a tie with a smaller priority may still lie in a group at the k-th best distance
-            if bound[g] > best_d[k - 1]:
+            if base > best_d[k - 1] + TIE:
                 break
             for j in range(group_start[g], group_start[g + 1]):
-                p = r_prio[j]
-                d = float(bound[g])
-                for c in range(n_rest):
-                    if q_rest[i, c] != r_rest[j, c]:
-                        d += 1.0
-                if _worse(d, p, best_d[k - 1], best_p[k - 1]):
-                    continue
-                for c in range(n_num):
-                    a, b = q_num[i, c], r_num[j, c]
-                    a_missing, b_missing = np.isnan(a), np.isnan(b)
-                    if a_missing or b_missing:
-                        if a_missing != b_missing:
-                            d += 1.0
-                    else:
-                        d += min(abs(a - b), 1.0)
-                    if _worse(d, p, best_d[k - 1], best_p[k - 1]):
-                        break
-                if not _worse(d, p, best_d[k - 1], best_p[k - 1]):
-                    _insert(best_d, best_p, best_i, d, p, j)
+                _consider(
+                    i, j, base, q_num, q_rest, r_num, r_rest, r_prio, best_d, best_p, best_i, k
+                )
         for m in range(k):
             out_d[i, m] = best_d[m]
             out_i[i, m] = best_i[m]

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from scipy import stats
+from scipy.stats import beta
 
 from synthpriv.config import budget_hit
 from synthpriv.frames import COUNT, VALUE, fresh, value_counts
@@ -48,8 +49,14 @@ from synthpriv.metrics.attacks import (
     success_rate,
 )
 from synthpriv.metrics.base import attempt
-from synthpriv.metrics.linkage import agreement, fewest_mismatches, linkable
-from synthpriv.metrics.neighbors import Encoded, encode, nearest, nearest_distances
+from synthpriv.metrics.linkage import (
+    agreement,
+    closest_records,
+    copy_levels,
+    fewest_mismatches,
+    linkable,
+)
+from synthpriv.metrics.neighbors import TIE, Encoded, encode, nearest, nearest_distances
 from synthpriv.schema import Kind
 
 NEAR_COPY_LEVELS = (0, 1, 2)  # columns a near copy may disagree on, each level judged apart
@@ -61,11 +68,11 @@ __all__ = ["content_key", "encode", "nearest_distances", "privacy_metrics", "wil
 
 
 def content_key(*frames: pl.DataFrame | None) -> int:
-    """A 32-bit key from the content of ``frames`` (row order included): the measurement seed.
+    """A 32-bit key from the rows of ``frames`` (in any order): the measurement seed.
 
     The report's samples and attacks are drawn with it, so the verdict on the same tables is
-    the same whatever ``--seed`` says, and a table cannot be shopped for a lucky draw without
-    changing it (which changes the draw).
+    the same whatever ``--seed`` says and however the rows are ordered, and a table cannot be
+    shopped for a lucky draw without changing its rows (which changes the draw).
     """
     import hashlib
 
@@ -75,8 +82,63 @@ def content_key(*frames: pl.DataFrame | None) -> int:
             digest.update(b"none")
             continue
         digest.update(",".join(frame.columns).encode())
-        digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
+        digest.update(np.sort(frame.hash_rows(seed=0).to_numpy()).tobytes())
     return int.from_bytes(digest.digest()[:4], "little")
+
+
+def canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` in an order fixed by their content (identical rows are adjacent).
+
+    Every sample and tie-break of the report is drawn by position, so measuring the tables in
+    this order makes every figure independent of the order the rows came in.
+    """
+    order = np.argsort(frame.hash_rows(seed=0).to_numpy(), kind="stable")
+    return frame[order]
+
+
+def comparable(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text compared as a reader would: Unicode-normalised, trimmed and case-folded.
+
+    ``Male``, ``male`` and ``male `` are one value to anyone linking records, so a copy written
+    in another case or with a trailing space is still a copy.
+    """
+    text = [c for c, t in frame.schema.items() if t in (pl.String, pl.Categorical, pl.Enum)]
+    if not text:
+        return frame
+    return frame.with_columns(
+        pl.col(c).cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_lowercase()
+        for c in text
+    )
+
+
+def row_order(synthetic: pl.DataFrame, train: pl.DataFrame, shifts: int = 3) -> dict[str, Any]:
+    """Whether synthetic row i repeats training row i's values more than rows a few apart do.
+
+    A table can carry training people's values by position alone (row i holds row i's secret):
+    a set of rows looks clean while the order gives people away. Both tables are compared row by
+    row as they were given, column by column, against the same comparison shifted by 1 to
+    ``shifts`` rows either way (so two tables merely sorted alike agree as much shifted as not).
+    The worst column is the figure.
+    """
+    n = min(synthetic.height, train.height)
+    if n < 2 * shifts + 2:
+        return {"skipped": f"{n} rows are too few to compare by position"}
+    worst: dict[str, Any] | None = None
+    for name in synthetic.columns:
+        a = synthetic.get_column(name).head(n)
+        b = train.get_column(name).head(n)
+
+        def equal(x: pl.Series, y: pl.Series) -> np.ndarray:
+            return ((x == y).fill_null(False) | (x.is_null() & y.is_null())).to_numpy()
+
+        here = equal(a, b)
+        offsets = [k for k in range(-shifts, shifts + 1) if k]
+        around = np.concatenate([equal(a, b.gather((np.arange(n) + k) % n)) for k in offsets])
+        # the shifted comparisons reuse the same rows: counted as n rows, not 6n
+        figures = share_difference(float(here.mean()), n, float(around.mean()), n)
+        if worst is None or figures["excess"] > worst["excess"]:
+            worst = figures | {"column": name}
+    return (worst or {"skipped": "no column"}) | {"columns": synthetic.width}
 
 
 def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -96,15 +158,31 @@ def exact_copy_share(synthetic: pl.DataFrame, real: pl.DataFrame) -> float:
     return float(rows.is_in(seen.implode()).mean() or 0.0)
 
 
+def exact_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson interval of a proportion: exact, so never too narrow on few successes.
+
+    One copy in 150 rows is not evidence of copying when unseen rows copy at 0.1%; Wilson's
+    interval, too narrow at such counts, said it was.
+    """
+    if n == 0:
+        return (0.0, 1.0)
+    x = min(max(int(round(successes)), 0), n)
+    alpha = 1.0 - confidence
+    low = float(beta.ppf(alpha / 2, x, n - x + 1)) if x > 0 else 0.0
+    high = float(beta.ppf(1 - alpha / 2, x + 1, n - x)) if x < n else 1.0
+    return (low, high)
+
+
 def difference_interval(
     a: float, n_a: int, b: float, n_b: int, confidence: float = 0.95
 ) -> tuple[float, float]:
-    """95% interval of the difference of two independent proportions (Newcombe's method 10).
+    """Interval of the difference of two independent proportions (Newcombe's method 10).
 
-    Built from each proportion's Wilson interval, so it stays sensible near 0 and with few rows.
+    Built from each proportion's exact (Clopper-Pearson) interval, so it stays honest near 0 and
+    with few rows.
     """
-    low_a, high_a = wilson_interval(a * n_a, n_a, confidence)
-    low_b, high_b = wilson_interval(b * n_b, n_b, confidence)
+    low_a, high_a = exact_interval(a * n_a, n_a, confidence)
+    low_b, high_b = exact_interval(b * n_b, n_b, confidence)
     delta = a - b
     return (
         delta - math.sqrt((a - low_a) ** 2 + (high_b - b) ** 2),
@@ -179,6 +257,7 @@ def auc_with_interval(members: np.ndarray, others: np.ndarray) -> dict[str, Any]
     return {
         "auc": round(float(auc), 4),
         "ci95": [round(max(0.0, auc - half), 4), round(min(1.0, auc + half), 4)],
+        "standard_error": round(math.sqrt(max(variance, 0.0)), 6),
         "members": int(n1),
         "non_members": int(n2),
     }
@@ -216,7 +295,8 @@ def near_copy_levels(
     The share of synthetic rows that disagree with some ``reference`` row on at most that many
     columns, beside the same share of ``baseline`` rows.
     """
-    most = max(NEAR_COPY_LEVELS)
+    levels = copy_levels(synthetic, NEAR_COPY_LEVELS)
+    most = max(levels)
     found = fewest_mismatches(synthetic, reference, tolerance, seed, most)
     natural = fewest_mismatches(baseline, reference, tolerance, seed, most)
     return [
@@ -227,8 +307,53 @@ def near_copy_levels(
             float(np.mean(natural <= level)),
             natural.size,
         )
-        for level in NEAR_COPY_LEVELS
+        for level in levels
     ]
+
+
+def linked_share(
+    enc_train: Encoded,
+    enc_holdout: Encoded,
+    synthetic: Encoded,
+    tolerance: np.ndarray,
+    rng: np.random.Generator,
+    seed: int,
+) -> dict[str, Any]:
+    """Of the synthetic rows that near-copy some real row, how many near-copy a training row.
+
+    Each synthetic row is paired with its closest real row by record linkage (fewest columns
+    disagreeing, at most ``max(NEAR_COPY_LEVELS)``, ties broken at random) among every training
+    and every holdout row. A row that copies nobody lands on a training row as often as the
+    sets' sizes say; a copied row lands on its source. Because each row is judged against both
+    sets at once, a table cannot hide copies by leaving out the unseen rows that happen to have
+    near matches (which moves the level shares back to their baselines but not this). Reported
+    as the DCR share is: as if the two sets were equally large, 0.5 for rows that copy nobody.
+    """
+    n_train, n_holdout = enc_train.rows, enc_holdout.rows
+    real = Encoded(
+        np.vstack([enc_train.numbers, enc_holdout.numbers]),
+        np.vstack([enc_train.codes, enc_holdout.codes]),
+    )
+    most = max(copy_levels(synthetic, NEAR_COPY_LEVELS))
+    best, index = closest_records(
+        synthetic, real, tolerance, seed, most, rng.permutation(real.rows)
+    )
+    linked = best <= most
+    to_train = int(np.sum(linked & (index < n_train)))
+    rows = int(linked.sum())
+    p = to_train / rows if rows else 0.0
+    low, high = exact_interval(to_train, rows)
+    return {
+        "share": round(balanced_share(p, n_train, n_holdout), 4),
+        "share_ci95": [
+            round(balanced_share(low, n_train, n_holdout), 4),
+            round(balanced_share(high, n_train, n_holdout), 4),
+        ],
+        "rows_linked": rows,
+        "rows_linked_to_train": to_train,
+        "reference_rows": {"train": n_train, "holdout": n_holdout},
+        "ideal_share": 0.5,
+    }
 
 
 def balanced_share(p: float, n_train: int, n_holdout: int) -> float:
@@ -263,8 +388,9 @@ def distance_metrics(
     d_train, i_train = nearest(synthetic, enc_train, 2, priority=p_train)
     d_holdout, i_holdout = nearest(synthetic, enc_holdout, 1, priority=p_holdout)
     to_train, to_holdout = d_train[:, 0], d_holdout[:, 0]
-    in_train = (to_train < to_holdout) | (
-        (to_train == to_holdout) & (p_train[i_train[:, 0]] < p_holdout[i_holdout[:, 0]])
+    tied = np.abs(to_train - to_holdout) <= TIE / max(synthetic.width, 1)
+    in_train = (~tied & (to_train < to_holdout)) | (
+        tied & (p_train[i_train[:, 0]] < p_holdout[i_holdout[:, 0]])
     )
     p = float(np.mean(in_train)) if in_train.size else 0.0
     low, high = wilson_interval(float(in_train.sum()), int(in_train.size))
@@ -282,6 +408,9 @@ def distance_metrics(
                 round(balanced_share(high, n_train, n_holdout), 4),
             ],
             "share_nearest_a_training_row": round(p, 4),
+            "rows_searched": int(in_train.size),
+            "rows_nearest_a_training_row": int(in_train.sum()),
+            "reference_rows": {"train": n_train, "holdout": n_holdout},
             "expected_share_nearest_a_training_row": round(n_train / (n_train + n_holdout), 4),
             "ideal_share": 0.5,
             "compared_with": "every training row and every holdout row",
@@ -535,7 +664,7 @@ def privacy_metrics(
     columns = list(kinds)
     quasi = [c for c in (quasi_identifiers or []) if c in kinds]
     sensitive = [c for c in (sensitive or []) if c in kinds and c not in quasi]
-    train, holdout, synthetic = (f.select(columns) for f in (train, holdout, synthetic))
+    train, holdout, synthetic = (comparable(f.select(columns)) for f in (train, holdout, synthetic))
     seed = content_key(train, holdout, synthetic) if seed is None else seed
     rng = np.random.default_rng(seed)
     hits = []
@@ -566,6 +695,7 @@ def privacy_metrics(
         | {"of_unique_records": unique_record_copies(synthetic, holdout, train)},
         "near_copies": {
             "levels": near,
+            "paired": linked_share(enc_train, enc_holdout, enc_synth, tolerance, rng, seed),
             "rows": {
                 "synthetic": synthetic.height,
                 "holdout": holdout.height,

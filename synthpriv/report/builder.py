@@ -14,15 +14,19 @@ import polars as pl
 
 from synthpriv import __version__
 from synthpriv.config import Budgets, Gates, budget_hit
+from synthpriv.errors import InputError
 from synthpriv.filtering import TooClose
 from synthpriv.metrics.base import MetricResult, attempt, failure, mean_score
 from synthpriv.metrics.detection import discriminator_auc, pmse
 from synthpriv.metrics.fidelity import Comparison, independent_columns, sample_pairs
 from synthpriv.metrics.privacy import (
+    canonical,
+    comparable,
     content_key,
     distance_summary,
     exact_copy_share,
     privacy_metrics,
+    row_order,
 )
 from synthpriv.metrics.utility import ml_utility
 from synthpriv.report.charts import distribution
@@ -343,10 +347,22 @@ def build_report(
     budgets = budgets or Budgets()
     hits: list[dict[str, Any]] = []
     kinds = compared_kinds(train, synthetic)
+    if not kinds:
+        raise InputError(
+            "the synthetic table shares no comparable column with the real table (names must "
+            f"match exactly; the real table has {', '.join(train.columns[:5])}"
+            f"{', ...' if train.width > 5 else ''})"
+        )
     skipped = sorted(set(train.columns) - set(kinds))
+    # a column of the synthetic table the report does not compare could carry anything
+    unmeasured = [c for c in synthetic.columns if c not in kinds]
     synthetic = aligned(synthetic, train, list(kinds))
     if holdout is not None:
         holdout = aligned(holdout, train, list(kinds))
+    # the order rows came in is judged once, here; every figure after is of the rows as a set
+    by_position = row_order(comparable(synthetic), comparable(train.select(list(kinds))))
+    train, synthetic = canonical(train), canonical(synthetic)
+    holdout = canonical(holdout) if holdout is not None else None
     run_seed, seed = seed, content_key(train.select(list(kinds)), holdout, synthetic)
     fidelity = _fidelity(train, synthetic, holdout, kinds, seed, budgets, hits)
     roles = {c["name"]: c["role"] for c in (scan or {}).get("columns", [])}
@@ -377,6 +393,8 @@ def build_report(
     if exact_copies is not None:
         privacy["exact_copies"] = exact_copies
     privacy["residual_identifiers"] = residual_identifiers
+    privacy["unmeasured_columns"] = unmeasured
+    privacy["row_order"] = by_position
     if target:
         fidelity["ml_utility"] = _ml_utility(train, holdout, synthetic, target, kinds, seed)
     gate_results = evaluate_gates(fidelity, privacy, gates, synthesis)

@@ -195,7 +195,7 @@ def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
     if not privacy.get("dcr"):
         out = [_exact_copies_without_holdout(privacy["exact_copies"], gates)]
         out += [_gate(name, "SKIP", None, None, NEEDS_HOLDOUT) for name in HOLDOUT_GATES[1:]]
-        return [*out, _residual_gate(privacy)]
+        return [*out, _residual_gate(privacy, gates)]
     return [
         _exact_copies_gate(privacy["exact_copies"], gates),
         _near_copies_gate(privacy["near_copies"], gates),
@@ -205,7 +205,7 @@ def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
         *_attack_gates(privacy["attacks"], gates, len(privacy.get("columns") or [])),
         _exposed_gate(privacy.get("exposed") or {}, gates),
         _replicated_uniques_gate(privacy, gates),
-        _residual_gate(privacy),
+        _residual_gate(privacy, gates),
     ]
 
 
@@ -214,16 +214,22 @@ def _agree(level: int) -> str:
 
 
 FAMILY_CONFIDENCE = 0.95
+JUDGED_PRIVACY_GATES = 10  # the privacy gates that decide on an interval (all but residual PII)
 
 
 def family_confidence(comparisons: int) -> float:
-    """Each interval's confidence so that ``comparisons`` of them hold together at 95%.
+    """Each interval's confidence so that all the report's privacy comparisons hold at 95%.
 
-    A gate that takes the worst of several comparisons (levels, groups, secrets, readings)
-    would fail on noise more often than one in twenty; Bonferroni's correction keeps the whole
-    gate's false alarms at 5%.
+    A gate that takes the worst of several comparisons (levels, groups, secrets, readings), in
+    a verdict that takes the worst of ten gates, would fail tables that leak nothing far more
+    often than one time in twenty; Bonferroni's correction over the gate's ``comparisons`` and
+    the ten gates keeps the whole verdict's false alarms at 5%.
     """
-    return 1.0 - (1.0 - FAMILY_CONFIDENCE) / max(comparisons, 1)
+    return 1.0 - (1.0 - FAMILY_CONFIDENCE) / (max(comparisons, 1) * JUDGED_PRIVACY_GATES)
+
+
+def _z(comparisons: int) -> float:
+    return float(norm.ppf(1.0 - (1.0 - family_confidence(comparisons)) / 2))
 
 
 @dataclass(frozen=True)
@@ -264,8 +270,11 @@ def _judge(
 
 def _ci(interval: tuple[float, float], k: int, digits: int = 1) -> str:
     low, high = interval
-    over = f", corrected for the {k} comparisons of this check" if k > 1 else ""
-    return f"95% CI{over}: {low * 100:+.{digits}f} to {high * 100:+.{digits}f}"
+    over = f"{k} comparisons of this check and the" if k > 1 else "the"
+    return (
+        f"interval {low * 100:+.{digits}f} to {high * 100:+.{digits}f}, at 95% over {over} "
+        "report's ten privacy checks"
+    )
 
 
 def _family_gate(
@@ -287,20 +296,57 @@ def _family_gate(
 
 
 def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
-    """Record linkage against every training row: each level judged on its own baseline."""
+    """Record linkage against every training row, level by level and row by row.
+
+    Each level is judged on its own baseline; and each synthetic row is paired with its
+    closest real row (training or holdout).
+    """
     margin = gates.near_copy_margin
-    judged = _judge([Comparison(x, margin, _agree(x["mismatches"])) for x in near["levels"]])
+    paired = near.get("paired")
+    k = len(near["levels"]) + (1 if paired else 0)
+    judged = _judge([Comparison(x, margin, _agree(x["mismatches"])) for x in near["levels"]], k)
     shares = "; ".join(
         f"{_agree(x['mismatches'])}: {x['share'] * 100:.1f}% (unseen real rows "
         f"{x['baseline'] * 100:.1f}%)"
         for x in near["levels"]
     )
-    return _family_gate(
+    gate = _family_gate(
         "near_copies",
         judged,
         f"Synthetic rows that agree with one of all {near['rows']['train']:,} training rows on "
         f"{shares}. The largest excess is on {judged[0].label}.",
     )
+    if not paired or not paired["rows_linked"]:
+        return gate
+    from synthpriv.metrics.privacy import balanced_share, exact_interval
+
+    sizes = paired["reference_rows"]
+    low, high = (
+        round(balanced_share(p, sizes["train"], sizes["holdout"]), 4)
+        for p in exact_interval(
+            paired["rows_linked_to_train"], paired["rows_linked"], family_confidence(k)
+        )
+    )
+    value = paired["share"]
+    status = _significant(low, 0.5, _level(value, gates.dcr_share_warn, gates.dcr_share_max))
+    sentence = (
+        f" Paired with its closest real row (every training and holdout row; the fewest columns "
+        f"disagreeing, then the nearest), {value * 100:.1f}% of the "
+        f"{paired['rows_linked']:,} synthetic rows that near-copy someone near-copy a training "
+        f"person, as if both sets were equally large (interval {low * 100:.1f}-"
+        f"{high * 100:.1f}%; 50% for rows that copy nobody, above "
+        f"{gates.dcr_share_warn * 100:.0f}% warns and above {gates.dcr_share_max * 100:.0f}% "
+        "fails when the interval excludes 50%)."
+    )
+    rank = {"PASS": 0, "WARN": 1, "FAIL": 2}
+    if rank[status] > rank[gate["status"]]:
+        gate |= {
+            "status": status,
+            "value": value,
+            "threshold": gates.dcr_share_max,
+            "interval": [low, high],
+        }
+    return gate | {"message": gate["message"] + sentence, "comparisons": k}
 
 
 def _holdout_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
@@ -353,7 +399,10 @@ def _exposed_gate(exposed: dict[str, Any], gates: Gates) -> dict[str, Any]:
     group, measure = judged[0].label.split("/")
     x = judged[0].entry
     if measure == "copied":
-        what = "have a near copy in the synthetic table (a row agreeing on all columns but one)"
+        what = (
+            "have a near copy in the synthetic table (a row agreeing on "
+            f"{_agree(x.get('mismatches', 1))})"
+        )
     else:
         what = (
             f"have their {x['secret']} given away by the synthetic rows that share their "
@@ -431,22 +480,36 @@ def _exact_copies_without_holdout(copies: dict[str, Any], gates: Gates) -> dict[
 
 
 def _dcr_gate(dcr: dict[str, Any], gates: Gates) -> dict[str, Any]:
+    from synthpriv.metrics.privacy import balanced_share, exact_interval
+
     value = dcr["share_closer_to_train"]
     low, high = dcr["share_ci95"]
+    if "rows_searched" in dcr:
+        sizes = dcr["reference_rows"]
+        low, high = (
+            round(balanced_share(p, sizes["train"], sizes["holdout"]), 4)
+            for p in exact_interval(
+                dcr["rows_nearest_a_training_row"], dcr["rows_searched"], family_confidence(1)
+            )
+        )
     return _gate(
         "dcr_share",
         _significant(low, 0.5, _level(value, gates.dcr_share_warn, gates.dcr_share_max)),
         value,
         gates.dcr_share_max,
         f"Synthetic rows sit closer to a training row than to an unseen real row "
-        f"{value * 100:.0f}% of the time (95% CI {low * 100:.0f}-{high * 100:.0f}%); "
-        f"50% means no memorization, above {gates.dcr_share_max * 100:.0f}% fails "
-        "when the interval excludes 50%.",
+        f"{value * 100:.1f}% of the time (interval {low * 100:.1f}-{high * 100:.1f}%, at 95% "
+        f"over the report's ten privacy checks); 50% means no memorization, above "
+        f"{gates.dcr_share_max * 100:.0f}% fails when the interval excludes 50%.",
+        interval=(low, high),
     )
 
 
 def _membership_gate(mia: dict[str, Any], gates: Gates) -> dict[str, Any]:
     low, high = mia["ci95"]
+    if mia.get("standard_error") is not None:
+        half = _z(1) * mia["standard_error"]
+        low, high = round(max(0.0, mia["auc"] - half), 4), round(min(1.0, mia["auc"] + half), 4)
     level = _level(mia["auc"], gates.membership_auc_warn, gates.membership_auc_max)
     return _gate(
         "membership_inference",
@@ -454,9 +517,10 @@ def _membership_gate(mia: dict[str, Any], gates: Gates) -> dict[str, Any]:
         mia["auc"],
         gates.membership_auc_max,
         f"An attacker who uses the synthetic table to guess whether a person was in the "
-        f"training data is right with AUC {mia['auc']:.2f} (95% CI {low:.2f}-{high:.2f}); 0.50 "
-        f"is a coin toss, above {gates.membership_auc_max:.2f} fails when the interval excludes "
-        "0.50.",
+        f"training data is right with AUC {mia['auc']:.3f} (interval {low:.3f}-{high:.3f}, at "
+        f"95% over the report's ten privacy checks); 0.50 is a coin toss, above "
+        f"{gates.membership_auc_max:.2f} fails when the interval excludes 0.50.",
+        interval=(low, high),
     )
 
 
@@ -489,7 +553,7 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
             continue
         # each inference is the worse of two readings (directly, through the best rule)
         k = len(known) * (2 if name == "attribute_inference" else 1)
-        z = float(norm.ppf(1.0 - (1.0 - family_confidence(k)) / 2))
+        z = _z(k)
         judged = []
         for entry in known:
             if entry.get("standard_error") is not None:
@@ -531,7 +595,7 @@ def _replicated_uniques_gate(privacy: dict[str, Any], gates: Gates) -> dict:
         )
     # Both shares are estimated on as many rows as the holdout has: allow for their noise.
     n = max(rep.get("rows", 0), 1)
-    noise = 1.96 * math.sqrt(sum(p * (1 - p) for p in (rep["share"], rep["baseline_holdout"])) / n)
+    noise = _z(1) * math.sqrt(sum(p * (1 - p) for p in (rep["share"], rep["baseline_holdout"])) / n)
     limit = rep["baseline_holdout"] + gates.replicated_uniques_margin + noise
     return _gate(
         "replicated_uniques",
@@ -544,9 +608,34 @@ def _replicated_uniques_gate(privacy: dict[str, Any], gates: Gates) -> dict:
     )
 
 
-def _residual_gate(privacy: dict[str, Any]) -> dict:
+def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
     residual = privacy.get("residual_identifiers")
     rare = privacy.get("rare_categories") or {}
+    unmeasured = privacy.get("unmeasured_columns") or []
+    if unmeasured:
+        return _gate(
+            "residual_pii",
+            "FAIL",
+            len(unmeasured),
+            0,
+            f"The synthetic table has {len(unmeasured)} column(s) the report does not measure "
+            f"({', '.join(unmeasured)}): not in the real table, or free text or identifiers "
+            "there. Nothing vouches for what they hold; a table to share has only measured "
+            "columns.",
+        )
+    order = privacy.get("row_order") or {}
+    margin = (gates or Gates()).exposed_margin
+    if "excess" in order:
+        judged = _judge([Comparison(order, margin, order["column"])], order["columns"])
+        if judged[2]:
+            return _family_gate(
+                "residual_pii",
+                judged,
+                f"Synthetic row i repeats training row i's {order['column']} "
+                f"{order['share'] * 100:.1f}% of the time, rows a few apart "
+                f"{order['baseline'] * 100:.1f}%: the order of the rows carries training "
+                "people's values.",
+            )
     if residual:
         return _gate(
             "residual_pii",

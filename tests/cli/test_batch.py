@@ -102,8 +102,12 @@ def test_json_log_lines_go_to_stderr_and_file(tmp_path, small):
 def test_awkward_columns_still_run(tmp_path, small, mutate, expect_in_report):
     mutate(small).write_csv(tmp_path / "in.csv")
     result = invoke("run", tmp_path / "in.csv", "-o", tmp_path / "o", "--nlp-model", "none")
-    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
     report = json.loads((tmp_path / "o" / "report.json").read_text())
+    # The fake synthesizer draws columns independently and so replays rare values: whether its
+    # singling-out risk crosses 20% on 200 rows is not what this test is about. The run must
+    # finish with a report, and its exit code must be the report's verdict, not an error.
+    assert result.exit_code == exit_status_for(report), result.stderr
+    assert "error" not in result.stderr.lower()
     assert expect_in_report in (
         report["data"]["columns_compared"] + report["data"]["columns_not_compared"]
     )

@@ -197,7 +197,12 @@ def test_training_rows_nudged_by_one_are_never_a_pass(runner, tmp_path, small_cs
         tmp_path / "fake.csv",
     ]
     result = invoke(runner, *base, "-o", tmp_path / "a")
-    assert result.exit_code == ExitStatus.INCOMPLETE
+    # Without a holdout most gates cannot be judged, but the rows repeat the training rows'
+    # values position by position: the row-order check fails it on its own.
+    assert result.exit_code == ExitStatus.PRIVACY_GATE_FAILED
+    alone = {g["name"]: g for g in json.loads(result.stdout)["gates"]}
+    assert alone["residual_pii"]["status"] == "FAIL"
+    assert alone["residual_pii"]["value"] > alone["residual_pii"]["threshold"]
     result = invoke(runner, *base, "--holdout", tmp_path / "holdout.csv", "-o", tmp_path / "b")
     assert result.exit_code == ExitStatus.PRIVACY_GATE_FAILED
     failed = {g["name"] for g in json.loads(result.stdout)["gates"] if g["status"] == "FAIL"}
@@ -357,7 +362,10 @@ def test_pseudonymize_needs_a_key_then_fits(runner, tmp_path, small_csv, monkeyp
 def test_run_under_hipaa_safe_harbor(runner, tmp_path, small_csv):
     from tests.fakes import FakeSynthesizer
 
+    # Independent columns score near 70/100: the fidelity floor is lowered, as the test is
+    # about the policy and a fake synthesizer (fast, its gates fixed) stands in for the model.
     args = ["run", small_csv, "-o", tmp_path / "o", "--policy", "hipaa-safe-harbor", *FAST]
+    args += ["--fidelity-min", "0.5"]
     result = runner.invoke(
         cli, [str(a) for a in args], obj={"synthesizer": FakeSynthesizer()}
     )  # the test is about the policy: a fake synthesizer keeps it fast and its gates fixed

@@ -61,6 +61,16 @@ LEAKS = {
     ),
     "holdout_offered": (lambda t, h, u: shapes.holdout_offered(h), "holdout_copies"),
     "holdout_nudged": (lambda t, h, u: shapes.holdout_nudged(h), "holdout_copies"),
+    # the independent audit's: a column nobody measures, copies re-cased, secrets by position
+    "records_in_an_extra_column": (
+        lambda t, h, u: shapes.records_in_an_extra_column(u, t),
+        "residual_pii",
+    ),
+    "copies_recased": (lambda t, h, u: shapes.copies_recased(u, t, 0.10), "exact_copies"),
+    "secrets_by_position": (
+        lambda t, h, u: shapes.secrets_by_position(u, t, ["income", "label"]),
+        "residual_pii",
+    ),
 }
 
 
@@ -121,3 +131,23 @@ def test_the_verdict_does_not_move_with_the_seed(parts, shape):
     gates = [[(g["name"], g["status"], g["value"]) for g in r["gates"]] for r in reports]
     assert gates[0] == gates[1] == gates[2]
     assert [r["settings"]["seed"] for r in reports] == [0, 1, 2]
+
+
+def test_the_order_of_the_rows_moves_no_figure(parts):
+    synthetic = shapes.copies_mixed_in(parts[2], parts[0], 0.05)
+    reports = [
+        report_on(parts, synthetic.sample(fraction=1.0, shuffle=True, seed=seed)) for seed in (1, 2)
+    ]
+    for r in reports:
+        r["privacy"].pop("row_order")
+    assert reports[0]["gates"] == reports[1]["gates"]
+    assert reports[0]["privacy"] == reports[1]["privacy"]
+
+
+def test_a_synthetic_table_sharing_no_column_is_bad_input(parts):
+    from synthpriv.errors import InputError
+
+    train = parts[0]
+    upper = parts[2].rename({c: c.upper() for c in train.columns})
+    with pytest.raises(InputError, match="shares no comparable column with the real table"):
+        report_on(parts, upper)

@@ -142,9 +142,83 @@ def test_balanced_share_is_half_for_rows_that_copy_nobody():
     assert balanced_share(0.9, 800, 200) > 0.6
 
 
-def test_the_content_key_follows_every_cell_and_nothing_else():
+def test_the_content_key_follows_every_cell_and_not_the_row_order():
     a = pl.DataFrame({"x": [1, 2, 3], "y": ["p", "q", None]})
     assert content_key(a, None) == content_key(a.clone(), None)
     changed = a.with_columns(pl.when(pl.col("x") == 3).then(4).otherwise(pl.col("x")).alias("x"))
     assert content_key(changed, None) != content_key(a, None)
-    assert content_key(a.reverse(), None) != content_key(a, None)
+    assert content_key(a.reverse(), None) == content_key(a, None)
+
+
+@pytest.mark.parametrize(("numbers", "categories", "most"), [(2, 2, 1), (3, 3, 2), (0, 4, 2)])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_closest_records_break_ties_by_priority_exactly(numbers, categories, most, seed):
+    from synthpriv.metrics.linkage import closest_records
+
+    rng = np.random.default_rng(seed + 10)
+    frame, kinds = table(rng, 600, numbers, categories)
+    # duplicates in the reference: only the one of smallest priority may be returned
+    reference_frame = pl.concat([frame[:300], frame[:100]])
+    rule = agreement([reference_frame], kinds)
+    (reference, query), tolerance = linkable([reference_frame, frame[300:]], kinds, rule)
+    priority = rng.permutation(reference.rows)
+    best, index = closest_records(query, reference, tolerance, seed, most, priority)
+    q_num, r_num = query.numbers[:, None, :], reference.numbers[None, :, :]
+    close = np.abs(q_num - r_num) <= tolerance * (1 + 1e-9) + 1e-12
+    agree = (np.isnan(q_num) & np.isnan(r_num)) | np.nan_to_num(close, nan=False).astype(bool)
+    full = (~agree).sum(axis=2) + (query.codes[:, None, :] != reference.codes[None, :, :]).sum(2)
+    for i in range(query.rows):
+        fewest = full[i].min()
+        if fewest > most:
+            assert best[i] == most + 1 and index[i] == -1
+            continue
+        tied = np.flatnonzero(full[i] == fewest)
+        gower = brute_gower(query.take(np.array([i])), reference.take(tied))[0]
+        nearest_ = tied[np.round(gower, 9) == np.round(gower, 9).min()]
+        assert best[i] == fewest
+        assert index[i] == nearest_[np.argmin(priority[nearest_])]
+
+
+def brute_gower(query, reference):
+    num = np.abs(query.numbers[:, None, :] - reference.numbers[None, :, :])
+    both = np.isnan(query.numbers)[:, None, :] & np.isnan(reference.numbers)[None, :, :]
+    num = np.where(both, 0.0, np.where(np.isnan(num), 1.0, np.minimum(num, 1.0)))
+    codes = (query.codes[:, None, :] != reference.codes[None, :, :]).sum(axis=2)
+    return (num.sum(axis=2) + codes) / max(query.width, 1)
+
+
+@pytest.mark.parametrize(
+    ("numbers", "categories", "k"), [(1, 0, 1), (3, 2, 2), (2, 4, 3), (0, 3, 2)]
+)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_is_exact_with_missing_values_ties_and_queries_out_of_range(
+    numbers, categories, k, seed
+):
+    rng = np.random.default_rng(seed)
+    frame, kinds = table(rng, 700, numbers, categories)
+    # queries beyond the reference range, and coarse numbers so that distances tie
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) > 600).then(pl.col(c) * 3).otherwise(pl.col(c)).alias(c)
+        for c in kinds
+        if kinds[c] == Kind.NUMERICAL
+    )
+    reference, query = encode([frame[:500], frame[500:]], kinds)
+    priority = rng.permutation(500)
+    distances, index = nearest(query, reference, k, priority=priority)
+    full = brute_gower(query, reference)
+    for i in range(query.rows):
+        order = np.lexsort((priority, np.round(full[i], 9)))[:k]
+        assert np.allclose(distances[i], full[i][order]), i
+        assert index[i].tolist() == order.tolist(), i
+
+
+@pytest.mark.parametrize(
+    ("width", "levels"), [(1, [0]), (2, [0]), (3, [0]), (4, [0, 1]), (5, [0, 1, 2])]
+)
+def test_a_near_copy_still_agrees_on_three_columns(width, levels):
+    """Agreeing on 'all but one' of two columns is sharing one value: not a record linked."""
+    from synthpriv.metrics.linkage import copy_levels
+    from synthpriv.metrics.neighbors import Encoded
+
+    rows = Encoded(np.zeros((4, width)), np.zeros((4, 0), dtype=np.int64))
+    assert copy_levels(rows) == levels
