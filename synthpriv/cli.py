@@ -1022,7 +1022,10 @@ def sample(
         return
     progress = state.progress()
     progress.start("sample", total=rows)
-    chunks = synth.sample_chunks(model, rows, seed=seed, conditions=wanted)
+    chunks = (
+        synth.in_input_form(model, chunk)
+        for chunk in synth.sample_chunks(model, rows, seed=seed, conditions=wanted)
+    )
     written = write_sample(chunks, output, on_chunk=progress.advance, formulas=bool(allow_formulas))
     progress.finish()
     if state.as_json:
@@ -1063,7 +1066,7 @@ def _sample_filtered(
 
     synthetic = draw(model, rows, config.seed)
     result = pipeline.filter_synthetic(draw, model, synthetic, train, holdout, config)
-    write_table(result.frame, output, formulas=bool(allow_formulas))
+    write_table(synth.in_input_form(model, result.frame), output, formulas=bool(allow_formulas))
     account = result.describe()
     if state.as_json:
         state.emit(

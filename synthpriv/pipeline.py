@@ -417,7 +417,11 @@ def run(
             )
         log.info("report: verdict %s", report["verdict"])
         with timer.stage("write", progress):
-            write_table(synthetic, work / "synthetic.csv", formulas=not config.protect_formulas)
+            write_table(
+                synth.in_input_form(model, synthetic),
+                work / "synthetic.csv",
+                formulas=not config.protect_formulas,
+            )
             rows = {"train": train.height, "holdout": holdout.height, "synthetic": synthetic.height}
             dp = (described.get("preparation") or {}).get("differential_privacy")
             extra = {"differential_privacy": dp} if dp else {}

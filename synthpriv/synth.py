@@ -224,7 +224,9 @@ def fit(
     if engine in DP_ENGINES:
         # every row (a fixed-size sample would tie each row's chance to the others')
         types, excluded = private_columns(frame, schema)
-        return _fit_private(frame, types, excluded, engine, params, rules, seed, rows_from)
+        model = _fit_private(frame, types, excluded, engine, params, rules, seed, rows_from)
+        model.preparation |= written_as(schema, list(types))
+        return model
     modelled, excluded = plan_columns(frame, schema)
     sampled_from = None
     if fit_rows is not None and frame.height > fit_rows:
@@ -260,7 +262,8 @@ def fit(
         decimals=decimals_of(frame),
         constraints=[c.describe() for c in rules],
         preparation=plan.describe()
-        | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare},
+        | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare}
+        | written_as(schema, modelled),
     )
 
 
@@ -419,6 +422,26 @@ def _fit_private(
     # the true row count is private: the model keeps the noisy measurements' estimate
     model.training_rows = round(synthesizer.rows_estimate)
     return model
+
+
+def written_as(schema: TableSchema | None, modelled: Any) -> dict[str, Any]:
+    """How the input wrote the modelled date columns (from the schema's reading facts).
+
+    Sampling writes synthetic dates back the same way (:func:`synthpriv.io.dates.write_back`):
+    a zone, an epoch unit, an Excel serial. Only the form is kept, never a value.
+    """
+    forms = ((schema.source if schema is not None else {}).get("read") or {}).get(
+        "datetime_forms"
+    ) or {}
+    kept = {name: form for name, form in forms.items() if name in set(modelled)}
+    return {"written_as": kept} if kept else {}
+
+
+def in_input_form(model: SynthModel, frame: pl.DataFrame) -> pl.DataFrame:
+    """Synthetic rows with their dates written as the input wrote them."""
+    from synthpriv.io.dates import write_back
+
+    return write_back(frame, (getattr(model, "preparation", None) or {}).get("written_as") or {})
 
 
 def _fit_own(engine: str, data: Any, params: dict[str, Any], seed: int, **fit_args: Any) -> Any:

@@ -16,6 +16,7 @@ from synthpriv.io.outputs import (
 from synthpriv.io.read import (
     ReadResult,
     infer_types,
+    load_folder,
     load_table,
     read_json,
     read_table,
@@ -33,6 +34,7 @@ __all__ = [
     "atomic_path",
     "check_output",
     "infer_types",
+    "load_folder",
     "manifest_outputs",
     "output_lock",
     "read_json",

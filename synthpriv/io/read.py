@@ -34,13 +34,13 @@ import lzma
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from synthpriv.errors import InputError
+from synthpriv.io import dates
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ class ReadResult:
     frame: pl.DataFrame
     facts: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # per date column with two-digit years: which rows were written with one (for re-anchoring)
+    short_years: dict[str, pl.Series] = field(default_factory=dict)
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -185,7 +187,9 @@ def load_table(
     if head[:4] == PARQUET_MAGIC:
         facts["format"] = "parquet"
         result.frame = _read_parquet(path, content)
-        result.frame = infer_types(result.frame, facts=facts, warnings=result.warnings)
+        result.frame = infer_types(
+            result.frame, facts=facts, warnings=result.warnings, short_years=result.short_years
+        )
     else:
         facts["format"] = "csv"
         _read_csv(path, head, content, encoding, delimiter, result)
@@ -384,7 +388,9 @@ def _read_csv(
         names = _named(path, _header(path, text, separator), warnings, facts)
         frame = _polars_csv(text.encode("utf-8"), separator, names, path)
     facts["delimiter"] = separator
-    result.frame = infer_types(frame, facts=facts, warnings=warnings)
+    result.frame = infer_types(
+        frame, facts=facts, warnings=warnings, short_years=result.short_years
+    )
 
 
 class _NotUtf8(Exception):
@@ -470,10 +476,6 @@ _FLOAT = r"^[+-]?(?:(?:0|[1-9]\d{0,14})(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 # 12 or more digits that a spreadsheet wrote as d.dddddE+NN: the lost digits cannot come back.
 _MANGLED = r"^[+-]?\d(?:\.\d+)?[eE]\+?(?:1[1-9]|[2-9]\d)$"
 _LONG_DIGITS = r"^\d{9,}$"
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
-_DATE_LIKE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-_SHORT_YEAR = r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{2}(?:[ T]|$)"
 _BOOLEANS = {"true", "false"}
 # Tokens that stand for "no number here" in numeric columns written by R, pandas, Excel, SAS.
 MISSING_TOKENS = (
@@ -496,20 +498,6 @@ MISSING_TOKENS = (
     "infinity",
     "-infinity",
 )
-_DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%m/%d/%Y",
-    "%d/%m/%Y",
-    "%Y/%m/%d",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%m-%d-%Y",
-    "%m/%d/%y",
-    "%d/%m/%y",
-    "%d.%m.%y",
-)
-_TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S%.f", "T%H:%M:%S")
-_DATE_SAMPLE = 2000
 
 
 def infer_types(
@@ -517,33 +505,74 @@ def infer_types(
     *,
     facts: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
+    short_years: dict[str, pl.Series] | None = None,
 ) -> pl.DataFrame:
     """Cast all-string columns to Int64, Float64, Boolean, Date or Datetime where every value fits.
 
     Stricter than polars' own inference on purpose: digit strings with a leading zero (ZIP codes,
     account numbers), integers longer than 15 digits (card numbers) and numbers a spreadsheet
     wrote in scientific notation stay strings, so no identifier loses characters. Tokens such as
-    ``NaN``, ``inf`` or ``NA`` in an otherwise numeric column become missing values. What was
-    decided is added to ``facts`` and ``warnings`` when given.
+    ``NaN``, ``inf`` or ``NA`` in an otherwise numeric column become missing values. Dates and
+    times are read by :mod:`synthpriv.io.dates` in every form it knows (ISO 8601 with zones,
+    12-hour clocks, month names, two-digit years, epoch numbers and Excel serials where the header
+    says time or date). What was decided is added to ``facts`` and ``warnings`` when given.
+
+    It never raises on a cell's content: a column whose cast fails stays as it was, with a
+    warning naming the column.
     """
     facts = facts if facts is not None else {}
     warnings = warnings if warnings is not None else []
-    casts = []
+    short_years = short_years if short_years is not None else {}
+    forms: dict[str, dates.Form] = {}
     for name in frame.columns:
         column = frame.get_column(name)
         if column.dtype != pl.String:
             continue
-        values = column.drop_nulls().str.strip_chars()
-        values = values.filter(values.str.len_chars() > 0)
-        if values.len() == 0:
-            continue
-        cast = _cast_for(name, values, facts, warnings)
-        if cast is not None:
-            casts.append(cast)
-    return frame.with_columns(casts)
+        try:
+            values = column.drop_nulls().str.strip_chars()
+            values = values.filter(values.str.len_chars() > 0)
+            if values.len() == 0:
+                continue
+            cast = _cast_for(name, values, facts, warnings, forms)
+            if cast is not None:
+                if name in forms and any("%y" in f for f in forms[name].formats):
+                    short_years[name] = (
+                        column.str.strip_chars().str.contains(dates.SHORT_YEAR).fill_null(False)
+                    )
+                frame = _checked(frame, frame.with_columns(cast.alias(name)), name)
+        except pl.exceptions.PolarsError:
+            forms.pop(name, None)
+            short_years.pop(name, None)
+            _kept_as_text(name, facts, warnings)
+    frame = _numbers_as_times(frame, facts, warnings, forms)
+    frame = _centuries(frame, facts, warnings, forms, short_years)
+    if forms:
+        facts["datetime_forms"] = {name: form.to_dict() for name, form in forms.items()}
+    return frame
 
 
-def _cast_for(name: str, values: pl.Series, facts: dict, warnings: list[str]) -> pl.Expr | None:
+def _checked(before: pl.DataFrame, after: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The cast frame, if the cast lost no value (else a PolarsError, so the column stays)."""
+    if after.get_column(name).null_count() > before.get_column(name).null_count() and (
+        after.schema[name].is_temporal()
+    ):
+        # A date form chosen on a sample that some other cell does not fit.
+        raise pl.exceptions.InvalidOperationError("a cell outside the chosen date forms")
+    return after
+
+
+def _kept_as_text(name: str, facts: dict, warnings: list[str]) -> None:
+    facts.setdefault("kept_as_text", []).append(name)
+    warnings.append(f"column {name!r}: its type could not be decided; kept as text")
+
+
+def _cast_for(
+    name: str,
+    values: pl.Series,
+    facts: dict,
+    warnings: list[str],
+    forms: dict[str, dates.Form],
+) -> pl.Expr | None:
     col = pl.col(name).str.strip_chars()
     if (
         values.str.contains(_MANGLED).any()
@@ -575,14 +604,139 @@ def _cast_for(name: str, values: pl.Series, facts: dict, warnings: list[str]) ->
         )
     if lower.is_in(list(_BOOLEANS)).all():
         return col.str.to_lowercase() == "true"
-    if values.str.contains(_DATE).all() and values.str.to_date(strict=False).null_count() == 0:
-        return col.str.to_date()
-    if values.str.contains(_DATETIME).all():
-        if values.str.to_datetime(strict=False).null_count() == 0:
-            return col.str.to_datetime()
-    if values.str.contains(_DATE_LIKE).all():
-        return _date_cast(name, values, facts, warnings)
-    return None
+    form = dates.text_form(values)
+    if form is None:
+        return None
+    form.counts = dates.count_forms(values, form)
+    forms[name] = form
+    _say_form(name, values, form, warnings)
+    return dates.parse_text(name, form)
+
+
+def _say_form(name: str, values: pl.Series, form: dates.Form, warnings: list[str]) -> None:
+    chosen = form.formats
+    if len(chosen) > 1:
+        counts = ", ".join(
+            f"{count} as {_readable(fmt)}" for fmt, count in zip(chosen, form.counts, strict=True)
+        )
+        warnings.append(f"column {name!r}: dates written in {len(chosen)} forms ({counts})")
+    swapped = _day_month_swapped(chosen[0])
+    if len(chosen) == 1 and swapped and sample_reads(values, swapped):
+        warnings.append(
+            f"column {name!r}: every date reads as month/day and as day/month; read as "
+            f"{'month/day' if chosen[0].startswith('%m') else 'day/month'}"
+        )
+    if form.zone == "mixed":
+        warnings.append(
+            f"column {name!r}: times with different UTC offsets; read as UTC and written back "
+            "in UTC"
+        )
+
+
+def sample_reads(values: pl.Series, fmt: str) -> bool:
+    """True when every distinct value (of a sample) also reads in ``fmt``."""
+    distinct = values.unique()
+    sample = distinct.sample(min(2000, distinct.len()), seed=0)
+    return bool(sample.str.to_datetime(fmt, strict=False).is_not_null().all())
+
+
+def _readable(fmt: str) -> str:
+    return (
+        fmt.replace("%Y", "yyyy")
+        .replace("%y", "yy")
+        .replace("%m", "mm")
+        .replace("%d", "dd")
+        .replace("%H", "HH")
+        .replace("%I", "hh")
+        .replace("%M", "MM")
+        .replace("%S", "SS")
+        .replace("%.f", ".fff")
+        .replace("%#z", "zone")
+        .replace("%p", "AM/PM")
+        .replace("%b", "Mon")
+        .replace("%B", "Month")
+        .replace("%a", "Day")
+        .replace("%A", "Weekday")
+    )
+
+
+def _numbers_as_times(
+    frame: pl.DataFrame, facts: dict, warnings: list[str], forms: dict[str, dates.Form]
+) -> pl.DataFrame:
+    """Epoch numbers where the header (or a neighbour) says time; Excel days where it says date."""
+    names = frame.columns
+    units: dict[str, str] = {}
+    for name in names:
+        dtype = frame.schema[name]
+        if not dtype.is_numeric() or dtype == pl.Boolean:
+            continue
+        values = frame.get_column(name).drop_nulls()
+        if values.len() == 0:
+            continue
+        if dtype.is_integer() and dates.says_time(name):
+            unit = dates.epoch_unit(values)
+            if unit:
+                units[name] = unit
+                continue
+        if dates.says_date(name) and dates.is_excel_serial(values):
+            with_time = bool(dtype.is_float() and (values % 1 != 0).any())
+            frame = frame.with_columns(dates.parse_excel(name, with_time).alias(name))
+            forms[name] = dates.Form(kind="excel_serial", date_only=not with_time)
+            warnings.append(
+                f"column {name!r}: spreadsheet day numbers in a date column; read as dates"
+            )
+    # A neighbour of an epoch column, in the same unit, named like a span (start/end...).
+    for index, name in enumerate(names):
+        dtype = frame.schema[name]
+        if name in units or not dtype.is_integer():
+            continue
+        near = {units.get(n) for n in names[max(0, index - 1) : index + 2] if n in units}
+        if len(near) == 1 and dates.words(name) & dates._SPAN_WORDS:
+            unit = dates.epoch_unit(frame.get_column(name).drop_nulls())
+            if unit in near:
+                units[name] = unit
+    for name, unit in units.items():
+        frame = frame.with_columns(dates.parse_epoch(name, unit).alias(name))
+        forms[name] = dates.Form(kind="epoch", unit=unit)
+        warnings.append(f"column {name!r}: epoch {unit} in a time column; read as UTC times")
+    return frame
+
+
+def _centuries(
+    frame: pl.DataFrame,
+    facts: dict,
+    warnings: list[str],
+    forms: dict[str, dates.Form],
+    short_years: dict[str, pl.Series],
+) -> pl.DataFrame:
+    """Two-digit years: anchored on the row's four-digit dates, else the spreadsheet rule.
+
+    Only the cells written with a two-digit year move; four-digit cells of the same column
+    (a spreadsheet keeps dates before 1900 as text) keep their year.
+    """
+    short = [n for n in short_years if n in forms]
+    if not short:
+        return frame
+    anchors = [
+        n
+        for n, f in forms.items()
+        if n not in short and frame.schema[n].is_temporal() and f.kind in ("text", "epoch")
+    ]
+    anchor = (
+        pl.max_horizontal([pl.col(n).cast(pl.Datetime("us")) for n in anchors]) if anchors else None
+    )
+    for name in short:
+        parsed = dates.fixed_century(pl.col(name))
+        if anchor is not None:
+            parsed = dates.anchored_century(parsed, anchor)
+        mask = pl.lit(short_years[name])
+        frame = frame.with_columns(pl.when(mask).then(parsed).otherwise(pl.col(name)).alias(name))
+        anchored = anchor is not None and frame.select(anchor.is_not_null().any()).item()
+        rule = dates.century_rule(bool(anchored))
+        forms[name].century = rule
+        facts.setdefault("two_digit_years", {})[name] = rule
+        warnings.append(f"column {name!r}: two-digit years; {rule}")
+    return frame
 
 
 def _day_month_swapped(fmt: str) -> str | None:
@@ -591,62 +745,6 @@ def _day_month_swapped(fmt: str) -> str | None:
     if fmt.startswith("%d") and fmt[3:5] == "%m":
         return "%m" + fmt[2:3] + "%d" + fmt[5:]
     return None
-
-
-def _date_cast(name: str, values: pl.Series, facts: dict, warnings: list[str]) -> pl.Expr | None:
-    """Dates in day/month, month/day or two-digit-year forms (one or several in one column)."""
-    distinct = values.unique()
-    sample = distinct.sample(min(_DATE_SAMPLE, distinct.len()), seed=0)
-    has_time = bool(sample.str.contains(r"\d:\d").any())
-    suffixes = _TIME_SUFFIXES if has_time else ("",)
-    # A two-digit year parses under %Y too (as year 88): let the year's digits pick the forms.
-    short_year = sample.str.contains(_SHORT_YEAR)
-    years = ("%y",) * bool(short_year.any()) + ("%Y",) * bool((~short_year).any())
-    formats = [d + t for d in _DATE_FORMATS for t in suffixes if any(y in d for y in years)]
-    chosen: list[str] = []
-    remaining = sample
-    while remaining.len() and len(chosen) < 4:
-        best, best_hits = None, 0
-        for fmt in formats:
-            hits = remaining.str.to_datetime(fmt, strict=False).is_not_null().sum()
-            if hits > best_hits:
-                best, best_hits = fmt, hits
-        if best is None:
-            return None
-        chosen.append(best)
-        remaining = remaining.filter(remaining.str.to_datetime(best, strict=False).is_null())
-    if remaining.len():
-        return None
-    parsed = pl.coalesce(
-        [pl.col(name).str.strip_chars().str.to_datetime(f, strict=False) for f in chosen]
-    )
-    whole = values.to_frame(name).select(parsed.alias(name)).to_series()
-    if whole.null_count():
-        return None
-    if any("%y" in f for f in chosen):
-        # Two-digit years after today are last century's (a birth in '88, not 2088).
-        today = date.today()
-        parsed = (
-            pl.when(parsed.dt.date() > today).then(parsed.dt.offset_by("-100y")).otherwise(parsed)
-        )
-    facts.setdefault("date_formats", {})[name] = chosen
-    swapped = [_day_month_swapped(f) for f in chosen]
-    if (
-        len(chosen) == 1
-        and swapped[0]
-        and sample.str.to_datetime(swapped[0], strict=False).is_not_null().all()
-    ):
-        warnings.append(
-            f"column {name!r}: every date reads as month/day and as day/month; read as "
-            f"{'month/day' if chosen[0].startswith('%m') else 'day/month'}"
-        )
-    if len(chosen) > 1:
-        warnings.append(
-            f"column {name!r}: dates written in {len(chosen)} formats; all read as dates"
-        )
-    if not has_time:
-        parsed = parsed.dt.date()
-    return parsed.alias(name)
 
 
 def read_json(path: str | os.PathLike[str], *, what: str = "JSON file") -> Any:
@@ -660,3 +758,137 @@ def read_json(path: str | os.PathLike[str], *, what: str = "JSON file") -> Any:
         line = getattr(exc, "lineno", None)
         where = f" at line {line}" if line else ""
         raise InputError(f"{path}: {what} is not valid JSON{where}") from None
+
+
+# ------------------------------------------------------------------------------- folders
+
+_TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def _is_table_file(path: Path) -> bool:
+    """A CSV or Parquet file by name (``t.csv``, ``t.csv.gz``); README or LICENSE files are not."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSED_SUFFIXES:
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in _TABLE_SUFFIXES
+
+
+def load_folder(path: str | os.PathLike[str], *, encoding: str = "auto") -> dict[str, ReadResult]:
+    """Read every table of a folder (one file per table), by file stem, sorted by name.
+
+    Dates a spreadsheet wrote with two-digit years are then put in the century their linked
+    tables say (:func:`align_centuries`): in an export whose other tables keep four-digit dates,
+    the same person's dates agree across tables.
+
+    Raises:
+        InputError: The folder is missing, holds no table, or a table cannot be read.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder")
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and _is_table_file(p)
+    )
+    if not files:
+        raise InputError(f"{folder}: no CSV or Parquet file in it")
+    tables: dict[str, ReadResult] = {}
+    for file in files:
+        stem = file.name.split(".")[0]
+        if stem in tables:
+            raise InputError(f"{folder}: two files for table {stem!r}")
+        tables[stem] = load_table(file, encoding=encoding)
+    align_centuries(tables)
+    return tables
+
+
+def align_centuries(tables: dict[str, ReadResult], min_overlap: float = 0.5) -> None:
+    """Re-anchor two-digit years on linked tables' four-digit dates, in place.
+
+    A table links to another through a column of the same name whose values are mostly (at
+    least ``min_overlap`` of its distinct values) found there. Each row's anchor is the latest
+    four-digit date of its linked rows (by the most specific link first); its two-digit years
+    are then put in the century that places them at most 90 years before and 10 years after
+    that anchor. Tables are visited until nothing moves, so a table anchored through another
+    anchors a third. Rows with no linked date keep the rule they were read with.
+    """
+    settled = {name for name, result in tables.items() if not result.facts.get("two_digit_years")}
+    pending = [name for name in tables if name not in settled]
+    while pending:
+        progressed = False
+        for name in list(pending):
+            result = tables[name]
+            anchor, via = _linked_anchor(name, result.frame, tables, settled, min_overlap)
+            if anchor is None:
+                continue
+            frame = result.frame.with_columns(anchor.alias("__anchor__"))
+            short = list(result.facts["two_digit_years"])
+            moved = frame.with_columns(
+                pl.when(pl.lit(result.short_years[n]) if n in result.short_years else True)
+                .then(dates.anchored_century(pl.col(n), pl.col("__anchor__")))
+                .otherwise(pl.col(n))
+                .alias(n)
+                for n in short
+            ).drop("__anchor__")
+            rule = (
+                dates.century_rule(True).replace("of the same row or record", "")
+                + f"of the linked rows in {', '.join(via)}"
+            )
+            for n in short:
+                result.facts["two_digit_years"][n] = rule
+                form = result.facts.get("datetime_forms", {}).get(n)
+                if form is not None:
+                    form["century"] = rule
+            result.frame = moved
+            result.warnings.append(
+                f"two-digit years in {', '.join(repr(n) for n in short)} anchored on "
+                f"{', '.join(via)}"
+            )
+            settled.add(name)
+            pending.remove(name)
+            progressed = True
+        if not progressed:
+            break
+
+
+def _linked_anchor(
+    name: str,
+    frame: pl.DataFrame,
+    tables: dict[str, ReadResult],
+    settled: set[str],
+    min_overlap: float,
+) -> tuple[pl.Series | None, list[str]]:
+    """Per row of ``frame``: the latest date of the rows linked to it in settled tables."""
+    anchor: pl.Series | None = None
+    via: list[str] = []
+    keys = [
+        c
+        for c in frame.columns
+        if (frame.schema[c].is_integer() or frame.schema[c] == pl.String)
+        and frame.get_column(c).n_unique() > 1
+    ]
+    keys.sort(key=lambda c: -frame.get_column(c).n_unique())  # the most specific link first
+    for key in keys:
+        mine = frame.get_column(key).drop_nulls().unique()
+        for other in sorted(settled):
+            theirs = tables[other].frame
+            if key not in theirs.columns or theirs.schema[key] != frame.schema[key]:
+                continue
+            times = [c for c in theirs.columns if theirs.schema[c].is_temporal() and c != key]
+            if not times:
+                continue
+            found = mine.is_in(theirs.get_column(key).implode()).mean() or 0.0
+            if found < min_overlap:
+                continue
+            latest = theirs.group_by(key).agg(
+                pl.max_horizontal(pl.col(c).cast(pl.Datetime("us")) for c in times)
+                .max()
+                .alias("__latest__")
+            )
+            joined = frame.select(key).join(latest, on=key, how="left", maintain_order="left")
+            found_here = joined.get_column("__latest__")
+            anchor = found_here if anchor is None else anchor.fill_null(found_here)
+            via.append(f"{other} (by {key})")
+    return anchor, via

@@ -138,7 +138,7 @@ def test_dates_in_common_forms(tmp_path):
     assert frame["eu"].to_list() == [date(2021, 2, 13), date(2021, 12, 1)]
     assert frame["yy"].to_list() == [date(1988, 3, 9), date(2005, 12, 31)]
     assert frame.schema["mixed"] == pl.Date and frame.schema["stamp"] == pl.Datetime("us")
-    assert len(result.facts["date_formats"]["mixed"]) == 2
+    assert len(result.facts["datetime_forms"]["mixed"]["formats"]) == 2
 
 
 @pytest.mark.parametrize(
