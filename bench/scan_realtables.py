@@ -1,6 +1,8 @@
 """Benchmark: column-level PII detection on real public tables nobody here generated.
 
 Usage: .venv/bin/python bench/scan_realtables.py [--corpus ../shared/data/pii-dev] [--no-structured]
+       .venv/bin/python bench/scan_realtables.py --corpus /work/corpora/pii-dev2 \
+           --labels bench/corpus/pii-dev2/labels.csv --no-structured
 
 Reads every table of the labelled corpus (`labels.csv`: file, column, label, entity; rules in the
 corpus README) with synthpriv's own reader, scans it twice (real headers, then meaningless headers
@@ -13,7 +15,13 @@ recognizers) in the same run, and scores per table and overall:
 * non-PII columns flagged: columns labelled non_pii that get any role but none (synthpriv) or any
   entity (presidio-structured).
 
-Writes bench/results/scan_realtables.json and prints the tables (Markdown).
+Leave-one-repository-out: tables of one repository often share a generator, so a rule tuned to
+one of them would lift several. The overall figures are recomputed with each repository's tables
+left out (``provenance.csv`` beside the labels names each file's repository); the lowest recall
+and precision over those runs are reported beside the overall ones, with per-repository figures.
+
+Writes bench/results/scan_realtables.json (pii-dev) or scan_realtables_<corpus>.json and prints
+the tables (Markdown).
 """
 
 from __future__ import annotations
@@ -34,10 +42,10 @@ DEFAULT_CORPUS = HERE.parent.parent / "shared" / "data" / "pii-dev"
 DIRECT_ROLES = {"direct_identifier", "free_text_pii"}
 
 
-def load_labels(corpus: Path) -> dict[str, list[tuple[str, str, str]]]:
+def load_labels(labels: Path) -> dict[str, list[tuple[str, str, str]]]:
     """Per file, the (column, label, entity) rows in header order of labels.csv."""
     out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    with (corpus / "labels.csv").open(newline="", encoding="utf-8") as handle:
+    with labels.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             out[row["file"]].append((row["column"], row["label"], row["entity"]))
     return out
@@ -106,20 +114,24 @@ def main() -> int:
     parser.add_argument("--no-structured", action="store_true")
     parser.add_argument("--structured-sample", type=int, default=1000)
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--labels", type=Path, help="labels.csv [CORPUS/labels.csv]")
     args = parser.parse_args()
-    if not (args.corpus / "labels.csv").exists():
+    labels_path = args.labels or args.corpus / "labels.csv"
+    if not labels_path.exists() or not args.corpus.is_dir():
         print(f"skipped: {args.corpus} not present (the corpus lives outside the repo)")
         return 0
+    repos = load_repos(labels_path.parent / "provenance.csv")
     warnings.simplefilter("ignore")
     from synthpriv.io import read_table
     from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 
     detector = ColumnDetector(DetectorSettings(nlp_model="none"))
     engine = None if args.no_structured else structured_engine()
-    labels = load_labels(args.corpus)
+    labels = load_labels(labels_path)
     tools = ["synthpriv"] + ([] if args.no_structured else ["presidio_structured"])
     results: dict = {"corpus": str(args.corpus.name), "tables": {}, "overall": {}}
     pooled: dict = defaultdict(list)
+    by_table: dict = defaultdict(dict)
     misses: list[str] = []
     for name, truth in sorted(labels.items()):
         frame = read_table(args.corpus / name)
@@ -141,6 +153,7 @@ def main() -> int:
                 seconds = time.perf_counter() - start
                 pairs = [(label, p) for (_, label, _), p in zip(truth, predicted, strict=True)]
                 pooled[(tool, headers)].extend(pairs)
+                by_table[(tool, headers)][name] = pairs
                 per_table[f"{tool}/{headers}"] = score(pairs) | {"seconds": round(seconds, 2)}
                 if tool == "synthpriv":
                     for (column, label, entity), p in zip(truth, predicted, strict=True):
@@ -154,13 +167,63 @@ def main() -> int:
         results["tables"][name] = per_table
     for (tool, headers), pairs in pooled.items():
         results["overall"][f"{tool}/{headers}"] = score(pairs)
+    results["leave_one_repository_out"] = {
+        f"{tool}/{headers}": leave_one_out(tables, repos)
+        for (tool, headers), tables in by_table.items()
+    }
     _print(results, tools)
+    _print_loro(results["leave_one_repository_out"])
     if args.show_misses:
         print("\n".join(misses))
     results["misses_synthpriv"] = misses
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "scan_realtables.json").write_text(json.dumps(results, indent=2) + "\n")
+    stem = "scan_realtables" + ("" if args.corpus.name == "pii-dev" else f"_{args.corpus.name}")
+    (HERE / "results" / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
     return 0
+
+
+def load_repos(provenance: Path) -> dict[str, str]:
+    """File -> repository, from the corpus's provenance.csv (each file its own if absent)."""
+    if not provenance.exists():
+        return {}
+    with provenance.open(newline="", encoding="utf-8") as handle:
+        return {row["file"]: row["repo"] for row in csv.DictReader(handle)}
+
+
+def leave_one_out(tables: dict[str, list], repos: dict[str, str]) -> dict:
+    """Per repository: its own figures, and the overall figures without its tables."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name in tables:
+        groups[repos.get(name, name)].append(name)
+    out: dict = {"repositories": {}}
+    for repo, names in sorted(groups.items()):
+        own = [pair for n in names for pair in tables[n]]
+        rest = [pair for n, pairs in tables.items() if n not in names for pair in pairs]
+        out["repositories"][repo] = {"tables": names, "own": score(own), "without": score(rest)}
+    without = [r["without"] for r in out["repositories"].values()]
+    for key in ("recall", "precision"):
+        values = [w[key] for w in without if w[key] is not None]
+        out[f"lowest_{key}_without_one"] = min(values) if values else None
+        out[f"highest_{key}_without_one"] = max(values) if values else None
+    return out
+
+
+def _print_loro(loro: dict) -> None:
+    print("\nleave one repository out (overall figures with one repository's tables removed):")
+    for key, figures in loro.items():
+        print(
+            f"{key}: recall {figures['lowest_recall_without_one']}-"
+            f"{figures['highest_recall_without_one']}, precision "
+            f"{figures['lowest_precision_without_one']}-"
+            f"{figures['highest_precision_without_one']} over "
+            f"{len(figures['repositories'])} repositories"
+        )
+        for repo, r in figures["repositories"].items():
+            own = r["own"]
+            print(
+                f"    {repo}: own R {own['found']}/{own['direct']} P {own['precision']}; "
+                f"without it R {r['without']['recall']} P {r['without']['precision']}"
+            )
 
 
 def _print(results: dict, tools: list[str]) -> None:

@@ -86,8 +86,9 @@ _TIMES = (
 )
 # A cheap first look: dates are short, contain a digit, and only these characters.
 _PLAUSIBLE = r"^[0-9A-Za-z ,./:+\-]{6,40}$"
-_ZONE = r"(Z|[+-]\d{2}:?\d{2})$"
-_ZONED = r":\d{2}(?:\.\d+)?\s?(?:Z|[+-]\d{2}:?\d{2})$"  # a zone after a time, not a date's -2014
+_ZONE = r"(Z|[+-]\d{2}(?::?\d{2})?)$"
+# a zone after a time (…:47Z, …:47-07, …:47 +0000), not a date's -2014
+_ZONED = r":\d{2}(?:\.\d+)?\s?(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 # Cells whose year has two digits: 3/5/94, 3/5/94 0:00, 14-OCT-14, 14 Oct 14.
 SHORT_YEAR = r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{2}(?:[ T]|$)|^\d{1,2}[- ][A-Za-z]{3}[- ]\d{2}(?:[ T]|$)"
 
@@ -269,6 +270,7 @@ def _greedy(sample: pl.Series, formats: list[str]) -> list[str] | None:
 
 def _zone_of(values: pl.Series) -> str:
     zones = values.str.extract(_ZONE, 1).str.replace(r"^([+-]\d{2})(\d{2})$", "$1:$2")
+    zones = zones.str.replace(r"^([+-]\d{2})$", "$1:00")
     zones = zones.str.replace(r"^[+-]00:00$", "Z").unique().drop_nulls()
     return zones[0] if zones.len() == 1 else "mixed"
 
