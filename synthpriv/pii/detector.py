@@ -280,6 +280,9 @@ def decide(o: Observation) -> Decision:
     if p.non_null == 0:
         return Decision(Role.NONE, [], "no values")
     validated = _validated(o)
+    if "UUID" in validated and set(o.meaning.words) & _NOT_PEOPLE and not _people(o):
+        # A UUID is the shape of a key; whose key it is, the header says (PAYER, ORGANIZATION).
+        validated.remove("UUID")
     candidates = [c for c in o.meaning.concepts if fits(c, o)]
     if candidates:
         concept = max(candidates, key=lambda c: _rank(c, o))
@@ -321,14 +324,31 @@ def fits(concept: Concept, o: Observation) -> bool:
     if klass not in concept.values and not (klass == v.BOOL and v.INT in concept.values):
         return False
     name = concept.name
-    if concept.role == Role.DIRECT_IDENTIFIER and few_distinct(p) and name != "password":
+    # A person's name is a name however often it repeats (a ward's three attending physicians).
+    repeated = (
+        name == "person_key"
+        or (name in ("person_name", "person_name?") and repeated_names(p))
+        or (name == "key" and _people_only(o.meaning.words))
+    )
+    if (
+        concept.role == Role.DIRECT_IDENTIFIER
+        and few_distinct(p)
+        and name != "password"
+        and not repeated
+    ):
         return False
     if name == "person_name":
         return (p.name_like >= 0.4 or p.in_dictionary >= 0.3) and p.org_marked < 0.5
     if name == "person_name?":
-        return _names_by_values(p, NAME_SHAPE_WEAK_HEADER, NAME_DICTIONARY_WEAK_HEADER, 5)
+        return repeated or _names_by_values(
+            p, NAME_SHAPE_WEAK_HEADER, NAME_DICTIONARY_WEAK_HEADER, 5
+        )
+    if name in ("person_key", "entity_key"):
+        return klass in (v.INT, v.TEXT)
     if name == "key":
-        return klass in (v.INT, v.TEXT) and (p.distinct_ratio >= 0.05 or p.distinct >= 100)
+        return klass in (v.INT, v.TEXT) and (
+            p.distinct_ratio >= 0.05 or p.distinct >= 100 or repeated
+        )
     if name == "key?":
         return klass in (v.INT, v.TEXT) and (p.distinct_ratio >= 0.9 or p.uuid_like >= 0.5)
     if name in _DIGIT_IDENTIFIERS:
@@ -352,6 +372,18 @@ def fits(concept: Concept, o: Observation) -> bool:
     if name == "card_secret":
         return klass != v.TEXT or p.has_digits >= 0.5
     return True
+
+
+def repeated_names(p: Profile, full: bool = False) -> bool:
+    """Few distinct values, nearly all of them names (``full``: given name and surname each).
+
+    Distinct counts say nothing here: three names over 400 rows are still three people.
+    """
+    if p.value_class != v.TEXT or p.org_marked >= 0.15 or p.places >= 0.3:
+        return False
+    if full:
+        return p.name_like >= 0.9 and p.given >= 0.8 and p.surname >= 0.8 and p.mean_words >= 2
+    return p.name_like >= 0.8 and p.in_dictionary >= 0.5
 
 
 def _names_by_values(p: Profile, shape: float, dictionary: float, min_distinct: int) -> bool:
@@ -413,6 +445,14 @@ def _values_only(o: Observation, validated: list[str]) -> Decision:
             [Entity("PERSON", round(min(0.95, p.name_like * 0.5 + p.in_dictionary * 0.5), 2))],
             "values (shaped like names; in name dictionaries)",
         )
+    if p.distinct >= 2 and repeated_names(p, full=True):
+        return Decision(
+            Role.DIRECT_IDENTIFIER,
+            [Entity("PERSON", 0.7)],
+            "values (a few full names, each repeated)",
+            review="a few people's full names, each on many rows (staff, advisers?): names of "
+            "people however often they repeat; treated as an identifier until a person decides",
+        )
     if p.value_class == v.DATE:
         if birth_dates_likely(p):
             return Decision(
@@ -422,6 +462,13 @@ def _values_only(o: Observation, validated: list[str]) -> Decision:
             )
         return Decision(Role.NONE, [Entity("DATE_TIME", 0.9)], "values (dates of events)")
     key = _key_by_values(p)
+    if key and set(o.meaning.words) & _NOT_PEOPLE:
+        # ORGANIZATION, PAYER, PROVIDER holding UUIDs: keys of other entities, not of people.
+        return Decision(
+            Role.NONE,
+            [Entity("ENTITY_KEY", 0.7)],
+            f"{key[:-1]} of a thing the header names, not a person)",
+        )
     if key:
         return Decision(Role.DIRECT_IDENTIFIER, [Entity("ID", 0.7)], key)
     accepted = _accepted_shares(o)
@@ -440,6 +487,19 @@ def _values_only(o: Observation, validated: list[str]) -> Decision:
             "identify people; treated as an identifier until a person decides",
         )
     return Decision(Role.NONE, [], "nothing found")
+
+
+_NOT_PEOPLE = (v.THING_WORDS | v.ORG_WORDS) - v.PERSON_WORDS
+
+
+def _people(o: Observation) -> bool:
+    return bool(set(o.meaning.words) & v.PERSON_WORDS)
+
+
+def _people_only(words: list[str]) -> bool:
+    """A header about a person and nothing else (staff_id, not customer_type_id)."""
+    found = set(words)
+    return bool(found & v.PERSON_WORDS) and not found & (_NOT_PEOPLE | v.EVENT_WORDS)
 
 
 def _name_minimum(p: Profile) -> int:

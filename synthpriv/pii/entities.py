@@ -11,6 +11,7 @@ SENSITIVE = Role.SENSITIVE
 ENTITY_ROLES: dict[str, Role] = {
     # Direct identifiers: one value points at one person (HIPAA 164.514(b)(2) kinds among them).
     "PERSON": DIRECT,
+    "PHOTO": DIRECT,
     "US_SSN": DIRECT,
     "US_ITIN": DIRECT,
     "EMAIL_ADDRESS": DIRECT,
@@ -80,6 +81,9 @@ ENTITY_ROLES: dict[str, Role] = {
     "ROOM_NUMBER": QUASI,
     # Event dates and times: not personal by themselves (birth dates are DATE_OF_BIRTH).
     "DATE_TIME": Role.NONE,
+    # what a column is when it is nobody's identifier: said in the schema all the same
+    "ENTITY_KEY": Role.NONE,
+    "ROW_COUNTER": Role.NONE,
     # Sensitive attributes: what an attacker wants to learn.
     "ICD10_CODE": SENSITIVE,
     "HEALTH": SENSITIVE,

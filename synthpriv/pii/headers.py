@@ -78,6 +78,31 @@ def normalize_header(header: str) -> str:
     return "_".join(header_words(header))
 
 
+_ADDRESS_PARTS = frozenset({"LOCATION", "ZIP_CODE", "NATIONALITY"})
+
+
+_QUALIFIERS = v.PERSON_WORDS | v.THING_WORDS | v.ORG_WORDS | v.PLACE_WORDS | v.EVENT_WORDS
+_HEADS = tuple(sorted(v.GENERIC_NAME_HEADS | {"id", "nr", "no", "number", "code"}, key=len))
+
+
+def _split_compounds(words: list[str]) -> list[str]:
+    """Split a known qualifier written together with a generic head (``ownername``).
+
+    All-capital SQL exports write OWNERNAME for owner name; a word that is a phrase of its own
+    (``username``, ``lastname``) is left alone.
+    """
+    out: list[str] = []
+    for word in words:
+        for head in _HEADS:
+            prefix = word[: -len(head)]
+            if word.endswith(head) and prefix in _QUALIFIERS and word not in _phrase_index():
+                out += [prefix, head]
+                break
+        else:
+            out.append(word)
+    return out
+
+
 def _content(words: list[str]) -> list[str]:
     return [w for w in words if w not in v.STOP_WORDS]
 
@@ -99,7 +124,7 @@ def _phrase_index() -> dict[str, list[tuple[tuple[str, ...], Concept]]]:
 @cache
 def interpret_header(header: str) -> HeaderMeaning:
     """Return the concepts ``header`` names (empty for meaningless headers such as ``c7``)."""
-    words = _content(header_words(header))
+    words = _content(_split_compounds(header_words(header)))
     meaning = HeaderMeaning(header=header, words=words)
     if not words:
         return meaning
@@ -117,6 +142,13 @@ def interpret_header(header: str) -> HeaderMeaning:
         m
         for m in found
         if not any(o.length > m.length and o.start <= m.start and m.end <= o.end for o in found)
+    ]
+    # "address_city", "endereco_estado", "addr_zip": a part of an address, not a street address.
+    parts = [m for m in kept if m.concept.entity in _ADDRESS_PARTS]
+    kept = [
+        m
+        for m in kept
+        if not (m.concept.entity == "STREET_ADDRESS" and any(p.start >= m.end for p in parts))
     ]
     # Most specific first; among equals, the rightmost (the head of an English compound).
     kept.sort(key=lambda m: (-m.length, -m.end))
@@ -164,10 +196,13 @@ def _name_head(others: dict[str, int]) -> tuple[Concept, list[str]]:
 
 
 def _key_head(head: str, others: dict[str, int]) -> tuple[Concept, list[str]]:
+    people = _qualified(others, v.PERSON_WORDS)
+    if people and not _qualified(others, v.THING_WORDS | v.ORG_WORDS | v.EVENT_WORDS):
+        return v.PERSON_KEY, people  # staff_id, manager_no: a person's key
     for words, concept in (
         (v.PERSON_WORDS | v.EVENT_WORDS, v.KEY),
         (v.ORG_WORDS, v.ORG_CODE),
-        (v.THING_WORDS, v.THING),
+        (v.THING_WORDS, v.ENTITY_KEY),
         (v.ROW_WORDS, v.ROW_COUNTER),
     ):
         if found := _qualified(others, words):

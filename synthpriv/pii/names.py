@@ -87,6 +87,19 @@ def words_of(value: str) -> list[str]:
     return _WORD.findall(value)
 
 
+_APPENDED_DIGITS = re.compile(r"(?<=[^\W\d_]{3})\d{1,4}\b")
+
+
+def without_appended_digits(value: str) -> str:
+    """``Alice368 Gleason633`` -> ``Alice Gleason``: digits test-data generators append to names.
+
+    Only digit runs stuck to the end of a word of three or more letters go; a value with any other
+    digit (``A/5 21171``, ``Room 12``) is returned unchanged.
+    """
+    stripped = _APPENDED_DIGITS.sub("", value)
+    return value if re.search(r"\d", stripped) else stripped
+
+
 def name_shape(value: str) -> bool:
     """True when ``value`` is shaped like a person's name.
 
@@ -133,3 +146,11 @@ def dictionary_hits(value: str) -> tuple[bool, bool]:
     words = [w.rstrip(".").lower() for w in words_of(value)]
     words = [w for w in words if w not in TITLES and w not in PARTICLES]
     return any(w in given for w in words), any(w in surnames for w in words)
+
+
+def all_in_dictionary(value: str) -> bool:
+    """True when every word (titles and particles aside) is a known given name or surname."""
+    given, surnames = name_lists()
+    words = [w.rstrip(".").lower() for w in words_of(value)]
+    words = [w for w in words if w not in TITLES and w not in PARTICLES]
+    return bool(words) and all(w in given or w in surnames for w in words)

@@ -14,8 +14,15 @@ from typing import Any
 
 import polars as pl
 
-from synthpriv.pii.names import dictionary_hits, name_shape, org_marked, words_of
-from synthpriv.pii.recognizers.place_gazetteer import place_names
+from synthpriv.pii.names import (
+    all_in_dictionary,
+    dictionary_hits,
+    name_shape,
+    org_marked,
+    without_appended_digits,
+    words_of,
+)
+from synthpriv.pii.recognizers.place_gazetteer import place_like
 from synthpriv.pii.vocabulary import BOOL, DATE, FLOAT, INT, TEXT
 
 SEX_VALUES = frozenset(
@@ -171,7 +178,6 @@ def _dates(series: pl.Series, profile: Profile) -> None:
 
 def _text(sample: list[str], profile: Profile) -> None:
     n = len(sample)
-    places = place_names()
     counts = dict.fromkeys(
         ("name_like", "given", "surname", "in_dictionary", "org_marked", "places", "single_word"),
         0,
@@ -195,13 +201,17 @@ def _text(sample: list[str], profile: Profile) -> None:
         words = words_of(value)
         words_total += len(words)
         length_total += len(value)
-        shaped = name_shape(value)
+        candidate = without_appended_digits(value)
+        shaped = name_shape(candidate)
+        if not shaped and candidate == candidate.lower():
+            # all lower case (mary smith): a name when every word is in a name dictionary
+            shaped = name_shape(candidate.title()) and all_in_dictionary(candidate)
         counts["name_like"] += shaped
         counts["single_word"] += len(words) == 1
         counts["org_marked"] += org_marked(value)
-        counts["places"] += value.strip().lower() in places
+        counts["places"] += place_like(value)
         if shaped:
-            given, surname = dictionary_hits(value)
+            given, surname = dictionary_hits(candidate)
             counts["given"] += given
             counts["surname"] += surname
             counts["in_dictionary"] += given or surname

@@ -59,7 +59,14 @@ PERSON_NAME = _c("person_name", "PERSON", DIRECT, {TEXT})
 PERSON_NAME_WEAK = _c("person_name?", "PERSON", DIRECT, {TEXT}, strong=False)
 KEY = _c("key", "ID", DIRECT, {TEXT, INT})
 KEY_WEAK = _c("key?", "ID", DIRECT, {TEXT, INT}, strong=False)
-ROW_COUNTER = _c("row_counter", None, NONE, {INT, TEXT})
+ROW_COUNTER = _c("row_counter", "ROW_COUNTER", NONE, {INT, TEXT})
+# A key of a thing that is not a person (an organisation, a payer, an address record, a product):
+# kept consistent, never a person's direct identifier.
+ENTITY_KEY = _c("entity_key", "ENTITY_KEY", NONE, {TEXT, INT})
+# A key of a person in another role (staff, manager): a person's identifier however often it
+# repeats.
+PERSON_KEY = _c("person_key", "ID", DIRECT, {TEXT, INT})
+PHOTO = _c("photo", "PHOTO", DIRECT, {TEXT})
 THING = _c("thing", None, NONE, {TEXT, INT, FLOAT})
 ORGANIZATION = _c("organization", "ORGANIZATION", QUASI, {TEXT})
 ORG_CODE = _c("organization_code", "ORGANIZATION", QUASI, {TEXT, INT})
@@ -275,6 +282,17 @@ _IDENTIFIERS: dict[Concept, tuple[str, ...]] = {
         longitud, breedtegraad
         """
     ),
+    PHOTO: _p(
+        """
+        photo, photograph, foto, portrait, avatar, headshot, selfie, profile picture,
+        profile photo, passport photo, picture, bild, fotografia
+        """
+    ),
+    PERSON_KEY: _p(
+        """
+        reports to, reportsto, manager id, supervisor id, line manager, vorgesetzter
+        """
+    ),
     _c("url", "URL", QUASI, {TEXT}): _p(
         """
         url, website, web site, homepage, home page, web, site, webpage, domain, email domain,
@@ -457,14 +475,15 @@ PERSON_WORDS = frozenset(
     empregado father funcionario guardian guest holder insured kin klant kunde landlord lead
     manager medewerker member mitarbeiter mother nurse owner paciente parent passenger pat
     patient patientin people person persona personal personne persoon pessoa physician
-    provider rep reviewer salarie spouse staff student subscriber supervisor teacher tenant
+    rep reviewer salarie spouse staff student subscriber supervisor teacher tenant
     traveler traveller user user's usuario utilisateur visitor
     """.split()
 )
 # Words that say "this is about a thing": its "name" or "id" is not a person's.
 THING_WORDS = frozenset(
     """
-    airline airport app application artikel bank book brand browser building business campaign
+    address adress adresse airline airport app application artikel bank book brand browser
+    building business campaign
     car categoria categorie category channel city class clinic company condition country
     course currency department dept device diagnosis division document drug event facility
     file flight game group hospital host item job kategorie kind language lesson location
@@ -485,8 +504,8 @@ EVENT_WORDS = frozenset(
 ORG_WORDS = frozenset(
     """
     agency bank business clinic college company employer empresa entreprise facility firm
-    firma hopital hospital insurer krankenhaus org organisation organization school societe
-    university unternehmen
+    firma hopital hospital insurer krankenhaus org organisation organization payer provider
+    school societe university unternehmen
     """.split()
 )
 PLACE_WORDS = frozenset(

