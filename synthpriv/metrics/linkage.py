@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from synthpriv.metrics.neighbors import Encoded, encode, numba, number_term
+from synthpriv.metrics.neighbors import Encoded, encode, numba, number_term, pair_priority
 from synthpriv.schema import Kind
 
 MISMATCHES_ALLOWED = 1
@@ -227,7 +227,8 @@ def _link(
     order,
     best,
     found,
-    prio,
+    mult,
+    seed,
     best_prio,
     best_gower,
     ties,
@@ -236,7 +237,10 @@ def _link(
     """Fewest mismatches per query row, counting at most ``cap``.
 
     With ``ties``, the row kept among those with that many is the nearest by Gower distance,
-    then the one of smallest priority.
+    then the winner of a race per query row: a distinct reference row standing for ``mult[j]``
+    identical rows draws an exponential time of rate ``mult[j]`` from the pair's priority, so
+    each of the identical rows is as likely to be picked as any other tied row, independently
+    for every query row.
     """
     n_query, k = q_num.shape[0], block_num.size
     probes = 3**k
@@ -266,12 +270,14 @@ def _link(
                             break
                 elif m <= cap and m <= best[i]:
                     g = _gower(q_num, q_cat, i, r_num, r_cat, j)
+                    u = (pair_priority(seed, i, j) + 0.5) / 9223372036854775808.0
+                    race = -np.log(u) / mult[j]
                     if (
                         m < best[i]
                         or g < best_gower[i] - 1e-9
-                        or (abs(g - best_gower[i]) <= 1e-9 and prio[j] < best_prio[i])
+                        or (abs(g - best_gower[i]) <= 1e-9 and race < best_prio[i])
                     ):
-                        best[i], found[i], best_prio[i], best_gower[i] = m, j, prio[j], g
+                        best[i], found[i], best_prio[i], best_gower[i] = m, j, race, g
                 pos += 1
             if best[i] == 0 and not ties:
                 break
@@ -380,36 +386,38 @@ def near_copies(
     tolerance: np.ndarray,
     seed: int = 0,
     allowed: int = MISMATCHES_ALLOWED,
-    priority: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    group: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each query row, its fewest mismatches with any reference row, up to ``allowed + 1``.
 
-    Returns ``(mismatches, index)``: 0 for a row that agrees with a reference row on every
-    column, ``m <= allowed`` for one that differs from its closest reference row in ``m``,
-    ``allowed + 1`` for a row with no reference row that close; and the position of that
-    reference row (-1 for none). ``tolerance`` is per numeric column, on the encoding's scale.
-    Exact: every pair that disagrees on at most ``allowed`` columns is found. With
-    ``priority`` (one distinct integer per reference row) the row returned is, among those
-    with the fewest mismatches, the nearest by Gower distance, then the one of smallest
-    priority: ties broken at random when the priorities are a random permutation.
+    Returns ``(mismatches, index, share)``: 0 for a row that agrees with a reference row on
+    every column, ``m <= allowed`` for one that differs from its closest reference row in ``m``,
+    ``allowed + 1`` for a row with no reference row that close; the position of that reference
+    row (-1 for none); and, with ``group`` (a flag per reference row), the share of flagged rows
+    among the rows identical to the one picked (NaN for none). ``tolerance`` is per numeric
+    column, on the encoding's scale. Exact: every pair that disagrees on at most ``allowed``
+    columns is found. With ``group`` the row picked is, among those with the fewest mismatches,
+    the nearest by Gower distance, then one drawn at random for each query row on its own.
     """
     n_query = query.rows
     best = np.full(n_query, allowed + 1, dtype=np.int64)
     found = np.full(n_query, -1, dtype=np.int64)
+    share = np.full(n_query, np.nan)
     if n_query == 0 or reference.rows == 0:
-        return best, found
+        return best, found, share
+    ties = group is not None
+    flags = np.zeros(reference.rows, bool) if group is None else np.asarray(group, bool)
     if query.width <= allowed:
         # every row agrees with any row on all its columns but ``allowed``
-        return np.full(n_query, query.width, dtype=np.int64), np.zeros(n_query, np.int64)
-    ties = priority is not None
-    prio = np.asarray(priority if ties else np.arange(reference.rows), dtype=np.int64)
-    reference, kept = _distinct(reference, prio)
-    prio = prio[kept]
-    best_prio = np.full(n_query, np.iinfo(np.int64).max, dtype=np.int64)
+        rows = np.full(n_query, query.width, dtype=np.int64)
+        return rows, np.zeros(n_query, np.int64), np.full(n_query, float(flags.mean()))
+    reference, kept, mult, flagged = _distinct(reference, flags)
+    best_prio = np.full(n_query, np.inf)
     best_gower = np.full(n_query, np.inf)
     tol = (tolerance * (1 + 1e-9) + 1e-12).astype(np.float64)
     widths = np.maximum(tol * (1 + 1e-6), 1e-12)
     rng = np.random.default_rng(seed)
+    race_seed = int(rng.integers(0, 2**62))
     for key in key_sets(choose_blocks(reference, widths, allowed, rng), allowed):
         block_num, block_cat = _split(key)
         keys = _hashes(reference, key, widths)
@@ -427,14 +435,17 @@ def near_copies(
             order,
             best,
             found,
-            prio,
+            mult,
+            race_seed,
             best_prio,
             best_gower,
             ties,
             allowed,
         )
-    found = np.where(found >= 0, kept[np.maximum(found, 0)], -1)
-    return best, found
+    hit = found >= 0
+    share[hit] = flagged[found[hit]] / mult[found[hit]]
+    found = np.where(hit, kept[np.maximum(found, 0)], -1)
+    return best, found, share
 
 
 def closest_records(
@@ -443,22 +454,24 @@ def closest_records(
     tolerance: np.ndarray,
     seed: int,
     most: int,
-    priority: np.ndarray,
+    group: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each query row's closest reference row by mismatches (up to ``most``), ties by priority.
+    """Each query row's closest reference row by mismatches (up to ``most``), ties at random.
 
     As :func:`fewest_mismatches`, one mismatch allowed first, then ``most`` for the rows that
-    found nothing that close; returns ``(mismatches, index)`` (-1: none within ``most``).
+    found nothing that close; returns ``(mismatches, share)``: the share of ``group``-flagged
+    rows among the identical rows picked (NaN: none within ``most``), the expected outcome of
+    picking one of them at random.
     """
-    best, found = near_copies(
-        query, reference, tolerance, seed, min(most, MISMATCHES_ALLOWED), priority
+    best, _, share = near_copies(
+        query, reference, tolerance, seed, min(most, MISMATCHES_ALLOWED), group
     )
     for allowed in range(MISMATCHES_ALLOWED + 1, most + 1):
         rows = np.flatnonzero(best >= allowed)
-        best[rows], found[rows] = near_copies(
-            query.take(rows), reference, tolerance, seed, allowed, priority
+        best[rows], _, share[rows] = near_copies(
+            query.take(rows), reference, tolerance, seed, allowed, group
         )
-    return best, found
+    return best, share
 
 
 def fewest_mismatches(
@@ -476,31 +489,40 @@ def fewest_mismatches(
     return best
 
 
-def _distinct(reference: Encoded, priority: np.ndarray) -> tuple[Encoded, np.ndarray]:
-    """Identical reference rows kept once: the one of smallest priority (its position returned).
+def _distinct(
+    reference: Encoded, flags: np.ndarray
+) -> tuple[Encoded, np.ndarray, np.ndarray, np.ndarray]:
+    """Identical reference rows kept once: ``(rows, positions, counts, flagged counts)``.
 
-    Identical rows disagree equally with any query, so only the one a tie-break would pick can
-    be the answer.
+    Identical rows disagree equally with any query; each distinct row stands for its count.
     """
     frame = pl.DataFrame(
         {f"n{i}": reference.numbers[:, i] for i in range(reference.numbers.shape[1])}
         | {f"c{i}": reference.codes[:, i] for i in range(reference.codes.shape[1])}
     )
+    ones = np.ones(reference.rows)
     if frame.width == 0:
-        return reference, np.arange(reference.rows)
+        return reference, np.arange(reference.rows), ones, flags.astype(np.float64)
     columns = list(frame.columns)
-    first = (
-        frame.with_columns(pl.Series("__priority", priority), pl.int_range(pl.len()).alias("__row"))
-        .sort("__priority")
-        .unique(subset=columns, keep="first", maintain_order=True)
-        .get_column("__row")
-        .sort()
-        .to_numpy()
-        .astype(np.int64)
+    groups = (
+        frame.with_columns(pl.Series("__flag", flags), pl.int_range(pl.len()).alias("__row"))
+        .group_by(columns, maintain_order=True)
+        .agg(
+            pl.col("__row").first().alias("__first"),
+            pl.len().alias("__count"),
+            pl.col("__flag").sum().alias("__flagged"),
+        )
+        .sort("__first")
     )
-    if first.size == reference.rows:
-        return reference, np.arange(reference.rows)
-    return reference.take(first), first
+    if groups.height == reference.rows:
+        return reference, np.arange(reference.rows), ones, flags.astype(np.float64)
+    first = groups.get_column("__first").to_numpy().astype(np.int64)
+    return (
+        reference.take(first),
+        first,
+        groups.get_column("__count").to_numpy().astype(np.float64),
+        groups.get_column("__flagged").to_numpy().astype(np.float64),
+    )
 
 
 def linkable(

@@ -107,6 +107,42 @@ def encode(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> list[Encoded]:
 TIE = 1e-9  # distances this close are equal: the same distance summed in another order
 
 
+_M1, _M2, _M3 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def pair_priority(seed, i, j):  # pragma: no cover - compiled
+    """A pseudo-random priority of the pair (query ``i``, reference ``j``): splitmix64.
+
+    Ties are broken by it per query row, independently: a global order of the reference rows
+    would send every query with the same value to the same row, so a table of a few coarse
+    values would be judged on a handful of coin flips, not one per row.
+    """
+    x = np.uint64(seed) ^ (np.uint64(i) * np.uint64(_M1)) ^ (np.uint64(j) * np.uint64(_M2))
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(_M2)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(_M3)
+    x ^= x >> np.uint64(31)
+    return np.int64(x >> np.uint64(1))
+
+
+def pair_priorities(seed: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """:func:`pair_priority` for arrays of pairs (the same values, computed by numpy)."""
+    with np.errstate(over="ignore"):
+        x = (
+            np.uint64(seed)
+            ^ (np.asarray(i).astype(np.uint64) * np.uint64(_M1))
+            ^ (np.asarray(j).astype(np.uint64) * np.uint64(_M2))
+        )
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(_M2)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(_M3)
+        x ^= x >> np.uint64(31)
+    return (x >> np.uint64(1)).astype(np.int64)
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _insert(best_d, best_p, best_i, d, p, j) -> None:  # pragma: no cover - compiled
     pos = best_d.size - 1
@@ -139,10 +175,13 @@ def _worse(d, p, best_d, best_p) -> bool:  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _consider(
-    i, j, base, q_num, q_rest, r_num, r_rest, r_prio, best_d, best_p, best_i, k
+    i, j, base, q_num, q_rest, r_num, r_rest, r_prio, seed, best_d, best_p, best_i, k
 ):  # pragma: no cover - compiled
-    """Add reference row ``j`` to query ``i``'s best list if it beats the k-th (early abandon)."""
-    p = r_prio[j]
+    """Add reference row ``j`` to query ``i``'s best list if it beats the k-th (early abandon).
+
+    With ``seed`` >= 0 the priority is the pair's (:func:`pair_priority` of ``r_prio[j]``).
+    """
+    p = r_prio[j] if seed < 0 else pair_priority(seed, i, r_prio[j])
     d = base
     for c in range(r_rest.shape[1]):
         if q_rest[i, c] != r_rest[j, c]:
@@ -158,7 +197,7 @@ def _consider(
 
 @numba.njit(cache=True, parallel=True)
 def _search(
-    q_num, q_key, q_rest, r_num, r_rest, r_prio, group_key, group_start, k, out_d, out_i
+    q_num, q_key, q_rest, r_num, r_rest, r_prio, seed, group_key, group_start, k, out_d, out_i
 ):  # pragma: no cover - compiled
     n_query, n_groups = q_num.shape[0], group_key.shape[0]
     n_key = group_key.shape[1]
@@ -189,7 +228,19 @@ def _search(
                 break
             for j in range(group_start[g], group_start[g + 1]):
                 _consider(
-                    i, j, base, q_num, q_rest, r_num, r_rest, r_prio, best_d, best_p, best_i, k
+                    i,
+                    j,
+                    base,
+                    q_num,
+                    q_rest,
+                    r_num,
+                    r_rest,
+                    r_prio,
+                    seed,
+                    best_d,
+                    best_p,
+                    best_i,
+                    k,
                 )
         for m in range(k):
             out_d[i, m] = best_d[m]
@@ -210,14 +261,19 @@ def _key_columns(codes: np.ndarray) -> list[int]:
 
 
 def nearest(
-    query: Encoded, reference: Encoded, k: int = 1, priority: np.ndarray | None = None
+    query: Encoded,
+    reference: Encoded,
+    k: int = 1,
+    priority: np.ndarray | None = None,
+    seed: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the distances (rows x k, ascending) and positions of each query row's k nearest.
 
     Distances are Gower distances in [0, 1]. Exact; see the module docstring for how. Among
     reference rows at the same distance the one of smallest ``priority`` comes first (one
-    distinct integer per reference row; default: its position), so a random priority breaks
-    ties at random, as a fair comparison of two sets of real rows needs.
+    distinct integer per reference row; default: its position). With ``seed``, the priority is
+    the pair's, :func:`pair_priority` (seed, query row, ``priority``): ties are broken at random
+    and independently per query row, as a fair comparison of two sets of real rows needs.
     """
     if reference.rows == 0:
         raise ValueError("reference table is empty")
@@ -242,6 +298,7 @@ def nearest(
         np.ascontiguousarray(reference.numbers[order]),
         np.ascontiguousarray(reference.codes[order][:, rest]),
         np.ascontiguousarray(priority[order].astype(np.int64)),
+        -1 if seed is None else int(seed) & 0x7FFFFFFFFFFFFFFF,
         np.ascontiguousarray(group_key.astype(np.int32)),
         group_start.astype(np.int64),
         k,

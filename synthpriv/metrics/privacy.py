@@ -56,7 +56,14 @@ from synthpriv.metrics.linkage import (
     fewest_mismatches,
     linkable,
 )
-from synthpriv.metrics.neighbors import TIE, Encoded, encode, nearest, nearest_distances
+from synthpriv.metrics.neighbors import (
+    TIE,
+    Encoded,
+    encode,
+    nearest,
+    nearest_distances,
+    pair_priorities,
+)
 from synthpriv.schema import Kind
 
 NEAR_COPY_LEVELS = (0, 1, 2)  # columns a near copy may disagree on, each level judged apart
@@ -316,7 +323,6 @@ def linked_share(
     enc_holdout: Encoded,
     synthetic: Encoded,
     tolerance: np.ndarray,
-    rng: np.random.Generator,
     seed: int,
 ) -> dict[str, Any]:
     """Of the synthetic rows that near-copy some real row, how many near-copy a training row.
@@ -335,11 +341,11 @@ def linked_share(
         np.vstack([enc_train.codes, enc_holdout.codes]),
     )
     most = max(copy_levels(synthetic, NEAR_COPY_LEVELS))
-    best, index = closest_records(
-        synthetic, real, tolerance, seed, most, rng.permutation(real.rows)
-    )
+    in_train = np.arange(real.rows) < n_train
+    best, train_share = closest_records(synthetic, real, tolerance, seed, most, in_train)
     linked = best <= most
-    to_train = int(np.sum(linked & (index < n_train)))
+    # each row counts as the expected outcome of picking one of its tied closest rows at random
+    to_train = float(np.sum(train_share[linked]))
     rows = int(linked.sum())
     p = to_train / rows if rows else 0.0
     low, high = exact_interval(to_train, rows)
@@ -350,7 +356,7 @@ def linked_share(
             round(balanced_share(high, n_train, n_holdout), 4),
         ],
         "rows_linked": rows,
-        "rows_linked_to_train": to_train,
+        "rows_linked_to_train": round(to_train, 2),
         "reference_rows": {"train": n_train, "holdout": n_holdout},
         "ideal_share": 0.5,
     }
@@ -383,14 +389,20 @@ def distance_metrics(
     rows that copy nobody score 0.5 even in tables of a few coarse columns.
     """
     n_train, n_holdout = enc_train.rows, enc_holdout.rows
-    priority = rng.permutation(n_train + n_holdout)
-    p_train, p_holdout = priority[:n_train], priority[n_train:]
-    d_train, i_train = nearest(synthetic, enc_train, 2, priority=p_train)
-    d_holdout, i_holdout = nearest(synthetic, enc_holdout, 1, priority=p_holdout)
+    # ties broken per synthetic row by the pair's own priority, training rows numbered first
+    seed = int(rng.integers(0, 2**62))
+    ids_train, ids_holdout = np.arange(n_train), np.arange(n_train, n_train + n_holdout)
+    d_train, i_train = nearest(synthetic, enc_train, 2, priority=ids_train, seed=seed)
+    d_holdout, i_holdout = nearest(synthetic, enc_holdout, 1, priority=ids_holdout, seed=seed)
     to_train, to_holdout = d_train[:, 0], d_holdout[:, 0]
     tied = np.abs(to_train - to_holdout) <= TIE / max(synthetic.width, 1)
+    rows = np.arange(synthetic.rows)
     in_train = (~tied & (to_train < to_holdout)) | (
-        tied & (p_train[i_train[:, 0]] < p_holdout[i_holdout[:, 0]])
+        tied
+        & (
+            pair_priorities(seed, rows, ids_train[i_train[:, 0]])
+            < pair_priorities(seed, rows, ids_holdout[i_holdout[:, 0]])
+        )
     )
     p = float(np.mean(in_train)) if in_train.size else 0.0
     low, high = wilson_interval(float(in_train.sum()), int(in_train.size))
@@ -695,7 +707,7 @@ def privacy_metrics(
         | {"of_unique_records": unique_record_copies(synthetic, holdout, train)},
         "near_copies": {
             "levels": near,
-            "paired": linked_share(enc_train, enc_holdout, enc_synth, tolerance, rng, seed),
+            "paired": linked_share(enc_train, enc_holdout, enc_synth, tolerance, seed),
             "rows": {
                 "synthetic": synthetic.height,
                 "holdout": holdout.height,

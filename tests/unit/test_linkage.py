@@ -63,7 +63,7 @@ def test_the_matched_row_is_one_that_close():
     frame, kinds = table(rng, 400, 3, 3)
     rule = agreement([frame[:250]], kinds)
     (reference, query), tolerance = linkable([frame[:250], frame[250:]], kinds, rule)
-    best, index = near_copies(query, reference, tolerance, 0, 1)
+    best, index, _ = near_copies(query, reference, tolerance, 0, 1)
     for i in np.flatnonzero(best <= 1):
         one = query.take(np.array([i]))
         other = reference.take(np.array([index[i]]))
@@ -152,31 +152,78 @@ def test_the_content_key_follows_every_cell_and_not_the_row_order():
 
 @pytest.mark.parametrize(("numbers", "categories", "most"), [(2, 2, 1), (3, 3, 2), (0, 4, 2)])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_closest_records_break_ties_by_priority_exactly(numbers, categories, most, seed):
+def test_closest_records_pick_among_the_nearest_of_the_fewest_mismatches(
+    numbers, categories, most, seed
+):
     from synthpriv.metrics.linkage import closest_records
 
     rng = np.random.default_rng(seed + 10)
     frame, kinds = table(rng, 600, numbers, categories)
-    # duplicates in the reference: only the one of smallest priority may be returned
+    # duplicates in the reference: a pick stands for all the rows identical to it
     reference_frame = pl.concat([frame[:300], frame[:100]])
     rule = agreement([reference_frame], kinds)
     (reference, query), tolerance = linkable([reference_frame, frame[300:]], kinds, rule)
-    priority = rng.permutation(reference.rows)
-    best, index = closest_records(query, reference, tolerance, seed, most, priority)
+    flags = rng.random(reference.rows) < 0.7
+    best, share = closest_records(query, reference, tolerance, seed, most, flags)
     q_num, r_num = query.numbers[:, None, :], reference.numbers[None, :, :]
     close = np.abs(q_num - r_num) <= tolerance * (1 + 1e-9) + 1e-12
     agree = (np.isnan(q_num) & np.isnan(r_num)) | np.nan_to_num(close, nan=False).astype(bool)
     full = (~agree).sum(axis=2) + (query.codes[:, None, :] != reference.codes[None, :, :]).sum(2)
+    rows = pl.DataFrame(
+        {f"n{c}": reference.numbers[:, c] for c in range(reference.numbers.shape[1])}
+        | {f"c{c}": reference.codes[:, c] for c in range(reference.codes.shape[1])}
+    )
+    same = rows.hash_rows(seed=0).to_numpy()
     for i in range(query.rows):
         fewest = full[i].min()
         if fewest > most:
-            assert best[i] == most + 1 and index[i] == -1
+            assert best[i] == most + 1 and np.isnan(share[i])
             continue
         tied = np.flatnonzero(full[i] == fewest)
         gower = brute_gower(query.take(np.array([i])), reference.take(tied))[0]
         nearest_ = tied[np.round(gower, 9) == np.round(gower, 9).min()]
         assert best[i] == fewest
-        assert index[i] == nearest_[np.argmin(priority[nearest_])]
+        possible = {round(float(flags[same == same[j]].mean()), 9) for j in nearest_}
+        assert round(float(share[i]), 9) in possible
+
+
+def test_ties_are_broken_for_each_row_on_its_own_and_by_how_many_rows_tie():
+    """Two distinct reference rows tie for every query (one mismatch each, same Gower), one of
+    them standing for three identical rows: it must be picked three times in four, row by row,
+    not once for all rows."""
+    from synthpriv.metrics.linkage import closest_records
+
+    kinds = {c: Kind.CATEGORICAL for c in "abcd"}
+    reference_frame = pl.DataFrame(
+        {"a": ["x"] * 3 + ["w"], "b": ["z"] * 3 + ["y"], "c": ["k"] * 4, "d": ["m"] * 4}
+    )
+    queries = pl.DataFrame({"a": ["x"] * 4000, "b": ["y"] * 4000, "c": ["k"] * 4000})
+    queries = queries.with_columns(pl.lit("m").alias("d"))
+    rule = agreement([reference_frame], kinds)
+    (reference, query), tolerance = linkable([reference_frame, queries], kinds, rule)
+    flags = np.array([True, True, True, False])  # the triple is "training", the single not
+    best, share = closest_records(query, reference, tolerance, 0, 1, flags)
+    assert (best == 1).all()
+    assert set(np.unique(share)) == {0.0, 1.0}
+    assert share.mean() == pytest.approx(0.75, abs=0.02)
+
+
+def test_the_dcr_share_of_rows_tied_with_every_real_row_is_one_half():
+    """One coarse value for everybody: each synthetic row is as near a training row as a holdout
+    row, and the tie must be broken for each row on its own (a global order of the real rows
+    sent every row to the same one: a coin flip for the whole table)."""
+    from synthpriv.metrics.privacy import distance_metrics
+
+    kinds = {"year": Kind.NUMERICAL}
+    train = pl.DataFrame({"year": [1994] * 800})
+    holdout = pl.DataFrame({"year": [1994] * 200})
+    synthetic = pl.DataFrame({"year": [1994] * 3000})
+    enc_train, enc_holdout, enc_synth = encode([train, holdout, synthetic], kinds)
+    figures = distance_metrics(
+        enc_train, enc_holdout, enc_synth, enc_holdout, np.random.default_rng(0)
+    )["dcr"]
+    assert figures["share_nearest_a_training_row"] == pytest.approx(0.8, abs=0.025)
+    assert figures["share_closer_to_train"] == pytest.approx(0.5, abs=0.04)
 
 
 def brute_gower(query, reference):
