@@ -437,6 +437,11 @@ def _values_only(o: Observation, validated: list[str]) -> Decision:
         return _from_values([*validated, *_accepted_shares(o)], o, "values (checksum or format)")
     if p.sex_values:
         return Decision(Role.QUASI_IDENTIFIER, [Entity("SEX", 0.8)], "values (sex codes)")
+    if p.user_agent_like >= 0.8:
+        # version numbers look like phone numbers to a recognizer; a device, not a person
+        return Decision(
+            Role.QUASI_IDENTIFIER, [Entity("USER_AGENT", 0.8)], "values (browser user agents)"
+        )
     if o.kind == Kind.TEXT and not _names_by_values(p, 0.8, NAME_DICTIONARY_VALUES, 5):
         return _free_text(o, "values (free text)")
     if _names_by_values(p, NAME_SHAPE_VALUES, NAME_DICTIONARY_VALUES, _name_minimum(p)):

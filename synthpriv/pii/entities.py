@@ -83,6 +83,8 @@ ENTITY_ROLES: dict[str, Role] = {
     "DATE_TIME": Role.NONE,
     # what a column is when it is nobody's identifier: said in the schema all the same
     "ENTITY_KEY": Role.NONE,
+    "USER_AGENT": Role.QUASI_IDENTIFIER,
+    "PHONE_COUNTRY_CODE": Role.QUASI_IDENTIFIER,
     "ROW_COUNTER": Role.NONE,
     # Sensitive attributes: what an attacker wants to learn.
     "ICD10_CODE": SENSITIVE,

@@ -39,6 +39,7 @@ _UUID = (
 )
 _IPV4 = r"^\d{1,3}(?:\.\d{1,3}){3}$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+_USER_AGENT = r"^(?:Mozilla|Opera|Dalvik|curl|Wget|okhttp|python-requests|Python-urllib)/\d"
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Profile:
     uuid_like: float = 0.0
     ip_like: float = 0.0
     email_like: float = 0.0
+    user_agent_like: float = 0.0
     mean_words: float = 0.0
     mean_length: float = 0.0
     sex_values: bool = False
@@ -193,6 +195,7 @@ def _text(sample: list[str], profile: Profile) -> None:
         pl.col("v").str.contains(_UUID).mean().alias("uuid_like"),
         pl.col("v").str.contains(_IPV4).mean().alias("ip_like"),
         pl.col("v").str.contains(_EMAIL).mean().alias("email_like"),
+        pl.col("v").str.contains(_USER_AGENT).mean().alias("user_agent_like"),
     ).row(0, named=True)
     for key, share in shares.items():
         setattr(profile, key, float(share or 0.0))

@@ -302,6 +302,19 @@ _IDENTIFIERS: dict[Concept, tuple[str, ...]] = {
 }
 
 _QUASI: dict[Concept, tuple[str, ...]] = {
+    # a browser's or app's self-description: a device fingerprint, not a person's identifier
+    _c("user_agent", "USER_AGENT", QUASI, {TEXT}): _p(
+        """
+        user agent, useragent, http user agent, ua string, browser agent, client agent
+        """
+    ),
+    # +44, 49: the country of a phone number, not the number
+    _c("dial_code", "PHONE_COUNTRY_CODE", QUASI, {INT, TEXT}): _p(
+        """
+        phone country code, country calling code, calling code, dial code, dialing code,
+        dialling code, isd code, phone prefix, country dial code, phone code country
+        """
+    ),
     _c("birth_date", "DATE_OF_BIRTH", QUASI, {DATE, INT, TEXT}): _p(
         """
         dob, d o b, birth, birth date, birthdate, birthday, date of birth, birth dt, bdate,

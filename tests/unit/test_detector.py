@@ -432,3 +432,27 @@ def test_places_as_exports_write_them():
     assert place_like("Omaha  Nebraska  US") and place_like("Halifax MA US")
     assert place_like("Buffalo County") and place_like("Boston")
     assert not place_like("Siobhan Nakamura") and not place_like("Mary Smith")
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "entity"),
+    [
+        (
+            "user_agent",
+            [
+                f"Mozilla/5.0 (X11; Linux x86_64) Chrome/{100 + i}.0.{4000 + i}.{i} Safari/537.36"
+                for i in range(N)
+            ],
+            "USER_AGENT",
+        ),
+        (
+            "c4",
+            [f"Mozilla/5.0 (Windows NT 10.0) Chrome/{100 + i}.0.{4000 + i}.{i}" for i in range(N)],
+            "USER_AGENT",
+        ),
+        ("phone_country_code", _cycle(["+1", "+44", "+49", "+33", "+91"]), "PHONE_COUNTRY_CODE"),
+    ],
+)
+def test_devices_and_dialling_codes_are_not_peoples_identifiers(detector, header, values, entity):
+    info = detector.detect_column(pl.Series(header, values))
+    assert (info.role, info.entity_types[:1]) == (Role.QUASI_IDENTIFIER, [entity]), info.evidence
