@@ -110,7 +110,18 @@ class RichProgress:
 
 
 class SynthprivGroup(click.Group):
-    """A click group whose ``invoke`` is the single error boundary."""
+    """A click group whose ``invoke`` is the single error boundary.
+
+    ``--json`` is a group option; written after the command (``synthpriv run t.csv --json``),
+    where cron lines often put it, it is moved in front of the command before parsing.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Accept ``--json`` anywhere before a ``--``."""
+        end = args.index("--") if "--" in args else len(args)
+        if "--json" in args[:end]:
+            args = ["--json"] + [a for i, a in enumerate(args) if a != "--json" or i >= end]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn exceptions into one-line messages and exit codes."""
@@ -288,7 +299,8 @@ def cli(
 
     Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 bad config, 5 residual PII,
     6 privacy gate failed, 7 fidelity gate failed, 8 bad model file, 9 incomplete (a privacy
-    check could not run: no holdout), 130 interrupted.
+    check could not run: no holdout), 10 environment missing (PySpark or Java for --spark),
+    130 interrupted. --json may also be written after the command.
     """
     injected = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = State(quiet, as_json, verbose, **injected)
@@ -1187,8 +1199,19 @@ def report(
     real = _read(real_path, encoding)
     synthetic = _read(synthetic_path, encoding)
     holdout = _read(holdout_path, encoding) if holdout_path else None
+    if schema is None:
+        # No schema: scan what was given, so that no identifier's value reaches a chart label
+        from synthpriv.pipeline import make_detector
+
+        scanned = make_detector(config).detect(real)
+        scanned.source = {"scanned_by": "report", "file": real_path.name}
+        schema = scanned.to_dict()
+    from synthpriv.pipeline import identifier_values
+
+    originals = identifier_values(real, TableSchema.from_dict(schema))
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         result = build_report(
+            identifier_values=originals,
             train=real,
             synthetic=synthetic,
             holdout=holdout,

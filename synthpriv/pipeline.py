@@ -110,6 +110,15 @@ def scan(
     return detector.detect(frame, source=source, on_column=lambda _: progress.advance())
 
 
+def identifier_values(frame: pl.DataFrame, schema: TableSchema) -> list[pl.Series]:
+    """The original values of the schema's direct identifiers, to keep out of chart labels."""
+    return [
+        frame.get_column(c.name).drop_nulls().unique()
+        for c in schema.by_role(Role.DIRECT_IDENTIFIER, Role.FREE_TEXT_PII)
+        if c.name in frame.columns
+    ]
+
+
 def make_detector(config: RunConfig) -> ColumnDetector:
     """Build the column detector the config asks for."""
     return ColumnDetector(
@@ -413,6 +422,7 @@ def run(
                 unfiltered=unfiltered,
                 synthesis=described,
                 residual_identifiers=[str(leak) for leak in find_leaks(frame, synthetic, schema)],
+                identifier_values=identifier_values(frame, schema),
                 **report_settings(config, schema, audit, source),
             )
         log.info("report: verdict %s", report["verdict"])

@@ -303,6 +303,31 @@ def unseen_through_check(
     return out
 
 
+HIDDEN_LABEL = "(hidden: an identifier's value)"
+
+
+def hide_identifier_labels(
+    distributions: dict[str, dict[str, Any]], identifier_values: list[pl.Series]
+) -> list[str]:
+    """Replace chart labels that are an original identifier's value; say where, never what."""
+    found = []
+    for column, chart in distributions.items():
+        labels = chart.get("labels")
+        if not labels or not identifier_values:
+            continue
+        cells = pl.Series(labels, dtype=pl.String).str.strip_chars()
+        hit = np.zeros(len(labels), dtype=bool)
+        for values in identifier_values:
+            hit |= cells.is_in(values.cast(pl.String).str.strip_chars().implode()).to_numpy()
+        if hit.any():
+            chart["labels"] = [HIDDEN_LABEL if h else v for v, h in zip(labels, hit, strict=True)]
+            found.append(
+                f"{int(hit.sum())} chart label(s) of {column!r} are values of a direct "
+                "identifier (hidden in this report)"
+            )
+    return found
+
+
 def compared_kinds(train: pl.DataFrame, synthetic: pl.DataFrame) -> dict[str, Kind]:
     """The columns a report compares (in both tables, neither free text nor ID) and their kinds."""
     train_kinds = kinds_of(train)
@@ -327,8 +352,13 @@ def build_report(
     budgets: Budgets | None = None,
     scale_out: dict[str, Any] | None = None,
     exact_copies: dict[str, Any] | None = None,
+    identifier_values: list[pl.Series] | None = None,
 ) -> dict[str, Any]:
     """Measure ``synthetic`` against the real ``train`` rows (and ``holdout``, the baseline).
+
+    ``identifier_values`` are the original values of the direct identifiers: no chart label may
+    show one (a column that holds the same names as the identifier column would print them); a
+    label that would is hidden and fails residual_pii.
 
     ``scale_out`` describes a Spark run (whole-table row counts, the samples measured here);
     ``exact_copies`` replaces the exact-copy figures with ones counted over every row there.
@@ -353,9 +383,22 @@ def build_report(
             f"match exactly; the real table has {', '.join(train.columns[:5])}"
             f"{', ...' if train.width > 5 else ''})"
         )
+    roles = {c["name"]: c["role"] for c in (scan or {}).get("columns", [])}
+    # A direct identifier is never compared: a chart of it would print its values (three
+    # physicians' names, each on many rows, pass any count threshold). In a synthetic table it
+    # is a leak whatever its figures.
+    identifying = [
+        c for c in synthetic.columns if roles.get(c) in ("direct_identifier", "free_text_pii")
+    ]
+    kinds = {c: k for c, k in kinds.items() if c not in identifying}
+    if not kinds:
+        raise InputError(
+            "the synthetic table shares no comparable column with the real table: every shared "
+            "column is a direct identifier or free text"
+        )
     skipped = sorted(set(train.columns) - set(kinds))
     # a column of the synthetic table the report does not compare could carry anything
-    unmeasured = [c for c in synthetic.columns if c not in kinds]
+    unmeasured = [c for c in synthetic.columns if c not in kinds and c not in identifying]
     synthetic = aligned(synthetic, train, list(kinds))
     if holdout is not None:
         holdout = aligned(holdout, train, list(kinds))
@@ -365,7 +408,6 @@ def build_report(
     holdout = canonical(holdout) if holdout is not None else None
     run_seed, seed = seed, content_key(train.select(list(kinds)), holdout, synthetic)
     fidelity = _fidelity(train, synthetic, holdout, kinds, seed, budgets, hits)
-    roles = {c["name"]: c["role"] for c in (scan or {}).get("columns", [])}
     if holdout is not None and holdout.height > 0 and kinds:
         privacy = privacy_metrics(
             train,
@@ -394,9 +436,16 @@ def build_report(
         privacy["exact_copies"] = exact_copies
     privacy["residual_identifiers"] = residual_identifiers
     privacy["unmeasured_columns"] = unmeasured
+    privacy["identifier_columns"] = identifying
     privacy["row_order"] = by_position
     if target:
         fidelity["ml_utility"] = _ml_utility(train, holdout, synthetic, target, kinds, seed)
+    distributions = {
+        c: distribution(train.get_column(c), synthetic.get_column(c), k) for c, k in kinds.items()
+    }
+    shown = hide_identifier_labels(distributions, identifier_values or [])
+    if shown:
+        privacy["residual_identifiers"] = (residual_identifiers or []) + shown
     gate_results = evaluate_gates(fidelity, privacy, gates, synthesis)
     if unfiltered is not None and synthesis and synthesis.get("filter"):
         effect = filter_effect(
@@ -426,10 +475,7 @@ def build_report(
         | ({"scale_out": scale_out} if scale_out else {}),
         "fidelity": fidelity,
         "privacy": privacy,
-        "distributions": {
-            c: distribution(train.get_column(c), synthetic.get_column(c), k)
-            for c, k in kinds.items()
-        },
+        "distributions": distributions,
         "scan": scan,
         "cleaning": cleaning,
         "synthesis": synthesis,

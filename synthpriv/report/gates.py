@@ -612,6 +612,17 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
     residual = privacy.get("residual_identifiers")
     rare = privacy.get("rare_categories") or {}
     unmeasured = privacy.get("unmeasured_columns") or []
+    identifying = privacy.get("identifier_columns") or []
+    if identifying:
+        return _gate(
+            "residual_pii",
+            "FAIL",
+            len(identifying),
+            0,
+            f"The synthetic table holds {len(identifying)} column(s) the scan calls direct "
+            f"identifiers or free text with personal data ({', '.join(identifying)}): a table "
+            "to share has none. They are not charted, so no value of theirs is printed here.",
+        )
     if unmeasured:
         return _gate(
             "residual_pii",
