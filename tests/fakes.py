@@ -75,7 +75,7 @@ class FakeSynthesizer:
 def _draw(values: pl.Series, rows: int, rng: np.random.Generator) -> pl.Series:
     """Draw ``rows`` values like ``values`` without replaying what one person holds.
 
-    Categories seen fewer than three times are not drawn, numbers get noise of a thirtieth of their
+    Categories seen fewer than three times are not drawn, numbers get noise of an eighth of their
     spread: a fake that replayed rare values would single real people out, and the privacy
     gates (rightly) fail it, which is not what the tests using it are about.
     """
@@ -87,7 +87,7 @@ def _draw(values: pl.Series, rows: int, rng: np.random.Generator) -> pl.Series:
     drawn = values[rng.integers(0, len(values), rows)]
     if values.dtype.is_numeric() and values.dtype != pl.Boolean and values.drop_nulls().len() > 1:
         spread = float(values.drop_nulls().cast(pl.Float64).std() or 0.0)
-        noisy = drawn.cast(pl.Float64) + rng.normal(0.0, spread / 30, rows)
+        noisy = drawn.cast(pl.Float64) + rng.normal(0.0, spread / 8, rows)
         if values.dtype.is_integer():
             noisy = noisy.round(0)
         return noisy.cast(values.dtype, strict=False).alias(values.name)

@@ -362,15 +362,15 @@ def test_pseudonymize_needs_a_key_then_fits(runner, tmp_path, small_csv, monkeyp
 def test_run_under_hipaa_safe_harbor(runner, tmp_path, small_csv):
     from tests.fakes import FakeSynthesizer
 
-    # Independent columns score near 70/100: the fidelity floor is lowered, as the test is
-    # about the policy and a fake synthesizer (fast, its gates fixed) stands in for the model.
+    # The test is about the policy: a fake synthesizer (independent columns) keeps it fast; its
+    # fidelity and membership figures sit near their thresholds on 240 rows, so the exit code is
+    # checked to be the report's verdict, and the policy's own gate to pass.
     args = ["run", small_csv, "-o", tmp_path / "o", "--policy", "hipaa-safe-harbor", *FAST]
-    args += ["--fidelity-min", "0.5"]
-    result = runner.invoke(
-        cli, [str(a) for a in args], obj={"synthesizer": FakeSynthesizer()}
-    )  # the test is about the policy: a fake synthesizer keeps it fast and its gates fixed
+    result = runner.invoke(cli, [str(a) for a in args], obj={"synthesizer": FakeSynthesizer()})
     report = json.loads((tmp_path / "o" / "report.json").read_text())
-    assert result.exit_code == exit_status_for(report) == ExitStatus.SUCCESS, result.stderr
+    assert result.exit_code == exit_status_for(report), result.stderr
+    gates = {g["name"]: g["status"] for g in report["gates"]}
+    assert gates["residual_pii"] == gates["exact_copies"] == "PASS"
     audit = json.loads((tmp_path / "o" / "audit.json").read_text())
     actions = {c["column"]: c["action"] for c in audit["columns"]}
     assert audit["policy"] == "hipaa-safe-harbor"
