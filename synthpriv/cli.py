@@ -448,17 +448,23 @@ def split(
     from synthpriv.pipeline import split_holdout
 
     share = holdout_share if holdout_share is not None else default_of("holdout_share")
+    from synthpriv.io import load_table
+    from synthpriv.io.dates import write_back
+
     check_output(output, inputs=[input_path], overwrite=overwrite, directory=True)
-    frame = _read(input_path, encoding)
+    loaded = load_table(input_path, encoding=encoding)
+    frame = loaded.frame
+    forms = loaded.facts.get("datetime_forms") or {}
     train, holdout = split_holdout(frame, share, seed)
     parquet = file_format == "parquet" or (
         file_format == "same" and is_parquet_name(input_path.suffix)
     )
     suffix = ".parquet" if parquet else ".csv"
     with atomic_directory(output, overwrite=overwrite, inputs=[input_path]) as work:
-        # Real rows going back into synthpriv: written as they are (no formula prefix).
-        write_table(train, work / f"train{suffix}", formulas=True)
-        write_table(holdout, work / f"holdout{suffix}", formulas=True)
+        # Real rows going back into synthpriv: written as they are (no formula prefix), their
+        # dates in the input's form (a zone kept), so scan records the form for sampling.
+        write_table(write_back(train, forms), work / f"train{suffix}", formulas=True)
+        write_table(write_back(holdout, forms), work / f"holdout{suffix}", formulas=True)
         manifest = write_manifest(
             work,
             "split",
@@ -708,14 +714,19 @@ def clean(
             "holdout written with it by 'synthpriv split'"
         )
     result = clean_and_verify(frame, schema, detector, policy=chosen, key=key)
+    from synthpriv.io.dates import write_back
+
+    forms = (schema.source.get("read") or {}).get("datetime_forms") or {}
     with atomic_files(outputs) as temporary:
         table_tmp, audit_tmp, schema_tmp = temporary[:3]
         formulas = bool(allow_formulas)
-        write_table(result.frame, table_tmp, suffix=output.suffix, formulas=formulas)
+        write_table(
+            write_back(result.frame, forms), table_tmp, suffix=output.suffix, formulas=formulas
+        )
         write_json(result.audit_dict(), audit_tmp)
         write_json(result.schema.to_dict(), schema_tmp)
         if holdout is not None:
-            cleaned_holdout = apply_steps(holdout, result, key=key)
+            cleaned_holdout = write_back(apply_steps(holdout, result, key=key), forms)
             write_table(
                 cleaned_holdout, temporary[3], suffix=holdout_output.suffix, formulas=formulas
             )

@@ -105,3 +105,38 @@ def test_run_reads_and_writes_back_each_timestamp_form(tmp_path, form):
     again = load_table(tmp_path / "o" / "synthetic.csv").frame
     assert again.schema["when"].is_temporal() or form == "epoch_ms"
     assert written.str.len_chars().max() == frame["when"].str.len_chars().max()
+
+
+def test_the_step_by_step_flow_keeps_the_zone_to_the_sampled_table(tmp_path):
+    """split, scan, clean, fit, sample: each writes the times as the input did (with Z)."""
+    when = _when(RUN_FORMS["iso_z"], 200)
+    pl.DataFrame(
+        {"when": when, "amount": [str(50 + (i * 7919) % 400) for i in range(200)]}
+    ).write_csv(tmp_path / "t.csv")
+
+    def call(*args):
+        result = CliRunner().invoke(cli, [str(a) for a in args])
+        assert result.exit_code == 0, result.stderr
+
+    call("split", tmp_path / "t.csv", "-o", tmp_path / "parts")
+    call("scan", tmp_path / "parts" / "train.csv", "-o", tmp_path / "s.json", "--nlp-model", "none")
+    call(
+        "clean",
+        tmp_path / "parts" / "train.csv",
+        "--schema",
+        tmp_path / "s.json",
+        "-o",
+        tmp_path / "clean.csv",
+    )
+    call(
+        "fit",
+        tmp_path / "clean.csv",
+        "--schema",
+        tmp_path / "clean.csv.schema.json",
+        "-o",
+        tmp_path / "m.synthpriv",
+    )
+    call("sample", tmp_path / "m.synthpriv", "-n", 50, "-o", tmp_path / "syn.csv")
+    for table in ("parts/train.csv", "clean.csv", "syn.csv"):
+        values = pl.read_csv(tmp_path / table, infer_schema=False)["when"]
+        assert values.str.contains(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$").all(), table
