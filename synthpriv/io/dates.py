@@ -142,7 +142,7 @@ _DATE_WORDS = {
     "expiry",
     "expires",
 }
-_SPAN_WORDS = {"start", "end", "begin", "stop", "from", "to", "until", "since", "expires", "last"}
+SPAN_WORDS = {"start", "end", "begin", "stop", "from", "to", "until", "since", "expires", "last"}
 
 
 @dataclass
@@ -209,14 +209,19 @@ def _naive(parsed):
     return parsed.dt.replace_time_zone(None)
 
 
+def distinct_sample(values: pl.Series) -> pl.Series:
+    """At most 2,000 distinct values, the same ones on every run (forms are chosen on them)."""
+    distinct = values.unique()
+    return distinct.sample(min(_SAMPLE, distinct.len()), seed=0)
+
+
 def text_form(values: pl.Series) -> Form | None:
     """The form(s) in which all of ``values`` (non-empty strings) are dates, or None.
 
     Forms are chosen on a sample of distinct values, greedily (the form that reads the most
     first, up to four); the whole column must then read, or it is not a date column.
     """
-    distinct = values.unique()
-    sample = distinct.sample(min(_SAMPLE, distinct.len()), seed=0)
+    sample = distinct_sample(values)
     if not sample.str.contains(_PLAUSIBLE).all() or not sample.str.contains(r"\d").all():
         return None
     if not sample.str.contains(r"\d[-/.]\d|\d[\s-]*[A-Za-z]{3}|[A-Za-z]{3}\.?[\s-]*\d").all():
@@ -285,7 +290,12 @@ def parse_text(name: str, form: Form) -> pl.Expr:
 
 
 def count_forms(values: pl.Series, form: Form) -> list[int]:
-    """How many cells each of the form's formats read (the first that reads a cell counts it)."""
+    """How many cells each of the form's formats read (the first that reads a cell counts it).
+
+    One form reads every cell by construction: only several forms are parsed to count them.
+    """
+    if len(form.formats) == 1:
+        return [values.len()]
     left = values
     counts = []
     for fmt in form.formats:

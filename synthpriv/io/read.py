@@ -634,9 +634,8 @@ def _say_form(name: str, values: pl.Series, form: dates.Form, warnings: list[str
 
 
 def sample_reads(values: pl.Series, fmt: str) -> bool:
-    """True when every distinct value (of a sample) also reads in ``fmt``."""
-    distinct = values.unique()
-    sample = distinct.sample(min(2000, distinct.len()), seed=0)
+    """True when every distinct value (of the forms' sample) also reads in ``fmt``."""
+    sample = dates.distinct_sample(values)
     return bool(sample.str.to_datetime(fmt, strict=False).is_not_null().all())
 
 
@@ -691,7 +690,7 @@ def _numbers_as_times(
         if name in units or not dtype.is_integer():
             continue
         near = {units.get(n) for n in names[max(0, index - 1) : index + 2] if n in units}
-        if len(near) == 1 and dates.words(name) & dates._SPAN_WORDS:
+        if len(near) == 1 and dates.words(name) & dates.SPAN_WORDS:
             unit = dates.epoch_unit(frame.get_column(name).drop_nulls())
             if unit in near:
                 units[name] = unit
