@@ -572,7 +572,7 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
                 worst,
                 gates.attack_risk_max,
                 f"Risk {worst * 100:.1f}% that an attacker can {what}, beyond what unseen "
-                f"real rows allow ({_ci(interval, k)} points); 0% is ideal, above "
+                f"real rows allow (in points: {_ci(interval, k)}); 0% is ideal, above "
                 f"{gates.attack_risk_max * 100:.0f}% fails when the interval excludes 0.",
                 interval=interval,
                 comparisons=k,
