@@ -335,8 +335,8 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
         f"{paired['rows_linked']:,} synthetic rows that near-copy someone near-copy a training "
         f"person, as if both sets were equally large (interval {low * 100:.1f}-"
         f"{high * 100:.1f}%; 50% for rows that copy nobody, above "
-        f"{gates.dcr_share_warn * 100:.0f}% warns and above {gates.dcr_share_max * 100:.0f}% fails, "
-        "each only when the interval excludes 50%)."
+        f"{gates.dcr_share_warn * 100:.0f}% warns and above "
+        f"{gates.dcr_share_max * 100:.0f}% fails, each only when the interval excludes 50%)."
     )
     rank = {"PASS": 0, "WARN": 1, "FAIL": 2}
     if rank[status] > rank[gate["status"]]:
