@@ -42,6 +42,7 @@ from synthpriv.pii.profile import (
     few_distinct,
     profile_column,
 )
+from synthpriv.pii.recognizers.cl_rut import rut_check_digit
 from synthpriv.pii.spans import plausible_spans
 from synthpriv.pii.vocabulary import Concept
 from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema, infer_kind
@@ -64,6 +65,12 @@ NAME_DICTIONARY_VALUES = 0.35
 NAME_DICTIONARY_WEAK_HEADER = 0.25
 NAME_MIN_DISTINCT = 20
 # A text column this varied that nothing explains goes to review.
+BLOB_SHARE = 0.8
+KEY_RATIO = 0.99  # a key repeats by accident, if at all; a measurement (a monthly rate) does
+SMALL_KEY_ROWS = 5
+CHECK_DIGIT_SHARE = 0.9
+CHECK_DIGIT_ROWS = 5
+CHECK_DIGIT_SAMPLE = 20_000
 REVIEW_RATIO = 0.5
 REVIEW_DISTINCT = 1000
 _TEXT_ENTITIES_IGNORED = {"DATE_TIME", "ICD10_CODE", "ZIP_CODE", "URL"}
@@ -435,6 +442,14 @@ def _values_only(o: Observation, validated: list[str]) -> Decision:
     p = o.profile
     if validated:
         return _from_values([*validated, *_accepted_shares(o)], o, "values (checksum or format)")
+    if p.blob_like >= BLOB_SHARE:
+        # however often one repeats: a photo or scanned document is a person's, and no model
+        # can learn a value from it
+        return Decision(
+            Role.DIRECT_IDENTIFIER,
+            [Entity("BINARY_OBJECT", 0.9)],
+            "values (binary objects written as text: photos, scans or files)",
+        )
     if p.sex_values:
         return Decision(Role.QUASI_IDENTIFIER, [Entity("SEX", 0.8)], "values (sex codes)")
     if p.user_agent_like >= 0.8:
@@ -514,9 +529,20 @@ def _name_minimum(p: Profile) -> int:
 def _key_by_values(p: Profile) -> str | None:
     if p.uuid_like >= 0.8:
         return "values (UUIDs or long hex keys)"
+    if (
+        p.value_class == v.INT
+        and p.consecutive
+        and p.distinct == p.non_null >= SMALL_KEY_ROWS
+        and not p.unique
+    ):
+        # a dozen staff numbered 1..12: too few rows to call "unique" evidence, but numbering
+        # every row without a gap is what a table's own key does
+        return "values (integers numbering every row: a record key)"
     if not p.unique:
         return None
-    if p.value_class == v.INT and (p.consecutive or p.digits >= 5):
+    if p.value_class == v.INT and (
+        p.consecutive or (p.digits >= 5 and p.distinct_ratio >= KEY_RATIO)
+    ):
         return "values (unique integers: a record key)"
     if p.value_class == v.TEXT and p.code_like >= 0.8:
         return "values (unique codes: a record key)"
@@ -531,7 +557,14 @@ def _accepted_shares(o: Observation) -> dict[str, float]:
         if share >= ACCEPT_SHARE and not (weak and o.profile.distinct_ratio < 0.1):
             entities[entity] = round(min(1.0, share), 2)
     partial = {e: s for e, s in o.shares.items() if s >= PARTIAL_SHARE and e not in entities}
-    if partial and sum(o.shares[e] for e in {*partial, *entities}) >= MIXED_COVERAGE:
+    # A mixed column (emails and phones) needs its partial findings; a column one entity already
+    # explains does not (a fifth of US states also reads as given names: Georgia, Virginia).
+    explained = max((o.shares[e] for e in entities), default=0.0)
+    if (
+        partial
+        and explained < MIXED_COVERAGE
+        and sum(o.shares[e] for e in {*partial, *entities}) >= MIXED_COVERAGE
+    ):
         entities.update({e: round(s, 2) for e, s in partial.items()})
     if entities.get("URL") and entities.get("EMAIL_ADDRESS"):
         entities.pop("URL")
@@ -559,10 +592,17 @@ def _free_text(o: Observation, reason: str) -> Decision:
 
 
 def table_pass(observations: list[Observation], decisions: list[Decision]) -> None:
-    """Decisions that need the neighbouring columns: coordinates, surnames, card data."""
+    """Decisions that need the neighbouring columns.
+
+    Coordinates, surnames, card data, check digits kept apart, accounts inside IBANs and
+    references to the table's own people.
+    """
     _coordinate_pairs(observations, decisions)
     _name_neighbours(observations, decisions)
     _card_context(observations, decisions)
+    _rut_check_digits(observations, decisions)
+    _accounts_in_ibans(observations, decisions)
+    _references_to_people(observations, decisions)
 
 
 def _undecided(d: Decision) -> bool:
@@ -630,6 +670,128 @@ def _card_context(observations: list[Observation], decisions: list[Decision]) ->
                 "header and neighbours (a card's expiry beside its number)",
                 concept="card_expiry",
             )
+
+
+def _checked(d: Decision) -> bool:
+    """Decided by a checksum or unambiguous format already (a plain "ID" may say more)."""
+    return any(e.type in VALIDATED for e in d.entities)
+
+
+def _digits_mostly(p: Profile) -> bool:
+    return p.value_class == v.INT or (p.value_class == v.TEXT and p.has_digits >= 0.9)
+
+
+def _paired(a: pl.Series, b: pl.Series) -> pl.DataFrame:
+    """Rows where both columns hold a value, as text (the first ``CHECK_DIGIT_SAMPLE``)."""
+    frame = pl.DataFrame({"a": a.cast(pl.Utf8), "b": b.cast(pl.Utf8)}).drop_nulls()
+    return frame.head(CHECK_DIGIT_SAMPLE)
+
+
+def _rut_check_digits(observations: list[Observation], decisions: list[Decision]) -> None:
+    """A number column whose mod-11 check digits sit in another column is a Chilean RUT/RUN.
+
+    Chance agreement is one row in eleven, so nine rows in ten agreeing is no coincidence.
+    """
+    digit_columns = [
+        j
+        for j, o in enumerate(observations)
+        if 2 <= o.profile.distinct <= 11
+        and set(o.strings.str.to_uppercase().str.strip_chars().to_list()) <= set("0123456789K")
+    ]
+    for i, o in enumerate(observations):
+        p = o.profile
+        if _checked(decisions[i]) or not _digits_mostly(p):
+            continue
+        if p.value_class == v.INT and not (p.maximum is not None and abs(p.maximum) >= 1e6):
+            continue
+        for j in digit_columns:
+            if j == i:
+                continue
+            pairs = _paired(o.series, observations[j].series)
+            if pairs.height < CHECK_DIGIT_ROWS:
+                continue
+            agree = sum(
+                body.isdigit() and 6 <= len(body) <= 8 and rut_check_digit(body) == dv
+                for body, dv in zip(
+                    pairs["a"].str.strip_chars().str.strip_chars_start("-").to_list(),
+                    pairs["b"].str.strip_chars().str.to_uppercase().to_list(),
+                    strict=True,
+                )
+            )
+            if agree >= CHECK_DIGIT_SHARE * pairs.height:
+                decisions[i] = Decision(
+                    Role.DIRECT_IDENTIFIER,
+                    [Entity("CL_RUT", 0.95)],
+                    f"values and neighbours (Chilean RUT/RUN: column {j + 1} holds its check "
+                    "digits)",
+                    concept=decisions[i].concept,
+                )
+                break
+
+
+def _accounts_in_ibans(observations: list[Observation], decisions: list[Decision]) -> None:
+    """A number that ends the same row's IBAN is the account number the IBAN is built on."""
+    ibans = [j for j, d in enumerate(decisions) if any(e.type == "IBAN_CODE" for e in d.entities)]
+    for i, o in enumerate(observations):
+        if not ibans or i in ibans or _checked(decisions[i]):
+            continue
+        if not _digits_mostly(o.profile):
+            continue
+        for j in ibans:
+            pairs = _paired(o.series, observations[j].series)
+            if pairs.height < 3:
+                continue
+            account = pairs["a"].str.replace_all(r"[\s.-]", "").str.strip_chars_start("0")
+            iban = pairs["b"].str.replace_all(r"\s", "").str.to_uppercase()
+            inside = ((account.str.len_chars() >= 5) & account.str.contains(r"^\d+$")) & pl.Series(
+                [b.endswith(a) for a, b in zip(account, iban, strict=True)]
+            )
+            if inside.mean() >= CHECK_DIGIT_SHARE:
+                decisions[i] = Decision(
+                    Role.DIRECT_IDENTIFIER,
+                    [Entity("BANK_ACCOUNT", 0.9)],
+                    f"values and neighbours (the account number that ends column {j + 1}'s IBANs)",
+                    concept=decisions[i].concept,
+                )
+                break
+
+
+def _references_to_people(observations: list[Observation], decisions: list[Decision]) -> None:
+    """A numbered column pointing at the table's own people (a manager's, a supervisor's number).
+
+    Only headers that say "a number of something" (``VORG_NR``, ``boss_no``), undecided or read
+    as a counter, whose every value is a value of the table's person key: the key of a person
+    all the same, whatever the unknown word in front means.
+    """
+    keys = [
+        j
+        for j, (o, d) in enumerate(zip(observations, decisions, strict=True))
+        if d.role == Role.DIRECT_IDENTIFIER
+        and d.concept in ("person_key", "key")
+        and o.profile.distinct == o.profile.non_null
+    ]
+    for i, (o, d) in enumerate(zip(observations, decisions, strict=True)):
+        if not keys or d.role != Role.NONE or d.concept not in (None, "row_counter", "key?"):
+            continue
+        words = set(o.meaning.words)
+        qualifiers = words - v.GENERIC_KEY_HEADS - v.ROW_WORDS
+        if not (words & v.GENERIC_KEY_HEADS and qualifiers) or o.profile.value_class != v.INT:
+            continue
+        values = set(o.series.drop_nulls().unique().to_list())
+        for j in keys:
+            if j == i or not values:
+                continue
+            key_values = set(observations[j].series.drop_nulls().unique().to_list())
+            repeats_or_gaps = o.profile.distinct < o.profile.rows
+            if values <= key_values and repeats_or_gaps:
+                decisions[i] = Decision(
+                    Role.DIRECT_IDENTIFIER,
+                    [Entity("ID", 0.7)],
+                    f"header and neighbours (every value is one of column {j + 1}'s person keys: "
+                    "a reference to a person)",
+                    concept="person_key",
+                )
+                break
 
 
 def scan_table(

@@ -37,6 +37,12 @@ _UUID = (
     r"^(?:[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
     r"|[0-9a-fA-F]{24,64})$"
 )
+# Binary objects written as text: hex longer than any hash (SQL Server's 0x..., PostgreSQL's
+# \x...), long unbroken base64, data URIs. Photos, scans and files: never values to model.
+_BLOB = (
+    r"^(?:(?:0x|\\x)?[0-9a-fA-F]{129,}|[A-Za-z0-9+/]{200,}={0,2}"
+    r"|data:[\w/+.-]+;base64,[A-Za-z0-9+/]+={0,2})$"
+)
 _IPV4 = r"^\d{1,3}(?:\.\d{1,3}){3}$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 _USER_AGENT = r"^(?:Mozilla|Opera|Dalvik|curl|Wget|okhttp|python-requests|Python-urllib)/\d"
@@ -65,6 +71,7 @@ class Profile:
     ip_like: float = 0.0
     email_like: float = 0.0
     user_agent_like: float = 0.0
+    blob_like: float = 0.0
     mean_words: float = 0.0
     mean_length: float = 0.0
     sex_values: bool = False
@@ -166,6 +173,10 @@ def _numbers(series: pl.Series, profile: Profile) -> None:
         span = profile.maximum - profile.minimum + 1
         # Row numbers 1..N, or the rows of them a split kept (80% of 1..N spans 1.25x its count).
         profile.consecutive = profile.distinct_ratio >= 0.98 and span <= 1.5 * profile.distinct
+    elif series.dtype.is_integer() and profile.distinct >= 2:
+        # a handful of rows: only an unbroken 1..N (or k..k+N-1) numbering counts
+        span = profile.maximum - profile.minimum + 1
+        profile.consecutive = profile.distinct == profile.non_null and span == profile.distinct
 
 
 def _dates(series: pl.Series, profile: Profile) -> None:
@@ -196,6 +207,7 @@ def _text(sample: list[str], profile: Profile) -> None:
         pl.col("v").str.contains(_IPV4).mean().alias("ip_like"),
         pl.col("v").str.contains(_EMAIL).mean().alias("email_like"),
         pl.col("v").str.contains(_USER_AGENT).mean().alias("user_agent_like"),
+        pl.col("v").str.contains(_BLOB).mean().alias("blob_like"),
     ).row(0, named=True)
     for key, share in shares.items():
         setattr(profile, key, float(share or 0.0))

@@ -456,3 +456,111 @@ def test_places_as_exports_write_them():
 def test_devices_and_dialling_codes_are_not_peoples_identifiers(detector, header, values, entity):
     info = detector.detect_column(pl.Series(header, values))
     assert (info.role, info.entity_types[:1]) == (Role.QUASI_IDENTIFIER, [entity]), info.evidence
+
+
+# ---------------------------------------------- what the second corpus (pii-dev2) taught, blind
+
+
+def _rut_body(rng):
+    return str(rng.randrange(3_000_000, 27_000_000))
+
+
+def test_a_rut_with_its_check_digit_in_another_column_is_a_national_id(detector):
+    from synthpriv.pii.recognizers.cl_rut import rut_check_digit
+
+    rng = random.Random(3)
+    bodies = [_rut_body(rng) for _ in range(N)]
+    table = pl.DataFrame(
+        {
+            "c0": [int(b) for b in bodies],
+            "c1": [rng.randrange(0, 5000) for _ in range(N)],
+            "c2": [rut_check_digit(b) for b in bodies],
+        }
+    )
+    assert roles(detector, table)["c0"] == (Role.DIRECT_IDENTIFIER, ["CL_RUT"])
+    assert rut_check_digit("12345678") == "5" and rut_check_digit("5126663") == "3"
+    # the same numbers beside digits that do not check: no RUT (one row in eleven agrees)
+    table = table.with_columns(pl.Series("c2", [str(rng.randrange(10)) for _ in range(N)]))
+    assert roles(detector, table)["c0"][1] != ["CL_RUT"]
+
+
+def test_ibans_with_wrong_check_digits_and_the_account_inside_them(detector):
+    from synthpriv.pii.recognizers.iban_shape import mod97_holds
+
+    rng = random.Random(5)
+    banks = [f"{rng.randrange(10**7, 10**8)}" for _ in range(4)]
+    accounts = [rng.randrange(10**6, 10**9) for _ in range(40)]
+    bank_of = [rng.choice(banks) for _ in accounts]
+    ibans = [
+        f"DE{rng.randrange(10, 99)}{b}{a:010d}" for a, b in zip(accounts, bank_of, strict=True)
+    ]
+    assert sum(mod97_holds(i) for i in ibans) < 10  # mostly invalid, as typed test data is
+    table = pl.DataFrame({"c0": accounts, "c1": [int(b) for b in bank_of], "c2": ibans})
+    found = roles(detector, table)
+    assert found["c2"] == (Role.DIRECT_IDENTIFIER, ["IBAN_CODE"])
+    assert found["c0"] == (Role.DIRECT_IDENTIFIER, ["BANK_ACCOUNT"])
+    assert found["c1"][0] != Role.DIRECT_IDENTIFIER  # the bank's code sits inside, not at the end
+
+
+def test_binary_objects_are_identifiers_and_hashes_stay_keys(detector):
+    blob = "0x151C2F00020000000D000E0014002100FFFFFFFF4269746D617020496D616765" * 3
+    photos = [blob + f"{i % 3:04X}" for i in range(12)]  # three distinct, each repeated
+    info = detector.detect_column(pl.Series("c5", photos))
+    assert (info.role, info.entity_types[:1]) == (Role.DIRECT_IDENTIFIER, ["BINARY_OBJECT"])
+    hashes = [uuid.UUID(int=random.Random(i).getrandbits(128)).hex * 2 for i in range(N)]
+    info = detector.detect_column(pl.Series("c6", hashes))
+    assert info.role == Role.DIRECT_IDENTIFIER and "BINARY_OBJECT" not in info.entity_types
+
+
+def test_a_small_table_numbered_without_gaps_has_a_key(detector):
+    info = detector.detect_column(pl.Series("c0", list(range(1, 10))))
+    assert (info.role, info.entity_types[:1]) == (Role.DIRECT_IDENTIFIER, ["ID"])
+    gaps = [1, 2, 3, 5, 8, 9, 11, 14, 17, 21, 22, 25]  # twelve numbers out of 25: not a numbering
+    assert detector.detect_column(pl.Series("c0", gaps)).role == Role.NONE
+    assert detector.detect_column(pl.Series("c0", [1, 2, 3, 4])).role == Role.NONE
+
+
+def test_a_number_column_pointing_at_the_tables_people_is_a_persons_key(detector):
+    table = pl.DataFrame(
+        {
+            "PERS_NR": [1, 2, 3, 4, 6, 7, 9, 10, 12, 14, 15, 20],
+            "NACHNAME": ["Breuer", "Mayer", "Suhr", "Kunz", "Vogt", "Roth"] * 2,
+            "VORG_NR": [None, 1, 1, 2, 2, 2, 3, 3, 1, 4, 4, 1],
+            "LAGER_NR": [31, 32, 33, 31, 32, 33, 31, 32, 33, 31, 32, 33],
+        }
+    )
+    found = roles(detector, table)
+    assert found["PERS_NR"] == (Role.DIRECT_IDENTIFIER, ["ID"])
+    assert found["VORG_NR"] == (Role.DIRECT_IDENTIFIER, ["ID"])
+    assert found["LAGER_NR"][0] == Role.NONE  # numbers outside the people's keys: a thing's
+
+
+@pytest.mark.parametrize(
+    "regions",
+    [
+        ["Maryland", "North Carolina", "Georgia", "Virginia", "Florida", "Texas", "Ohio", "Utah"],
+        ["Ceará", "Rio Grande do Norte", "Amazonas", "Distrito Federal", "Espírito Santo", "Bahia"],
+        ["Bayern", "Hessen", "Sachsen", "Brandenburg", "Niedersachsen", "Thüringen", "Saarland"],
+    ],
+)
+def test_states_and_provinces_are_places_not_names(detector, regions):
+    info = detector.detect_column(pl.Series("c3", _cycle(regions)))
+    assert info.role == Role.QUASI_IDENTIFIER and "PERSON" not in info.entity_types, info.evidence
+
+
+def test_job_titles_are_occupations_not_unexplained_text(detector):
+    from faker import Faker
+
+    fake = Faker("en_GB")
+    fake.seed_instance(11)
+    info = detector.detect_column(pl.Series("c9", [fake.job() for _ in range(N)]))
+    assert (info.role, info.entity_types[:1]) == (Role.QUASI_IDENTIFIER, ["OCCUPATION"])
+
+
+def test_a_nearly_unique_measurement_is_not_a_key(detector):
+    rng = random.Random(2)
+    rates = [rng.randrange(2_000, 27_000) for _ in range(1470)]
+    assert 0.95 <= len(set(rates)) / len(rates) < 0.99
+    assert detector.detect_column(pl.Series("c7", rates)).role != Role.DIRECT_IDENTIFIER
+    keys = rng.sample(range(10_000, 99_999), 1470)
+    assert detector.detect_column(pl.Series("c7", keys)).role == Role.DIRECT_IDENTIFIER

@@ -125,3 +125,31 @@ def test_presidio_country_recognizers_are_registered(analyzers, value, entity):
         r.entity_type for r in analyzers.structured.analyze(value, language="en") if r.score >= 0.3
     }
     assert entity in found
+
+
+def test_chilean_rut_with_its_check_digit():
+    from synthpriv.pii.recognizers import ClRutRecognizer
+
+    recognizer = ClRutRecognizer()
+    assert spans(recognizer, "RUT 12.345.678-5 on file") == ["12.345.678-5"]
+    assert spans(recognizer, "12345678-5") == ["12345678-5"]
+    assert spans(recognizer, "12.345.678-4") == []
+
+
+def test_iban_shapes_with_wrong_check_digits_are_found_more_weakly():
+    from synthpriv.pii.recognizers import IbanShapeRecognizer
+
+    recognizer = IbanShapeRecognizer()
+    valid = recognizer.analyze("DE89370400440532013000", ["IBAN_CODE"])
+    mistyped = recognizer.analyze("DE83692717230008929368", ["IBAN_CODE"])
+    assert [r.score for r in valid] == [1.0]
+    assert [round(r.score, 2) for r in mistyped] == [0.6]
+    assert recognizer.analyze("XX85692717230007823212", ["IBAN_CODE"]) == []  # no such country
+    assert recognizer.analyze("AB12CDEFGHIJKLMNOP", ["IBAN_CODE"]) == []  # letters, not an account
+
+
+def test_a_lone_given_name_where_a_sentence_starts_is_weak():
+    from synthpriv.pii.recognizers.person_name import find_names
+
+    assert [s for *_, s in find_names("Honey bee IgE Ab in Serum")] == [0.3]
+    assert [s for *_, s in find_names("we met Anna there")] == [0.4]

