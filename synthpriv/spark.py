@@ -57,7 +57,7 @@ from synthpriv.clean import (
 from synthpriv.config import RunConfig, is_url
 from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError, SynthprivError
 from synthpriv.io import atomic_directory, check_output, sniff_delimiter, write_table
-from synthpriv.io.read import decode_csv
+from synthpriv.io.read import decode_csv, plan_types
 from synthpriv.metrics.privacy import copies_summary
 from synthpriv.pipeline import (
     MIN_ROWS_FOR_RUN,
@@ -273,7 +273,8 @@ def read(spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "aut
             if charset.lower() not in SPARK_CHARSETS:
                 # Spark 4 reads a short list of charsets unless told to take any of Java's
                 spark.conf.set("spark.sql.legacy.javaCharsets", "true")
-            reader = reader.options(header=True, inferSchema=True, mode="FAILFAST", escape='"')
+            # every column as text: the types are read as a single run reads them (read_types)
+            reader = reader.options(header=True, inferSchema=False, mode="FAILFAST", escape='"')
             reader = reader.options(sep=sep, encoding=charset)
         frame = reader.load(path)
     except SynthprivError:
@@ -302,6 +303,47 @@ def read(spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "aut
             column = column.cast("timestamp_ntz")
         columns.append(column.alias(item.name))
     return frame.select(*columns)
+
+
+TYPE_SAMPLE_ROWS = 20_000
+_LOST = "__synthpriv_lost_"
+
+
+def read_types(frame: DataFrame, name: str) -> tuple[DataFrame, dict[str, Any]]:
+    """Cast text columns as a single run reads them; return the frame and the reading facts.
+
+    The casts are chosen by :func:`synthpriv.io.read.plan_types` on the first
+    ``TYPE_SAMPLE_ROWS`` rows and applied in every partition. One pass then counts, per column,
+    the cells its cast could not read (a date form or a number the sample did not show): such a
+    column stays text with a warning naming it, as in a single run; no value is lost.
+    """
+    sample = to_polars(frame.limit(TYPE_SAMPLE_ROWS))
+    plan = plan_types(sample)
+    facts = plan.facts
+    for warning in plan.warnings:
+        log.warning("%s: %s", name, warning)
+    casts = dict(plan.casts)
+    if not casts:
+        return frame, facts
+    flags = {f"{_LOST}{i}": plan.lost(c) for i, c in enumerate(casts)}
+    checked = map_frames(
+        frame,
+        lambda part: [part.select(**flags)],
+        sample.head(0).select(**flags),
+    )
+    from pyspark.sql import functions as F
+
+    lost = checked.agg(*[F.sum(F.col(f).cast("long")).alias(f) for f in flags]).first()
+    failed = [c for i, c in enumerate(casts) if (lost[f"{_LOST}{i}"] or 0) > 0]
+    for column in failed:
+        casts.pop(column)
+        (facts.get("datetime_forms") or {}).pop(column, None)
+        facts.setdefault("kept_as_text", []).append(column)
+        log.warning("%s: column %r: its type could not be decided; kept as text", name, column)
+    if not casts:
+        return frame, facts
+    like = sample.head(0).with_columns(**casts)
+    return map_frames(frame, lambda part: [part.with_columns(**casts)], like), facts
 
 
 SPARK_CHARSETS = ("us-ascii", "iso-8859-1", "utf-8", "utf-16be", "utf-16le", "utf-16", "utf-32")
@@ -400,6 +442,11 @@ def arrow_schema(frame: pl.DataFrame) -> Any:
     )
 
 
+def _spark_dtype(dtype: pl.DataType) -> pl.DataType:
+    """Spark holds times in microseconds: a model's nanosecond datetimes are cast to them."""
+    return pl.Datetime("us") if isinstance(dtype, pl.Datetime) else dtype
+
+
 def map_frames(
     frame: DataFrame, stage: Callable[[pl.DataFrame], Iterable[pl.DataFrame]], like: pl.DataFrame
 ) -> DataFrame:
@@ -408,7 +455,8 @@ def map_frames(
     Each Arrow batch becomes a polars frame without a copy; what the stage yields is cast to
     ``like``'s types (a batch of all-missing values must not change a column's type).
     """
-    dtypes = dict(like.schema)
+    dtypes = {name: _spark_dtype(dtype) for name, dtype in like.schema.items()}
+    like = like.head(0).cast(dtypes)
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         for batch in batches:
@@ -630,11 +678,20 @@ def _model(token: str, payload: Any) -> Any:
 
 
 def _write_synthetic(
-    synthetic: DataFrame, rows: int, work: Path, config: RunConfig, spark: SparkSession
+    synthetic: DataFrame,
+    rows: int,
+    work: Path,
+    config: RunConfig,
+    spark: SparkSession,
+    model: Any,
 ) -> DataFrame:
-    """Write one synthetic.csv for small results, else synthetic.parquet/ (part files)."""
+    """Write one synthetic.csv for small results, else synthetic.parquet/ (part files).
+
+    The CSV writes dates as the input wrote them (a zone, an epoch unit), as a single run
+    does; Parquet part files keep typed timestamps (naive UTC).
+    """
     if rows <= config.spark_single_file_rows:
-        frame = to_polars(synthetic)
+        frame = synth.in_input_form(model, to_polars(synthetic))
         write_table(frame, work / "synthetic.csv", formulas=not config.protect_formulas)
         return synthetic
     folder = work / "synthetic.parquet"
@@ -693,6 +750,9 @@ def run(
     with session(config.spark_master or "local[*]", config.spark_conf) as spark:
         with timer.stage("read", progress):
             table = read(spark, source_path, config.spark_format, config.encoding)
+            table, read_facts = _guarded(
+                source_path, lambda: read_types(table, Path(source_path.rstrip("/")).name)
+            )
         check_target(config, table.columns, Path(source_path.rstrip("/")).name)
         with timer.stage("split", progress):
             hashed = with_hashes(table, config.seed, config.holdout_share).persist()
@@ -715,6 +775,8 @@ def run(
             else input_format(source_path),
             "content_fingerprint": counts["fingerprint"],
         }
+        if read_facts:
+            source["read"] = read_facts
         log.info(
             "read %s with Spark: %d rows x %d columns", source["file"], n_rows, source["columns"]
         )
@@ -854,7 +916,7 @@ def _stages(
     rows = config.rows or n_train
     with timer.stage("sample", progress):
         synthetic = sample_rows(spark, model, rows, config.seed)
-        written = _write_synthetic(synthetic, rows, work, config, spark)
+        written = _write_synthetic(synthetic, rows, work, config, spark, model)
     with timer.stage("report", progress):
         report_rows = min(rows, train.height)
         synthetic_sample = to_polars(synthetic.limit(report_rows))

@@ -551,6 +551,77 @@ def infer_types(
     return frame
 
 
+@dataclass
+class TypePlan:
+    """Casts decided on a sample, to apply to every part of a table read elsewhere (Spark).
+
+    ``casts`` maps a column to the polars expression :func:`infer_types` would cast it with;
+    ``facts`` and ``warnings`` are what reading the sample found (date forms among them).
+    """
+
+    casts: dict[str, pl.Expr]
+    facts: dict[str, Any]
+    warnings: list[str]
+
+    def lost(self, name: str) -> pl.Expr:
+        """True where a cell of ``name`` held something its cast could not read.
+
+        A missing-value mark (``NA``, ``?``) read as missing counts as read in a number column,
+        as :func:`infer_types` reads it; in a date column it is a cell the forms missed.
+        """
+        text = pl.col(name).cast(pl.String).str.strip_chars()
+        held = text.is_not_null() & (text.str.len_chars() > 0)
+        numeric = name not in (self.facts.get("datetime_forms") or {})
+        if numeric:
+            held = held & ~text.str.to_lowercase().is_in(list(MISSING_TOKENS))
+        return held & self.casts[name].is_null()
+
+
+def plan_types(sample: pl.DataFrame) -> TypePlan:
+    """The casts :func:`infer_types` chooses on ``sample``, as expressions any part can take.
+
+    One reader for every place a table is read: the Spark path reads its CSV columns as text
+    and applies these casts in each partition, so numbers, booleans, date forms, zones, epoch
+    and spreadsheet numbers, and two-digit years (anchored on the same row's four-digit dates)
+    read as a single run reads them.
+    """
+    facts: dict[str, Any] = {}
+    warnings: list[str] = []
+    typed = infer_types(sample, facts=facts, warnings=warnings)
+    forms = facts.get("datetime_forms") or {}
+    casts: dict[str, pl.Expr] = {}
+    for name in sample.columns:
+        if typed.schema[name] == sample.schema[name]:
+            continue
+        form = dates.Form.from_dict(forms[name]) if name in forms else None
+        if form is not None and form.kind == "epoch":
+            casts[name] = dates.parse_epoch(name, form.unit or "s")
+        elif form is not None and form.kind == "excel_serial":
+            casts[name] = dates.parse_excel(name, not form.date_only)
+        elif form is not None:
+            casts[name] = dates.parse_text(name, form)
+        else:
+            values = sample.get_column(name).drop_nulls().str.strip_chars()
+            cast = _cast_for(name, values.filter(values.str.len_chars() > 0), {}, [], {})
+            if cast is None:
+                continue
+            casts[name] = cast
+    short = [n for n in facts.get("two_digit_years") or {} if n in casts]
+    anchors = [
+        casts[n].cast(pl.Datetime("us"))
+        for n, f in forms.items()
+        if n in casts and n not in short and f.get("kind") in ("text", "epoch")
+    ]
+    anchor = pl.max_horizontal(anchors) if anchors else None
+    for name in short:
+        parsed = dates.fixed_century(casts[name])
+        if anchor is not None:
+            parsed = dates.anchored_century(parsed, anchor)
+        written_short = pl.col(name).str.strip_chars().str.contains(dates.SHORT_YEAR)
+        casts[name] = pl.when(written_short).then(parsed).otherwise(casts[name])
+    return TypePlan(casts, facts, warnings)
+
+
 def _checked(before: pl.DataFrame, after: pl.DataFrame, name: str) -> pl.DataFrame:
     """The cast frame, if the cast lost no value (else a PolarsError, so the column stays)."""
     if after.get_column(name).null_count() > before.get_column(name).null_count() and (

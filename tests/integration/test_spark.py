@@ -283,7 +283,7 @@ def test_csv_delimiter_and_encoding_are_found_as_a_single_run_finds_them(spark, 
     path = tmp_path / "pessoas.csv"
     rows = "\n".join(f"{i};José Conceição {i};{1000 + i}" for i in range(40))
     path.write_bytes(f"id;nome;salário\n{rows}\n".encode("latin-1"))
-    frame = sp.to_polars(sp.read(spark, str(path)))
+    frame = sp.to_polars(sp.read_types(sp.read(spark, str(path)), path.name)[0])
     assert frame.columns == ["id", "nome", "salário"]
     assert frame.get_column("nome")[3] == "José Conceição 3"
     assert frame.get_column("salário").dtype.is_integer()
@@ -343,3 +343,60 @@ def test_without_pyspark_the_command_says_how_to_install_it(tmp_path, monkeypatc
     assert result.stderr.strip() == (
         "error: --spark needs PySpark, which is not installed here: pip install 'synthpriv[spark]'"
     )
+
+
+def _export(rows: int = 120) -> str:
+    """A CSV as systems write them: zoned ISO times, 12-hour US times, epoch ms, ZIPs, NA."""
+    lines = ["id,when,visit,created_ts,zip,score,dob"]
+    for i in range(rows):
+        day = 1 + i % 28
+        lines.append(
+            f"{i},2014-10-{day:02d}T04:17:{i % 60:02d}+02:00,10/{day}/2014 0{1 + i % 9}:17 PM,"
+            f"{1413260267000 + i * 1000},0{2100 + i},{'NA' if i % 10 == 0 else i * 1.5},"
+            f"{1 + i % 12}/{day}/{60 + i % 30}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_spark_reads_every_column_as_a_single_run_reads_it(spark, tmp_path):
+    from synthpriv.io.read import load_table
+
+    path = tmp_path / "export.csv"
+    path.write_text(_export())
+    local = load_table(path).frame
+    frame, facts = sp.read_types(sp.read(spark, str(path)), path.name)
+    distributed = sp.to_polars(frame)
+    assert distributed.schema == local.schema
+    assert distributed.equals(local)
+    assert local.schema["when"] == pl.Datetime("us") and local.schema["zip"] == pl.String
+    assert facts["datetime_forms"]["when"]["zone"] == "+02:00"
+    assert facts["datetime_forms"]["created_ts"] == {"kind": "epoch", "unit": "ms"}
+    assert set(facts["two_digit_years"]) == {"dob"}
+
+
+def test_a_cell_the_sample_did_not_show_keeps_the_column_text_on_spark(spark, tmp_path, caplog):
+    path = tmp_path / "late.csv"
+    rows = [f"{i},2020-01-{1 + i % 28:02d}" for i in range(sp.TYPE_SAMPLE_ROWS + 10)]
+    rows[-1] = f"{len(rows)},soon"  # past the rows the forms are chosen on
+    path.write_text("id,event_date\n" + "\n".join(rows) + "\n")
+    frame, facts = sp.read_types(sp.read(spark, str(path)), path.name)
+    assert frame.schema["event_date"].dataType.simpleString() == "string"
+    assert facts["kept_as_text"] == ["event_date"]
+    assert "column 'event_date': its type could not be decided; kept as text" in caplog.text
+    assert "soon" not in caplog.text
+
+
+def test_a_spark_run_writes_times_back_as_the_export_wrote_them(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(_export(400))
+    out = tmp_path / "o"
+    result = CliRunner().invoke(
+        cli, ["run", str(path), "-o", str(out), "--spark", "local[2]", *FAST]
+    )
+    assert result.exit_code == exit_status_for(json.loads((out / "report.json").read_text()))
+    written = pl.read_csv(out / "synthetic.csv", infer_schema_length=0)
+    assert written.get_column("when").str.ends_with("+02:00").all()
+    assert written.get_column("visit").str.contains(r"^\d{2}/\d{2}/2014 \d{2}:\d{2} [AP]M$").all()
+    assert written.get_column("created_ts").str.contains(r"^14\d{11}$").all()  # epoch ms
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "two_digit_years" in json.dumps(manifest)
