@@ -55,11 +55,14 @@ class State:
         self.err = Console(stderr=True, highlight=False)
 
     def progress(self) -> Any:
-        """A rich progress display on a terminal; nothing otherwise or with ``--quiet``."""
+        """A progress bar on a terminal, log lines in a log file, nothing with ``--quiet``."""
         from synthpriv.pipeline import NullProgress
+        from synthpriv.progress_lines import LineProgress
 
-        if self.quiet or not self.err.is_terminal:
+        if self.quiet:
             return NullProgress()
+        if not self.err.is_terminal:
+            return LineProgress()
         return RichProgress(self.err)
 
     def info(self, message: str) -> None:
@@ -221,6 +224,21 @@ class JsonLinesFormatter(logging.Formatter):
         )
 
 
+class _LevelOrProgress(logging.Filter):
+    """Records at ``level`` and above, and the progress logger's lines unless ``--quiet``."""
+
+    def __init__(self, level: int, show_progress: bool) -> None:
+        super().__init__()
+        self.level = level
+        self.show_progress = show_progress
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Let the record through or not."""
+        if record.levelno >= self.level:
+            return True
+        return self.show_progress and record.name == "synthpriv.progress"
+
+
 def _setup_logging(verbose: int, quiet: bool, log_format: str, log_file: Path | None) -> None:
     level = logging.ERROR if quiet else logging.WARNING
     if verbose == 1:
@@ -235,7 +253,9 @@ def _setup_logging(verbose: int, quiet: bool, log_format: str, log_file: Path | 
     else:
         handlers = [RichHandler(console=Console(stderr=True), show_path=False, show_time=False)]
     for handler in handlers:
-        handler.setLevel(level)
+        handler.setLevel(min(level, logging.INFO))
+        # stage lines (synthpriv.progress) reach a log file stderr at the default level too
+        handler.addFilter(_LevelOrProgress(level, show_progress=not quiet))
     if log_file is not None:
         file_handler = logging.FileHandler(log_file, encoding="utf-8")
         file_handler.setLevel(logging.INFO if verbose < 2 else logging.DEBUG)
@@ -562,8 +582,8 @@ def scan(
     try:
         source = input_record(input_path, frame, read=loaded.facts)
         schema = run_scan(frame, config, source=source, progress=progress)
-    finally:
         progress.finish()
+    finally:
         getattr(progress, "close", lambda: None)()
     changes = compare_schemas(previous, schema) if previous else []
     if previous:
@@ -1049,8 +1069,13 @@ def sample(
         synth.in_input_form(model, chunk)
         for chunk in synth.sample_chunks(model, rows, seed=seed, conditions=wanted)
     )
-    written = write_sample(chunks, output, on_chunk=progress.advance, formulas=bool(allow_formulas))
-    progress.finish()
+    try:
+        written = write_sample(
+            chunks, output, on_chunk=progress.advance, formulas=bool(allow_formulas)
+        )
+        progress.finish()
+    finally:
+        getattr(progress, "close", lambda: None)()
     if state.as_json:
         state.emit({"rows": written, "columns": model.columns, "output": str(output)})
         return

@@ -58,5 +58,11 @@ def write_manifest(directory: Path, command: str, **fields: Any) -> dict[str, An
         **fields,
         "outputs": outputs,
     }
+    # Same input, settings and seed give byte-identical outputs (synthetic table, report, model
+    # file); what the manifest adds about this run is listed, so a comparison can skip it.
+    varying = [k for k in ("created_at", "timings_seconds") if k in data]
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    varying += [f"config.{k}" for k in ("input", "output") if k in config]
+    data["differs_between_runs"] = varying
     write_json(data, directory / MANIFEST)
     return data

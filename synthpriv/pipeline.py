@@ -86,14 +86,14 @@ class Timer:
 
     @contextmanager
     def stage(self, name: str, progress: Progress, total: int | None = None) -> Iterator[None]:
-        """Time a stage and bracket it with progress start/finish."""
+        """Time a stage and bracket it with progress start/finish (finish only on success)."""
         progress.start(name, total)
         started = time.perf_counter()
         try:
             yield
         finally:
             self.seconds[name] = round(time.perf_counter() - started, 3)
-            progress.finish()
+        progress.finish()  # only when the stage ended well: a failed one is not "done"
 
 
 def scan(

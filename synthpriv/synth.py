@@ -15,7 +15,6 @@ import io
 import json
 import os
 import random
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -76,7 +75,6 @@ class SynthModel:
     excluded: dict[str, str]
     seed: int
     training_rows: int
-    fit_seconds: float
     params: dict[str, Any] = field(default_factory=dict)
     joints: dict[str, list[str]] = field(default_factory=dict)
     binned: dict[str, list[float]] = field(default_factory=dict)
@@ -243,7 +241,6 @@ def fit(
         raise ConfigError("no column can be synthesized (every value is one person's or rare)")
     kinds = {n: Kind.CATEGORICAL if n in plan.ordered else k for n, k in plan.kinds.items()}
     data = to_pandas(plan.frame)
-    started = time.perf_counter()
     if engine == "cart":
         synthesizer = _fit_own(engine, data, params, seed)
     else:
@@ -255,7 +252,6 @@ def fit(
         modelled,
         excluded,
         seed,
-        started,
         params=params,
         joints=plan.joints,
         binned=plan.binned,
@@ -274,10 +270,13 @@ def _new_model(
     modelled: dict[str, Kind],
     excluded: dict[str, str],
     seed: int,
-    started: float,
     **rest: Any,
 ) -> SynthModel:
-    """A model of ``frame``'s modelled columns; ``rest`` are the engine-specific fields."""
+    """A model of ``frame``'s modelled columns; ``rest`` are the engine-specific fields.
+
+    Nothing that changes from one fit to the next is kept (no timing, no clock): the same
+    input and seed give the same model file. Stage timings are in the run's manifest.
+    """
     return SynthModel(
         synthesizer=synthesizer,
         engine=engine,
@@ -287,7 +286,6 @@ def _new_model(
         excluded=excluded,
         seed=seed,
         training_rows=frame.height,
-        fit_seconds=time.perf_counter() - started,
         **rest,
     )
 
@@ -392,7 +390,6 @@ def _fit_private(
         else pl.col(name).cast(PUBLIC_TYPES[kind], strict=False)
         for name, kind in types.items()
     )
-    started = time.perf_counter()
     synthesizer = _fit_own(engine, to_pandas(frame), params, seed, types=types)
     kinds = {
         name: Kind.NUMERICAL
@@ -411,7 +408,6 @@ def _fit_private(
         kinds,
         excluded,
         seed,
-        started,
         params={k: v for k, v in params.items() if k not in ("bounds", "categories")},
         constraints=[c.describe() for c in rules],
         preparation={

@@ -22,6 +22,7 @@ from synthpriv.report import exit_status_for
 from synthpriv.status import ExitStatus
 from tests.conftest import ROOT, SAMPLE
 from tests.fakes import FakeSynthesizer
+from tests.helpers import without_progress
 
 
 def invoke(*args):
@@ -211,7 +212,9 @@ def test_target_adds_ml_utility_and_must_exist(tmp_path, small):
         "run", tmp_path / "in.csv", "-o", tmp_path / "o", "--nlp-model", "none", "--target", "nope"
     )
     assert result.exit_code == ExitStatus.CONFIG_ERROR
-    assert result.stderr == "error: target column 'nope' is not a column of in.csv\n"
+    assert without_progress(result.stderr) == (
+        "error: target column 'nope' is not a column of in.csv\n"
+    )
     result = invoke(
         "run",
         tmp_path / "in.csv",

@@ -14,6 +14,7 @@ from synthpriv.cli import cli
 from synthpriv.status import ExitStatus
 from tests.conftest import SAMPLE
 from tests.fakes import FakeSynthesizer
+from tests.helpers import without_progress
 
 FAST = ["--nlp-model", "none"]
 
@@ -136,4 +137,6 @@ def test_an_unwritable_output_names_the_path(tmp_path, folder):
     blocker.write_text("")
     result = invoke("run", folder / "in.csv", "-o", blocker / "out", *FAST)
     assert result.exit_code == ExitStatus.USAGE_ERROR
-    assert result.stderr.startswith(f"error: {blocker / 'out'}: cannot create its folder (")
+    assert without_progress(result.stderr).startswith(
+        f"error: {blocker / 'out'}: cannot create its folder ("
+    )

@@ -74,8 +74,35 @@ def test_no_identifier_value_reaches_any_output(first_run):
 
 def test_same_seed_same_bytes(first_run, tmp_path):
     again = run(SAMPLE / "healthcare.csv", tmp_path / "b", RunConfig(seed=11, nlp_model="none"))
-    for name in ("synthetic.csv", "report.json", "schema.json", "audit.json", "report.html"):
-        assert (again.output / name).read_bytes() == (first_run.output / name).read_bytes(), name
+    for name in OUTPUTS:
+        if name not in ("manifest.json", "model.synthpriv"):
+            assert (again.output / name).read_bytes() == (first_run.output / name).read_bytes(), (
+                name
+            )
+    # the model file: the same header and payload (each test signs with its own key here)
+    models = [
+        (r.output / "model.synthpriv").read_bytes().split(b"\n", 2) for r in (first_run, again)
+    ]
+    headers = [json.loads(m[1]) for m in models]
+    for header in headers:
+        header.pop("hmac_sha256")
+    assert headers[0] == headers[1] and models[0][2] == models[1][2]
+    # the manifest differs only where it says it does
+    first, second = (
+        json.loads((r.output / "manifest.json").read_text()) for r in (first_run, again)
+    )
+    assert first["differs_between_runs"] == [
+        "created_at",
+        "timings_seconds",
+        "config.input",
+        "config.output",
+    ]
+    for manifest in (first, second):
+        manifest["outputs"].pop("model.synthpriv")  # its signature: each test has its own key
+        for key in first["differs_between_runs"]:
+            parent, _, child = key.rpartition(".")
+            (manifest[parent] if parent else manifest).pop(child)
+    assert first == second
 
 
 def test_input_is_untouched(first_run):
