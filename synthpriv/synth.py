@@ -55,6 +55,7 @@ KEY_ENV = "SYNTHPRIV_MODEL_KEY"
 FIT_ROWS = 500_000
 CHUNK_ROWS = 100_000
 MAX_DRAWS = 20
+ALL_MISSING = "all values are missing"
 _SDTYPES = {
     Kind.NUMERICAL: "numerical",
     Kind.CATEGORICAL: "categorical",
@@ -133,7 +134,7 @@ def plan_columns(
         elif kind == Kind.ID:
             excluded[name] = "nearly every value is distinct (an identifier); not synthesized"
         elif frame.get_column(name).null_count() == frame.height:
-            excluded[name] = "all values are missing"
+            excluded[name] = ALL_MISSING
         else:
             modelled[name] = kind
     if not modelled:
@@ -223,9 +224,10 @@ def fit(
         # every row (a fixed-size sample would tie each row's chance to the others')
         types, excluded = private_columns(frame, schema)
         model = _fit_private(frame, types, excluded, engine, params, rules, seed, rows_from)
-        model.preparation |= written_as(schema, list(types))
+        model.preparation |= written_as(schema, list(types)) | layout(frame, excluded)
         return model
     modelled, excluded = plan_columns(frame, schema)
+    full_layout = frame.head(0)
     sampled_from = None
     if fit_rows is not None and frame.height > fit_rows:
         sampled_from = frame.height
@@ -259,7 +261,8 @@ def fit(
         constraints=[c.describe() for c in rules],
         preparation=plan.describe()
         | {"fit_sampled_from_rows": sampled_from, "keep_rare": keep_rare}
-        | written_as(schema, modelled),
+        | written_as(schema, modelled)
+        | layout(full_layout, excluded),
     )
 
 
@@ -434,10 +437,27 @@ def written_as(schema: TableSchema | None, modelled: Any) -> dict[str, Any]:
 
 
 def in_input_form(model: SynthModel, frame: pl.DataFrame) -> pl.DataFrame:
-    """Synthetic rows with their dates written as the input wrote them."""
+    """Synthetic rows as the input wrote them: dates in its form, its empty columns kept.
+
+    A column with no value at all in the input is not modelled; it is written back empty, in
+    its place, so a table's layout survives (nothing about anyone is in an empty column).
+    """
     from synthpriv.io.dates import write_back
 
-    return write_back(frame, (getattr(model, "preparation", None) or {}).get("written_as") or {})
+    preparation = getattr(model, "preparation", None) or {}
+    frame = write_back(frame, preparation.get("written_as") or {})
+    empty = [name for name in preparation.get("all_missing") or [] if name not in frame.columns]
+    if not empty:
+        return frame
+    frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name) for name in empty)
+    order = [c for c in preparation.get("column_order") or [] if c in frame.columns]
+    return frame.select(order + [c for c in frame.columns if c not in order])
+
+
+def layout(frame: pl.DataFrame, excluded: dict[str, str]) -> dict[str, Any]:
+    """The input's empty columns and column order, for :func:`in_input_form` (names only)."""
+    empty = [n for n, why in excluded.items() if why == ALL_MISSING and n in frame.columns]
+    return {"all_missing": empty, "column_order": list(frame.columns)} if empty else {}
 
 
 def _fit_own(engine: str, data: Any, params: dict[str, Any], seed: int, **fit_args: Any) -> Any:

@@ -560,3 +560,23 @@ def test_cart_tolerance_takes_the_coarsest_tree_the_held_out_rows_cannot_tell_ap
     exact = {c.name: c for c in SequentialTrees().fit(frame, seed=0).columns}["y"]
     loose = {c.name: c for c in SequentialTrees(tolerance=50).fit(frame, seed=0).columns}["y"]
     assert (loose.leaf_size, loose.shrinkage) > (exact.leaf_size, exact.shrinkage)
+
+
+def test_an_empty_input_column_is_written_back_empty_in_its_place():
+    rng = np.random.default_rng(4)
+    n = 200
+    frame = pl.DataFrame(
+        {
+            "age": rng.integers(18, 90, n),
+            "fax": pl.Series([None] * n, dtype=pl.String),
+            "plan": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    model = synth.fit(frame, seed=1)
+    assert model.excluded == {"fax": "all values are missing"}
+    drawn = synth.sample(model, 50, seed=2)
+    assert drawn.columns == ["age", "plan"]  # what the report compares: the modelled columns
+    written = synth.in_input_form(model, drawn)
+    assert written.columns == ["age", "fax", "plan"]
+    assert written.get_column("fax").null_count() == 50
+    assert written.drop("fax").equals(drawn)
