@@ -24,7 +24,13 @@ from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from synthpriv.errors import ConfigError, ResidualPIIError
 from synthpriv.frames import COUNT, value_counts
-from synthpriv.operators import OPERATORS, PSEUDONYMIZING, OperatorContext, suppress_rare
+from synthpriv.operators import (
+    OPERATORS,
+    PSEUDONYMIZING,
+    OperatorContext,
+    changed_cells,
+    suppress_rare,
+)
 from synthpriv.pii.detector import ColumnDetector
 from synthpriv.pii.engine import Analyzers
 from synthpriv.pii.entities import role_of
@@ -305,8 +311,17 @@ def clean_table(
             and policy.suppresses_rare_in(info, operator)
             and not row_by_row
         ):
+            asked = params.get("zip_digits", 3)
             params = _coarse_enough_zip(series, info, params, policy.suppress_rare_k or 2, ctx)
+        else:
+            asked = None
         outcome = OPERATORS[operator].apply(series, info, params, ctx)
+        if asked is not None and params.get("zip_digits", asked) < asked:
+            outcome.detail += (
+                f" ({asked} digits would leave more than {MAX_SUPPRESSED_SHARE:.0%} of cells in "
+                f"areas of fewer than {policy.suppress_rare_k or 2} rows, all pooled to "
+                f"{POOLED_LABEL!r}; fewer digits keep the regions)"
+            )
         steps.append(Step(name, operator, params, info, outcome.fitted))
         if over is not None:
             outcome.detail = (
@@ -332,7 +347,8 @@ def clean_table(
             outcome.series, rare, categories = suppress_rare(outcome.series, k)
             steps.append(Step(name, "suppress_rare", {"k": k}, info, {"kept": categories}))
             if rare:
-                outcome.cells_changed += rare
+                # a cell both generalized and pooled is one changed cell, not two
+                outcome.cells_changed = changed_cells(series, outcome.series)
                 outcome.detail += (
                     f"{'; ' if outcome.detail else ''}{rare} cells of categories seen fewer than "
                     f"{policy.suppress_rare_k} times to {POOLED_LABEL!r}"

@@ -337,6 +337,12 @@ class SuppressRare(Operator):
         )
 
 
+def changed_cells(before: pl.Series, after: pl.Series) -> int:
+    """Cells whose value differs (as text; a value that became missing, or the reverse, too)."""
+    a, b = before.cast(pl.String), after.cast(pl.String)
+    return int(((a != b).fill_null(True) & ~(a.is_null() & b.is_null())).sum())
+
+
 def suppress_rare(
     series: pl.Series, k: int, other: str = POOLED_LABEL, *, kept: list[str] | None = None
 ) -> tuple[pl.Series, int, list[str]]:

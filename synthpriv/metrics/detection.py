@@ -136,6 +136,19 @@ def discriminator_auc(
     return float(np.mean(cross_val_score(model, x, y, cv=3, scoring="roc_auc")))
 
 
+def auc_interval(auc: float, rows_each: int, z: float = 1.96) -> tuple[float, float]:
+    """A 95% interval for an AUC on ``rows_each`` rows per class (Hanley and McNeil 1982)."""
+    a, n = min(max(auc, 1e-6), 1 - 1e-6), max(rows_each, 2)
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    se = np.sqrt((a * (1 - a) + (n - 1) * (q1 - a * a) + (n - 1) * (q2 - a * a)) / (n * n))
+    return max(0.0, auc - z * se), min(1.0, auc + z * se)
+
+
+def balanced_rows(real: pl.DataFrame, synthetic: pl.DataFrame, max_rows: int = MAX_ROWS) -> int:
+    """The rows a side that :func:`discriminator_auc` and :func:`pmse` compare."""
+    return min(real.height, synthetic.height, max_rows)
+
+
 def pmse(
     real: pl.DataFrame,
     synthetic: pl.DataFrame,

@@ -17,7 +17,7 @@ from synthpriv.config import Budgets, Gates, budget_hit
 from synthpriv.errors import InputError
 from synthpriv.filtering import TooClose
 from synthpriv.metrics.base import MetricResult, attempt, failure, mean_score
-from synthpriv.metrics.detection import discriminator_auc, pmse
+from synthpriv.metrics.detection import auc_interval, balanced_rows, discriminator_auc, pmse
 from synthpriv.metrics.fidelity import Comparison, independent_columns, sample_pairs
 from synthpriv.metrics.privacy import (
     canonical,
@@ -39,7 +39,9 @@ from synthpriv.report.gates import (  # noqa: F401 - re-exported for callers
 )
 from synthpriv.schema import Kind, aligned, kinds_of
 
-REPORT_VERSION = "1.1"  # 1.1: near copies by record linkage, holdout copies, exposed people
+# 1.1: near copies by record linkage, holdout copies, exposed people; 1.2: each gate lists its
+# criteria, and the copy gates state the excess against its margin as value and threshold
+REPORT_VERSION = "1.2"
 
 
 def _with_baseline(results: list[MetricResult], baseline: list[MetricResult]) -> list[MetricResult]:
@@ -176,6 +178,8 @@ def _whole_table(
         try:
             auc = discriminator_auc(train, other, kinds, seed, max_rows=max_rows)
             entry["discriminator_auc"] = round(auc, 4)
+            low, high = auc_interval(auc, balanced_rows(train, other, max_rows))
+            entry["discriminator_auc_interval"] = [round(low, 4), round(high, 4)]
             entry.update(
                 {
                     k: _round(v) if isinstance(v, float) else v

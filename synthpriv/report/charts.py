@@ -49,7 +49,9 @@ def distribution(real: pl.Series, synthetic: pl.Series, kind: Kind) -> dict[str,
     counts = value_counts(real.cast(pl.String).drop_nulls(), sort=True)
     total_r = max(real.len() - real.null_count(), 1)
     total_s = max(synthetic.len() - synthetic.null_count(), 1)
-    shown = [v for v, n in counts.rows() if n >= MIN_LABEL_COUNT][:TOP_CATEGORIES]
+    # The cleaning's own pooled value goes into the chart's pooled bar: one "(other)" bar.
+    shown = [v for v, n in counts.rows() if n >= MIN_LABEL_COUNT and v != POOLED_LABEL]
+    shown = shown[:TOP_CATEGORIES]
     synth_counts = dict(value_counts(synthetic.cast(pl.String).drop_nulls()).rows())
     real_counts = dict(counts.rows())
     labels = shown + [POOLED_LABEL]
@@ -63,6 +65,7 @@ def distribution(real: pl.Series, synthetic: pl.Series, kind: Kind) -> dict[str,
         "real": [round(max(x, 0.0), 4) for x in real_share],
         "synthetic": [round(max(x, 0.0), 4) for x in synth_share],
         "hidden_categories": max(len(real_counts) - len(shown), 0),
+        "pooled_share": round(max(real_share[-1], 0.0), 4),
     }
 
 
@@ -91,7 +94,13 @@ def bars(dist: dict[str, Any]) -> dict[str, Any]:
         caption = f"{edges[0]} … {edges[-1]} (1st–99th percentile of real values)"
         labels: list[str] = []
     else:
-        caption = ""
+        hidden, share = dist.get("hidden_categories", 0), dist.get("pooled_share", 0.0)
+        caption = (
+            f"{POOLED_LABEL}: {hidden} other categor{'y' if hidden == 1 else 'ies'}, "
+            f"{share * 100:.1f}% of real rows"
+            if hidden
+            else ""
+        )
         labels = dist.get("labels", [])
     return {"w": CHART_W, "h": CHART_H, "rects": rects, "caption": caption, "labels": labels}
 
@@ -146,4 +155,18 @@ def heatmap(report: dict[str, Any], columns: list[str]) -> dict[str, Any]:
                     "title": f"{a} × {b}: {'n/a' if score is None else f'{score:.2f}'}",
                 }
             )
-    return {"size": size, "n": len(columns), "cells": rows, "columns": columns}
+    return {
+        "size": size,
+        "n": len(columns),
+        "cells": rows,
+        "columns": columns,
+        "legend": HEAT_LEGEND,
+    }
+
+
+# Every colour a cell can take, by score: the shade runs from green (1.00) to red (0.75 and
+# below, where _heat saturates); grey is a pair that could not be scored.
+HEAT_LEGEND = [
+    {"fill": _heat(score), "label": label}
+    for score, label in ((1.0, "1.00"), (0.95, "0.95"), (0.9, "0.90"), (0.85, "0.85"))
+] + [{"fill": _heat(0.75), "label": "0.75 or less"}, {"fill": _heat(None), "label": "not scored"}]

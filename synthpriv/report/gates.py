@@ -59,6 +59,65 @@ NEEDS_HOLDOUT = (
 )
 
 
+RANK = {"PASS": 0, "WARN": 1, "FAIL": 2}
+
+
+def criterion(
+    name: str,
+    value: float | None,
+    fail: float | None,
+    *,
+    warn: float | None = None,
+    interval: tuple[float, float] | None = None,
+    ideal: float | None = None,
+    below: bool = False,
+) -> dict[str, Any]:
+    """One comparison a gate decides on, as report.json states it (see :func:`decide`)."""
+    out: dict[str, Any] = {
+        "name": name,
+        "value": value,
+        "fail": fail,
+        "direction": "below" if below else "above",
+    }
+    if warn is not None:
+        out["warn"] = warn
+    if interval is not None:
+        out["interval"] = [float(interval[0]), float(interval[1])]
+    if ideal is not None:
+        out["ideal"] = ideal
+    return out
+
+
+def decide(c: dict[str, Any]) -> str:
+    """A criterion's status: past ``fail`` FAIL, past ``warn`` WARN.
+
+    Each only when its interval (if it has one and an ideal) excludes the ideal; a missing value
+    FAILs (nothing vouches for it).
+    """
+    value = c["value"]
+    if value is None:
+        return "FAIL"
+    sign = -1 if c["direction"] == "below" else 1
+    interval, ideal = c.get("interval"), c.get("ideal")
+    significant = True
+    if interval is not None and ideal is not None:
+        significant = interval[0] > ideal if sign > 0 else interval[1] < ideal
+
+    def past(limit: float | None) -> bool:
+        return limit is not None and sign * value > sign * limit
+
+    if significant and past(c["fail"]):
+        return "FAIL"
+    if significant and past(c.get("warn")):
+        return "WARN"
+    return "PASS"
+
+
+def decided_status(criteria: list[dict[str, Any]]) -> str:
+    """The worst status of ``criteria`` (what a gate with criteria reports)."""
+    return max((decide(c) for c in criteria), key=RANK.__getitem__, default="PASS")
+
+
 def _gate(
     name: str,
     status: str,
@@ -69,8 +128,18 @@ def _gate(
     applicable: bool = True,
     interval: tuple[float, float] | None = None,
     comparisons: int | None = None,
+    criteria: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """A gate; with ``criteria`` its status, value, threshold and interval are the worst's."""
     spec = next(g for g in GATES if g.name == name)
+    if criteria:
+        status = decided_status(criteria)
+        worst = max(criteria, key=_severity)
+        value, threshold = worst["value"], worst["fail"]
+        if "interval" in worst:
+            interval = worst["interval"]
+        elif interval is not None:
+            interval = None
     gate = {
         "name": name,
         "category": spec.category,
@@ -86,7 +155,31 @@ def _gate(
         # the interval the status was decided on (of the excess, or of the value)
         gate["interval"] = [round(float(interval[0]), 4), round(float(interval[1]), 4)]
         gate["comparisons"] = comparisons or 1
+    if criteria:
+        gate["criteria"] = criteria
     return gate
+
+
+def _severity(c: dict[str, Any]) -> tuple[int, float]:
+    """Order criteria: the worse status first, then the furthest past its fail threshold."""
+    value, limit = c["value"], c["fail"]
+    past = 0.0
+    if value is not None and limit is not None:
+        past = (limit - value) if c["direction"] == "below" else (value - limit)
+    return RANK[decide(c)], past
+
+
+def shown(value: float, other: float, scale: float = 1, digits: int = 1) -> str:
+    """``value * scale`` with enough decimals that it does not print as ``other`` does.
+
+    A risk of 20.26% against a 20% limit prints as 20.3, not as 20; 0.5968 against 0.60 as
+    0.597: the sentence and the status never seem to disagree.
+    """
+    for places in range(digits, digits + 4):
+        text = f"{value * scale:.{places}f}"
+        if value == other or text != f"{other * scale:.{places}f}":
+            return text
+    return f"{value * scale:.{digits + 4}f}"
 
 
 def _level(value: float, warn: float, fail: float) -> str:
@@ -137,9 +230,12 @@ def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[
             limit,
             f"A differentially private model with ε at most {limit} is required; the "
             f"{synthesis.get('engine')} engine gives no formal guarantee.",
+            criteria=[criterion("epsilon", None, limit)],
         )
     epsilon, delta = dp["epsilon_spent"], dp["delta_spent"]
-    status = "FAIL" if limit is not None and epsilon > limit + 1e-9 else "PASS"
+    # ε is accounted in floating point: 1e-9 over the limit is the limit
+    spent = criterion("epsilon", round(epsilon, 9), limit)
+    status = decide(spent)
     bound = f" (at most {limit} required)" if limit is not None else ""
     promise = dp.get("guarantee") or {}
     unit = (
@@ -162,6 +258,7 @@ def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[
             if not_covered
             else ""
         ),
+        criteria=[spent],
     )
 
 
@@ -185,8 +282,11 @@ def _fidelity_gate(fidelity: dict[str, Any], gates: Gates) -> dict[str, Any]:
         status,
         score,
         gates.fidelity_min,
-        f"Fidelity {score * 100:.0f}/100{versus}; at least {gates.fidelity_min * 100:.0f} is "
-        "required.",
+        f"Fidelity {shown(score, gates.fidelity_min, 100, 0)}/100{versus}; at least "
+        f"{gates.fidelity_min * 100:.0f} is required.",
+        criteria=[
+            criterion("score", score, gates.fidelity_min, warn=gates.fidelity_warn, below=True)
+        ],
     )
 
 
@@ -278,7 +378,11 @@ def _ci(interval: tuple[float, float], k: int, digits: int = 1) -> str:
 
 
 def _family_gate(
-    name: str, judged: tuple[Comparison, tuple[float, float], bool, int], text: str
+    name: str,
+    judged: tuple[Comparison, tuple[float, float], bool, int],
+    text: str,
+    family: list[Comparison] | None = None,
+    extra: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The gate of a judged family (:func:`_judge`): ``text``, then its worst excess, judged."""
     worst, interval, failed, k = judged
@@ -286,13 +390,33 @@ def _family_gate(
     return _gate(
         name,
         "FAIL" if failed else "PASS",
-        x["share"],
-        round(x["baseline"] + worst.margin, 4),
+        x["excess"],
+        worst.margin,
         f"{text} The excess is {x['excess'] * 100:+.1f} points ({_ci(interval, k)}); above "
         f"{worst.margin * 100:.1f} points fails when the interval excludes 0.",
         interval=interval,
         comparisons=k,
+        criteria=_family_criteria(judged, family) + (extra or []),
     )
+
+
+def _family_criteria(
+    judged: tuple[Comparison, tuple[float, float], bool, int],
+    family: list[Comparison] | None = None,
+) -> list[dict[str, Any]]:
+    """Each comparison of a judged family: its excess against its margin, interval from 0."""
+    worst, _, _, k = judged
+    members = family or [worst]
+    return [
+        criterion(
+            c.label or "excess",
+            c.entry["excess"],
+            c.margin,
+            interval=c.interval(k),
+            ideal=0.0,
+        )
+        for c in members
+    ]
 
 
 def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
@@ -304,20 +428,19 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
     margin = gates.near_copy_margin
     paired = near.get("paired")
     k = len(near["levels"]) + (1 if paired else 0)
-    judged = _judge([Comparison(x, margin, _agree(x["mismatches"])) for x in near["levels"]], k)
+    family = [Comparison(x, margin, _agree(x["mismatches"])) for x in near["levels"]]
+    judged = _judge(family, k)
     shares = "; ".join(
         f"{_agree(x['mismatches'])}: {x['share'] * 100:.1f}% (unseen real rows "
         f"{x['baseline'] * 100:.1f}%)"
         for x in near["levels"]
     )
-    gate = _family_gate(
-        "near_copies",
-        judged,
+    text = (
         f"Synthetic rows that agree with one of all {near['rows']['train']:,} training rows on "
-        f"{shares}. The largest excess is on {judged[0].label}.",
+        f"{shares}. The largest excess is on {judged[0].label}."
     )
     if not paired or not paired["rows_linked"]:
-        return gate
+        return _family_gate("near_copies", judged, text, family)
     from synthpriv.metrics.privacy import balanced_share, exact_interval
 
     sizes = paired["reference_rows"]
@@ -328,7 +451,6 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
         )
     )
     value = paired["share"]
-    status = _significant(low, 0.5, _level(value, gates.dcr_share_warn, gates.dcr_share_max))
     sentence = (
         f" Paired with its closest real row (every training and holdout row; the fewest columns "
         f"disagreeing, then the nearest), {value * 100:.1f}% of the "
@@ -338,23 +460,24 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
         f"{gates.dcr_share_warn * 100:.0f}% warns and above "
         f"{gates.dcr_share_max * 100:.0f}% fails, each only when the interval excludes 50%)."
     )
-    rank = {"PASS": 0, "WARN": 1, "FAIL": 2}
-    if rank[status] > rank[gate["status"]]:
-        gate |= {
-            "status": status,
-            "value": value,
-            "threshold": gates.dcr_share_max,
-            "interval": [low, high],
-        }
-    return gate | {"message": gate["message"] + sentence, "comparisons": k}
+    pairing = criterion(
+        "paired share",
+        value,
+        gates.dcr_share_max,
+        warn=gates.dcr_share_warn,
+        interval=(low, high),
+        ideal=0.5,
+    )
+    gate = _family_gate("near_copies", judged, text + sentence, family, [pairing])
+    return gate | {"comparisons": k}
 
 
 def _holdout_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
     """Exact and near copies of the holdout's real people, against training rows' copies."""
-    judged = _judge(
-        [Comparison(copies["exact"], gates.exact_copy_margin, "")]
-        + [Comparison(x, gates.near_copy_margin, _agree(x["mismatches"])) for x in copies["near"]]
-    )
+    family = [Comparison(copies["exact"], gates.exact_copy_margin, "")] + [
+        Comparison(x, gates.near_copy_margin, _agree(x["mismatches"])) for x in copies["near"]
+    ]
+    judged = _judge(family)
     worst = judged[0]
     what = f"agree on {worst.label} with" if worst.label else "are identical to"
     return _family_gate(
@@ -365,6 +488,7 @@ def _holdout_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]
         f"{worst.entry['baseline'] * 100:.1f}% of training rows do (real people outside the "
         "holdout): a table made from real rows gives those people away whichever set they "
         "were in.",
+        family,
     )
 
 
@@ -414,6 +538,7 @@ def _exposed_gate(exposed: dict[str, Any], gates: Gates) -> dict[str, Any]:
         f"Of the {x['people']['train']:,} training {EXPOSED_GROUPS[group]}, "
         f"{x['share'] * 100:.1f}% {what}; of the {x['people']['holdout']:,} such people in the "
         f"holdout, {x['baseline'] * 100:.1f}%.",
+        family,
     )
 
 
@@ -454,11 +579,12 @@ def _exact_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
     return _gate(
         "exact_copies",
         "FAIL" if failed else "PASS",
-        worst.entry["share"],
-        round(worst.entry["baseline"] + worst.margin, 4),
+        worst.entry["excess"],
+        worst.margin,
         message,
         interval=interval,
         comparisons=k,
+        criteria=_family_criteria((worst, interval, failed, k), family),
     )
 
 
@@ -476,6 +602,9 @@ def _exact_copies_without_holdout(copies: dict[str, Any], gates: Gates) -> dict[
             else "Without unseen real rows there is no baseline to judge this against. "
             + NEEDS_HOLDOUT
         ),
+        criteria=[criterion("share", share, gates.exact_copy_margin)]
+        if share > gates.exact_copy_margin
+        else None,
     )
 
 
@@ -498,10 +627,21 @@ def _dcr_gate(dcr: dict[str, Any], gates: Gates) -> dict[str, Any]:
         value,
         gates.dcr_share_max,
         f"Synthetic rows sit closer to a training row than to an unseen real row "
-        f"{value * 100:.1f}% of the time (interval {low * 100:.1f}-{high * 100:.1f}%, at 95% "
-        f"over the report's ten privacy checks); 50% means no memorization, above "
-        f"{gates.dcr_share_max * 100:.0f}% fails when the interval excludes 50%.",
+        f"{shown(value, gates.dcr_share_max, 100)}% of the time (interval {low * 100:.1f}-"
+        f"{high * 100:.1f}%, at 95% over the report's ten privacy checks); 50% means no "
+        f"memorization, above {gates.dcr_share_max * 100:.0f}% fails when the interval excludes "
+        "50%.",
         interval=(low, high),
+        criteria=[
+            criterion(
+                "share closer to training",
+                value,
+                gates.dcr_share_max,
+                warn=gates.dcr_share_warn,
+                interval=(low, high),
+                ideal=0.5,
+            )
+        ],
     )
 
 
@@ -517,10 +657,21 @@ def _membership_gate(mia: dict[str, Any], gates: Gates) -> dict[str, Any]:
         mia["auc"],
         gates.membership_auc_max,
         f"An attacker who uses the synthetic table to guess whether a person was in the "
-        f"training data is right with AUC {mia['auc']:.3f} (interval {low:.3f}-{high:.3f}, at "
-        f"95% over the report's ten privacy checks); 0.50 is a coin toss, above "
-        f"{gates.membership_auc_max:.2f} fails when the interval excludes 0.50.",
+        f"training data is right with AUC {shown(mia['auc'], gates.membership_auc_max, 1, 3)} "
+        f"(interval {low:.3f}-{high:.3f}, at 95% over the report's ten privacy checks); 0.50 is "
+        f"a coin toss, above {gates.membership_auc_max:.2f} fails when the interval excludes "
+        "0.50.",
         interval=(low, high),
+        criteria=[
+            criterion(
+                "AUC",
+                mia["auc"],
+                gates.membership_auc_max,
+                warn=gates.membership_auc_warn,
+                interval=(low, high),
+                ideal=0.5,
+            )
+        ],
     )
 
 
@@ -555,6 +706,7 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
         k = len(known) * (2 if name == "attribute_inference" else 1)
         z = _z(k)
         judged = []
+        criteria: list[dict[str, Any]] = []
         for entry in known:
             if entry.get("standard_error") is not None:
                 low = max(0.0, entry["risk"] - z * entry["standard_error"])
@@ -563,6 +715,16 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
                 low, high = (entry.get("ci95") or [entry["risk"]] * 2)[:2]
             level = _level(entry["risk"], gates.attack_risk_warn, gates.attack_risk_max)
             judged.append((_significant(low, 0.0, level), entry["risk"], (low, high)))
+            criteria.append(
+                criterion(
+                    entry.get("attack") or name,
+                    entry["risk"],
+                    gates.attack_risk_max,
+                    warn=gates.attack_risk_warn,
+                    interval=(low, high),
+                    ideal=0.0,
+                )
+            )
         rank = {"PASS": 0, "WARN": 1, "FAIL": 2}
         status, worst, interval = max(judged, key=lambda j: (rank[j[0]], j[1]))
         out.append(
@@ -571,11 +733,13 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
                 status,
                 worst,
                 gates.attack_risk_max,
-                f"Risk {worst * 100:.1f}% that an attacker can {what}, beyond what unseen "
-                f"real rows allow (in points: {_ci(interval, k)}); 0% is ideal, above "
-                f"{gates.attack_risk_max * 100:.0f}% fails when the interval excludes 0.",
+                f"Risk {shown(worst, gates.attack_risk_max, 100)}% that an attacker can {what}, "
+                f"beyond what unseen real rows allow (in points: {_ci(interval, k)}); 0% is "
+                f"ideal, above {gates.attack_risk_max * 100:.0f}% fails when the interval "
+                "excludes 0.",
                 interval=interval,
                 comparisons=k,
+                criteria=criteria,
             )
         )
     return out
@@ -602,9 +766,10 @@ def _replicated_uniques_gate(privacy: dict[str, Any], gates: Gates) -> dict:
         "FAIL" if rep["share"] > limit else "PASS",
         rep["share"],
         round(limit, 4),
-        f"{rep['share'] * 100:.1f}% of training rows are unique on the quasi-identifiers and "
-        f"reappear as a unique synthetic row (unseen real rows: "
-        f"{rep['baseline_holdout'] * 100:.1f}%); above {limit * 100:.1f}% fails.",
+        f"{shown(rep['share'], limit, 100)}% of training rows are unique on the "
+        f"quasi-identifiers and reappear as a unique synthetic row (unseen real rows: "
+        f"{rep['baseline_holdout'] * 100:.1f}%); above {shown(limit, rep['share'], 100)}% fails.",
+        criteria=[criterion("replicated uniques", rep["share"], round(limit, 4))],
     )
 
 
@@ -622,6 +787,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
             f"The synthetic table holds {len(identifying)} column(s) the scan calls direct "
             f"identifiers or free text with personal data ({', '.join(identifying)}): a table "
             "to share has none. They are not charted, so no value of theirs is printed here.",
+            criteria=[criterion("identifier columns", len(identifying), 0)],
         )
     if unmeasured:
         return _gate(
@@ -633,6 +799,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
             f"({', '.join(unmeasured)}): not in the real table, or free text or identifiers "
             "there. Nothing vouches for what they hold; a table to share has only measured "
             "columns.",
+            criteria=[criterion("unmeasured columns", len(unmeasured), 0)],
         )
     order = privacy.get("row_order") or {}
     margin = (gates or Gates()).exposed_margin
@@ -656,6 +823,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
             "Values of original direct identifiers appear in the synthetic table: "
             + "; ".join(residual)
             + ".",
+            criteria=[criterion("identifier values", len(residual), 0)],
         )
     checked = residual is not None
     extra = rare.get("reappearing", 0) - rare.get("baseline_holdout", 0)
@@ -668,6 +836,14 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
             f"{rare['reappearing']} categories seen fewer than {rare['threshold']} times in the "
             f"training rows reappear in the synthetic table ({rare['baseline_holdout']} in unseen "
             "real rows): consider suppressing rare categories before fitting.",
+            criteria=[
+                criterion(
+                    "rare categories",
+                    rare["reappearing"],
+                    None,
+                    warn=rare["baseline_holdout"],
+                )
+            ],
         )
     searched = "No original direct-identifier value appears in the synthetic table; r"
     return _gate(
@@ -677,6 +853,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
         0,
         (searched if checked else "R") + "are categories reappear no more often than in unseen "
         "real rows.",
+        criteria=[criterion("identifier values", len(residual or []), 0)],
     )
 
 

@@ -11,7 +11,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from synthpriv.io import atomic_path, write_json
-from synthpriv.report.charts import bars, heatmap, shown_columns
+from synthpriv.report.charts import (
+    MIN_LABEL_COUNT,
+    TOP_CATEGORIES,
+    bars,
+    heatmap,
+    shown_columns,
+)
 from synthpriv.report.gates import TITLES
 from synthpriv.schema import validate
 
@@ -38,14 +44,26 @@ def render_html(report: dict[str, Any]) -> str:
         heatmap=heatmap(report, shown),
         not_drawn=listed,
         gate_titles=TITLES,
+        top_categories=TOP_CATEGORIES,
+        min_label_count=MIN_LABEL_COUNT,
     )
 
 
-def write_report(report: dict[str, Any], directory: Path) -> tuple[Path, Path]:
-    """Validate ``report`` and write ``report.json`` and ``report.html`` into ``directory``."""
+def write_report(
+    report: dict[str, Any], directory: Path, *, pdf: bool = False
+) -> tuple[Path, Path]:
+    """Validate ``report`` and write ``report.json`` and ``report.html`` into ``directory``.
+
+    ``pdf``: also ``report.pdf``, the page printed by headless Chromium (skipped with a warning
+    when no Chromium is found; see :mod:`synthpriv.report.pdf`).
+    """
     validate(report, "report", origin="report.json (internal error: report does not match schema)")
     json_path, html_path = directory / "report.json", directory / "report.html"
     write_json(report, json_path)
     with atomic_path(html_path) as tmp:
         tmp.write_text(render_html(report), encoding="utf-8")
+    if pdf:
+        from synthpriv.report.pdf import print_report
+
+        print_report(html_path, directory / "report.pdf")
     return json_path, html_path

@@ -12,6 +12,7 @@ from synthpriv import synth
 from synthpriv.report.builder import build_report, exit_status_for
 from synthpriv.status import ExitStatus
 from tests import leak_shapes as shapes
+from tests.helpers import assert_gates_consistent
 from tests.population import QUASI, SCAN, population, three_way
 
 
@@ -22,7 +23,7 @@ def parts():
 
 def report_on(parts, synthetic, **extra):
     train, holdout, _ = parts
-    return build_report(
+    report = build_report(
         train=train,
         holdout=holdout,
         synthetic=synthetic,
@@ -30,6 +31,8 @@ def report_on(parts, synthetic, **extra):
         residual_identifiers=[],
         **extra,
     )
+    assert_gates_consistent(report)  # every table made to leak, and every clean one
+    return report
 
 
 def failed(report):
