@@ -187,16 +187,17 @@ def safe_traceback(exc: BaseException) -> str:
 def _emit_failure(ctx: click.Context, message: str, code: int) -> None:
     """In ``--json`` mode, the one JSON object a cron parser reads, also when the run failed."""
     state = ctx.find_object(State)
-    if state is not None and state.as_json:
-        state.emit(
-            {
-                "exit_code": int(code),
-                "error": message.removeprefix("error: "),
-                "verdict": None,
-                "files": [],
-                "output": None,
-            }
-        )
+    # An unknown command fails before the group's callback made the State: read the flag itself.
+    as_json = state.as_json if state is not None else bool(ctx.params.get("as_json"))
+    if as_json:
+        failure = {
+            "exit_code": int(code),
+            "error": message.removeprefix("error: "),
+            "verdict": None,
+            "files": [],
+            "output": None,
+        }
+        click.echo(json.dumps(failure, indent=2, sort_keys=True))
 
 
 def _fail(ctx: click.Context, message: str, status: ExitStatus, exc: BaseException) -> None:
@@ -363,6 +364,14 @@ overwrite_option = click.option(
     "--overwrite",
     is_flag=True,
     help="Replace existing output (never an input; a directory only if synthpriv wrote it).",
+)
+pdf_option = click.option(
+    "--no-pdf",
+    "no_pdf",
+    is_flag=True,
+    default=None,
+    help="Do not write report.pdf (by default the report is also printed to PDF by headless "
+    "Chromium when one is found) [config io.report_pdf].",
 )
 formulas_option = click.option(
     "--allow-formulas",
@@ -682,7 +691,8 @@ def clean(
     """Remove or transform PII under a policy, verify, and write the cleaned table.
 
     Policies: strict (default: direct identifiers dropped, free text redacted, birth dates to year,
-    ZIP to 3 digits, ages top-coded at 90, rare categories suppressed), hipaa-safe-harbor,
+    ZIP to 3 digits, or fewer when 3 would leave more than 5% of cells in areas too small to
+    keep, ages top-coded at 90, rare categories suppressed), hipaa-safe-harbor,
     pseudonymize (keyed HMAC pseudonyms; needs SYNTHPRIV_PSEUDONYM_KEY or --key-file), or a policy
     file. A column's "action" in the schema overrides the policy. The output is re-scanned and
     searched for every original identifier value; if any remains, nothing is written (exit 5).
@@ -1187,6 +1197,7 @@ def _with_gates(func: Any) -> Any:
     "the singling-out, inference and k-anonymity measures.",
 )
 @overwrite_option
+@pdf_option
 @_with_gates
 @click.option(
     "--seed",
@@ -1207,12 +1218,13 @@ def report(
     schema_path: Path | None,
     output: Path,
     overwrite: bool,
+    no_pdf: bool | None,
     fidelity_min: float | None,
     dcr_share_max: float | None,
     seed: int,
     encoding: str,
 ) -> None:
-    """Measure fidelity and privacy leakage; write report.json and report.html.
+    """Measure fidelity and privacy leakage; write report.json, report.html and report.pdf.
 
     Exits 6 when a privacy gate fails, 7 when the fidelity gate fails and 9 when a privacy check
     could not run (no --holdout: the verdict is INCOMPLETE, never PASS), so batch jobs can act.
@@ -1257,7 +1269,7 @@ def report(
             budgets=config.budgets,
             provenance={"input": input_record(real_path, real), "versions": package_versions()},
         )
-        write_report(result, work)
+        write_report(result, work, pdf=not no_pdf)
         write_manifest(
             work,
             "report",
@@ -1369,6 +1381,7 @@ def _finish(
 @policy_option
 @key_file_option
 @formulas_option
+@pdf_option
 @_with_gates
 @click.pass_obj
 def run(
@@ -1398,6 +1411,8 @@ def run(
     params, constraints = flags.pop("params"), flags.pop("constraints")
     if flags.pop("allow_formulas"):
         flags["protect_formulas"] = False
+    if flags.pop("no_pdf"):
+        flags["report_pdf"] = False
     if params:
         flags["engine_params"] = config.engine_params | parse_params(params)
     if constraints:
@@ -1434,7 +1449,13 @@ def run(
 
 @cli.group()
 def config() -> None:
-    """Work with job config files."""
+    """Work with job config files (TOML): every run option, in one file a cron job can name.
+
+    \b
+    Example:
+      synthpriv config init job.toml        # a commented starter: every setting, its default
+      synthpriv run --config job.toml       # input, output and settings from the file
+    """
 
 
 @config.command("init")

@@ -146,6 +146,12 @@ class RunConfig:
         "not run them (OWASP)",
         section="io",
     )
+    report_pdf: bool = setting(
+        True,
+        "also write report.pdf, the report printed by headless Chromium (skipped with a warning "
+        "when no Chromium is found)",
+        section="io",
+    )
     policy: str = setting(
         "strict",
         "strict | hipaa-safe-harbor | pseudonymize | path to a policy file",

@@ -299,7 +299,7 @@ def write_outputs(
     write_json(schema.to_dict(), work / "schema.json")
     write_json(audit, work / "audit.json")
     backend.save_model(model, work / "model.synthpriv")
-    write_report(report, work)
+    write_report(report, work, pdf=config.report_pdf)
     return write_manifest(
         work,
         "run",

@@ -130,6 +130,16 @@ def test_json_failure_is_one_object_on_stdout_and_the_error_on_stderr(tmp_path, 
     usage = invoke("--json", "run", "-o", tmp_path / "o")
     assert usage.exit_code == ExitStatus.USAGE_ERROR
     assert json.loads(usage.stdout)["exit_code"] == 2
+    # an unknown command fails before any command starts: still one object on stdout
+    unknown = CliRunner().invoke(cli, ["--json", "frobnicate"])
+    assert unknown.exit_code == ExitStatus.USAGE_ERROR
+    assert json.loads(unknown.stdout) == {
+        "exit_code": 2,
+        "error": "No such command 'frobnicate'.",
+        "verdict": None,
+        "files": [],
+        "output": None,
+    }
 
 
 def test_an_unwritable_output_names_the_path(tmp_path, folder):

@@ -79,7 +79,7 @@ def test_same_seed_same_bytes(first_run, tmp_path):
             assert (again.output / name).read_bytes() == (first_run.output / name).read_bytes(), (
                 name
             )
-    # the model file: the same header and payload (each test signs with its own key here)
+    # the model file: the same header and payload (the signature is the key's, checked apart)
     models = [
         (r.output / "model.synthpriv").read_bytes().split(b"\n", 2) for r in (first_run, again)
     ]
@@ -98,7 +98,7 @@ def test_same_seed_same_bytes(first_run, tmp_path):
         "config.output",
     ]
     for manifest in (first, second):
-        manifest["outputs"].pop("model.synthpriv")  # its signature: each test has its own key
+        manifest["outputs"].pop("model.synthpriv")  # compared above, without its signature
         for key in first["differs_between_runs"]:
             parent, _, child = key.rpartition(".")
             (manifest[parent] if parent else manifest).pop(child)
