@@ -564,6 +564,7 @@ def verify_clean(
     *,
     key: bytes | None = None,
     search: Callable[[CleanResult], list[Leak]] | None = None,
+    scanned_here: bool = False,
 ) -> dict[str, Any]:
     """Prove the cleaned table holds no direct identifier, escalating columns that still do.
 
@@ -577,6 +578,11 @@ def verify_clean(
     holds (a Spark run searches every row of the table; ``original`` is the driver's sample):
     what it finds is escalated like what the search of ``original`` finds.
 
+    ``scanned_here``: ``schema`` is what ``detector`` found in ``original`` in this same run
+    (``run`` scans, then cleans), so a column cleaning kept value for value is not scanned
+    again (the same values give the same decision). A schema from elsewhere (``clean --schema``,
+    perhaps edited) gets every column re-scanned.
+
     Returns:
         A summary for the audit log (columns re-scanned, checks run, escalations).
 
@@ -586,7 +592,7 @@ def verify_clean(
     escalations: list[dict[str, Any]] = []
     user_kept = {c.name for c in schema.columns if c.action == "keep"}
     for round_ in range(MAX_ESCALATION_ROUNDS + 1):
-        problems = _problems(original, result, schema, detector)
+        problems = _problems(original, result, schema, detector, scanned_here)
         for leak in search(result) if search and not problems else []:
             problems.setdefault(leak.column, leak.reason())
         if not problems:
@@ -605,17 +611,45 @@ def verify_clean(
                 f"residual PII after cleaning: column {column!r}: {reason}{more}"
             )
     actions = {c.name: c.action for c in result.schema.columns}
+    rescan = _rescanned(original, result.frame, scanned_here)
     return {
         "verified": True,
         "value_search_columns": len(schema.by_role(Role.DIRECT_IDENTIFIER)),
-        "rescanned_columns": result.frame.width,
+        "rescanned_columns": len(rescan),
+        "unchanged_columns": result.frame.width - len(rescan),
         "pseudonymized_columns": sorted(n for n, a in actions.items() if a in PSEUDONYMIZING),
         "escalations": escalations,
     }
 
 
+def _changed_columns(original: pl.DataFrame, cleaned: pl.DataFrame) -> list[str]:
+    """The cleaned columns cleaning changed (or made): those the re-scan has to look at.
+
+    A column cleaning kept value for value was scanned already in this run, with the whole
+    table around it; scanning it again cannot find more (the re-scan's neighbours are fewer,
+    not more). On a wide table of kept columns this halves the scan's cost.
+    """
+    before, after = original.schema, cleaned.schema  # once: each is built anew when asked
+    return [
+        name
+        for name, dtype in after.items()
+        if name not in before
+        or original.height != cleaned.height
+        or before[name] != dtype
+        or not original.get_column(name).equals(cleaned.get_column(name), check_names=False)
+    ]
+
+
+def _rescanned(original: pl.DataFrame, cleaned: pl.DataFrame, scanned_here: bool) -> list[str]:
+    return _changed_columns(original, cleaned) if scanned_here else list(cleaned.columns)
+
+
 def _problems(
-    original: pl.DataFrame, result: CleanResult, schema: TableSchema, detector: ColumnDetector
+    original: pl.DataFrame,
+    result: CleanResult,
+    schema: TableSchema,
+    detector: ColumnDetector,
+    scanned_here: bool = False,
 ) -> dict[str, str]:
     """Column -> why it still holds identifiers (value search first, then the re-scan)."""
     cleaned = result.frame
@@ -628,7 +662,8 @@ def _problems(
     handled = {c.name for c in schema.columns if c.action == "keep"} | {
         name for name, action in actions.items() if action in PSEUDONYMIZING
     }
-    for column in detector.detect(cleaned).columns:
+    rescan = cleaned.select(_rescanned(original, cleaned, scanned_here))
+    for column in detector.detect(rescan).columns:
         if column.name in handled or column.name in problems:
             continue
         # A generalized quasi-identifier can still be mostly distinct in a small table (ZIP3 of

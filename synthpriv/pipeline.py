@@ -142,11 +142,13 @@ def clean_and_verify(
     redact_chars: int | None = None,
     search: Callable[[CleanResult], list[Leak]] | None = None,
     row_by_row: bool = False,
+    scanned_here: bool = False,
 ) -> CleanResult:
     """Clean ``frame`` under ``policy`` (default ``strict``); prove no direct identifier is left.
 
     ``search`` looks for identifier values beyond ``frame`` (see :func:`verify_clean`);
-    ``row_by_row`` skips the steps fitted on the rows (for a DP engine, see :func:`clean_table`).
+    ``row_by_row`` skips the steps fitted on the rows (for a DP engine, see :func:`clean_table`);
+    ``scanned_here``: ``schema`` is ``detector``'s scan of ``frame`` (see :func:`verify_clean`).
     """
     progress = progress or NullProgress()
     result = clean_table(
@@ -159,7 +161,9 @@ def clean_and_verify(
         redact_chars=redact_chars,
         row_by_row=row_by_row,
     )
-    result.verification = verify_clean(frame, result, schema, detector, key=key, search=search)
+    result.verification = verify_clean(
+        frame, result, schema, detector, key=key, search=search, scanned_here=scanned_here
+    )
     result.information_kept = information_kept(frame, result.frame, schema)
     return result
 
@@ -383,6 +387,7 @@ def run(
                 key=key,
                 redact_chars=config.budgets.redact_chars,
                 row_by_row=private,
+                scanned_here=True,
             )
         log.info(
             "clean: %d columns dropped, %d spans redacted, verified",

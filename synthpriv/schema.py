@@ -320,11 +320,10 @@ def keep_reviewed(previous: TableSchema, current: TableSchema) -> TableSchema:
 
 def aligned(frame: pl.DataFrame, like: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Select ``columns`` and cast them to ``like``'s dtypes (CSV round trips change some)."""
+    mine, theirs = frame.schema, like.schema  # once: polars builds a schema when asked
     return frame.select(
         [
-            pl.col(c).cast(like.schema[c], strict=False)
-            if frame.schema[c] != like.schema[c]
-            else pl.col(c)
+            pl.col(c).cast(theirs[c], strict=False) if mine[c] != theirs[c] else pl.col(c)
             for c in columns
         ]
     )

@@ -901,6 +901,7 @@ def _stages(
             key=key,
             redact_chars=config.budgets.redact_chars,
             search=search,
+            scanned_here=True,
         )
     cleaned.verification = (cleaned.verification or {}) | {"value_search_rows": n_train}
     log.info(

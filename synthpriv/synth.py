@@ -284,7 +284,7 @@ def _new_model(
         synthesizer=synthesizer,
         engine=engine,
         columns=list(modelled),
-        dtypes={name: str(frame.schema[name]) for name in modelled},
+        dtypes={name: str(dtype) for name, dtype in frame.schema.items() if name in modelled},
         kinds={name: str(kind) for name, kind in modelled.items()},
         excluded=excluded,
         seed=seed,

@@ -524,6 +524,7 @@ def infer_types(
     warnings = warnings if warnings is not None else []
     short_years = short_years if short_years is not None else {}
     forms: dict[str, dates.Form] = {}
+    typed: list[pl.Series] = []  # put in at once: a frame rebuilt per column is quadratic
     for name in frame.columns:
         column = frame.get_column(name)
         if column.dtype != pl.String:
@@ -539,11 +540,13 @@ def infer_types(
                     short_years[name] = (
                         column.str.strip_chars().str.contains(dates.SHORT_YEAR).fill_null(False)
                     )
-                frame = _checked(frame, frame.with_columns(cast.alias(name)), name)
+                typed.append(_checked(column, column.to_frame().select(cast.alias(name))))
         except pl.exceptions.PolarsError:
             forms.pop(name, None)
             short_years.pop(name, None)
             _kept_as_text(name, facts, warnings)
+    if typed:
+        frame = frame.with_columns(typed)
     frame = _numbers_as_times(frame, facts, warnings, forms)
     frame = _centuries(frame, facts, warnings, forms, short_years)
     if forms:
@@ -622,14 +625,13 @@ def plan_types(sample: pl.DataFrame) -> TypePlan:
     return TypePlan(casts, facts, warnings)
 
 
-def _checked(before: pl.DataFrame, after: pl.DataFrame, name: str) -> pl.DataFrame:
-    """The cast frame, if the cast lost no value (else a PolarsError, so the column stays)."""
-    if after.get_column(name).null_count() > before.get_column(name).null_count() and (
-        after.schema[name].is_temporal()
-    ):
+def _checked(before: pl.Series, after: pl.DataFrame) -> pl.Series:
+    """The cast column, if the cast lost no value (else a PolarsError, so the column stays)."""
+    cast = after.to_series()
+    if cast.null_count() > before.null_count() and cast.dtype.is_temporal():
         # A date form chosen on a sample that some other cell does not fit.
         raise pl.exceptions.InvalidOperationError("a cell outside the chosen date forms")
-    return after
+    return cast
 
 
 def _kept_as_text(name: str, facts: dict, warnings: list[str]) -> None:
@@ -736,8 +738,9 @@ def _numbers_as_times(
     """Epoch numbers where the header (or a neighbour) says time; Excel days where it says date."""
     names = frame.columns
     units: dict[str, str] = {}
+    schema = frame.schema  # once (a wide table asked it per column: quadratic)
     for name in names:
-        dtype = frame.schema[name]
+        dtype = schema[name]
         if not dtype.is_numeric() or dtype == pl.Boolean:
             continue
         values = frame.get_column(name).drop_nulls()
@@ -756,8 +759,9 @@ def _numbers_as_times(
                 f"column {name!r}: spreadsheet day numbers in a date column; read as dates"
             )
     # A neighbour of an epoch column, in the same unit, named like a span (start/end...).
+    schema = frame.schema
     for index, name in enumerate(names):
-        dtype = frame.schema[name]
+        dtype = schema[name]
         if name in units or not dtype.is_integer():
             continue
         near = {units.get(n) for n in names[max(0, index - 1) : index + 2] if n in units}

@@ -107,8 +107,9 @@ def _codes(frames: list[pl.DataFrame]) -> tuple[list[np.ndarray], list[bool]]:
     columns = frames[0].columns
     matrices = [np.empty((f.height, len(columns)), dtype=np.int64) for f in frames]
     ordered = []
+    schema = frames[0].schema
     for j, name in enumerate(columns):
-        dtype = frames[0].schema[name]
+        dtype = schema[name]
         is_ordered = dtype.is_numeric() or dtype.is_temporal()
         ordered.append(is_ordered)
         target = dtype if is_ordered else pl.String

@@ -327,6 +327,9 @@ def key_sets(blocks: list[list[Column]], allowed: int) -> list[list[Column]]:
     ]
 
 
+ENOUGH_SELECTIVE = 0.05  # reference rows a query meets, summed over keys, to stop adding columns
+
+
 def choose_blocks(
     reference: Encoded, widths: np.ndarray, allowed: int, rng: np.random.Generator
 ) -> list[list[Column]]:
@@ -363,11 +366,22 @@ def choose_blocks(
     def total(blocks: list[list[Column]]) -> float:
         return sum(cost(key) for key in key_sets(blocks, allowed))
 
+    def met(blocks: list[list[Column]]) -> float:
+        """Reference rows a query meets over all keys (the cost without its lookups)."""
+        return sum(
+            cost(key) - 3 ** sum(kind == "n" for kind, _ in key)
+            for key in key_sets(blocks, allowed)
+        )
+
     blocks: list[list[Column]] = [[] for _ in range(count)]
     pending = list(columns)
     for b in range(count):  # seed each block with the most selective column that fits
         blocks[b].append(pending.pop(0))
     for column in pending:
+        if met(blocks) < ENOUGH_SELECTIVE:
+            # a query already meets almost no row: more columns cannot make the search cheaper,
+            # and trying each of a wide table's columns would cost more than the search
+            break
         best, where = total(blocks), None
         for b in range(count):
             trial = [list(x) for x in blocks]

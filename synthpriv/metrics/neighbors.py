@@ -253,10 +253,18 @@ def _key_columns(codes: np.ndarray) -> list[int]:
         return []
     distinct = [len(np.unique(codes[:, c])) for c in range(codes.shape[1])]
     chosen: list[int] = []
+    # The groups so far, one id per row: a column is tried against them (two columns at a time,
+    # not the chosen ones together), and kept only when it splits them. On a wide table the
+    # rows soon stand alone, and no further column can split anything.
+    groups, count = np.zeros(codes.shape[0], dtype=np.int64), 1
     for c in sorted(range(codes.shape[1]), key=lambda c: -distinct[c]):
-        trial = chosen + [c]
-        if len(np.unique(codes[:, trial], axis=0)) <= MAX_GROUPS:
-            chosen = trial
+        if count >= codes.shape[0]:
+            break
+        pairs = np.stack([groups, codes[:, c].astype(np.int64)], axis=1)
+        split, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        if count < len(split) <= MAX_GROUPS:
+            chosen.append(c)
+            groups, count = inverse.reshape(-1), len(split)
     return chosen
 
 

@@ -302,3 +302,33 @@ def test_zip_codes_are_generalized_before_rare_areas_are_suppressed(analyzers):
     assert result.frame["zip"].n_unique() == 5  # two digits: five regions of 40
     assert POOLED_LABEL not in result.frame["zip"].to_list()
     assert "ZIP codes to first 2 digits" in result.audit[0].detail
+
+
+def test_a_run_rescans_only_what_cleaning_changed_and_an_edited_schema_everything(
+    analyzers, healthcare, detector
+):
+    frame = healthcare.head(300)
+    schema = detector.detect(frame)
+    seen: list[list[str]] = []
+
+    class Spy:
+        analyzers = detector.analyzers
+
+        def detect(self, table):
+            seen.append(table.columns)
+            return detector.detect(table)
+
+    result = clean_table(frame, schema, analyzers)
+    summary = verify_clean(frame, result, schema, Spy(), scanned_here=True)
+    kept = [c for c in result.frame.columns if result.frame[c].equals(frame[c])]
+    assert kept and set(seen[-1]) == set(result.frame.columns) - set(kept)
+    assert summary["rescanned_columns"] + summary["unchanged_columns"] == result.frame.width
+    # a schema from elsewhere may have been edited: a kept column the scan would flag is caught
+    edited = detector.detect(frame)
+    edited["email"].role = Role.NONE
+    edited["email"].entities = []
+    again = clean_table(frame, edited, analyzers)
+    assert "email" in again.frame.columns and again.frame["email"].equals(frame["email"])
+    summary = verify_clean(frame, again, edited, detector)
+    assert "email" not in again.frame.columns
+    assert [e["column"] for e in summary["escalations"]] == ["email"]

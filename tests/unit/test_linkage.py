@@ -269,3 +269,26 @@ def test_a_near_copy_still_agrees_on_three_columns(width, levels):
 
     rows = Encoded(np.zeros((4, width)), np.zeros((4, 0), dtype=np.int64))
     assert copy_levels(rows) == levels
+
+
+def test_blocks_stop_growing_once_selective_and_find_the_same_copies(monkeypatch):
+    import synthpriv.metrics.linkage as linkage
+
+    rng = np.random.default_rng(9)
+    frame, kinds = table(rng, 400, 4, 56)  # a wide table: sixty coarse columns ...
+    measured = {f"m{i}": rng.normal(0, 1, 400).round(3) for i in range(8)}
+    frame = frame.with_columns(pl.Series(k, v) for k, v in measured.items())  # ... and 8 more
+    kinds |= dict.fromkeys(measured, Kind.NUMERICAL)  # that tell rows apart alone
+    rule = agreement([frame[:250]], kinds)
+    (reference, query), tolerance = linkable([frame[:250], frame[250:]], kinds, rule)
+    hashed = []
+    real_hashes = linkage._hashes
+    monkeypatch.setattr(linkage, "_hashes", lambda *a: hashed.append(1) or real_hashes(*a))
+    found = near_copies(query, reference, tolerance, 0, 2)
+    stopping = len(hashed)
+    monkeypatch.setattr(linkage, "ENOUGH_SELECTIVE", -1.0)  # never stop: try every column
+    hashed.clear()
+    again = near_copies(query, reference, tolerance, 0, 2)
+    assert stopping < len(hashed) / 2  # the wide table's columns were not all tried
+    for a, b in zip(found, again, strict=True):
+        assert np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
