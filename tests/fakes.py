@@ -51,8 +51,34 @@ class FakeSynthesizer:
 
     def __init__(self) -> None:
         self.fitted: list[FakeModel] = []
+        self.fit_calls: list[dict[str, Any]] = []
+        self.sample_calls: list[dict[str, Any]] = []
 
-    def fit(self, frame: pl.DataFrame, *, schema=None, seed: int = 0, **_: Any) -> FakeModel:
+    def fit(
+        self,
+        frame: pl.DataFrame,
+        *,
+        schema=None,
+        seed: int = 0,
+        engine: str = synth.DEFAULT_ENGINE,
+        params: dict[str, Any] | None = None,
+        constraints: list[dict[str, Any]] | None = None,
+        keep_rare: bool = False,
+        fit_rows: int | None = synth.FIT_ROWS,
+        rows_from: str | None = None,
+    ) -> FakeModel:
+        """synth.fit's parameters, each recorded (a test of the signature keeps them in step)."""
+        self.fit_calls.append(
+            {
+                "engine": engine,
+                "params": params,
+                "constraints": constraints,
+                "keep_rare": keep_rare,
+                "fit_rows": fit_rows,
+                "rows_from": rows_from,
+                "seed": seed,
+            }
+        )
         modelled, excluded = synth.plan_columns(frame, schema)
         model = FakeModel(
             columns=list(modelled),
@@ -63,9 +89,22 @@ class FakeSynthesizer:
         self.fitted.append(model)
         return model
 
-    def sample(self, model: FakeModel, rows: int, *, seed: int | None = None, **_: Any):
+    def sample(
+        self,
+        model: FakeModel,
+        rows: int,
+        *,
+        seed: int | None = None,
+        conditions: dict[str, Any] | None = None,
+    ):
+        """synth.sample's parameters; conditions are met by setting the column (a fake)."""
+        self.sample_calls.append({"rows": rows, "seed": seed, "conditions": conditions})
         rng = np.random.default_rng(model.seed if seed is None else seed)
-        return pl.DataFrame([_draw(model.values[name], rows, rng) for name in model.columns])
+        drawn = pl.DataFrame([_draw(model.values[name], rows, rng) for name in model.columns])
+        return drawn.with_columns(
+            pl.lit(value).cast(drawn.schema[name]).alias(name)
+            for name, value in (conditions or {}).items()
+        )
 
     def save_model(self, model: FakeModel, path: str | Path) -> dict[str, Any]:
         Path(path).write_text(json.dumps(model.describe()))

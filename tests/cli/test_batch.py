@@ -165,11 +165,18 @@ def test_any_bytes_give_a_table_or_an_input_error(tmp_path, content):
 )
 def test_any_csv_like_text_gives_a_table_or_an_input_error(tmp_path, rows):
     path = tmp_path / "fuzz.csv"
-    path.write_text("\n".join(",".join(r) for r in rows))
+    text = "\n".join(",".join(r) for r in rows)
+    path.write_text(text)
     try:
-        read_table(path)
+        frame = read_table(path)
     except InputError as exc:
-        assert "\n" not in str(exc)
+        assert "\n" not in str(exc) and str(exc).startswith(str(path))
+    else:
+        # a table: named, distinct columns; rows no more than the lines written; file untouched
+        assert frame.width >= 1 and len(set(frame.columns)) == frame.width
+        assert all(name.strip() for name in frame.columns)
+        assert frame.height <= text.count("\n") + 1
+    assert path.read_text() == text
 
 
 def test_sigterm_leaves_nothing_behind(tmp_path):

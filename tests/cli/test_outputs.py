@@ -94,13 +94,21 @@ def test_clean_never_replaces_its_input(tmp_path, folder):
     assert table.read_bytes() == before
 
 
-@pytest.mark.parametrize("command", ["scan", "clean", "fit", "sample", "report", "config"])
+WRITING = ["split", "scan", "clean", "fit", "sample", "report", "config"]
+
+
+def test_every_command_that_writes_is_checked_below():
+    assert set(cli.commands) == {*WRITING, "run"}  # run: its own tests (a directory it owns)
+
+
+@pytest.mark.parametrize("command", WRITING)
 def test_every_command_refuses_an_existing_output_without_overwrite(tmp_path, folder, command):
     table, schema = folder / "in.csv", tmp_path / "s.json"
     existing = tmp_path / "existing"
     existing.write_text("precious")
     assert invoke("scan", table, "-o", schema, *FAST).exit_code == 0
     args = {
+        "split": ["split", table, "-o", existing],
         "scan": ["scan", table, "-o", existing, *FAST],
         "clean": ["clean", table, "--schema", schema, "-o", existing, *FAST],
         "fit": ["fit", table, "-o", existing, *FAST],

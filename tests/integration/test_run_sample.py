@@ -27,10 +27,18 @@ OUTPUTS = [
 IDENTIFIERS = ["patient_name", "ssn", "mrn", "address", "phone", "email", "insurance_id"]
 
 
+BEFORE: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
+    import hashlib
+
     out = tmp_path_factory.mktemp("runs") / "a"
-    return run(SAMPLE / "healthcare.csv", out, RunConfig(seed=11, nlp_model="none"))
+    source = SAMPLE / "healthcare.csv"
+    BEFORE["sha256"] = hashlib.sha256(source.read_bytes()).hexdigest()
+    BEFORE["mtime"] = str(source.stat().st_mtime_ns)
+    return run(source, out, RunConfig(seed=11, nlp_model="none"))
 
 
 def test_outputs_exist_and_validate(first_run):
@@ -108,8 +116,9 @@ def test_same_seed_same_bytes(first_run, tmp_path):
 def test_input_is_untouched(first_run):
     import hashlib
 
+    source = SAMPLE / "healthcare.csv"
+    after = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert after == BEFORE["sha256"]  # the bytes read before the run, not the run's own record
+    assert str(source.stat().st_mtime_ns) == BEFORE["mtime"]
     manifest = json.loads((first_run.output / "manifest.json").read_text())
-    assert (
-        hashlib.sha256((SAMPLE / "healthcare.csv").read_bytes()).hexdigest()
-        == manifest["input"]["sha256"]
-    )
+    assert manifest["input"]["sha256"] == BEFORE["sha256"]
