@@ -23,7 +23,7 @@ from rich.table import Table
 from synthpriv import __version__
 from synthpriv.config import STARTER, RunConfig, default_of, help_of, is_url, load_config
 from synthpriv.errors import ConfigError, InputError, OutputError, SynthprivError
-from synthpriv.status import ExitStatus
+from synthpriv.status import ExitStatus, exit_codes_help
 
 log = logging.getLogger("synthpriv")
 STATUS_STYLE = {
@@ -318,10 +318,7 @@ def cli(
     Example (the whole job in one go):
       synthpriv run sample_data/healthcare.csv -o out/
 
-    Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 bad config, 5 residual PII,
-    6 privacy gate failed, 7 fidelity gate failed, 8 bad model file, 9 incomplete (a privacy
-    check could not run: no holdout), 10 environment missing (PySpark or Java for --spark),
-    130 interrupted. --json may also be written after the command.
+    Exit codes: {exit_codes}. --json may also be written after the command.
     """
     injected = ctx.obj if isinstance(ctx.obj, dict) else {}
     ctx.obj = State(quiet, as_json, verbose, **injected)
@@ -330,6 +327,9 @@ def cli(
     from synthpriv import threads as thread_pools
 
     thread_pools.configure(threads)
+
+
+cli.help = (cli.help or "").replace("{exit_codes}", exit_codes_help())
 
 
 def _read(path: Path, encoding: str) -> Any:
@@ -364,6 +364,26 @@ overwrite_option = click.option(
     "--overwrite",
     is_flag=True,
     help="Replace existing output (never an input; a directory only if synthpriv wrote it).",
+)
+# One --nlp-model for every command: its default and help are the config's (scan.nlp_model);
+# run's flag has no default of its own, so a config file's value counts.
+nlp_model_option = click.option(
+    "--nlp-model",
+    "nlp_model",
+    default=default_of("nlp_model"),
+    show_default=False,
+    help=help_of(
+        "nlp_model",
+        "spaCy model for free text: auto (the best installed English "
+        "model), none, or an installed package name",
+    ),
+)
+run_nlp_model_option = click.option(
+    "--nlp-model",
+    "nlp_model",
+    default=None,
+    help="spaCy model for free text: auto (the best installed English model), none, or an "
+    f"installed package name [config scan.nlp_model; {default_of('nlp_model')}]",
 )
 pdf_option = click.option(
     "--no-pdf",
@@ -523,12 +543,7 @@ def split(
     type=click.Path(path_type=Path),
     help="Where to write the column schema [default: INPUT_STEM.schema.json here].",
 )
-@click.option(
-    "--nlp-model",
-    default="auto",
-    show_default=True,
-    help="spaCy model for free text: auto, none, or an installed package name.",
-)
+@nlp_model_option
 @click.option(
     "--budget",
     type=click.IntRange(10, 100_000),
@@ -666,7 +681,7 @@ def scan(
     type=click.Path(path_type=Path),
     help="Where to write the cleaned holdout [default: OUTPUT's name with .holdout].",
 )
-@click.option("--nlp-model", default="auto", show_default=True, help="spaCy model for free text.")
+@nlp_model_option
 @policy_option
 @key_file_option
 @formulas_option
@@ -876,9 +891,7 @@ def synthesis_options(func: Any) -> Any:
     help="Column schema; without one the table is scanned and refused if it holds identifiers.",
 )
 @synthesis_options
-@click.option(
-    "--nlp-model", default="auto", show_default=True, help="spaCy model for the safety scan."
-)
+@nlp_model_option
 @overwrite_option
 @seed_option
 @encoding_option
@@ -1370,7 +1383,7 @@ def _finish(
 @click.option(
     "--rows", type=click.IntRange(min=1), help="Synthetic rows [as many as training rows]."
 )
-@click.option("--nlp-model", help="spaCy model for free text: auto, none, or a package [auto].")
+@run_nlp_model_option
 @click.option("--encoding", help="Text encoding of CSV input [auto: detected].")
 @click.option(
     "--target", help="Column to predict in the ML-utility test (train synthetic, test real)."

@@ -34,3 +34,25 @@ class ExitStatus(IntEnum):
     """Something the command needs is not installed: PySpark or Java 17+ for ``--spark``."""
     INTERRUPTED = 130
     """Interrupted by SIGINT/SIGTERM; no partial output was left behind."""
+
+
+# How --help names each code (one line for all; docs/exit-codes.md says more).
+SHORT = {
+    ExitStatus.SUCCESS: "ok",
+    ExitStatus.INTERNAL_ERROR: "internal error",
+    ExitStatus.USAGE_ERROR: "usage",
+    ExitStatus.INPUT_ERROR: "bad input",
+    ExitStatus.CONFIG_ERROR: "bad config",
+    ExitStatus.RESIDUAL_PII: "residual PII",
+    ExitStatus.PRIVACY_GATE_FAILED: "privacy gate failed",
+    ExitStatus.FIDELITY_GATE_FAILED: "fidelity gate failed",
+    ExitStatus.MODEL_ERROR: "bad model file",
+    ExitStatus.INCOMPLETE: "incomplete (a privacy check could not run: no holdout)",
+    ExitStatus.ENVIRONMENT_ERROR: "environment missing (PySpark or Java for --spark)",
+    ExitStatus.INTERRUPTED: "interrupted",
+}
+
+
+def exit_codes_help() -> str:
+    """``0 ok, 1 internal error, ...``: every code, from the enum (none can be left out)."""
+    return ", ".join(f"{status.value} {SHORT[status]}" for status in ExitStatus)

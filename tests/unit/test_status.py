@@ -42,3 +42,17 @@ def test_errors_carry_their_exit_status():
     assert ModelError("x").exit_status == ExitStatus.MODEL_ERROR
     assert OutputError("x").exit_status == ExitStatus.USAGE_ERROR
     assert EnvironmentMissingError("x").exit_status == ExitStatus.ENVIRONMENT_ERROR
+
+
+def test_the_help_lists_every_exit_code_from_the_enum():
+    import re
+
+    from click.testing import CliRunner
+
+    from synthpriv.cli import cli
+
+    text = " ".join(CliRunner().invoke(cli, ["--help"]).stdout.split())
+    listed = re.search(r"Exit codes: (.*?)\. --json", text).group(1)
+    assert [int(code) for code in re.findall(r"(?:^|, )(\d+) ", listed)] == [
+        int(s) for s in ExitStatus
+    ]
