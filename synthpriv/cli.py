@@ -504,7 +504,7 @@ def split(
     loaded = load_table(input_path, encoding=encoding)
     frame = loaded.frame
     forms = loaded.facts.get("datetime_forms") or {}
-    train, holdout = split_holdout(frame, share, seed)
+    train, holdout = split_holdout(frame, share, seed, origin=str(input_path))
     parquet = file_format == "parquet" or (
         file_format == "same" and is_parquet_name(input_path.suffix)
     )

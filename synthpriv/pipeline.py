@@ -169,18 +169,24 @@ def clean_and_verify(
 
 
 def split_holdout(
-    frame: pl.DataFrame, share: float, seed: int, *, secret: bool = False
+    frame: pl.DataFrame,
+    share: float,
+    seed: int,
+    *,
+    secret: bool = False,
+    origin: str = "table",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split rows into (train, holdout) with a seeded permutation; the holdout gets ``share``.
 
     ``secret`` (for a differentially private engine): each row goes to the holdout by its own
     coin with probability ``share``, drawn from the operating system's randomness, so that one
     row added to the input changes no other row's side and nobody can recompute the split.
+    ``origin`` names the input in the error a too-small table gets.
     """
     if frame.height < MIN_ROWS_FOR_RUN:
         raise InputError(
-            f"table has {frame.height} rows; at least {MIN_ROWS_FOR_RUN} are needed to hold out "
-            "real rows for the privacy baseline"
+            f"{origin}: table has {frame.height} rows; at least {MIN_ROWS_FOR_RUN} are needed "
+            "to hold out real rows for the privacy baseline"
         )
     if secret:
         coins = np.random.default_rng(secrets.randbits(128)).random(frame.height) < share
@@ -367,7 +373,7 @@ def run(
         # on the training rows and applied to the holdout, which stays a fair baseline.
         private = config.engine in DP_ENGINES
         raw_train, raw_holdout = split_holdout(
-            frame, config.holdout_share, config.seed, secret=private
+            frame, config.holdout_share, config.seed, secret=private, origin=str(input_path)
         )
         with timer.stage("scan", progress, total=frame.width):
             schema = scan(raw_train, config, source=source, detector=detector, progress=progress)

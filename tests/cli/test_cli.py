@@ -84,7 +84,9 @@ def test_too_few_rows(runner, tmp_path):
     path.write_text("a,b\n1,x\n2,y\n")
     result = invoke(runner, "run", path, "-o", tmp_path / "out", *FAST)
     assert result.exit_code == ExitStatus.INPUT_ERROR
-    assert "table has 2 rows; at least 20 are needed" in result.stderr
+    assert without_progress(result.stderr).startswith(
+        f"error: {path}: table has 2 rows; at least 20 are needed"
+    )
     assert not (tmp_path / "out").exists()
 
 
