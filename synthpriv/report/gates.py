@@ -120,7 +120,7 @@ def decided_status(criteria: list[dict[str, Any]]) -> str:
 
 def _gate(
     name: str,
-    status: str,
+    status: str | None,
     value: Any,
     threshold: Any,
     message: str,
@@ -130,7 +130,10 @@ def _gate(
     comparisons: int | None = None,
     criteria: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A gate; with ``criteria`` its status, value, threshold and interval are the worst's."""
+    """A gate; with ``criteria`` its status, value, threshold and interval are the worst's.
+
+    ``status`` is given only for a gate without criteria (SKIP): with criteria it is derived.
+    """
     spec = next(g for g in GATES if g.name == name)
     if criteria:
         status = decided_status(criteria)
@@ -180,15 +183,6 @@ def shown(value: float, other: float, scale: float = 1, digits: int = 1) -> str:
         if value == other or text != f"{other * scale:.{places}f}":
             return text
     return f"{value * scale:.{digits + 4}f}"
-
-
-def _level(value: float, warn: float, fail: float) -> str:
-    return "FAIL" if value > fail else "WARN" if value > warn else "PASS"
-
-
-def _significant(lower_bound: float, ideal: float, status: str) -> str:
-    """Keep a WARN or FAIL only when the 95% interval excludes the ideal value (else noise)."""
-    return status if lower_bound > ideal else "PASS"
 
 
 def evaluate_gates(
@@ -268,7 +262,6 @@ def _fidelity_gate(fidelity: dict[str, Any], gates: Gates) -> dict[str, Any]:
         return _gate(
             "fidelity", "SKIP", None, gates.fidelity_min, "No fidelity metric could be computed."
         )
-    status = _level(-score, -gates.fidelity_warn, -gates.fidelity_min)
     baseline = fidelity.get("baseline_score")
     equal = fidelity.get("score_at_holdout_size")
     versus = ""
@@ -279,7 +272,7 @@ def _fidelity_gate(fidelity: dict[str, Any], gates: Gates) -> dict[str, Any]:
         )
     return _gate(
         "fidelity",
-        status,
+        None,
         score,
         gates.fidelity_min,
         f"Fidelity {shown(score, gates.fidelity_min, 100, 0)}/100{versus}; at least "
@@ -389,7 +382,7 @@ def _family_gate(
     x = worst.entry
     return _gate(
         name,
-        "FAIL" if failed else "PASS",
+        None,  # from the criteria
         x["excess"],
         worst.margin,
         f"{text} The excess is {x['excess'] * 100:+.1f} points ({_ci(interval, k)}); above "
@@ -441,14 +434,8 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
     )
     if not paired or not paired["rows_linked"]:
         return _family_gate("near_copies", judged, text, family)
-    from synthpriv.metrics.privacy import balanced_share, exact_interval
-
-    sizes = paired["reference_rows"]
-    low, high = (
-        round(balanced_share(p, sizes["train"], sizes["holdout"]), 4)
-        for p in exact_interval(
-            paired["rows_linked_to_train"], paired["rows_linked"], family_confidence(k)
-        )
+    low, high = _balanced_interval(
+        paired["rows_linked_to_train"], paired["rows_linked"], paired["reference_rows"], k
     )
     value = paired["share"]
     sentence = (
@@ -460,14 +447,7 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
         f"{gates.dcr_share_warn * 100:.0f}% warns and above "
         f"{gates.dcr_share_max * 100:.0f}% fails, each only when the interval excludes 50%)."
     )
-    pairing = criterion(
-        "paired share",
-        value,
-        gates.dcr_share_max,
-        warn=gates.dcr_share_warn,
-        interval=(low, high),
-        ideal=0.5,
-    )
+    pairing = _training_share("paired share", value, (low, high), gates)
     gate = _family_gate("near_copies", judged, text + sentence, family, [pairing])
     return gate | {"comparisons": k}
 
@@ -578,7 +558,7 @@ def _exact_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
         )
     return _gate(
         "exact_copies",
-        "FAIL" if failed else "PASS",
+        None,  # from the criteria
         worst.entry["excess"],
         worst.margin,
         message,
@@ -608,22 +588,43 @@ def _exact_copies_without_holdout(copies: dict[str, Any], gates: Gates) -> dict[
     )
 
 
-def _dcr_gate(dcr: dict[str, Any], gates: Gates) -> dict[str, Any]:
+def _balanced_interval(
+    to_train: int, rows: int, sizes: dict[str, int], comparisons: int
+) -> tuple[float, float]:
+    """The exact interval of a share of rows nearest a training row, as if both sets were equal."""
     from synthpriv.metrics.privacy import balanced_share, exact_interval
 
+    low, high = (
+        round(balanced_share(p, sizes["train"], sizes["holdout"]), 4)
+        for p in exact_interval(to_train, rows, family_confidence(comparisons))
+    )
+    return low, high
+
+
+def _training_share(
+    name: str, value: float, interval: tuple[float, float], gates: Gates
+) -> dict[str, Any]:
+    """A share of rows nearer training people, against the DCR limits, judged off 50%."""
+    return criterion(
+        name,
+        value,
+        gates.dcr_share_max,
+        warn=gates.dcr_share_warn,
+        interval=interval,
+        ideal=0.5,
+    )
+
+
+def _dcr_gate(dcr: dict[str, Any], gates: Gates) -> dict[str, Any]:
     value = dcr["share_closer_to_train"]
     low, high = dcr["share_ci95"]
     if "rows_searched" in dcr:
-        sizes = dcr["reference_rows"]
-        low, high = (
-            round(balanced_share(p, sizes["train"], sizes["holdout"]), 4)
-            for p in exact_interval(
-                dcr["rows_nearest_a_training_row"], dcr["rows_searched"], family_confidence(1)
-            )
+        low, high = _balanced_interval(
+            dcr["rows_nearest_a_training_row"], dcr["rows_searched"], dcr["reference_rows"], 1
         )
     return _gate(
         "dcr_share",
-        _significant(low, 0.5, _level(value, gates.dcr_share_warn, gates.dcr_share_max)),
+        None,
         value,
         gates.dcr_share_max,
         f"Synthetic rows sit closer to a training row than to an unseen real row "
@@ -632,16 +633,7 @@ def _dcr_gate(dcr: dict[str, Any], gates: Gates) -> dict[str, Any]:
         f"memorization, above {gates.dcr_share_max * 100:.0f}% fails when the interval excludes "
         "50%.",
         interval=(low, high),
-        criteria=[
-            criterion(
-                "share closer to training",
-                value,
-                gates.dcr_share_max,
-                warn=gates.dcr_share_warn,
-                interval=(low, high),
-                ideal=0.5,
-            )
-        ],
+        criteria=[_training_share("share closer to training", value, (low, high), gates)],
     )
 
 
@@ -650,10 +642,9 @@ def _membership_gate(mia: dict[str, Any], gates: Gates) -> dict[str, Any]:
     if mia.get("standard_error") is not None:
         half = _z(1) * mia["standard_error"]
         low, high = round(max(0.0, mia["auc"] - half), 4), round(min(1.0, mia["auc"] + half), 4)
-    level = _level(mia["auc"], gates.membership_auc_warn, gates.membership_auc_max)
     return _gate(
         "membership_inference",
-        _significant(low, 0.5, level),
+        None,
         mia["auc"],
         gates.membership_auc_max,
         f"An attacker who uses the synthetic table to guess whether a person was in the "
@@ -705,7 +696,6 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
         # each inference is the worse of two readings (directly, through the best rule)
         k = len(known) * (2 if name == "attribute_inference" else 1)
         z = _z(k)
-        judged = []
         criteria: list[dict[str, Any]] = []
         for entry in known:
             if entry.get("standard_error") is not None:
@@ -713,8 +703,6 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
                 high = min(1.0, entry["risk"] + z * entry["standard_error"])
             else:
                 low, high = (entry.get("ci95") or [entry["risk"]] * 2)[:2]
-            level = _level(entry["risk"], gates.attack_risk_warn, gates.attack_risk_max)
-            judged.append((_significant(low, 0.0, level), entry["risk"], (low, high)))
             criteria.append(
                 criterion(
                     entry.get("attack") or name,
@@ -725,12 +713,12 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
                     ideal=0.0,
                 )
             )
-        rank = {"PASS": 0, "WARN": 1, "FAIL": 2}
-        status, worst, interval = max(judged, key=lambda j: (rank[j[0]], j[1]))
+        top = max(criteria, key=_severity)  # the message speaks of the gate's deciding attack
+        worst, interval = top["value"], tuple(top["interval"])
         out.append(
             _gate(
                 name,
-                status,
+                None,
                 worst,
                 gates.attack_risk_max,
                 f"Risk {shown(worst, gates.attack_risk_max, 100)}% that an attacker can {what}, "
