@@ -26,13 +26,6 @@ from synthpriv.errors import ConfigError, InputError, OutputError, SynthprivErro
 from synthpriv.status import ExitStatus, exit_codes_help
 
 log = logging.getLogger("synthpriv")
-STATUS_STYLE = {
-    "PASS": "bold green",
-    "WARN": "bold yellow",
-    "INCOMPLETE": "bold magenta",
-    "FAIL": "bold red",
-    "SKIP": "dim",
-}
 
 
 class Interrupted(KeyboardInterrupt):
@@ -964,21 +957,13 @@ def fit(
 
 
 def _say_what_dp_covers(state: State, synthesis: dict[str, Any] | None) -> None:
-    """On a DP model, one line of what its guarantee covers and one of what it does not."""
-    dp = ((synthesis or {}).get("preparation") or {}).get("differential_privacy")
-    promise = (dp or {}).get("guarantee")
-    if not promise or state.quiet or state.as_json:
+    """On a DP model, what its guarantee covers and what it does not (terminal only)."""
+    from synthpriv.report import terminal
+
+    if state.quiet or state.as_json:
         return
-    state.err.print(
-        f"differential privacy ({dp['epsilon_spent']:.6g}, {dp['delta_spent']:.2g}): covers "
-        f"{promise['covers']}; input rows: {promise['input_rows']}"
-    )
-    state.err.print(
-        "not covered (keep with the real data: "
-        + ", ".join(promise["keep_confidential"])
-        + "): "
-        + "; ".join(promise["not_covered"])
-    )
+    for line in terminal.dp_lines(synthesis):
+        state.err.print(line)
 
 
 @cli.command()
@@ -1306,42 +1291,17 @@ def _finish(
     state: State, result: dict[str, Any], output: Path, files: list[str] | None = None
 ) -> None:
     """Print the summary (JSON or table) and exit with the gates' code."""
-    from synthpriv.report import exit_status_for
+    from synthpriv.report import exit_status_for, terminal
 
     status = exit_status_for(result)
-    summary = {
-        "verdict": result["verdict"],
-        "exit_code": int(status),
-        "output": str(output),
-        "files": files or ["report.json", "report.html"],
-        "fidelity_score": result["fidelity"]["score"],
-        "fidelity_baseline": result["fidelity"]["baseline_score"],
-        "gates": [
-            {k: g[k] for k in ("name", "status", "value", "threshold")} for g in result["gates"]
-        ],
-    }
-    dp = ((result.get("synthesis") or {}).get("preparation") or {}).get("differential_privacy")
-    if dp and dp.get("guarantee"):
-        summary["differential_privacy"] = {
-            "epsilon": dp["epsilon_spent"],
-            "delta": dp["delta_spent"],
-        } | dp["guarantee"]
     if state.as_json:
-        state.emit(summary)
-    elif not state.quiet:
-        table = Table(
-            title=f"synthpriv verdict: [{STATUS_STYLE[result['verdict']]}]{result['verdict']}[/]"
-        )
-        table.add_column("check")
-        table.add_column("result")
-        table.add_column("what it means")
-        for gate in result["gates"]:
-            table.add_row(
-                gate["name"],
-                f"[{STATUS_STYLE[gate['status']]}]{gate['status']}[/]",
-                gate["message"],
+        state.emit(
+            terminal.summary(
+                result, int(status), str(output), files or ["report.json", "report.html"]
             )
-        state.err.print(table)
+        )
+    elif not state.quiet:
+        state.err.print(terminal.gates_table(result))
         _say_what_dp_covers(state, result.get("synthesis"))
         state.err.print(f"outputs in [bold]{output}[/] (open {output / 'report.html'})")
     if status != ExitStatus.SUCCESS:
