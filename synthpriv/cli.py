@@ -1398,12 +1398,8 @@ def run(
         raise click.UsageError(f"give {missing} on the command line or in the config's [io] table")
     input_path, output = config.input, config.output
     progress = state.progress()
-    if config.spark_master:
-        from synthpriv import spark as runner
-    else:
-        runner = pipeline
     try:
-        result = runner.run(
+        result = pipeline.run(
             input_path,
             output,
             config,

@@ -8,15 +8,13 @@ into place at the end, so a failed or interrupted run leaves nothing behind.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
 import polars as pl
 
 from synthpriv import synth
@@ -25,20 +23,22 @@ from synthpriv.clean import (
     Leak,
     apply_steps,
     clean_table,
-    find_leaks,
     information_kept,
     verify_clean,
 )
-from synthpriv.config import RunConfig
+from synthpriv.config import RunConfig, is_url
 from synthpriv.dp import SPLIT_ROWS
 from synthpriv.errors import ConfigError, InputError
+from synthpriv.executors import Executor, Split, executor_for
+from synthpriv.executors.rows import HIDDEN, SAME
 from synthpriv.filtering import FilterResult, validate
-from synthpriv.io import atomic_directory, check_output, load_table, write_json, write_table
-from synthpriv.manifest import input_record, package_versions, write_manifest
+from synthpriv.io import atomic_directory, check_output, write_json
+from synthpriv.manifest import package_versions, write_manifest
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 from synthpriv.policy import Policy, load_policy, pseudonym_key
 from synthpriv.report import build_report, exit_status_for, write_report
-from synthpriv.schema import Role, TableSchema
+from synthpriv.report.builder import compared_kinds
+from synthpriv.schema import Role, TableSchema, infer_kind
 from synthpriv.status import ExitStatus
 from synthpriv.synthesis_plan import (
     DP_ENGINES,
@@ -176,26 +176,42 @@ def split_holdout(
     secret: bool = False,
     origin: str = "table",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split rows into (train, holdout) with a seeded permutation; the holdout gets ``share``.
+    """Split rows into (train, holdout), in their input order, as every run splits them.
 
-    ``secret`` (for a differentially private engine): each row goes to the holdout by its own
-    coin with probability ``share``, drawn from the operating system's randomness, so that one
-    row added to the input changes no other row's side and nobody can recompute the split.
-    ``origin`` names the input in the error a too-small table gets.
+    A row is held out by a seeded hash of its values (:func:`synthpriv.executors.rows.with_hashes`):
+    the holdout gets ``share`` of the rows up to chance, identical rows go to the same side, and
+    a Spark run of the same seed makes the same split. ``secret`` (for a differentially private
+    engine): each row goes to the holdout by its own coin drawn from the operating system's
+    randomness, so one row added to the input changes no other row's side and nobody can
+    recompute the split. ``origin`` names the input in the error a too-small table gets.
     """
-    if frame.height < MIN_ROWS_FOR_RUN:
+    from synthpriv.executors import Loaded
+    from synthpriv.executors.local import LocalExecutor
+    from synthpriv.executors.rows import HIDDEN
+
+    parts = LocalExecutor().split(
+        Loaded(frame, frame.columns, {}),
+        RunConfig(seed=seed, holdout_share=share),
+        secret=secret,
+    )
+    check_split(parts.n_train, parts.n_holdout, origin)
+    return parts.train.drop(HIDDEN), parts.holdout.drop(HIDDEN)
+
+
+def check_split(n_train: int, n_holdout: int, origin: str) -> None:
+    """Refuse a table too small to hold real rows out, or a split that left one side empty."""
+    rows = n_train + n_holdout
+    if rows < MIN_ROWS_FOR_RUN:
         raise InputError(
-            f"{origin}: table has {frame.height} rows; at least {MIN_ROWS_FOR_RUN} are needed "
+            f"{origin}: table has {rows} rows; at least {MIN_ROWS_FOR_RUN} are needed "
             "to hold out real rows for the privacy baseline"
         )
-    if secret:
-        coins = np.random.default_rng(secrets.randbits(128)).random(frame.height) < share
-        return frame.filter(pl.Series(~coins)), frame.filter(pl.Series(coins))
-    order = np.random.default_rng(seed).permutation(frame.height)
-    n_holdout = max(1, int(round(frame.height * share)))
-    holdout_rows = np.sort(order[:n_holdout])
-    train_rows = np.sort(order[n_holdout:])
-    return frame[train_rows], frame[holdout_rows]
+    if not n_train or not n_holdout:
+        side = "holdout" if not n_holdout else "training"
+        raise InputError(
+            f"{origin}: the seeded split of its {rows} rows left no {side} row; "
+            "try another seed or holdout share"
+        )
 
 
 def filter_synthetic(
@@ -252,9 +268,14 @@ def check_target(config: RunConfig, columns: list[str], table: str) -> None:
         raise ConfigError(f"target column {config.target!r} is not a column of {table}")
 
 
+def is_private(engine: str) -> bool:
+    """Whether ``engine`` is differentially private (it needs every row and a secret split)."""
+    return engine in DP_ENGINES
+
+
 def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dict[str, Any]) -> Any:
     """Fit the config's engine on the cleaned rows (``backend``: ``synthpriv.synth`` or a fake)."""
-    extra = {"rows_from": SPLIT_ROWS} if config.engine in DP_ENGINES else {}
+    extra = {"rows_from": SPLIT_ROWS} if is_private(config.engine) else {}
     return backend.fit(
         cleaned.frame,
         schema=cleaned.schema,
@@ -344,115 +365,288 @@ def run(
 ) -> RunResult:
     """Run the whole job on ``input_path`` and write every output into the directory ``output``.
 
-    Outputs: ``synthetic.csv``, ``model.synthpriv``, ``schema.json``, ``audit.json``,
-    ``report.json``, ``report.html`` and ``manifest.json``.
+    Outputs: ``synthetic.csv`` (or, from Spark, a ``synthetic.parquet`` folder above
+    ``spark_single_file_rows``), ``model.synthpriv``, ``schema.json``, ``audit.json``,
+    ``report.json``, ``report.html``, ``report.pdf`` and ``manifest.json``.
+
+    Where rows are read, split, cleaned, searched and drawn is the executor's business
+    (:mod:`synthpriv.executors`): this machine, or Spark when ``config.spark_master`` is set.
+    The stages are these, whichever it is; the same seed gives the same split, the same samples
+    and the same synthetic rows on both.
 
     ``synthesizer`` fits, samples and saves models: :mod:`synthpriv.synth` unless a test passes
     a fake with the same ``fit``, ``sample`` and ``save_model``.
 
     Raises:
-        InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
+        InputError, ConfigError, OutputError, ResidualPIIError, EnvironmentMissingError: see
+        :mod:`synthpriv.errors`.
     """
     config = config or RunConfig()
     backend = synthesizer or synth
     progress = progress or NullProgress()
-    input_path, output = Path(input_path), Path(output)
-    inputs = [input_path, config.key_file, config.recognizers]
+    source_path, output = str(input_path), Path(output)
+    name = Path(source_path.rstrip("/")).name
+    refuse(config)
+    local_input = None if is_url(source_path) else Path(source_path)
+    inputs = [local_input, config.key_file, config.recognizers]
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
-    timer = Timer()
-    with timer.stage("read", progress):
-        loaded = load_table(input_path, encoding=config.encoding)
-        frame = loaded.frame
-        source = input_record(input_path, frame, read=loaded.facts)
-    check_target(config, frame.columns, input_path.name)
     params, policy, key = prepare(config)
-    with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
-        detector = make_detector(config)
-        log.info("read %s: %d rows x %d columns", input_path.name, frame.height, frame.width)
-        # Split first: every data-dependent choice (roles, rare categories, bin edges) is made
-        # on the training rows and applied to the holdout, which stays a fair baseline.
-        private = config.engine in DP_ENGINES
-        raw_train, raw_holdout = split_holdout(
-            frame, config.holdout_share, config.seed, secret=private, origin=str(input_path)
-        )
-        with timer.stage("scan", progress, total=frame.width):
-            schema = scan(raw_train, config, source=source, detector=detector, progress=progress)
-        log.info(
-            "scan: %s",
-            ", ".join(
-                f"{len(schema.by_role(role))} {role}" for role in Role if schema.by_role(role)
-            ),
-        )
-        with timer.stage("clean", progress, total=frame.width):
-            cleaned = clean_and_verify(
-                raw_train,
-                schema,
-                detector,
-                progress,
-                policy=policy,
-                key=key,
-                redact_chars=config.budgets.redact_chars,
-                row_by_row=private,
-                scanned_here=True,
-            )
-        log.info(
-            "clean: %d columns dropped, %d spans redacted, verified",
-            sum(a.action == "drop" for a in cleaned.audit),
-            sum(sum(a.spans_redacted.values()) for a in cleaned.audit),
-        )
-        train, holdout = cleaned.frame, apply_steps(raw_holdout, cleaned, key=key)
-        with timer.stage("fit", progress):
-            model = fit_model(backend, cleaned, config, params)
-        log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
-        with timer.stage("sample", progress):
-            # a DP model knows the row count only as its noisy estimate (training_rows)
-            synthetic = backend.sample(model, config.rows or model.training_rows, seed=config.seed)
-        described = model.describe()
-        unfiltered = None
-        if config.privacy_filter or config.quality_filter or model.constraints:
-            with timer.stage("filter", progress):
-                filtered = filter_synthetic(
-                    backend.sample, model, synthetic, train, holdout, config
-                )
-            if filtered.total_removed or filtered.short:
-                unfiltered = synthetic
-            synthetic = filtered.frame
-            described = described | {"filter": filtered.describe()}
+    timer = Timer()
+    with executor_for(config) as executor:
+        with timer.stage("read", progress):
+            loaded = executor.read(local_input or source_path, config)
+        check_target(config, loaded.columns, name)
+        with timer.stage("split", progress):
+            parts = executor.split(loaded, config, secret=is_private(config.engine))
+        kept: list[Any] = [parts.train, parts.holdout]
+        try:
+            check_split(parts.n_train, parts.n_holdout, source_path)
+            source = loaded.source | parts.facts.get("source", {})
             log.info(
-                "filter: %d of %d drawn rows removed (%s)",
-                filtered.total_removed,
-                filtered.drawn,
-                ", ".join(f"{k} {v}" for k, v in filtered.removed.items()) or "no check",
+                "read %s: %d rows x %d columns",
+                name,
+                parts.n_train + parts.n_holdout,
+                len(loaded.columns),
             )
-        audit = cleaned.audit_dict()
-        with timer.stage("report", progress):
-            report = build_report(
-                train=train,
-                holdout=holdout,
-                synthetic=synthetic,
-                unfiltered=unfiltered,
-                synthesis=described,
-                residual_identifiers=[str(leak) for leak in find_leaks(frame, synthetic, schema)],
-                identifier_values=identifier_values(frame, schema),
-                **report_settings(config, schema, audit, source),
-            )
-        log.info("report: verdict %s", report["verdict"])
-        with timer.stage("write", progress):
-            write_table(
-                synth.in_input_form(model, synthetic),
-                work / "synthetic.csv",
-                formulas=not config.protect_formulas,
-            )
-            rows = {"train": train.height, "holdout": holdout.height, "synthetic": synthetic.height}
-            dp = (described.get("preparation") or {}).get("differential_privacy")
-            extra = {"differential_privacy": dp} if dp else {}
-            files = write_outputs(
-                work, backend, model, schema, audit, report, config, source, rows, timer, **extra
-            )["outputs"]
+            with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
+                report, manifest = _stages(
+                    executor,
+                    config,
+                    timer,
+                    progress,
+                    backend,
+                    parts=parts,
+                    source=source,
+                    params=params,
+                    policy=policy,
+                    key=key,
+                    work=work,
+                    kept=kept,
+                )
+        finally:
+            executor.release(*kept)
     return RunResult(
         output=output,
         report=report,
         exit_status=exit_status_for(report),
-        files=files,
+        files=manifest["outputs"],
         timings=timer.seconds,
     )
+
+
+def refuse(config: RunConfig) -> None:
+    """Refuse, before anything starts, what the config's executor cannot run."""
+    refuse_filters(config.engine, config.privacy_filter, config.quality_filter)
+    if config.spark_master:
+        from synthpriv.executors.spark import refuse_unsupported
+
+        refuse_unsupported(config)
+
+
+def cleaning_stage(
+    result: CleanResult, key: bytes | None
+) -> Callable[[pl.DataFrame], Iterator[pl.DataFrame]]:
+    """Clean rows exactly as ``result`` cleaned the sample, for an executor to map.
+
+    The replay (:func:`apply_steps`) carries the fitted steps, the policy's choices and the key,
+    not the sample. A column replaced in place (``fake``) gets a flag per row: is the row's own
+    original value still there.
+    """
+    light = replace(result, frame=result.frame.head(0), audit=[])
+    faked = replaced_in_place(result)
+
+    def stage(raw: pl.DataFrame) -> Iterator[pl.DataFrame]:
+        cleaned = apply_steps(raw.drop(HIDDEN, strict=False), light, key=key)
+        same = [
+            (cleaned.get_column(c).cast(pl.String) == raw.get_column(c).cast(pl.String))
+            .fill_null(False)
+            .alias(SAME + c)
+            for c in faked
+            if c in cleaned.columns
+        ]
+        yield cleaned.with_columns(same)
+
+    return stage
+
+
+def replaced_in_place(result: CleanResult) -> frozenset[str]:
+    """The columns cleaning replaced value by value (Faker)."""
+    return frozenset(c.name for c in result.schema.columns if c.action == "fake")
+
+
+def _stages(
+    executor: Executor,
+    config: RunConfig,
+    timer: Timer,
+    progress: Progress,
+    backend: Any,
+    *,
+    parts: Split,
+    source: dict[str, Any],
+    params: dict[str, Any],
+    policy: Policy,
+    key: bytes | None,
+    work: Path,
+    kept: list[Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scan, clean, verify, fit, sample and report: the stages after the split.
+
+    Scan, the cleaning choices and the fit see the ``fit_rows`` training rows first in sampling
+    order (every training row when there are fewer, and always for a private engine). When
+    that is not every row, cleaning is replayed over every training row by the executor and
+    searched for identifier values; the figures of the report are then measured on seeded
+    samples, and exact copies and the identifier search of the synthetic rows over every row.
+    ``kept`` receives what the executor keeps (cached partitions) for the caller to release.
+    """
+    n_train, n_holdout = parts.n_train, parts.n_holdout
+    private = is_private(config.engine)
+    detector = make_detector(config)
+    with timer.stage("select", progress):
+        raw_sample = executor.rows(parts.train, n_train if private else config.fit_rows, n_train)
+    whole = raw_sample.height == n_train
+    with timer.stage("scan", progress, total=raw_sample.width):
+        schema = scan(raw_sample, config, source=source, detector=detector, progress=progress)
+    log.info(
+        "scan: %s",
+        ", ".join(f"{len(schema.by_role(role))} {role}" for role in Role if schema.by_role(role)),
+    )
+    like = raw_sample.head(100)
+    every: dict[str, Any] = {}
+
+    def clean_every_row(result: CleanResult) -> Any:
+        stage = cleaning_stage(result, key)
+        cleaned_rows = executor.map(parts.train, stage, next(stage(like)), keep=True)
+        kept.append(cleaned_rows)
+        every["train"] = cleaned_rows
+        return cleaned_rows
+
+    def search(result: CleanResult) -> list[Leak]:
+        cleaned_rows = clean_every_row(result)
+        kinds = {c: infer_kind(result.frame.get_column(c)) for c in result.frame.columns}
+        return executor.search(parts.train, cleaned_rows, schema, kinds, replaced_in_place(result))
+
+    with timer.stage("clean", progress, total=raw_sample.width):
+        cleaned = clean_and_verify(
+            raw_sample,
+            schema,
+            detector,
+            progress,
+            policy=policy,
+            key=key,
+            redact_chars=config.budgets.redact_chars,
+            search=None if whole else search,
+            row_by_row=private,
+            scanned_here=True,
+        )
+    if not whole:
+        cleaned.verification = (cleaned.verification or {}) | {"value_search_rows": n_train}
+    log.info(
+        "clean: %d columns dropped, %d spans redacted, verified on %d of %d training rows",
+        sum(a.action == "drop" for a in cleaned.audit),
+        sum(sum(a.spans_redacted.values()) for a in cleaned.audit),
+        raw_sample.height,
+        n_train,
+    )
+    train = cleaned.frame
+    with timer.stage("fit", progress):
+        model = fit_model(backend, cleaned, config, params)
+    if not whole:
+        model.preparation["fit_sampled_from_rows"] = n_train
+    log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
+    # a DP model knows the row count only as its noisy estimate (training_rows)
+    rows = config.rows or (model.training_rows if whole else n_train)
+    holdout_wanted = (
+        n_holdout
+        if whole
+        else min(
+            n_holdout,
+            max(1, round(train.height * (config.holdout_share / (1 - config.holdout_share)))),
+        )
+    )
+    raw_holdout = executor.rows(parts.holdout, holdout_wanted, n_holdout)
+    holdout = apply_steps(raw_holdout, cleaned, key=key)
+    with timer.stage("sample", progress):
+        synthetic = executor.draw(backend, model, rows, config.seed)
+    described = model.describe()
+    unfiltered = None
+    if config.privacy_filter or config.quality_filter or model.constraints:
+        with timer.stage("filter", progress):
+            filtered = filter_synthetic(backend.sample, model, synthetic, train, holdout, config)
+        if filtered.total_removed or filtered.short:
+            unfiltered = synthetic
+        synthetic = filtered.frame
+        rows = synthetic.height
+        described = described | {"filter": filtered.describe()}
+        log.info(
+            "filter: %d of %d drawn rows removed (%s)",
+            filtered.total_removed,
+            filtered.drawn,
+            ", ".join(f"{k} {v}" for k, v in filtered.removed.items()) or "no check",
+        )
+    with timer.stage("write", progress):
+        written = executor.write(synthetic, rows, work, config, model)
+    with timer.stage("report", progress):
+        all_measured = whole and rows <= config.fit_rows
+        synthetic_measured = executor.collect(written, rows if all_measured else train.height)
+        kinds = {c: infer_kind(synthetic_measured[c]) for c in synthetic_measured.columns}
+        leaks = executor.search(parts.whole, written, schema, kinds)
+        copies = None
+        if not all_measured:
+            stage = cleaning_stage(cleaned, key)
+            like_cleaned = next(stage(like))
+            train_rows = every.get("train")
+            if train_rows is None:
+                train_rows = executor.map(parts.train, stage, like_cleaned, keep=True)
+                kept.append(train_rows)
+            copies = executor.copies(
+                train_rows,
+                executor.map(parts.holdout, stage, like_cleaned),
+                written,
+                list(compared_kinds(train, synthetic_measured)),
+            )
+        scale_out = executor.describe()
+        if scale_out:
+            scale_out |= {
+                "rows": {
+                    "input": n_train + n_holdout,
+                    "train": n_train,
+                    "holdout": n_holdout,
+                    "synthetic": rows,
+                },
+                "measured_on": {
+                    "train": train.height,
+                    "holdout": holdout.height,
+                    "synthetic": synthetic_measured.height,
+                },
+            } | parts.facts.get("scale_out", {})
+        audit = cleaned.audit_dict()
+        report = build_report(
+            train=train,
+            holdout=holdout,
+            synthetic=synthetic_measured,
+            unfiltered=unfiltered,
+            synthesis=described,
+            residual_identifiers=[str(leak) for leak in leaks],
+            identifier_values=identifier_values(pl.concat([raw_sample, raw_holdout]), schema),
+            scale_out=scale_out or None,
+            exact_copies=copies,
+            **report_settings(config, schema, audit, source, executor.versions()),
+        )
+    log.info("report: verdict %s", report["verdict"])
+    dp = (described.get("preparation") or {}).get("differential_privacy")
+    extra: dict[str, Any] = ({"differential_privacy": dp} if dp else {}) | executor.manifest()
+    with timer.stage("save", progress):
+        manifest = write_outputs(
+            work,
+            backend,
+            model,
+            schema,
+            audit,
+            report,
+            config,
+            source,
+            {"train": n_train, "holdout": n_holdout, "synthetic": rows},
+            timer,
+            **extra,
+        )
+    return report, manifest

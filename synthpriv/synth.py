@@ -560,8 +560,8 @@ def draw_chunk(
     """Chunk ``index`` of a draw of ``rows`` rows: the same rows wherever it is drawn.
 
     :func:`sample_chunks` yields these in order on one machine; a Spark run draws them in
-    executors (:mod:`synthpriv.spark`). Either way the rows depend only on the model, ``rows``,
-    ``seed`` and ``chunk_rows``, never on how chunks are spread over processes.
+    executors (:mod:`synthpriv.executors.spark`). Either way the rows depend only on the model,
+    ``rows``, ``seed`` and ``chunk_rows``, never on how chunks are spread over processes.
     """
     rules = [Constraint.from_dict(c) for c in getattr(model, "constraints", [])]
     start = index * chunk_rows

@@ -331,6 +331,20 @@ def _header(path: Path, text: str, separator: str) -> list[str]:
     return [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(names)]
 
 
+def header_names(path: Path | str, text: str, separator: str) -> tuple[list[str], dict[str, Any]]:
+    """The column names of a CSV text's header line as a single run names them, and the facts.
+
+    For a reader with its own CSV parser (Spark names a blank header ``_c0``): the names, then
+    the ``renamed_headers`` fact when a blank one was named. Warnings are logged.
+    """
+    facts: dict[str, Any] = {}
+    warnings: list[str] = []
+    names = _named(Path(path), _header(Path(path), text, separator), warnings, facts)
+    for warning in warnings:
+        log.warning("%s: %s", Path(str(path)).name, warning)
+    return names, facts
+
+
 def _named(path: Path, names: list[str], warnings: list[str], facts: dict) -> list[str]:
     """Give blank headers pandas' name ``Unnamed: N``; refuse duplicate names."""
     out = []

@@ -118,7 +118,8 @@ def test_step_by_step(runner, tmp_path, small_csv):
     parts = tmp_path / "parts"
     result = invoke(runner, "--json", "split", small_csv, "-o", parts, "--seed", 3)
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["rows"] == {"train": 240, "holdout": 60}
+    rows = json.loads(result.stdout)["rows"]  # by row hashes: a fifth up to chance (sd 7)
+    assert rows["train"] + rows["holdout"] == 300 and 40 <= rows["holdout"] <= 80
     train, holdout = parts / "train.csv", parts / "holdout.csv"
 
     schema = tmp_path / "s.json"

@@ -15,7 +15,7 @@ from synthpriv.progress_lines import LineProgress, duration
 from tests.conftest import SAMPLE
 from tests.fakes import FakeSynthesizer
 
-STAGES = ["read", "scan", "clean", "fit", "sample", "report", "write"]
+STAGES = ["read", "split", "select", "scan", "clean", "fit", "sample", "write", "report", "save"]
 
 
 def _run(tmp_path, *extra):

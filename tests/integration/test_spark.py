@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from synthpriv import synth
+from synthpriv import pipeline, synth
 from synthpriv.clean import find_leaks
 from synthpriv.cli import cli
 from synthpriv.config import RunConfig
@@ -30,7 +30,7 @@ from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema, load_j
 from synthpriv.status import ExitStatus
 
 pytest.importorskip("pyspark", reason="PySpark not installed: pip install 'synthpriv[spark]'")
-from synthpriv import spark as sp  # noqa: E402
+from synthpriv.executors import spark as sp  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -100,23 +100,28 @@ def _identifiers_in(out: Path, frame: pl.DataFrame) -> list[str]:
     return found
 
 
+FIT_ROWS = 1000  # fewer than the training rows: the every-row stages run
+
+
 @pytest.fixture(scope="module")
 def spark_run(spark, table, tmp_path_factory):
     """The run, and how many times it cleaned a Spark frame's rows."""
-    from synthpriv import spark as spark_module
+    from synthpriv import pipeline
 
     out = tmp_path_factory.mktemp("runs") / "spark"
     cleanings = []
-    clean_rows = spark_module.clean_rows
+    stage = pipeline.cleaning_stage
 
     def counted(*args):
         cleanings.append(args[0])
-        return clean_rows(*args)
+        return stage(*args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(spark_module, "clean_rows", counted)
+        patch.setattr(pipeline, "cleaning_stage", counted)
         result = CliRunner().invoke(
-            cli, ["--json", "run", str(table[1]), "-o", str(out), "--spark", "local[2]", *FAST]
+            cli,
+            ["--json", "run", str(table[1]), "-o", str(out), "--spark", "local[2]", *FAST]
+            + ["--fit-rows", str(FIT_ROWS)],
         )
     return result, out, len(cleanings)
 
@@ -133,7 +138,10 @@ def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, tabl
     scale = report["data"]["scale_out"]
     assert scale["rows"]["input"] == 1500
     assert scale["rows"]["train"] + scale["rows"]["holdout"] == 1500
-    assert scale["rows"]["synthetic"] == scale["rows"]["train"] == report["data"]["synthetic_rows"]
+    assert scale["rows"]["synthetic"] == scale["rows"]["train"]
+    # measured on seeded samples of fit_rows rows; the copies and searches on every row
+    assert scale["measured_on"]["train"] == report["data"]["train_rows"] == FIT_ROWS
+    assert scale["measured_on"]["synthetic"] == report["data"]["synthetic_rows"] == FIT_ROWS
     assert pl.read_csv(out / "synthetic.csv").height == scale["rows"]["synthetic"]
     audit = json.loads((out / "audit.json").read_text())
     assert set(audit["dropped"]) == {"full_name", "ssn", "email"}
@@ -147,7 +155,7 @@ def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, tabl
     assert copies["compared_with"].startswith("all training rows (every row, in Spark")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["input"]["read_by"] == "spark"
-    assert manifest["input"]["content_fingerprint"].startswith("xxhash64:")
+    assert manifest["input"]["content_fingerprint"].startswith("rowhash64:")
     page = (out / "report.html").read_text()
     assert "Run on Apache Spark (local[2]): 1,500 real rows" in page
     assert f"Compared with all {scale['rows']['train']:,} training rows." in page
@@ -163,9 +171,13 @@ def test_the_same_seed_gives_the_same_rows_whatever_the_partitioning(
     table[0].write_parquet(one_file)
     again = tmp_path / "again"
     config = RunConfig(
-        seed=5, nlp_model="none", spark_master="local[2]", spark_single_file_rows=100
+        seed=5,
+        nlp_model="none",
+        spark_master="local[2]",
+        spark_single_file_rows=100,
+        fit_rows=FIT_ROWS,
     )
-    result = sp.run(one_file, again, config)
+    result = pipeline.run(one_file, again, config)
     # more rows than single_file_rows: a folder of part files with the same rows, in order
     assert not (again / "synthetic.csv").exists()
     written = pl.read_parquet(sorted((again / "synthetic.parquet").glob("*.parquet")))
@@ -183,7 +195,7 @@ def test_split_and_samples_do_not_depend_on_partitions(spark, table):
     frame = spark.createDataFrame(table[0].to_arrow())
     picks = []
     for parts in (1, 7):
-        hashed = sp.with_hashes(frame.repartition(parts), 9, 0.2)
+        hashed = sp.with_hashes(frame.repartition(parts), 9, 0.2, table[0].head(0))
         holdout = hashed.where(hashed[sp.HOLDOUT])
         picks.append(
             (
@@ -283,7 +295,7 @@ def test_csv_delimiter_and_encoding_are_found_as_a_single_run_finds_them(spark, 
     path = tmp_path / "pessoas.csv"
     rows = "\n".join(f"{i};José Conceição {i};{1000 + i}" for i in range(40))
     path.write_bytes(f"id;nome;salário\n{rows}\n".encode("latin-1"))
-    frame = sp.to_polars(sp.read_types(sp.read(spark, str(path)), path.name)[0])
+    frame = sp.to_polars(sp.read_types(sp.read(spark, str(path))[0], path.name)[0])
     assert frame.columns == ["id", "nome", "salário"]
     assert frame.get_column("nome")[3] == "José Conceição 3"
     assert frame.get_column("salário").dtype.is_integer()
@@ -295,7 +307,7 @@ def test_what_a_spark_run_cannot_do_is_refused_before_it_starts(tmp_path):
         RunConfig(privacy_filter=True, spark_master="local[2]"),
     ):
         with pytest.raises(ConfigError, match="with --spark"):
-            sp.run(tmp_path / "t.parquet", tmp_path / "o", config)
+            pipeline.run(tmp_path / "t.parquet", tmp_path / "o", config)
 
 
 def _fake_java(directory: Path, version_line: str) -> Path:
@@ -364,7 +376,7 @@ def test_spark_reads_every_column_as_a_single_run_reads_it(spark, tmp_path):
     path = tmp_path / "export.csv"
     path.write_text(_export())
     local = load_table(path).frame
-    frame, facts = sp.read_types(sp.read(spark, str(path)), path.name)
+    frame, facts = sp.read_types(sp.read(spark, str(path))[0], path.name)
     distributed = sp.to_polars(frame)
     assert distributed.schema == local.schema
     assert distributed.equals(local)
@@ -379,7 +391,7 @@ def test_a_cell_the_sample_did_not_show_keeps_the_column_text_on_spark(spark, tm
     rows = [f"{i},2020-01-{1 + i % 28:02d}" for i in range(sp.TYPE_SAMPLE_ROWS + 10)]
     rows[-1] = f"{len(rows)},soon"  # past the rows the forms are chosen on
     path.write_text("id,event_date\n" + "\n".join(rows) + "\n")
-    frame, facts = sp.read_types(sp.read(spark, str(path)), path.name)
+    frame, facts = sp.read_types(sp.read(spark, str(path))[0], path.name)
     assert frame.schema["event_date"].dataType.simpleString() == "string"
     assert facts["kept_as_text"] == ["event_date"]
     assert "column 'event_date': its type could not be decided; kept as text" in caplog.text
@@ -400,3 +412,41 @@ def test_a_spark_run_writes_times_back_as_the_export_wrote_them(tmp_path):
     assert written.get_column("created_ts").str.contains(r"^14\d{11}$").all()  # epoch ms
     manifest = json.loads((out / "manifest.json").read_text())
     assert "two_digit_years" in json.dumps(manifest)
+
+
+PII_DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pii-dev"
+
+
+@pytest.mark.skipif(not PII_DEV.is_dir(), reason=f"public tables not here: {PII_DEV}")
+@pytest.mark.parametrize("name", ["faker_people_ssn_income.csv", "fr_utilisateurs_latin1.csv"])
+def test_one_seed_gives_byte_identical_synthetic_rows_with_and_without_spark(name, tmp_path):
+    """A public table with identifiers (one of them Latin-1): the same run on either executor."""
+    runner = CliRunner()
+    outputs = []
+    for extra in ([], ["--spark", "local[2]"]):
+        out = tmp_path / ("spark" if extra else "local")
+        result = runner.invoke(
+            cli, ["--json", "run", str(PII_DEV / name), "-o", str(out), *FAST, *extra]
+        )
+        report = json.loads((out / "report.json").read_text())  # absent: the run failed
+        assert result.exit_code == int(exit_status_for(report)), result.output
+        outputs.append(out)
+    local, spark = outputs
+    assert (local / "synthetic.csv").read_bytes() == (spark / "synthetic.csv").read_bytes()
+    assert (local / "model.synthpriv").read_bytes() == (spark / "model.synthpriv").read_bytes()
+    reports = [json.loads((o / "report.json").read_text()) for o in outputs]
+    assert reports[0]["verdict"] == reports[1]["verdict"]
+    assert reports[0]["gates"] == reports[1]["gates"]
+
+
+def test_the_split_is_the_same_row_for_row_on_either_executor(spark, table):
+    from synthpriv.executors.rows import HIDDEN, HOLDOUT, ORDER, with_hashes
+
+    local = with_hashes(table[0], 3, 0.3)
+    hashed = sp.with_hashes(
+        spark.createDataFrame(table[0].to_arrow()).repartition(5), 3, 0.3, table[0].head(0)
+    )
+    remote = sp.to_polars(hashed).sort(ORDER)
+    assert remote.equals(local.sort(ORDER))
+    assert sp.seeded_rows(hashed, 300, 1500).equals(local.sort(ORDER).head(300).drop(HIDDEN))
+    assert 0.25 < local.get_column(HOLDOUT).mean() < 0.35

@@ -1,30 +1,24 @@
-"""The whole run on Apache Spark, for tables that outgrow one machine (``run --spark MASTER``).
+"""The executor of a run on Apache Spark, for tables that outgrow one machine (``run --spark``).
 
-One code path: the stage functions of the single-machine run (:func:`~synthpriv.clean.apply_steps`,
-:func:`~synthpriv.synth.draw_chunk`, the detector, :func:`~synthpriv.report.build_report`) run
-unchanged, either inside Spark partitions (``mapInArrow`` hands Arrow batches that polars reads
-without copying) or once on the driver on a seeded sample. What runs where:
+The stages are :func:`synthpriv.pipeline.run`'s; this executor does what touches every row, in
+Spark partitions (``mapInArrow`` hands Arrow batches that polars reads without copying) with
+the single run's own polars functions, and returns seeded samples to the driver:
 
 ========================  ====================================================================
-read, split, counts       Spark, every row
-scan                      the detector once on the driver, on a seeded sample of ``fit_rows``
-                          training rows; Spark counts distinct and missing values of every
-                          column over all rows
-clean                     choices fitted on that sample (as a single run fits them on its
-                          training rows), replayed in partitions with the policy and the key
-verify                    the sample is searched and re-scanned (with escalation), then the
-                          identifier-value search runs over every training row, as a join
-fit                       the driver, on the sample
-sample                    partitions: chunk ``i`` is drawn with a seed spawned from the run's
-report                    fidelity and privacy on seeded samples (stated in the report); the
-                          search for input identifiers in the synthetic rows covers every row
+read                      every column as text, cast as a single run casts it (plan_types)
+split, counts             :func:`~synthpriv.executors.rows.with_hashes` in partitions; one pass
+                          counts rows, the holdout, distinct and missing values of every column
+samples                   the rows first in sampling order (scan, cleaning choices, fit, report)
+cleaning replay           every training row, in partitions (the pipeline's cleaning stage)
+identifier search         the distinct values of each identifier against every cell, as a join
+synthetic rows            partitions: chunk ``i`` drawn with a seed spawned from the run's
+exact copies              every row, by a hash of the compared values, one semi-join each
 ========================  ====================================================================
 
 Reproducibility: the split and every sample are chosen by a hash of the row's values and the
-seed, never by partition; synthetic rows come in chunks of fixed size whose seeds depend only on
-the chunk's index. The same seed gives the same synthetic rows in the same order whatever the
-partitioning, and :func:`synthpriv.synth.sample` of the same model gives them too. (The split is
-not the single-machine run's: that one permutes row numbers, which a partitioned table has not.)
+seed (the same function on one machine), never by partition; synthetic rows come in chunks of
+fixed size whose seeds depend only on the chunk's index. The same seed gives the same split, the
+same samples and the same synthetic rows as a run without Spark, whatever the partitioning.
 """
 
 from __future__ import annotations
@@ -39,45 +33,29 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from synthpriv import synth
-from synthpriv.clean import (
-    MIN_LEAK_LENGTH,
-    CleanResult,
-    Leak,
-    apply_steps,
-    counts_as_leak,
-    searched,
-)
+from synthpriv.clean import MIN_LEAK_LENGTH, Leak, counts_as_leak, searched
 from synthpriv.config import RunConfig, is_url
 from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError, SynthprivError
-from synthpriv.io import atomic_directory, check_output, sniff_delimiter, write_table
-from synthpriv.io.read import decode_csv, plan_types
+from synthpriv.executors import Loaded, Split
+from synthpriv.executors.rows import HASH, HIDDEN, HOLDOUT, ORDER, SAME, hashed_like
+from synthpriv.executors.rows import with_hashes as hash_rows
+from synthpriv.io import sniff_delimiter, write_table
+from synthpriv.io.read import decode_csv, header_names, plan_types
 from synthpriv.metrics.privacy import copies_summary
-from synthpriv.pipeline import (
-    MIN_ROWS_FOR_RUN,
-    NullProgress,
-    Progress,
-    RunResult,
-    Timer,
-    check_target,
-    clean_and_verify,
-    fit_model,
-    make_detector,
-    prepare,
-    report_settings,
-    scan,
-    write_outputs,
-)
-from synthpriv.report import build_report, exit_status_for
-from synthpriv.report.builder import compared_kinds
-from synthpriv.schema import Kind, Role, TableSchema, infer_kind
-from synthpriv.synthesis_plan import DP_ENGINES, refuse_filters
+from synthpriv.schema import Kind, Role, TableSchema
+from synthpriv.synthesis_plan import DP_ENGINES
+
+
+def is_private(engine: str) -> bool:
+    """Whether ``engine`` is differentially private (it needs every row, on one machine)."""
+    return engine in DP_ENGINES
+
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -86,10 +64,6 @@ log = logging.getLogger(__name__)
 
 SPARK_EXTRA = "pip install 'synthpriv[spark]'"
 MIN_JAVA = 17
-HASH, ORDER, HOLDOUT = "__synthpriv_hash", "__synthpriv_order", "__synthpriv_holdout"
-HIDDEN = (HASH, ORDER, HOLDOUT)
-SAME = "__synthpriv_same__"
-SHARE_UNITS = 1_000_000
 # the complement of the word pattern clean._matches extracts from free text
 NOT_WORD = r"(?U)[^\w'’.@+-]+"
 LONGEST_PHRASE = 3
@@ -256,8 +230,10 @@ def _error_class(exc: Exception) -> str:
     return str(found or type(exc).__name__)
 
 
-def read(spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "auto") -> DataFrame:
-    """Read ``path`` with Spark: decimals as doubles, timestamps without a zone.
+def read(
+    spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "auto"
+) -> tuple[DataFrame, dict[str, Any]]:
+    """Read ``path`` with Spark: decimals as doubles, timestamps without a zone; and the facts.
 
     Raises:
         InputError: the path is missing or unreadable, or a column has a nested type.
@@ -267,9 +243,11 @@ def read(spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "aut
 
     fmt = input_format(path) if fmt == "auto" else fmt
     reader = spark.read.format(fmt)
+    names: list[str] = []
+    facts: dict[str, Any] = {}
     try:
         if fmt == "csv":  # the dialect is sniffed from the input: inside the error mapping
-            sep, charset = _csv_dialect(spark, path, encoding)
+            sep, charset, names, facts = _csv_dialect(spark, path, encoding)
             if charset.lower() not in SPARK_CHARSETS:
                 # Spark 4 reads a short list of charsets unless told to take any of Java's
                 spark.conf.set("spark.sql.legacy.javaCharsets", "true")
@@ -277,6 +255,8 @@ def read(spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "aut
             reader = reader.options(header=True, inferSchema=False, mode="FAILFAST", escape='"')
             reader = reader.options(sep=sep, encoding=charset)
         frame = reader.load(path)
+        if len(names) == len(frame.columns):
+            frame = frame.toDF(*names)
     except SynthprivError:
         raise
     except Exception as exc:  # noqa: BLE001 - Spark's own exceptions, mapped by class
@@ -302,7 +282,7 @@ def read(spark: SparkSession, path: str, fmt: str = "auto", encoding: str = "aut
         elif isinstance(item.dataType, T.TimestampType):
             column = column.cast("timestamp_ntz")
         columns.append(column.alias(item.name))
-    return frame.select(*columns)
+    return frame.select(*columns), facts
 
 
 TYPE_SAMPLE_ROWS = 20_000
@@ -350,8 +330,12 @@ SPARK_CHARSETS = ("us-ascii", "iso-8859-1", "utf-8", "utf-16be", "utf-16le", "ut
 JAVA_CHARSETS = {"cp1252": "windows-1252", "iso8859-1": "ISO-8859-1", "latin-1": "ISO-8859-1"}
 
 
-def _csv_dialect(spark: SparkSession, path: str, encoding: str) -> tuple[str, str]:
-    """The delimiter and text encoding of a CSV input, found as a single run finds them.
+def _csv_dialect(
+    spark: SparkSession, path: str, encoding: str
+) -> tuple[str, str, list[str], dict[str, Any]]:
+    """The delimiter, text encoding, column names and naming facts of a CSV input.
+
+    All are found as a single run finds them (a blank header is ``Unnamed: N``, not ``_c0``).
 
     A local file's first megabyte, up to its last whole line, is decoded by the single run's
     :func:`synthpriv.io.read.decode_csv` and sniffed; a remote one is sniffed from its first
@@ -367,10 +351,13 @@ def _csv_dialect(spark: SparkSession, path: str, encoding: str) -> tuple[str, st
             data = data[: data.rfind(b"\n") + 1] or data
         facts: dict[str, Any] = {}
         text = decode_csv(local, data, encoding, facts, [])
-        return sniff_delimiter(text), JAVA_CHARSETS.get(facts["encoding"], facts["encoding"])
-    charset = "UTF-8" if encoding == "auto" else JAVA_CHARSETS.get(encoding, encoding)
-    lines = spark.read.option("encoding", charset).text(path).limit(50).collect()
-    return sniff_delimiter("\n".join(row["value"] for row in lines)), charset
+        charset = JAVA_CHARSETS.get(facts["encoding"], facts["encoding"])
+    else:
+        charset = "UTF-8" if encoding == "auto" else JAVA_CHARSETS.get(encoding, encoding)
+        lines = spark.read.option("encoding", charset).text(path).limit(50).collect()
+        text = "\n".join(row["value"] for row in lines)
+    sep = sniff_delimiter(text)
+    return sep, charset, *header_names(path, text, sep)
 
 
 def _guarded(path: str, action: Callable[[], Any]) -> Any:
@@ -387,22 +374,9 @@ def _guarded(path: str, action: Callable[[], Any]) -> Any:
 # ------------------------------------------------------------------------- split and samples
 
 
-def with_hashes(frame: DataFrame, seed: int, holdout_share: float) -> DataFrame:
-    """Add a seeded hash of each row's values, the holdout flag and a sampling order.
-
-    The hash sees every value and whether it is missing, so ``(a, null)`` and ``(null, a)``
-    differ; nothing depends on which partition a row is in.
-    """
-    from pyspark.sql import functions as F
-
-    values = [frame[name] for name in frame.columns]
-    row_hash = F.xxhash64(F.lit(seed), *values, *[v.isNull() for v in values])
-    cut = int(round(holdout_share * SHARE_UNITS))
-    return (
-        frame.withColumn(HASH, row_hash)
-        .withColumn(HOLDOUT, F.pmod(F.col(HASH), F.lit(SHARE_UNITS)) < F.lit(cut))
-        .withColumn(ORDER, F.xxhash64(F.col(HASH), F.lit("order")))
-    )
+def with_hashes(frame: DataFrame, seed: int, holdout_share: float, like: pl.DataFrame) -> DataFrame:
+    """:func:`synthpriv.executors.rows.with_hashes` in every partition (``like``: the columns)."""
+    return map_frames(frame, lambda part: [hash_rows(part, seed, holdout_share)], hashed_like(like))
 
 
 def to_polars(frame: DataFrame) -> pl.DataFrame:
@@ -465,36 +439,6 @@ def map_frames(
                 yield from out.to_arrow(compat_level=pl.CompatLevel.oldest()).to_batches()
 
     return frame.mapInArrow(run, arrow_schema(like))
-
-
-def _faked(result: CleanResult) -> list[str]:
-    return [c.name for c in result.schema.columns if c.action == "fake"]
-
-
-def clean_rows(
-    frame: DataFrame, result: CleanResult, key: bytes | None, like: pl.DataFrame
-) -> DataFrame:
-    """Clean every row of ``frame`` in partitions exactly as ``result`` cleaned the sample.
-
-    The replay (:func:`apply_steps`) ships the fitted steps, the policy's choices and the key to
-    the executors, not the sample. A column replaced in place (``fake``) gets a flag per row: is
-    the row's own original value still there.
-    """
-    light = replace(result, frame=result.frame.head(0), audit=[])
-    faked = _faked(result)
-
-    def stage(raw: pl.DataFrame) -> Iterator[pl.DataFrame]:
-        cleaned = apply_steps(raw.drop(HIDDEN, strict=False), light, key=key)
-        same = [
-            (cleaned.get_column(c).cast(pl.String) == raw.get_column(c).cast(pl.String))
-            .fill_null(False)
-            .alias(SAME + c)
-            for c in faked
-            if c in cleaned.columns
-        ]
-        yield cleaned.with_columns(same)
-
-    return map_frames(frame, stage, next(stage(like)))
 
 
 def search_leaks(
@@ -677,7 +621,7 @@ def _model(token: str, payload: Any) -> Any:
     return _MODELS[token]
 
 
-def _write_synthetic(
+def write_synthetic(
     synthetic: DataFrame,
     rows: int,
     work: Path,
@@ -699,120 +643,6 @@ def _write_synthetic(
     for extra in [*folder.glob(".*.crc"), folder / "_SUCCESS"]:
         extra.unlink(missing_ok=True)
     return spark.read.parquet(str(folder))
-
-
-# -------------------------------------------------------------------------------- the run
-
-
-def _refuse_unsupported(config: RunConfig) -> None:
-    refuse_filters(config.engine, config.privacy_filter, config.quality_filter)
-    if config.engine in DP_ENGINES:
-        raise ConfigError(
-            f"engine {config.engine!r} cannot run with --spark: its privacy account needs "
-            "every row it learns from, and a Spark run fits on a sample chosen by row hashes "
-            "(draw a sample, then run without --spark)"
-        )
-    if config.privacy_filter or config.quality_filter:
-        raise ConfigError(
-            "--privacy-filter and --quality-filter cannot run with --spark yet: they compare "
-            "every synthetic row with every training row on one machine"
-        )
-
-
-def run(
-    input_path: str | Path,
-    output: str | Path,
-    config: RunConfig,
-    *,
-    progress: Progress | None = None,
-    overwrite: bool = False,
-    synthesizer: Any = None,
-) -> RunResult:
-    """Run scan, clean, verify, fit, sample and report on Spark; write what a single run writes.
-
-    The master is ``config.spark_master``. Outputs are those of :func:`synthpriv.pipeline.run`,
-    except that more than ``spark_single_file_rows`` synthetic rows are written as a
-    ``synthetic.parquet`` folder of part files; the run directory must be a path the driver can
-    write (and, for a Parquet folder, the executors too).
-
-    Raises:
-        EnvironmentMissingError, InputError, ConfigError, OutputError, ResidualPIIError.
-    """
-    backend = synthesizer or synth
-    progress = progress or NullProgress()
-    source_path, output = str(input_path), Path(output)
-    _refuse_unsupported(config)
-    local_input = None if is_url(source_path) else Path(source_path)
-    inputs = [local_input, config.key_file, config.recognizers]
-    check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
-    params, policy, key = prepare(config)
-    timer = Timer()
-    with session(config.spark_master or "local[*]", config.spark_conf) as spark:
-        with timer.stage("read", progress):
-            table = read(spark, source_path, config.spark_format, config.encoding)
-            table, read_facts = _guarded(
-                source_path, lambda: read_types(table, Path(source_path.rstrip("/")).name)
-            )
-        check_target(config, table.columns, Path(source_path.rstrip("/")).name)
-        with timer.stage("split", progress):
-            hashed = with_hashes(table, config.seed, config.holdout_share).persist()
-            counts = _guarded(source_path, lambda: _counts(hashed))
-        n_rows, n_holdout = counts["rows"], counts["holdout"]
-        n_train = n_rows - n_holdout
-        if n_rows < MIN_ROWS_FOR_RUN or not n_holdout or not n_train:
-            hashed.unpersist()
-            raise InputError(
-                f"{source_path}: table has {n_rows} rows; at least {MIN_ROWS_FOR_RUN} are "
-                "needed to hold out real rows for the privacy baseline"
-            )
-        source = {
-            "file": Path(source_path.rstrip("/")).name,
-            "rows": n_rows,
-            "columns": len(table.columns),
-            "read_by": "spark",
-            "format": config.spark_format
-            if config.spark_format != "auto"
-            else input_format(source_path),
-            "content_fingerprint": counts["fingerprint"],
-        }
-        if read_facts:
-            source["read"] = read_facts
-        log.info(
-            "read %s with Spark: %d rows x %d columns", source["file"], n_rows, source["columns"]
-        )
-        raw_train = hashed.where(~hashed[HOLDOUT])
-        raw_holdout = hashed.where(hashed[HOLDOUT])
-        kept: dict[str, Any] = {}
-        try:
-            with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
-                report, manifest = _stages(
-                    spark,
-                    config,
-                    timer,
-                    progress,
-                    backend,
-                    hashed=hashed,
-                    raw_train=raw_train,
-                    raw_holdout=raw_holdout,
-                    counts=counts,
-                    source=source,
-                    params=params,
-                    policy=policy,
-                    key=key,
-                    work=work,
-                    kept=kept,
-                )
-        finally:
-            hashed.unpersist()
-            if kept:
-                kept.pop("frame").unpersist()
-    return RunResult(
-        output=output,
-        report=report,
-        exit_status=exit_status_for(report),
-        files=manifest["outputs"],
-        timings=timer.seconds,
-    )
 
 
 def _counts(hashed: DataFrame) -> dict[str, Any]:
@@ -837,7 +667,8 @@ def _counts(hashed: DataFrame) -> dict[str, Any]:
     return {
         "rows": rows,
         "holdout": int(row["holdout"] or 0),
-        "fingerprint": f"xxhash64:{(row['sum'] or 0) % 2**64:016x}{(row['xor'] or 0) % 2**64:016x}",
+        "fingerprint": "rowhash64:"
+        + f"{(row['sum'] or 0) % 2**64:016x}{(row['xor'] or 0) % 2**64:016x}",
         "columns": {
             c: {"distinct_estimate": int(row[f"d{i}"]), "missing": rows - int(row[f"n{i}"])}
             for i, c in enumerate(names)
@@ -845,111 +676,139 @@ def _counts(hashed: DataFrame) -> dict[str, Any]:
     }
 
 
-def _stages(
-    spark: SparkSession,
-    config: RunConfig,
-    timer: Timer,
-    progress: Progress,
-    backend: Any,
-    *,
-    hashed: DataFrame,
-    raw_train: DataFrame,
-    raw_holdout: DataFrame,
-    counts: dict[str, Any],
-    source: dict[str, Any],
-    params: dict[str, Any],
-    policy: Any,
-    key: bytes | None,
-    work: Path,
-    kept: dict[str, Any],
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Scan, clean, verify, fit, sample and report: the stages after the split.
+def refuse_unsupported(config: RunConfig) -> None:
+    """Refuse what a Spark run cannot do, before Spark starts."""
+    if is_private(config.engine):
+        raise ConfigError(
+            f"engine {config.engine!r} cannot run with --spark: its privacy account needs "
+            "every row it learns from, and a Spark run fits on a sample chosen by row hashes "
+            "(draw a sample, then run without --spark)"
+        )
+    if config.privacy_filter or config.quality_filter:
+        raise ConfigError(
+            "--privacy-filter and --quality-filter cannot run with --spark yet: they compare "
+            "every synthetic row with every training row on one machine"
+        )
 
-    ``kept`` receives the cleaned training rows of the last identifier search, kept on disk for
-    the report's exact copies (cleaning 20M rows again costs minutes). They are the final
-    cleaning's: ``verify_clean`` returns only after a round that searched and found nothing, so
-    no step changed after the last search. The caller unpersists them.
-    """
-    n_train = counts["rows"] - counts["holdout"]
-    detector = make_detector(config)
-    with timer.stage("sample real rows", progress):
-        train_sample = seeded_rows(raw_train, min(config.fit_rows, n_train), n_train)
-    with timer.stage("scan", progress, total=train_sample.width):
-        schema = scan(train_sample, config, source=source, detector=detector, progress=progress)
 
-    like = train_sample.head(100)  # the columns and types clean_rows' partitions produce
+class SparkExecutor:
+    """Every row in Spark partitions; samples on the driver. See the module's table."""
 
-    def search(result: CleanResult) -> list[Leak]:
-        from pyspark import StorageLevel
+    name = "spark"
+    every_row = False
 
-        if kept:
-            kept.pop("frame").unpersist()
-        cleaned = clean_rows(raw_train, result, key, like).persist(StorageLevel.DISK_ONLY)
-        kept["frame"] = cleaned
-        kinds = {c: infer_kind(result.frame.get_column(c)) for c in result.frame.columns}
+    def __init__(self, spark: SparkSession):
+        self.spark = spark
+        self._path = ""
+        self._like: pl.DataFrame | None = None
+
+    def refuse(self, config: RunConfig) -> None:
+        """See :func:`refuse_unsupported`."""
+        refuse_unsupported(config)
+
+    def read(self, path: str | Path, config: RunConfig) -> Loaded:
+        """Read with Spark and type the columns as a single run types them."""
+        self._path = str(path)
+        name = Path(self._path.rstrip("/")).name
+        table, header_facts = read(self.spark, self._path, config.spark_format, config.encoding)
+        table, read_facts = _guarded(self._path, lambda: read_types(table, name))
+        read_facts = header_facts | read_facts
+        self._like = to_polars(table.limit(0))
+        fmt = config.spark_format if config.spark_format != "auto" else input_format(self._path)
+        source: dict[str, Any] = {"file": name, "read_by": "spark", "format": fmt}
+        if read_facts:
+            source["read"] = read_facts
+        return Loaded(table, list(table.columns), source)
+
+    def split(self, loaded: Loaded, config: RunConfig, *, secret: bool) -> Split:
+        """Hash every row in partitions; one pass counts rows, holdout and column figures."""
+        if secret:
+            raise ConfigError("a secret split needs every row on one machine: run without --spark")
+        hashed = with_hashes(loaded.table, config.seed, config.holdout_share, self._like)
+        hashed = hashed.persist()
+        try:
+            counts = _guarded(self._path, lambda: _counts(hashed))
+        except BaseException:
+            hashed.unpersist()
+            raise
+        n_holdout = counts["holdout"]
+        return Split(
+            whole=hashed,
+            train=hashed.where(~hashed[HOLDOUT]),
+            holdout=hashed.where(hashed[HOLDOUT]),
+            n_train=counts["rows"] - n_holdout,
+            n_holdout=n_holdout,
+            facts={
+                "source": {
+                    "rows": counts["rows"],
+                    "columns": len(loaded.columns),
+                    "content_fingerprint": counts["fingerprint"],
+                },
+                "scale_out": {"column_counts": counts["columns"]},
+            },
+        )
+
+    def rows(self, table: DataFrame, n: int, total: int) -> pl.DataFrame:
+        """See :func:`seeded_rows`."""
+        return seeded_rows(table, min(n, total), total)
+
+    def map(
+        self,
+        table: DataFrame,
+        stage: Callable[[pl.DataFrame], Iterable[pl.DataFrame]],
+        like: pl.DataFrame,
+        *,
+        keep: bool = False,
+    ) -> DataFrame:
+        """See :func:`map_frames`; ``keep`` keeps the result on disk."""
+        mapped = map_frames(table, stage, like)
+        if keep:
+            from pyspark import StorageLevel
+
+            mapped = mapped.persist(StorageLevel.DISK_ONLY)
+        return mapped
+
+    def search(
+        self,
+        original: DataFrame,
+        target: DataFrame,
+        schema: TableSchema,
+        kinds: dict[str, Kind],
+        replaced_in_place: frozenset[str] = frozenset(),
+    ) -> list[Leak]:
+        """See :func:`search_leaks`."""
         return search_leaks(
-            raw_train, cleaned, schema, kinds, replaced_in_place=frozenset(_faked(result))
+            original.drop(*HIDDEN), target, schema, kinds, replaced_in_place=replaced_in_place
         )
 
-    with timer.stage("clean", progress, total=train_sample.width):
-        cleaned = clean_and_verify(
-            train_sample,
-            schema,
-            detector,
-            progress,
-            policy=policy,
-            key=key,
-            redact_chars=config.budgets.redact_chars,
-            search=search,
-            scanned_here=True,
-        )
-    cleaned.verification = (cleaned.verification or {}) | {"value_search_rows": n_train}
-    log.info(
-        "clean: verified on %d sampled rows, identifier search over %d rows",
-        train_sample.height,
-        n_train,
-    )
-    train = cleaned.frame
-    with timer.stage("fit", progress):
-        model = fit_model(backend, cleaned, config, params)
-    if train.height < n_train:
-        model.preparation["fit_sampled_from_rows"] = n_train
-    rows = config.rows or n_train
-    with timer.stage("sample", progress):
-        synthetic = sample_rows(spark, model, rows, config.seed)
-        written = _write_synthetic(synthetic, rows, work, config, spark, model)
-    with timer.stage("report", progress):
-        report_rows = min(rows, train.height)
-        synthetic_sample = to_polars(synthetic.limit(report_rows))
-        share = config.holdout_share / (1 - config.holdout_share)
-        holdout_rows = min(counts["holdout"], max(1, round(train.height * share)))
-        holdout = apply_steps(
-            seeded_rows(raw_holdout, holdout_rows, counts["holdout"]), cleaned, key=key
-        )
-        kinds = {c: infer_kind(synthetic_sample[c]) for c in synthetic_sample.columns}
-        leaks = search_leaks(hashed.drop(*HIDDEN), written, schema, kinds)
-        copies = exact_copies_everywhere(
-            kept["frame"],
-            clean_rows(raw_holdout, cleaned, key, like),
-            written,
-            list(compared_kinds(train, synthetic_sample)),
-        )
-        scale_out = {
+    def copies(
+        self, train: DataFrame, holdout: DataFrame, synthetic: DataFrame, columns: list[str]
+    ) -> dict[str, Any]:
+        """See :func:`exact_copies_everywhere`."""
+        return exact_copies_everywhere(train, holdout, synthetic, columns)
+
+    def draw(self, backend: Any, model: Any, rows: int, seed: int) -> DataFrame:
+        """See :func:`sample_rows` (always :mod:`synthpriv.synth`'s chunks)."""
+        return sample_rows(self.spark, model, rows, seed)
+
+    def collect(self, table: DataFrame, n: int) -> pl.DataFrame:
+        """The first ``n`` rows as polars."""
+        return to_polars(table.limit(n))
+
+    def write(
+        self, synthetic: DataFrame, rows: int, work: Path, config: RunConfig, model: Any
+    ) -> DataFrame:
+        """See :func:`write_synthetic`."""
+        return write_synthetic(synthetic, rows, work, config, self.spark, model)
+
+    def describe(self) -> dict[str, Any]:
+        """The report's ``scale_out`` section (the orchestrator adds the row counts)."""
+        context = self.spark.sparkContext
+        return {
             "engine": "spark",
-            "spark_version": spark.version,
-            "master": spark.sparkContext.master,
-            "default_parallelism": spark.sparkContext.defaultParallelism,
-            "rows": {
-                "input": counts["rows"],
-                "train": n_train,
-                "holdout": counts["holdout"],
-                "synthetic": rows,
-            },
-            "measured_on": {
-                "train": train.height,
-                "holdout": holdout.height,
-                "synthetic": synthetic_sample.height,
-            },
+            "spark_version": self.spark.version,
+            "master": context.master,
+            "default_parallelism": context.defaultParallelism,
             "sampling": "seeded by a hash of each row's values, whatever the partitioning",
             "every_row": [
                 "split",
@@ -960,32 +819,18 @@ def _stages(
                 "exact copies of training rows",
             ],
             "on_samples": ["scan", "cleaning choices", "fit", "fidelity", "privacy metrics"],
-            "column_counts": counts["columns"],
         }
-        audit = cleaned.audit_dict()
-        report = build_report(
-            train=train,
-            holdout=holdout,
-            synthetic=synthetic_sample,
-            synthesis=model.describe(),
-            residual_identifiers=[str(leak) for leak in leaks],
-            scale_out=scale_out,
-            exact_copies=copies,
-            **report_settings(config, schema, audit, source, {"pyspark": spark.version}),
-        )
-    log.info("report: verdict %s", report["verdict"])
-    with timer.stage("write", progress):
-        manifest = write_outputs(
-            work,
-            backend,
-            model,
-            schema,
-            audit,
-            report,
-            config,
-            source,
-            {"train": n_train, "holdout": counts["holdout"], "synthetic": rows},
-            timer,
-            spark={"master": spark.sparkContext.master, "version": spark.version},
-        )
-    return report, manifest
+
+    def versions(self) -> dict[str, str]:
+        """PySpark's version, for the report's provenance."""
+        return {"pyspark": self.spark.version}
+
+    def manifest(self) -> dict[str, Any]:
+        """The master and Spark's version."""
+        return {"spark": {"master": self.spark.sparkContext.master, "version": self.spark.version}}
+
+    def release(self, *tables: Any) -> None:
+        """Unpersist what was kept."""
+        for table in tables:
+            if table is not None and getattr(table, "is_cached", False):
+                table.unpersist()
