@@ -31,6 +31,7 @@ from synthpriv.clean import (
 )
 from synthpriv.config import RunConfig
 from synthpriv.dp import SPLIT_ROWS
+from synthpriv.engines import is_private
 from synthpriv.errors import ConfigError, InputError
 from synthpriv.filtering import FilterResult, validate
 from synthpriv.io import atomic_directory, check_output, load_table, write_json, write_table
@@ -41,7 +42,6 @@ from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.schema import Role, TableSchema
 from synthpriv.status import ExitStatus
 from synthpriv.synthesis_plan import (
-    DP_ENGINES,
     Constraint,
     check_parameters,
     refuse_filters,
@@ -254,7 +254,7 @@ def check_target(config: RunConfig, columns: list[str], table: str) -> None:
 
 def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dict[str, Any]) -> Any:
     """Fit the config's engine on the cleaned rows (``backend``: ``synthpriv.synth`` or a fake)."""
-    extra = {"rows_from": SPLIT_ROWS} if config.engine in DP_ENGINES else {}
+    extra = {"rows_from": SPLIT_ROWS} if is_private(config.engine) else {}
     return backend.fit(
         cleaned.frame,
         schema=cleaned.schema,
@@ -371,7 +371,7 @@ def run(
         log.info("read %s: %d rows x %d columns", input_path.name, frame.height, frame.width)
         # Split first: every data-dependent choice (roles, rare categories, bin edges) is made
         # on the training rows and applied to the holdout, which stays a fair baseline.
-        private = config.engine in DP_ENGINES
+        private = is_private(config.engine)
         raw_train, raw_holdout = split_holdout(
             frame, config.holdout_share, config.seed, secret=private, origin=str(input_path)
         )

@@ -55,6 +55,7 @@ from synthpriv.clean import (
     searched,
 )
 from synthpriv.config import RunConfig, is_url
+from synthpriv.engines import is_private
 from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError, SynthprivError
 from synthpriv.io import atomic_directory, check_output, sniff_delimiter, write_table
 from synthpriv.io.read import decode_csv, plan_types
@@ -77,7 +78,7 @@ from synthpriv.pipeline import (
 from synthpriv.report import build_report, exit_status_for
 from synthpriv.report.builder import compared_kinds
 from synthpriv.schema import Kind, Role, TableSchema, infer_kind
-from synthpriv.synthesis_plan import DP_ENGINES, refuse_filters
+from synthpriv.synthesis_plan import refuse_filters
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -706,7 +707,7 @@ def _write_synthetic(
 
 def _refuse_unsupported(config: RunConfig) -> None:
     refuse_filters(config.engine, config.privacy_filter, config.quality_filter)
-    if config.engine in DP_ENGINES:
+    if is_private(config.engine):
         raise ConfigError(
             f"engine {config.engine!r} cannot run with --spark: its privacy account needs "
             "every row it learns from, and a Spark run fits on a sample chosen by row hashes "
