@@ -169,3 +169,18 @@ def test_the_description_says_whether_the_rows_were_prepared_for_a_copula():
     frame = pl.from_pandas(table_b())
     assert synth.fit(frame, engine="gaussian_copula").describe()["copula"] is True
     assert synth.fit(frame, engine="cart").describe()["copula"] is False
+
+
+def test_the_report_shows_marginals_for_a_copula_engine_only():
+    from synthpriv.report import build_report
+    from synthpriv.report.html import render_html
+
+    frame = pl.from_pandas(table_b())
+    pages = {}
+    for name in ("gaussian_copula", "cart"):
+        model = synth.fit(frame, engine=name)
+        synthetic = synth.sample(model, frame.height, seed=1)
+        report = build_report(train=frame, synthetic=synthetic, synthesis=model.describe())
+        pages[name] = render_html(report)
+    assert "Fitted marginals" in pages["gaussian_copula"]
+    assert "Fitted marginals" not in pages["cart"]
