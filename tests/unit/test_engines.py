@@ -184,3 +184,12 @@ def test_the_report_shows_marginals_for_a_copula_engine_only():
         pages[name] = render_html(report)
     assert "Fitted marginals" in pages["gaussian_copula"]
     assert "Fitted marginals" not in pages["cart"]
+
+
+@pytest.mark.parametrize("name", ["gaussian_copula", "tvae"])
+def test_conditions_hold_whether_the_engine_conditions_or_synthpriv_rejects(name):
+    frame = pl.from_pandas(table_a()).with_columns(pl.col("charges").round(2))
+    model = synth.fit(frame, seed=0, engine=name, params=FAST.get(name, {}))
+    out = synth.sample(model, 20, seed=3, conditions={"sex": "M"})
+    assert out.height == 20 and set(out["sex"]) == {"M"}
+    assert out.equals(synth.sample(model, 20, seed=3, conditions={"sex": "M"}))
