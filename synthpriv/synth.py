@@ -121,7 +121,7 @@ def plan_columns(
 
 
 def to_pandas(frame: pl.DataFrame) -> Any:
-    """Convert to pandas for SDV, with temporal columns as ``datetime64[ns]``.
+    """Convert to pandas for the engines, with temporal columns as ``datetime64[ns]``.
 
     SDV's datetime transformer misreads ``datetime64[ms]`` (what polars dates become) and samples
     the epoch; nanoseconds are what it expects.

@@ -60,9 +60,9 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 class SdvEngine(Engine):
-    """One SDV single-table synthesizer, named by ``synthesizer`` in ``sdv.single_table``."""
+    """One SDV single-table synthesizer, the class ``sdv_class`` of ``sdv.single_table``."""
 
-    synthesizer: ClassVar[str]
+    sdv_class: ClassVar[str]
     supports_conditions = True
     wraps = "synthesizer_"
 
@@ -71,7 +71,7 @@ class SdvEngine(Engine):
         """The SDV class (imported on first use: SDV takes seconds to import)."""
         import sdv.single_table
 
-        return getattr(sdv.single_table, cls.synthesizer)
+        return getattr(sdv.single_table, cls.sdv_class)
 
     @classmethod
     def parameters(cls) -> list[str]:
@@ -147,28 +147,28 @@ class GaussianCopulaEngine(CopulaEngine):
     """SDV's GaussianCopula with synthpriv's marginals and orders."""
 
     name = "gaussian_copula"
-    synthesizer = "GaussianCopulaSynthesizer"
+    sdv_class = "GaussianCopulaSynthesizer"
 
 
 class CopulaGanEngine(CopulaEngine):
     """SDV's CopulaGAN: a CTGAN on copula-transformed columns."""
 
     name = "copulagan"
-    synthesizer = "CopulaGANSynthesizer"
+    sdv_class = "CopulaGANSynthesizer"
 
 
 class CtganEngine(SdvEngine):
     """SDV's CTGAN (a conditional GAN)."""
 
     name = "ctgan"
-    synthesizer = "CTGANSynthesizer"
+    sdv_class = "CTGANSynthesizer"
 
 
 class TvaeEngine(SdvEngine):
     """SDV's TVAE (a variational autoencoder); SDV cannot condition it, synthpriv rejects."""
 
     name = "tvae"
-    synthesizer = "TVAESynthesizer"
+    sdv_class = "TVAESynthesizer"
     supports_conditions = False
 
 
