@@ -450,7 +450,7 @@ class PrivateMST:
     def fit(
         self, data: pd.DataFrame, seed: int = 0, types: dict[str, str] | None = None
     ) -> PrivateMST:
-        """Fit on ``data``; ``seed`` is not used for noise (see module doc).
+        """Fit on ``data``, replacing any earlier fit; ``seed`` is not used for noise.
 
         ``types`` declares each column's type (integer, number, date, datetime, boolean or
         category; synthpriv takes them from the column schema); without it they are read off
@@ -458,6 +458,8 @@ class PrivateMST:
         """
         del seed  # the noise must not be reproducible from a seed
         rng = np.random.default_rng(secrets.randbits(128))
+        # a second fit replaces the first: nothing measured before may stay
+        self.domains, self.one_way, self.edges, self.two_way = [], [], [], {}
         self.output_columns = list(data.columns)
         types = dict(types or {})
         private = [

@@ -28,6 +28,7 @@ from synthpriv.clean import (
 )
 from synthpriv.config import RunConfig, is_url
 from synthpriv.dp import SPLIT_ROWS
+from synthpriv.engines import is_private
 from synthpriv.errors import ConfigError, InputError
 from synthpriv.executors import Executor, Split, executor_for
 from synthpriv.executors.rows import HIDDEN, SAME
@@ -41,7 +42,6 @@ from synthpriv.report.builder import compared_kinds
 from synthpriv.schema import Role, TableSchema, infer_kind
 from synthpriv.status import ExitStatus
 from synthpriv.synthesis_plan import (
-    DP_ENGINES,
     Constraint,
     check_parameters,
     refuse_filters,
@@ -266,11 +266,6 @@ def check_target(config: RunConfig, columns: list[str], table: str) -> None:
     """Refuse a target column the table does not have."""
     if config.target and config.target not in columns:
         raise ConfigError(f"target column {config.target!r} is not a column of {table}")
-
-
-def is_private(engine: str) -> bool:
-    """Whether ``engine`` is differentially private (it needs every row and a secret split)."""
-    return engine in DP_ENGINES
 
 
 def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dict[str, Any]) -> Any:

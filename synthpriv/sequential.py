@@ -106,7 +106,8 @@ class SequentialTrees:
     # ------------------------------------------------------------------------------- fit
 
     def fit(self, data: pd.DataFrame, seed: int = 0) -> SequentialTrees:
-        """Fit one tree per column on the columns visited before it."""
+        """Fit one tree per column on the columns visited before it, replacing any earlier fit."""
+        self.columns = []
         self.output_columns = list(data.columns)
         self.dtypes = {c: data[c].dtype for c in data.columns}
         encoded: dict[str, np.ndarray] = {}

@@ -1,20 +1,20 @@
-"""The one module that imports SDV: fit, sample, save and load synthesizers.
+"""Fit, sample, save and load synthesizers, whichever engine (:mod:`synthpriv.engines`) runs.
 
-Metadata comes from synthpriv's own column kinds, never from SDV's detection (which types a name
-column as categorical and would replay real names). Free-text and ID-like columns are left out of
-the model. Model files are pickles, and unpickling runs code, so each file carries an HMAC-SHA256
-of its payload under a local key and :func:`load_model` refuses anything that does not verify.
+This module decides which columns are modelled and how (free-text and ID-like columns are left
+out, a DP engine's types come from the schema alone), hands the prepared rows to the engine,
+draws in seeded chunks, turns the engine's rows back into the input's types and form, and
+stores models. Model files are pickles, and unpickling runs code, so each file carries an
+HMAC-SHA256 of its payload under a local key and :func:`load_model` refuses anything that does
+not verify.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import io
 import json
 import os
-import random
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,51 +24,33 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from synthpriv import __version__
-from synthpriv.errors import (
-    ConfigError,
-    EngineError,
-    ModelError,
-    ResidualPIIError,
-    SynthprivError,
-)
+from synthpriv import __version__, engines
+from synthpriv.engines import Engine, FitHints, engine_errors
+from synthpriv.errors import ConfigError, ModelError, ResidualPIIError
 from synthpriv.io import atomic_path
 from synthpriv.operators import PSEUDONYMIZING
 from synthpriv.schema import Kind, Role, TableSchema, kinds_of
-from synthpriv.synthesis_plan import (
-    COPULA_ENGINES,
-    DEFAULT_ENGINE,
-    DP_ENGINES,
-    OWN_ENGINES,
-    Constraint,
-    check_parameters,
-    prepare,
-    satisfied,
-    synthesizer_class,
-    unbin,
-)
+from synthpriv.synthesis_plan import Constraint, prepare, satisfied, unbin
 from synthpriv.synthesis_plan import restore as restore_joints
 
 MAGIC = b"SYNTHPRIV-MODEL/1\n"
-MODEL_FORMAT = 3  # 2: the signature covers the header too; 3: cart keeps nodes and paths
+# 2: the signature covers the header too; 3: cart keeps nodes and paths; 4: the model holds an
+# engine (synthpriv.engines), where 3 held the engine's estimator alone (still read)
+MODEL_FORMAT = 4
+READ_FORMATS = (3, 4)
+DEFAULT_ENGINE = engines.DEFAULT
 KEY_ENV = "SYNTHPRIV_MODEL_KEY"
 FIT_ROWS = 500_000
 CHUNK_ROWS = 100_000
 MAX_DRAWS = 20
 ALL_MISSING = "all values are missing"
-_SDTYPES = {
-    Kind.NUMERICAL: "numerical",
-    Kind.CATEGORICAL: "categorical",
-    Kind.BOOLEAN: "boolean",
-    Kind.DATETIME: "datetime",
-}
 
 
 @dataclass
 class SynthModel:
-    """A fitted synthesizer and what is needed to turn its samples back into our table."""
+    """A fitted engine and what is needed to turn its samples back into our table."""
 
-    synthesizer: Any
+    synthesizer: Engine
     engine: str
     columns: list[str]
     dtypes: dict[str, str]
@@ -87,6 +69,8 @@ class SynthModel:
         """Return JSON-ready settings of this model (no data)."""
         return {
             "engine": self.engine,
+            # the rows were prepared for a copula: the report shows orders and marginals
+            "copula": engines.get(self.engine).copula,
             "params": self.params,
             "seed": self.seed,
             "columns": self.columns,
@@ -96,12 +80,6 @@ class SynthModel:
             "constraints": self.constraints,
             "preparation": self.preparation,
         }
-
-
-def sdv_metadata(kinds: dict[str, Kind]) -> dict[str, Any]:
-    """Return an SDV metadata dictionary for the modelled columns (``kinds`` already filtered)."""
-    columns = {name: {"sdtype": _SDTYPES[kind]} for name, kind in kinds.items()}
-    return {"METADATA_SPEC_VERSION": "V1", "tables": {"table": {"columns": columns}}}
 
 
 def plan_columns(
@@ -143,7 +121,7 @@ def plan_columns(
 
 
 def to_pandas(frame: pl.DataFrame) -> Any:
-    """Convert to pandas for SDV, with temporal columns as ``datetime64[ns]``.
+    """Convert to pandas for the engines, with temporal columns as ``datetime64[ns]``.
 
     SDV's datetime transformer misreads ``datetime64[ms]`` (what polars dates become) and samples
     the epoch; nanoseconds are what it expects.
@@ -152,27 +130,6 @@ def to_pandas(frame: pl.DataFrame) -> Any:
     if temporal:
         frame = frame.with_columns(pl.col(temporal).cast(pl.Datetime("ns")))
     return frame.to_pandas()
-
-
-@contextlib.contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Seed the global generators SDV and torch draw from, and give them back as they were.
-
-    SDV's engines draw from Python's, numpy's and torch's global generators; a library must not
-    leave them changed for its caller (a notebook's own ``np.random`` draws would repeat).
-    """
-    import torch
-
-    saved = random.getstate(), np.random.get_state(), torch.get_rng_state()
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(saved[0])
-        np.random.set_state(saved[1])
-        torch.set_rng_state(saved[2])
 
 
 def child_seed(seed: int, *path: int) -> int:
@@ -203,9 +160,9 @@ def fit(
         frame: The cleaned table. Direct identifiers must be gone.
         schema: The column schema from ``scan``; its roles are checked before fitting.
         seed: Seed for every random number generator involved.
-        engine: ``cart`` (default, :mod:`synthpriv.sequential`), ``gaussian_copula``,
-            ``ctgan``, ``tvae`` or ``copulagan``.
-        params: Keyword arguments for the SDV synthesizer (checked against its signature).
+        engine: A registered engine's name (:func:`synthpriv.engines.names`): ``cart``
+            (default), ``gaussian_copula``, ``ctgan``, ``tvae``, ``copulagan`` or ``mst``.
+        params: The engine's parameters (checked by its ``check_params``).
         constraints: Rules for the synthetic rows (see :class:`Constraint`).
         keep_rare: Keep values seen fewer than 5 times in the model (off: they are pooled).
         fit_rows: Above this many rows, fit on a seeded sample of this size (``None``: never).
@@ -218,9 +175,9 @@ def fit(
         ResidualPIIError: a direct identifier is still present.
     """
     params = dict(params or {})
-    check_parameters(engine, params)
+    engines.get(engine).check_params(params)
     rules = [Constraint.from_dict(c) for c in constraints or []]
-    if engine in DP_ENGINES:
+    if engines.get(engine).private:
         # every row (a fixed-size sample would tie each row's chance to the others')
         types, excluded = private_columns(frame, schema)
         model = _fit_private(frame, types, excluded, engine, params, rules, seed, rows_from)
@@ -242,11 +199,9 @@ def fit(
     if not plan.kinds:
         raise ConfigError("no column can be synthesized (every value is one person's or rare)")
     kinds = {n: Kind.CATEGORICAL if n in plan.ordered else k for n, k in plan.kinds.items()}
-    data = to_pandas(plan.frame)
-    if engine == "cart":
-        synthesizer = _fit_own(engine, data, params, seed)
-    else:
-        synthesizer = _fit_sdv(engine, plan, kinds, data, params, seed)
+    synthesizer = _fit_engine(
+        engine, to_pandas(plan.frame), params, seed, FitHints(kinds=kinds, plan=plan)
+    )
     return _new_model(
         synthesizer,
         engine,
@@ -267,7 +222,7 @@ def fit(
 
 
 def _new_model(
-    synthesizer: Any,
+    synthesizer: Engine,
     engine: str,
     frame: pl.DataFrame,
     modelled: dict[str, Kind],
@@ -393,7 +348,7 @@ def _fit_private(
         else pl.col(name).cast(PUBLIC_TYPES[kind], strict=False)
         for name, kind in types.items()
     )
-    synthesizer = _fit_own(engine, to_pandas(frame), params, seed, types=types)
+    synthesizer = _fit_engine(engine, to_pandas(frame), params, seed, FitHints(types=types))
     kinds = {
         name: Kind.NUMERICAL
         if kind in ("integer", "number")
@@ -415,11 +370,11 @@ def _fit_private(
         constraints=[c.describe() for c in rules],
         preparation={
             "public_types": dict(types),
-            "differential_privacy": synthesizer.accounting | {"guarantee": guarantee(rows_from)},
+            "differential_privacy": synthesizer.accounting_ | {"guarantee": guarantee(rows_from)},
         },
     )
     # the true row count is private: the model keeps the noisy measurements' estimate
-    model.training_rows = round(synthesizer.rows_estimate)
+    model.training_rows = round(synthesizer.rows_estimate_)
     return model
 
 
@@ -460,57 +415,14 @@ def layout(frame: pl.DataFrame, excluded: dict[str, str]) -> dict[str, Any]:
     return {"all_missing": empty, "column_order": list(frame.columns)} if empty else {}
 
 
-def _fit_own(engine: str, data: Any, params: dict[str, Any], seed: int, **fit_args: Any) -> Any:
-    """Build and fit one of synthpriv's own engines (``cart``, ``mst``) on a pandas table."""
-    try:
-        synthesizer = synthesizer_class(engine)(**params)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
+def _fit_engine(
+    engine: str, data: Any, params: dict[str, Any], seed: int, hints: FitHints
+) -> Engine:
+    """Build the engine called ``engine`` and fit it on a pandas table, its failures ours."""
+    fitted = engines.get(engine)(**params)
     with warnings.catch_warnings(), engine_errors(engine, "fitting"):
         warnings.simplefilter("ignore")
-        return synthesizer.fit(data, seed=seed, **fit_args)
-
-
-def _fit_sdv(
-    engine: str,
-    plan: Any,
-    kinds: dict[str, Kind],
-    data: Any,
-    params: dict[str, Any],
-    seed: int,
-) -> Any:
-    """Fit an SDV synthesizer, with metadata from our kinds and the plan's orders and marginals."""
-    from sdv.metadata import Metadata
-
-    metadata = Metadata.load_from_dict(sdv_metadata(kinds))
-    arguments = dict(params)
-    if engine in COPULA_ENGINES:
-        chosen = {n: m["distribution"] for n, m in plan.marginals.items() if n not in plan.binned}
-        uniform = {n: "uniform" for n in plan.ordered}
-        arguments["numerical_distributions"] = (
-            uniform | chosen | dict(params.get("numerical_distributions") or {})
-        )
-        arguments.setdefault("default_distribution", "norm")
-    try:
-        synthesizer = synthesizer_class(engine)(metadata, **arguments)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid parameter for engine {engine!r}: {exc}") from None
-    with warnings.catch_warnings(), engine_errors(engine, "fitting"), _seeded(seed):
-        warnings.simplefilter("ignore")
-        if plan.ordered:
-            from rdt.transformers import OrderedUniformEncoder
-
-            synthesizer.auto_assign_transformers({"table": data})
-            synthesizer.update_transformers(
-                {
-                    name: OrderedUniformEncoder(
-                        order=order + ([None] if plan.frame.get_column(name).null_count() else [])
-                    )
-                    for name, order in plan.ordered.items()
-                }
-            )
-        synthesizer.fit({"table": data})
-    return synthesizer
+        return fitted.fit(data, seed=seed, hints=hints)
 
 
 def sample(
@@ -576,35 +488,26 @@ def _draw(
     conditions: dict[str, Any],
     rules: list[Constraint],
 ) -> pl.DataFrame:
-    synthesizer = model.synthesizer
-    seed = child_seed(*chunk)
-    if model.engine in OWN_ENGINES:
-        return _draw_seeded(model, rows, chunk, conditions, rules)
-    synthesizer.reset_sampling()
-    with _seeded(seed):
-        synthesizer._set_random_state(seed)  # SDV's own hook; public API only offers a fixed seed
-        return _draw_seeded(model, rows, chunk, conditions, rules)
+    """Draw until ``rows`` rows satisfy the rules (and the conditions, if the engine cannot).
 
-
-def _draw_seeded(
-    model: SynthModel,
-    rows: int,
-    chunk: tuple[int, int],
-    conditions: dict[str, Any],
-    rules: list[Constraint],
-) -> pl.DataFrame:
-    synthesizer = model.synthesizer
+    Attempt ``a`` of a chunk asks the engine for rows with its own seed (:func:`child_seed`),
+    so a chunk's rows depend on nothing but the model, the chunk and the seed. An engine that
+    does not support conditions draws freely and the rows that match are kept.
+    """
+    engine = model.synthesizer
+    native = engine.supports_conditions
     kept: list[pl.DataFrame] = []
     have, drawn = 0, 0
     for attempt in range(MAX_DRAWS):
         want = rows - have if not drawn else min(max(2 * (rows - have), 100), 20 * rows)
-        if model.engine in OWN_ENGINES:
-            # Conditions by rejection: the model draws every column, the rows that match stay.
-            sampled = synthesizer.sample(want, seed=child_seed(*chunk, attempt, 1))
-        else:
-            sampled = _sdv_sample(synthesizer, want, conditions)
+        with engine_errors(model.engine, "sampling"):
+            sampled = engine.sample(
+                want,
+                seed=child_seed(*chunk, attempt, 1),
+                conditions=conditions if native and conditions else None,
+            )
         batch = _convert(model, sampled, child_seed(*chunk, attempt))
-        if model.engine in OWN_ENGINES and conditions:
+        if conditions and not native:
             batch = batch.filter(pl.all_horizontal(pl.col(c) == v for c, v in conditions.items()))
         drawn += batch.height
         if rules:
@@ -618,45 +521,6 @@ def _draw_seeded(
         f"only {have} of {drawn} sampled rows satisfy {names}; the model cannot produce "
         f"{rows} such rows (loosen the rules, or fit with them so the model learns them)"
     )
-
-
-@contextlib.contextmanager
-def engine_errors(engine: str, stage: str) -> Iterator[None]:
-    """Turn an engine's own exception into an :class:`EngineError` without its message.
-
-    SDV, RDT and the models under them put cell values into their messages (an unknown category,
-    a value out of range); those must not reach a log or a terminal.
-    """
-    try:
-        yield
-    except (SynthprivError, KeyboardInterrupt, MemoryError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - every engine failure becomes ours
-        raise EngineError(
-            f"the {engine} engine failed while {stage} ({type(exc).__name__}); its message is "
-            "withheld because it may quote input values (-v shows where it failed)"
-        ) from exc
-
-
-def _sdv_sample(synthesizer: Any, rows: int, conditions: dict[str, Any]) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if conditions:
-            from sdv.sampling import Condition
-
-            try:
-                sampled = synthesizer.sample_from_conditions(
-                    [Condition(num_rows=rows, column_values=conditions)]
-                )
-            except Exception as exc:  # SDV raises several types for impossible conditions
-                raise ModelError(
-                    f"conditional sampling failed ({type(exc).__name__}); the condition may "
-                    "name a value the model never saw"
-                ) from None
-        else:
-            with engine_errors("SDV", "sampling"):
-                sampled = synthesizer.sample(rows)
-    return next(iter(sampled.values())) if isinstance(sampled, dict) else sampled
 
 
 MAX_DECIMALS = 10
@@ -733,8 +597,6 @@ def _conditions(model: SynthModel, conditions: dict[str, Any]) -> dict[str, Any]
                 out[name] = str(value)
         except ValueError:
             raise ConfigError(f"condition on {name!r}: not a {dtype} value") from None
-    if out and model.engine == "tvae":
-        raise ConfigError("engine 'tvae' does not support conditional sampling")
     return out
 
 
@@ -821,10 +683,11 @@ def load_model(path: str | os.PathLike[str]) -> SynthModel:
             header = None
         if not isinstance(header, dict):
             raise ModelError(f"{path}: model header is corrupt")
-        if "format" in header and header["format"] != MODEL_FORMAT:
+        if "format" in header and header["format"] not in READ_FORMATS:
             raise ModelError(
                 f"{path}: model file format {header.get('format')!r} was written by another "
-                f"synthpriv version (this one reads format {MODEL_FORMAT}); fit the model again"
+                f"synthpriv version (this one reads formats "
+                f"{', '.join(map(str, READ_FORMATS))}); fit the model again"
             )
         payload = handle.read()
     if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
@@ -840,4 +703,7 @@ def load_model(path: str | os.PathLike[str]) -> SynthModel:
     model = cloudpickle.loads(payload)
     if not isinstance(model, SynthModel):
         raise ModelError(f"{path}: not a synthpriv model")
+    if not isinstance(model.synthesizer, Engine):  # format 3: the engine's estimator alone
+        engine = engines.get(model.engine)
+        model.synthesizer = engine.from_fitted(model.synthesizer, model.params)
     return model

@@ -3,9 +3,8 @@
 Everything here is decided from the training rows and our column kinds, and recorded in the model
 description so a report can say what was done.
 
-* Engines: SDV's GaussianCopula (default), synthpriv's sequential trees ``cart``
-  (synthpriv/sequential.py), CTGAN, TVAE and CopulaGAN, with their keyword parameters checked
-  against each synthesizer's signature.
+* Engines live in :mod:`synthpriv.engines`; what is decided here asks the registry whether an
+  engine is differentially private (a budget, no filters) or a copula (orders and marginals).
 * For the copula engines, numbers with at most ``ORDERED_MAX_LEVELS`` distinct values (ages,
   counts, zero-inflated amounts such as capital gains) are modelled as ordered categories with
   SDV's OrderedUniformEncoder: their marginal is then the empirical one, ties and spikes
@@ -25,7 +24,6 @@ description so a report can say what was done.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,16 +31,12 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from synthpriv import engines
 from synthpriv.errors import ConfigError
 from synthpriv.frames import COUNT, VALUE, value_counts
 from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import POOLED_LABEL, Kind
 
-ENGINES = ("cart", "gaussian_copula", "ctgan", "tvae", "copulagan", "mst")
-DEFAULT_ENGINE = ENGINES[0]
-DP_ENGINES = ("mst",)  # differentially private: need epsilon and delta
-OWN_ENGINES = ("cart", "mst")  # synthpriv's own samplers (seeded, conditions by rejection)
-COPULA_ENGINES = ("gaussian_copula", "copulagan")
 ORDERED_MAX_LEVELS = 256
 RARE_MIN_COUNT = 5
 RARE_LABEL = POOLED_LABEL
@@ -60,44 +54,11 @@ _MARGINALS = {
 }
 
 
-def synthesizer_class(engine: str) -> Any:
-    """Return the class for ``engine``: synthpriv's sequential trees or an SDV synthesizer."""
-    if engine == "cart":
-        from synthpriv.sequential import SequentialTrees
-
-        return SequentialTrees
-    if engine == "mst":
-        from synthpriv.dp import PrivateMST
-
-        return PrivateMST
-    from sdv.single_table import (
-        CopulaGANSynthesizer,
-        CTGANSynthesizer,
-        GaussianCopulaSynthesizer,
-        TVAESynthesizer,
-    )
-
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; valid engines: {', '.join(ENGINES)}")
-    return {
-        "gaussian_copula": GaussianCopulaSynthesizer,
-        "ctgan": CTGANSynthesizer,
-        "tvae": TVAESynthesizer,
-        "copulagan": CopulaGANSynthesizer,
-    }[engine]
-
-
-def engine_parameters(engine: str) -> list[str]:
-    """The keyword parameters a user may set for ``engine`` (SDV's, minus metadata and GPU)."""
-    signature = inspect.signature(synthesizer_class(engine).__init__)
-    return [p for p in signature.parameters if p not in ("self", "metadata", "enable_gpu")]
-
-
 def with_budget(
     engine: str, params: dict[str, Any], epsilon: float | None, delta: float | None
 ) -> dict[str, Any]:
     """The engine's parameters with the privacy budget: required for DP engines, else refused."""
-    if engine in DP_ENGINES:
+    if engines.get(engine).private:
         from synthpriv.dp import check_budget
 
         check_budget(epsilon, delta)
@@ -105,7 +66,7 @@ def with_budget(
     if epsilon is not None or delta is not None:
         raise ConfigError(
             f"--epsilon and --delta apply to a differentially private engine "
-            f"({', '.join(DP_ENGINES)}), not {engine!r}"
+            f"({', '.join(engines.private_names())}), not {engine!r}"
         )
     return params
 
@@ -117,7 +78,7 @@ def refuse_filters(engine: str, privacy_filter: bool, quality_filter: bool) -> N
     new use of the private rows that no budget paid for: the rows kept would no longer be
     covered by the model's guarantee. One rule for every command and for ``--spark``.
     """
-    if engine in DP_ENGINES and (privacy_filter or quality_filter):
+    if engines.get(engine).private and (privacy_filter or quality_filter):
         flags = " and ".join(
             f
             for f, on in (
@@ -134,14 +95,8 @@ def refuse_filters(engine: str, privacy_filter: bool, quality_filter: bool) -> N
 
 
 def check_parameters(engine: str, params: dict[str, Any]) -> None:
-    """Raise a ConfigError naming the valid parameters when ``params`` has an unknown one."""
-    valid = engine_parameters(engine)
-    unknown = sorted(set(params) - set(valid))
-    if unknown:
-        raise ConfigError(
-            f"unknown parameter(s) {', '.join(unknown)} for engine {engine!r}; "
-            f"valid: {', '.join(valid)}"
-        )
+    """Raise a ConfigError for an unknown engine, or naming the valid parameters."""
+    engines.get(engine).check_params(params)
 
 
 @dataclass
@@ -262,7 +217,7 @@ def prepare(
             _join(plan, constraint.columns)
     if not keep_rare:
         _pool_rare(plan)
-    if engine in COPULA_ENGINES:
+    if engines.get(engine).copula:
         _choose_orders(plan)
         _choose_marginals(plan, seed)
     return plan

@@ -41,6 +41,7 @@ import polars as pl
 from synthpriv import synth
 from synthpriv.clean import MIN_LEAK_LENGTH, Leak, counts_as_leak, searched
 from synthpriv.config import RunConfig, is_url
+from synthpriv.engines import is_private
 from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError, SynthprivError
 from synthpriv.executors import Loaded, Split
 from synthpriv.executors.rows import HASH, HIDDEN, HOLDOUT, ORDER, SAME, hashed_like
@@ -49,13 +50,6 @@ from synthpriv.io import sniff_delimiter, write_table
 from synthpriv.io.read import decode_csv, header_names, plan_types
 from synthpriv.metrics.privacy import copies_summary
 from synthpriv.schema import Kind, Role, TableSchema
-from synthpriv.synthesis_plan import DP_ENGINES
-
-
-def is_private(engine: str) -> bool:
-    """Whether ``engine`` is differentially private (it needs every row, on one machine)."""
-    return engine in DP_ENGINES
-
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

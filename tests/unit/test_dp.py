@@ -157,7 +157,7 @@ def test_the_formal_privacy_gate():
 
 def test_the_model_keeps_the_row_count_only_as_its_noisy_estimate(people):
     model = fit_mst(people)
-    assert model.training_rows == round(model.synthesizer.rows_estimate)
+    assert model.training_rows == round(model.synthesizer.rows_estimate_)
     assert abs(model.training_rows - len(people)) < 0.05 * len(people)
     assert "fit_sampled_from_rows" not in model.preparation
 

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from synthpriv import synth
+from synthpriv.engines.sdv_engines import sdv_metadata
 from synthpriv.errors import ConfigError, ModelError, ResidualPIIError
 from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema
 
@@ -47,7 +48,7 @@ def test_metadata_comes_from_our_kinds(table):
         "admitted": Kind.DATETIME,
     }
     assert set(excluded) == {"note", "record"}
-    assert synth.sdv_metadata({"sex": Kind.CATEGORICAL})["tables"]["table"]["columns"] == {
+    assert sdv_metadata({"sex": Kind.CATEGORICAL})["tables"]["table"]["columns"] == {
         "sex": {"sdtype": "categorical"}
     }
 
