@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from synthpriv import __version__
+from synthpriv.config import default_of
 from synthpriv.errors import (
     ConfigError,
     EngineError,
@@ -52,7 +53,7 @@ from synthpriv.synthesis_plan import restore as restore_joints
 MAGIC = b"SYNTHPRIV-MODEL/1\n"
 MODEL_FORMAT = 3  # 2: the signature covers the header too; 3: cart keeps nodes and paths
 KEY_ENV = "SYNTHPRIV_MODEL_KEY"
-FIT_ROWS = 500_000
+FIT_ROWS: int = default_of("fit_rows")  # the one default lives in synthpriv/config.py
 CHUNK_ROWS = 100_000
 MAX_DRAWS = 20
 ALL_MISSING = "all values are missing"
