@@ -39,7 +39,7 @@ from synthpriv.cli_render import (
     show_scan,
     show_split,
 )
-from synthpriv.config import STARTER, load_config
+from synthpriv.config import load_config
 from synthpriv.errors import SynthprivError
 from synthpriv.status import ExitStatus, exit_codes_help
 
@@ -473,11 +473,7 @@ def config_init(state: State, path: Path, overwrite: bool) -> None:
     Example:
       synthpriv config init job.toml
     """
-    from synthpriv.io import atomic_path, check_output
-
-    check_output(path, overwrite=overwrite)
-    with atomic_path(path) as tmp:
-        tmp.write_text(STARTER, encoding="utf-8")
+    api.init_config(path, overwrite=overwrite)
     state.info(f"starter config written to {path}")
 
 

@@ -43,6 +43,17 @@ class Range:
             self.high is not None and (value >= self.high if self.high_open else value > self.high)
         )
 
+    def __str__(self) -> str:
+        """As click shows a range: ``0<x<=0.5``, ``x>=100``."""
+        if self.low is None and self.high is None:
+            return "any x"
+        if self.high is None:
+            return f"x{'>' if self.low_open else '>='}{self.low}"
+        high = f"{'<' if self.high_open else '<='}{self.high}"
+        if self.low is None:
+            return f"x{high}"
+        return f"{self.low}{'<' if self.low_open else '<='}x{high}"
+
 
 SHARE = Range(0, 1)
 SEED = Range(0, 2**32 - 1)
@@ -437,6 +448,25 @@ def help_of(name: str, text: str | None = None, *, from_config: bool = False) ->
             + "]"
         )
     return base + ("" if default is None else f" [{default}]")
+
+
+def check_ranges(config: RunConfig) -> RunConfig:
+    """Return ``config`` if every number setting is in its range (a config built in code).
+
+    ε and δ are left to ``synthesis_plan.with_budget``, which checks them with the engine.
+
+    Raises:
+        ConfigError: the first setting outside its range, by name.
+    """
+    for part in (config, config.gates, config.budgets):
+        for item in fields(part):
+            if item.name in ("epsilon", "delta"):
+                continue
+            bounds = item.metadata.get("range")
+            value = getattr(part, item.name)
+            if bounds is not None and value is not None and not bounds.contains(value):
+                raise ConfigError(f"{item.name}: {value} is not in the range {bounds}")
+    return config
 
 
 def is_url(path: str | Path) -> bool:

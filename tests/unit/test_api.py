@@ -118,3 +118,60 @@ def test_one_runner_chosen_by_the_config():
 
     assert api._runner(RunConfig()) is pipeline
     assert api._runner(RunConfig(spark_master="local[1]")) is spark
+
+
+def test_the_step_by_step_workflow_as_library_calls(tmp_path, table):
+    """split, scan, clean, fit, sample and report chained as the CLI chains them."""
+    parts = api.split(table, tmp_path / "parts", FAST)
+    api.scan(parts.train, tmp_path / "s.json", FAST)
+    cleaned = api.clean(
+        parts.train, tmp_path / "s.json", tmp_path / "clean.csv", FAST, holdout=parts.holdout
+    )
+    assert cleaned.holdout_output == tmp_path / "clean.holdout.csv"
+    fitted = api.fit(cleaned.output, tmp_path / "m.synthpriv", FAST, schema=cleaned.schema_path)
+    drawn = api.sample(fitted.output, tmp_path / "syn.csv", 60, FAST)
+    assert (drawn.rows, drawn.filtered) == (60, None)
+    assert pl.read_csv(drawn.output).columns == drawn.columns
+    filtering = dataclasses.replace(FAST, privacy_filter=True)
+    with pytest.raises(ConfigError, match="--privacy-filter needs --holdout"):
+        api.sample(fitted.output, tmp_path / "f.csv", 60, filtering, train=cleaned.output)
+    checked = api.sample(
+        fitted.output,
+        tmp_path / "f.csv",
+        60,
+        filtering,
+        train=cleaned.output,
+        holdout=cleaned.holdout_output,
+    )
+    assert checked.to_dict()["filter"]["checks"]["privacy"] is True
+    report = api.report(
+        cleaned.output, drawn.output, tmp_path / "rep", FAST, holdout=cleaned.holdout_output
+    )
+    assert report.files == ["report.json", "report.html"]
+    assert report.exit_status == api._exit_status(report.report)
+    assert (tmp_path / "rep" / "manifest.json").is_file()
+    unbaselined = api.report(cleaned.output, drawn.output, tmp_path / "rep2", FAST)
+    assert unbaselined.exit_status == ExitStatus.INCOMPLETE
+
+
+def test_init_config_writes_the_starter_that_loads_to_the_defaults(tmp_path):
+    from synthpriv.config import load_config
+
+    path = api.init_config(tmp_path / "job.toml")
+    assert load_config(path) == RunConfig()
+    with pytest.raises(OutputError, match="output already exists"):
+        api.init_config(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"holdout_share": 0.6}, "holdout_share: 0.6 is not in the range 0<x<=0.5"),
+        ({"fit_rows": 10}, "fit_rows: 10 is not in the range x>=100"),
+        ({"scan_budget": 5}, "scan_budget: 5 is not in the range 10<=x<=100000"),
+    ],
+)
+def test_a_config_built_in_code_is_held_to_the_same_ranges(tmp_path, table, change, message):
+    with pytest.raises(ConfigError, match=message):
+        api.split(table, tmp_path / "parts", dataclasses.replace(FAST, **change))
+    assert not (tmp_path / "parts").exists()
