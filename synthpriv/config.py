@@ -23,6 +23,42 @@ from synthpriv.schema import validate
 SECTIONS = ("io", "run", "scan", "synthesis", "spark", "gates", "budgets")
 
 
+@dataclass(frozen=True)
+class Range:
+    """The allowed values of a number setting: ``low`` and ``high`` (``None``: unbounded).
+
+    ``low_open``/``high_open`` exclude the bound itself, as JSON Schema's ``exclusiveMinimum``.
+    """
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` is allowed."""
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return not (
+            self.high is not None and (value >= self.high if self.high_open else value > self.high)
+        )
+
+    def __str__(self) -> str:
+        """As click shows a range: ``0<x<=0.5``, ``x>=100``."""
+        if self.low is None and self.high is None:
+            return "any x"
+        if self.high is None:
+            return f"x{'>' if self.low_open else '>='}{self.low}"
+        high = f"{'<' if self.high_open else '<='}{self.high}"
+        if self.low is None:
+            return f"x{high}"
+        return f"{self.low}{'<' if self.low_open else '<='}x{high}"
+
+
+SHARE = Range(0, 1)
+SEED = Range(0, 2**32 - 1)
+
+
 def setting(
     default: Any,
     help: str,
@@ -31,12 +67,24 @@ def setting(
     key: str | None = None,
     path: bool = False,
     example: Any = None,
+    flag: str | None = None,
+    range: Range | None = None,
 ) -> Any:
-    """A config field: its default, help, and where a config file sets it.
+    """A config field: its default, help, range, flag, and where a config file sets it.
 
     ``example`` is shown (commented out) in the starter file when the default is ``None``.
+    ``range`` is the one range of a number: the config schema, the flag's click type and the
+    docs all state it. ``flag`` is the command-line flag, when it is not ``--<name>``.
     """
-    metadata = {"help": help, "section": section, "key": key, "path": path, "example": example}
+    metadata = {
+        "help": help,
+        "section": section,
+        "key": key,
+        "path": path,
+        "example": example,
+        "flag": flag,
+        "range": range,
+    }
     if isinstance(default, dict | list):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -46,45 +94,58 @@ def setting(
 class Gates:
     """Pass/fail thresholds; a WARN does not change the exit code, a FAIL does."""
 
-    fidelity_min: float = setting(0.70, "FAIL below this fidelity score (0-1)")
-    fidelity_warn: float = setting(0.80, "WARN below this fidelity score")
+    fidelity_min: float = setting(0.70, "FAIL below this fidelity score (0-1)", range=SHARE)
+    fidelity_warn: float = setting(0.80, "WARN below this fidelity score", range=SHARE)
     dcr_share_max: float = setting(
         0.60,
         "FAIL if synthetic rows sit closer to training rows this often (and the 95% CI agrees)",
+        range=Range(0.5, 1),
     )
-    dcr_share_warn: float = setting(0.55, "WARN above this DCR share")
+    dcr_share_warn: float = setting(0.55, "WARN above this DCR share", range=Range(0.5, 1))
     exact_copy_margin: float = setting(
-        0.01, "FAIL if exact copies of training rows exceed the holdout baseline by this"
+        0.01,
+        "FAIL if exact copies of training rows exceed the holdout baseline by this",
+        range=SHARE,
     )
     unique_copy_margin: float = setting(
         0.002,
         "FAIL if exact copies of training records no other training row repeats exceed the "
         "holdout baseline by this share of synthetic rows",
+        range=SHARE,
     )
     near_copy_margin: float = setting(
         0.03,
         "the same for near copies (rows agreeing with a real row on all columns but at most "
         "one or two), at each level",
+        range=SHARE,
     )
     exposed_margin: float = setting(
         0.02,
         "FAIL if more of the most exposed training people (rare-value holders, people unique "
         "on their quasi-identifiers) are copied or given away than of such holdout people, by this",
+        range=SHARE,
     )
     membership_auc_max: float = setting(
-        0.60, "FAIL if a distance attack tells training rows from holdout rows this well"
+        0.60,
+        "FAIL if a distance attack tells training rows from holdout rows this well",
+        range=Range(0.5, 1),
     )
-    membership_auc_warn: float = setting(0.55, "WARN above this membership AUC")
+    membership_auc_warn: float = setting(
+        0.55, "WARN above this membership AUC", range=Range(0.5, 1)
+    )
     attack_risk_max: float = setting(
-        0.20, "FAIL if singling-out, linkability or inference risk exceeds this"
+        0.20, "FAIL if singling-out, linkability or inference risk exceeds this", range=SHARE
     )
-    attack_risk_warn: float = setting(0.10, "WARN above this attack risk")
-    replicated_uniques_margin: float = setting(0.02, "FAIL if repU exceeds the holdout's by this")
+    attack_risk_warn: float = setting(0.10, "WARN above this attack risk", range=SHARE)
+    replicated_uniques_margin: float = setting(
+        0.02, "FAIL if repU exceeds the holdout's by this", range=SHARE
+    )
     max_epsilon: float | None = setting(
         None,
         "FAIL unless the model is differentially private with at most this ε (unset: no "
         "formal guarantee required)",
         example=1.0,
+        range=Range(0, low_open=True),
     )
 
 
@@ -101,24 +162,34 @@ class Budgets:
         5_000_000,
         "distinct free-text characters redacted per column; a column above is given its "
         "identifier action (dropped under strict) instead of being left unredacted",
+        range=Range(1000),
     )
     fidelity_rows: int = setting(
-        250_000, "rows per table the fidelity metrics compare (a seeded sample above)"
+        250_000,
+        "rows per table the fidelity metrics compare (a seeded sample above)",
+        range=Range(100),
     )
     privacy_rows: int = setting(
         20_000,
         "rows per table the distances and attacks search from (a sample keyed by the tables' "
         "content above); every real row is compared with, and copies count every row",
+        range=Range(100),
     )
     discriminator_rows: int = setting(
-        10_000, "rows per side the real-vs-synthetic classifiers train on"
+        10_000, "rows per side the real-vs-synthetic classifiers train on", range=Range(100)
     )
-    pairs: int = setting(300, "column pairs scored for pair trends (a seeded sample above)")
+    pairs: int = setting(
+        300, "column pairs scored for pair trends (a seeded sample above)", range=Range(1)
+    )
     attack_attempts: int = setting(
-        10_000, "random predicates the multivariate singling-out attack tries at most"
+        10_000,
+        "random predicates the multivariate singling-out attack tries at most",
+        range=Range(100),
     )
     chart_columns: int = setting(
-        60, "columns drawn in the report's charts and pair heat map (the others are listed)"
+        60,
+        "columns drawn in the report's charts and pair heat map (the others are listed)",
+        range=Range(2),
     )
 
 
@@ -164,15 +235,19 @@ class RunConfig:
         path=True,
         example="secrets/pseudonym.key",
     )
-    seed: int = setting(0, "same input + config + seed = same outputs", section="run")
+    seed: int = setting(0, "same input + config + seed = same outputs", section="run", range=SEED)
     holdout_share: float = setting(
-        0.2, "share of real rows kept apart as the privacy baseline", section="run"
+        0.2,
+        "share of real rows kept apart as the privacy baseline",
+        section="run",
+        range=Range(0, 0.5, low_open=True),
     )
     rows: int | None = setting(
         None,
         "synthetic rows to sample (default: as many as the training rows)",
         section="run",
         example=5000,
+        range=Range(1),
     )
     engine: str = setting(
         "cart",
@@ -194,7 +269,12 @@ class RunConfig:
         section="scan",
     )
     scan_budget: int = setting(
-        100, "distinct values sampled per column", section="scan", key="budget"
+        100,
+        "distinct values sampled per column",
+        section="scan",
+        key="budget",
+        flag="--budget",
+        range=Range(10, 100_000),
     )
     recognizers: Path | None = setting(
         None,
@@ -219,15 +299,20 @@ class RunConfig:
         "privacy budget ε of a differentially private engine (mst); required for it",
         section="synthesis",
         example=1.0,
+        range=Range(0, low_open=True),
     )
     delta: float | None = setting(
         None,
         "δ of a differentially private engine (mst), below 1 / rows; required for it",
         section="synthesis",
         example=1e-6,
+        range=Range(0, 1, low_open=True, high_open=True),
     )
     fit_rows: int = setting(
-        500_000, "above this many rows, fit on a seeded sample of this size", section="synthesis"
+        500_000,
+        "above this many rows, fit on a seeded sample of this size",
+        section="synthesis",
+        range=Range(100),
     )
     privacy_filter: bool = setting(
         False,
@@ -245,6 +330,7 @@ class RunConfig:
         0.9,
         "the quality filter drops rows whose probability of being synthetic is at least this",
         section="synthesis",
+        range=Range(0.5, 1, low_open=True),
     )
     spark_master: str | None = setting(
         None,
@@ -253,6 +339,7 @@ class RunConfig:
         section="spark",
         key="master",
         example="local[*]",
+        flag="--spark",
     )
     spark_conf: dict[str, Any] = setting(
         {}, "Spark options for the session synthpriv starts", section="spark", key="conf"
@@ -269,6 +356,7 @@ class RunConfig:
         "as a synthetic.parquet folder of part files",
         section="spark",
         key="single_file_rows",
+        range=Range(1),
     )
     gates: Gates = field(default_factory=Gates)
     budgets: Budgets = field(default_factory=Budgets)
@@ -298,26 +386,87 @@ def _settings() -> list[Field]:
     return [f for f in fields(RunConfig) if f.metadata.get("section")]
 
 
-def default_of(name: str) -> Any:
-    """The default of a setting (a RunConfig, Gates or Budgets field), for help texts."""
-    if name in {f.name for f in fields(RunConfig)}:
-        return getattr(RunConfig(), name)
-    for cls in (Gates, Budgets):
-        for item in fields(cls):
-            if item.name == name:
-                return item.default
-    raise KeyError(name)
-
-
-def help_of(name: str, text: str | None = None) -> str:
-    """A flag's help: the setting's own help (or ``text``) and its default in brackets."""
+def field_of(name: str) -> Field:
+    """The field of a setting (a RunConfig, Gates or Budgets field) by its name."""
     for cls in (RunConfig, Gates, Budgets):
         for item in fields(cls):
-            if item.name == name:
-                default = default_of(name)
-                shown = "" if default is None else f" [{default}]"
-                return (text or item.metadata["help"].capitalize()) + shown
+            if item.name == name and item.metadata:
+                return item
     raise KeyError(name)
+
+
+def default_of(name: str) -> Any:
+    """The default of a setting (a RunConfig, Gates or Budgets field), for help texts."""
+    item = field_of(name)
+    if name in {f.name for f in fields(RunConfig)}:
+        return getattr(RunConfig(), name)
+    return item.default
+
+
+def range_of(name: str) -> Range | None:
+    """The one range of a number setting (``None``: not a number, or unbounded)."""
+    return field_of(name).metadata["range"]
+
+
+def flag_of(name: str) -> str:
+    """The command-line flag of a setting: its own, or ``--`` and its name with dashes."""
+    return field_of(name).metadata["flag"] or "--" + name.replace("_", "-")
+
+
+def config_key_of(name: str) -> str:
+    """Where a config file sets it: ``section.key`` (``gates.<name>``, ``budgets.<name>``)."""
+    item = field_of(name)
+    if name in {f.name for f in fields(Gates)}:
+        return f"gates.{name}"
+    if name in {f.name for f in fields(Budgets)}:
+        return f"budgets.{name}"
+    return f"{item.metadata['section']}.{item.metadata['key'] or name}"
+
+
+def shown_default(name: str) -> str | None:
+    """The default as a help text shows it (``None`` when the setting has none)."""
+    default = default_of(name)
+    if default is None or isinstance(default, dict | list | bool):
+        return None
+    return str(default)
+
+
+def help_of(name: str, text: str | None = None, *, from_config: bool = False) -> str:
+    """A flag's help: the setting's own help (or ``text``) and its default in brackets.
+
+    With ``from_config`` (a flag of a command that reads a config file) the brackets also name
+    the config key the flag overrides: ``[config run.seed; 0]``.
+    """
+    item = field_of(name)
+    base = text or item.metadata["help"][:1].upper() + item.metadata["help"][1:]
+    default = shown_default(name)
+    if from_config:
+        return (
+            base
+            + f" [config {config_key_of(name)}"
+            + ("" if default is None else f"; {default}")
+            + "]"
+        )
+    return base + ("" if default is None else f" [{default}]")
+
+
+def check_ranges(config: RunConfig) -> RunConfig:
+    """Return ``config`` if every number setting is in its range (a config built in code).
+
+    ε and δ are left to ``synthesis_plan.with_budget``, which checks them with the engine.
+
+    Raises:
+        ConfigError: the first setting outside its range, by name.
+    """
+    for part in (config, config.gates, config.budgets):
+        for item in fields(part):
+            if item.name in ("epsilon", "delta"):
+                continue
+            bounds = item.metadata.get("range")
+            value = getattr(part, item.name)
+            if bounds is not None and value is not None and not bounds.contains(value):
+                raise ConfigError(f"{item.name}: {value} is not in the range {bounds}")
+    return config
 
 
 def is_url(path: str | Path) -> bool:

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from synthpriv import __version__, engines
+from synthpriv.config import default_of
 from synthpriv.engines import Engine, FitHints, engine_errors
 from synthpriv.errors import ConfigError, ModelError, ResidualPIIError
 from synthpriv.io import atomic_path
@@ -40,7 +41,7 @@ MODEL_FORMAT = 4
 READ_FORMATS = (3, 4)
 DEFAULT_ENGINE = engines.DEFAULT
 KEY_ENV = "SYNTHPRIV_MODEL_KEY"
-FIT_ROWS = 500_000
+FIT_ROWS: int = default_of("fit_rows")  # the one default lives in synthpriv/config.py
 CHUNK_ROWS = 100_000
 MAX_DRAWS = 20
 ALL_MISSING = "all values are missing"

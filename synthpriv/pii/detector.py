@@ -30,6 +30,7 @@ from typing import Any
 import polars as pl
 from presidio_analyzer import BatchAnalyzerEngine
 
+from synthpriv.config import default_of
 from synthpriv.masking import mask_value
 from synthpriv.pii import vocabulary as v
 from synthpriv.pii.engine import Analyzers, build_analyzers
@@ -81,7 +82,7 @@ _DIGIT_IDENTIFIERS = {"phone", "ssn", "national_id", "account", "health_id", "ca
 class DetectorSettings:
     """Knobs of the column detector (all have defaults that suit tables up to millions of rows)."""
 
-    budget: int = 100
+    budget: int = default_of("scan_budget")  # the one default lives in synthpriv/config.py
     text_budget: int = 60
     seed: int = 0
     nlp_model: str | None = "auto"
