@@ -12,6 +12,8 @@ import pytest
 from synthpriv import api
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, OutputError
+from synthpriv.executors.rows import HOLDOUT, with_hashes
+from synthpriv.io import load_table
 from synthpriv.status import ExitStatus
 from tests.conftest import SAMPLE
 from tests.fakes import FakeSynthesizer
@@ -29,12 +31,16 @@ def table(tmp_path) -> Path:
 def test_split_writes_train_and_holdout_with_the_configured_share(tmp_path, table):
     config = dataclasses.replace(FAST, holdout_share=0.25, seed=7)
     result = api.split(table, tmp_path / "parts", config)
-    assert result.rows == {"train": 150, "holdout": 50}
+    # the rows a run holds out with this seed: by a hash of each row, a quarter up to chance
+    frame = load_table(table).frame
+    held = with_hashes(frame, 7, 0.25).get_column(HOLDOUT)
+    assert result.rows == {"train": 200 - held.sum(), "holdout": held.sum()}
+    assert 30 <= held.sum() <= 70
     assert (result.train, result.holdout) == (
         tmp_path / "parts" / "train.csv",
         tmp_path / "parts" / "holdout.csv",
     )
-    assert pl.read_csv(result.holdout).height == 50
+    assert pl.read_csv(result.holdout).height == held.sum()
     assert set(result.files) == {"train.csv", "holdout.csv"}  # the manifest lists the outputs
     manifest = json.loads((tmp_path / "parts" / "manifest.json").read_text())
     assert (manifest["seed"], manifest["holdout_share"]) == (7, 0.25)
@@ -113,11 +119,21 @@ def test_run_takes_input_and_output_from_the_config(tmp_path, table):
         api.run(table, None, FAST)
 
 
-def test_one_runner_chosen_by_the_config():
-    from synthpriv import pipeline, spark
+def test_one_orchestrator_whatever_the_executor(tmp_path, table, monkeypatch):
+    """api.run hands a Spark run to pipeline.run like any other: the config picks the executor."""
+    from synthpriv import pipeline
 
-    assert api._runner(RunConfig()) is pipeline
-    assert api._runner(RunConfig(spark_master="local[1]")) is spark
+    seen = []
+
+    def orchestrator(input_path, output, config, **kwargs):
+        seen.append(config.spark_master)
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr(pipeline, "run", orchestrator)
+    for master in (None, "local[1]"):
+        with pytest.raises(ConfigError, match="stop here"):
+            api.run(table, tmp_path / "o", dataclasses.replace(FAST, spark_master=master))
+    assert seen == [None, "local[1]"]
 
 
 def test_the_step_by_step_workflow_as_library_calls(tmp_path, table):
