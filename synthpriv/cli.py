@@ -12,7 +12,7 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -24,6 +24,9 @@ from synthpriv import __version__
 from synthpriv.config import STARTER, RunConfig, default_of, help_of, is_url, load_config
 from synthpriv.errors import ConfigError, InputError, OutputError, SynthprivError
 from synthpriv.status import ExitStatus, exit_codes_help
+
+if TYPE_CHECKING:
+    from synthpriv.report import Report
 
 log = logging.getLogger("synthpriv")
 
@@ -1287,9 +1290,7 @@ def report(
     _finish(state, result, output)
 
 
-def _finish(
-    state: State, result: dict[str, Any], output: Path, files: list[str] | None = None
-) -> None:
+def _finish(state: State, result: Report, output: Path, files: list[str] | None = None) -> None:
     """Print the summary (JSON or table) and exit with the gates' code."""
     from synthpriv.report import exit_status_for, terminal
 
@@ -1302,7 +1303,7 @@ def _finish(
         )
     elif not state.quiet:
         state.err.print(terminal.gates_table(result))
-        _say_what_dp_covers(state, result.get("synthesis"))
+        _say_what_dp_covers(state, result.synthesis)
         state.err.print(f"outputs in [bold]{output}[/] (open {output / 'report.html'})")
     if status != ExitStatus.SUCCESS:
         raise click.exceptions.Exit(int(status))

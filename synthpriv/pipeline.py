@@ -37,7 +37,7 @@ from synthpriv.io import atomic_directory, check_output, load_table, write_json,
 from synthpriv.manifest import input_record, package_versions, write_manifest
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 from synthpriv.policy import Policy, load_policy, pseudonym_key
-from synthpriv.report import build_report, exit_status_for, write_report
+from synthpriv.report import Report, build_report, exit_status_for, write_report
 from synthpriv.schema import Role, TableSchema
 from synthpriv.status import ExitStatus
 from synthpriv.synthesis_plan import (
@@ -298,7 +298,7 @@ def write_outputs(
     model: Any,
     schema: TableSchema,
     audit: dict[str, Any],
-    report: dict[str, Any],
+    report: Report,
     config: RunConfig,
     source: dict[str, Any],
     rows: dict[str, int],
@@ -327,7 +327,7 @@ class RunResult:
     """What a run produced."""
 
     output: Path
-    report: dict[str, Any]
+    report: Report
     exit_status: ExitStatus
     files: dict[str, str]
     timings: dict[str, float]
@@ -436,7 +436,7 @@ def run(
                 identifier_values=identifier_values(frame, schema),
                 **report_settings(config, schema, audit, source),
             )
-        log.info("report: verdict %s", report["verdict"])
+        log.info("report: verdict %s", report.verdict.value)
         with timer.stage("write", progress):
             write_table(
                 synth.in_input_form(model, synthetic),

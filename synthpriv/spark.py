@@ -74,7 +74,7 @@ from synthpriv.pipeline import (
     scan,
     write_outputs,
 )
-from synthpriv.report import build_report, exit_status_for
+from synthpriv.report import Report, build_report, exit_status_for
 from synthpriv.report.builder import compared_kinds
 from synthpriv.schema import Kind, Role, TableSchema, infer_kind
 from synthpriv.synthesis_plan import DP_ENGINES, refuse_filters
@@ -862,7 +862,7 @@ def _stages(
     key: bytes | None,
     work: Path,
     kept: dict[str, Any],
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[Report, dict[str, Any]]:
     """Scan, clean, verify, fit, sample and report: the stages after the split.
 
     ``kept`` receives the cleaned training rows of the last identifier search, kept on disk for
@@ -973,7 +973,7 @@ def _stages(
             exact_copies=copies,
             **report_settings(config, schema, audit, source, {"pyspark": spark.version}),
         )
-    log.info("report: verdict %s", report["verdict"])
+    log.info("report: verdict %s", report.verdict.value)
     with timer.stage("write", progress):
         manifest = write_outputs(
             work,

@@ -172,7 +172,7 @@ def test_the_same_seed_gives_the_same_rows_whatever_the_partitioning(
     before = pl.read_csv(first / "synthetic.csv", schema=written.schema)
     assert written.equals(before)
     assert (
-        result.report["data"]["scale_out"]["rows"]
+        result.report.data.scale_out["rows"]
         == json.loads((first / "report.json").read_text())["data"]["scale_out"]["rows"]
     )
     manifest = json.loads((again / "manifest.json").read_text())
