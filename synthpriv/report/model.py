@@ -95,18 +95,11 @@ class Criterion:
 
     def to_dict(self) -> dict[str, Any]:
         """As report.json states it (``warn``, ``interval`` and ``ideal`` only when set)."""
-        out = {"name": self.name, "value": self.value, "fail": self.fail}
-        return (
-            out
-            | {"direction": self.direction}
-            | _without_none(
-                {
-                    "warn": self.warn,
-                    "interval": None if self.interval is None else list(self.interval),
-                    "ideal": self.ideal,
-                }
-            )
-        )
+        out: dict[str, Any] = {"name": self.name, "value": self.value, "fail": self.fail}
+        out["direction"] = self.direction
+        optional = {"warn": self.warn, "ideal": self.ideal}
+        optional["interval"] = None if self.interval is None else list(self.interval)
+        return out | _without_none(optional)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Criterion:
