@@ -128,15 +128,15 @@ def main() -> None:
                 seconds = round(time.perf_counter() - started, 1)
                 code = int(exit_status_for(report))
                 gates = {
-                    g["name"]: [g["status"], g["value"]]
-                    for g in report["gates"]
-                    if g["category"] == "privacy"
+                    g.name: [g.status.value, g.value]
+                    for g in report.gates
+                    if g.category == "privacy"
                 }
                 ok = (code == 6) == (expected == "fail")
                 key = f"{name}/seed{seed}/report_seed{report_seed}"
                 results["cases"][key] = {
                     "expected": expected,
-                    "verdict": report["verdict"],
+                    "verdict": report.verdict.value,
                     "exit": code,
                     "as_expected": ok,
                     "seconds": seconds,
@@ -144,7 +144,7 @@ def main() -> None:
                 }
                 failed = [n for n, (s, _) in gates.items() if s == "FAIL"]
                 print(
-                    f"{'ok ' if ok else 'BAD'} {key:55s} exit {code} {report['verdict']:10s} "
+                    f"{'ok ' if ok else 'BAD'} {key:55s} exit {code} {report.verdict.value:10s} "
                     f"{seconds:6.1f}s failed: {', '.join(failed) or '-'}",
                     flush=True,
                 )

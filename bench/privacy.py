@@ -65,10 +65,10 @@ def adult_cases(report: dict) -> None:
         result = build_report(
             train=train, holdout=holdout, synthetic=synthetic, scan=scan, residual_identifiers=[]
         )
-        gates = {g["name"]: [g["status"], g["value"]] for g in result["gates"]}
+        gates = {g.name: [g.status.value, g.value] for g in result.gates}
         cases[label] = {
             "privacy_verdict": "FAIL"
-            if any(g["status"] == "FAIL" for g in result["gates"] if g["category"] == "privacy")
+            if any(g.status == "FAIL" for g in result.gates if g.category == "privacy")
             else "PASS",
             "gates": gates,
             "report_seconds": round(time.perf_counter() - start, 1),

@@ -55,9 +55,9 @@ def main() -> int:
     result, seconds = timed(lambda: run(source, out, RunConfig(seed=0, nlp_model="none")))
     results["synthpriv_run_seconds"] = round(seconds, 2)
     results["synthpriv_stage_seconds"] = result.timings
-    results["synthpriv_fidelity"] = result.report["fidelity"]["score"]
-    results["synthpriv_fidelity_baseline"] = result.report["fidelity"]["baseline_score"]
-    results["synthpriv_dcr_share"] = result.report["privacy"]["dcr"]["share_closer_to_train"]
+    results["synthpriv_fidelity"] = result.report.fidelity.score
+    results["synthpriv_fidelity_baseline"] = result.report.fidelity.baseline_score
+    results["synthpriv_dcr_share"] = result.report.privacy.dcr["share_closer_to_train"]
 
     # 2. plain SDV on the same table: detect metadata, fit, sample
     from sdv.metadata import Metadata

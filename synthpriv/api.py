@@ -15,13 +15,16 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from synthpriv.config import RunConfig, check_ranges
 from synthpriv.errors import ConfigError, InputError, OutputError
 from synthpriv.status import ExitStatus
+
+if TYPE_CHECKING:
+    from synthpriv.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -481,7 +484,7 @@ class ReportResult:
     """The report :func:`report` (or :func:`run`) wrote, and the exit status of its gates."""
 
     output: Path
-    report: dict[str, Any]
+    report: Report
     exit_status: ExitStatus
     files: list[str] = field(default_factory=lambda: list(REPORT_FILES))
 
@@ -625,12 +628,6 @@ def run(
     return ReportResult(
         output=Path(config.output),
         report=result.report,
-        exit_status=_exit_status(result.report),
+        exit_status=result.exit_status,
         files=[*files, "manifest.json"],
     )
-
-
-def _exit_status(report: dict[str, Any]) -> ExitStatus:
-    from synthpriv.report import exit_status_for
-
-    return exit_status_for(report)

@@ -248,7 +248,7 @@ def finish_report(state: State, result: Any) -> None:
         state.emit(terminal.summary(result.report, int(status), str(output), result.files))
     elif not state.quiet:
         state.err.print(terminal.gates_table(result.report))
-        say_what_dp_covers(state, result.report.get("synthesis"))
+        say_what_dp_covers(state, result.report.synthesis)
         state.err.print(f"outputs in [bold]{output}[/] (open {output / 'report.html'})")
     if status != ExitStatus.SUCCESS:
         raise click.exceptions.Exit(int(status))

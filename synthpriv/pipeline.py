@@ -37,7 +37,7 @@ from synthpriv.io import atomic_directory, check_output, write_json
 from synthpriv.manifest import package_versions, write_manifest
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 from synthpriv.policy import Policy, load_policy, pseudonym_key
-from synthpriv.report import build_report, exit_status_for, write_report
+from synthpriv.report import Report, build_report, exit_status_for, write_report
 from synthpriv.report.builder import compared_kinds
 from synthpriv.schema import Role, TableSchema, infer_kind
 from synthpriv.status import ExitStatus
@@ -314,7 +314,7 @@ def write_outputs(
     model: Any,
     schema: TableSchema,
     audit: dict[str, Any],
-    report: dict[str, Any],
+    report: Report,
     config: RunConfig,
     source: dict[str, Any],
     rows: dict[str, int],
@@ -343,7 +343,7 @@ class RunResult:
     """What a run produced."""
 
     output: Path
-    report: dict[str, Any]
+    report: Report
     exit_status: ExitStatus
     files: dict[str, str]
     timings: dict[str, float]
@@ -483,7 +483,7 @@ def _stages(
     key: bytes | None,
     work: Path,
     kept: list[Any],
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[Report, dict[str, Any]]:
     """Scan, clean, verify, fit, sample and report: the stages after the split.
 
     Scan, the cleaning choices and the fit see the ``fit_rows`` training rows first in sampling
@@ -627,7 +627,7 @@ def _stages(
             exact_copies=copies,
             **report_settings(config, schema, audit, source, executor.versions()),
         )
-    log.info("report: verdict %s", report["verdict"])
+    log.info("report: verdict %s", report.verdict.value)
     dp = (described.get("preparation") or {}).get("differential_privacy")
     extra: dict[str, Any] = ({"differential_privacy": dp} if dp else {}) | executor.manifest()
     with timer.stage("save", progress):

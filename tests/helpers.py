@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from synthpriv.report.model import FidelitySummary, RowCounts
+
 # what synthpriv.progress_lines writes when stderr is not a terminal (CliRunner's is not)
 PROGRESS_LINE = re.compile(r"^(?:INFO\s+)?[a-z]+: (?:done in|running for) [0-9][^:]*$")
 
@@ -57,3 +59,23 @@ def assert_gates_consistent(report: dict) -> None:
                 c.get("interval") and [round(x, 4) for x in c["interval"]] == gate["interval"]
                 for c in deciding
             ), gate["name"]
+
+
+def fidelity_summary(score: float | None, baseline_score: float | None = None, **figures):
+    """A fidelity section with ``score`` (and what else is given); empty detail tables."""
+    empty = {"score": None, "details": []}
+    fields = {
+        "score": score,
+        "baseline_score": baseline_score,
+        "score_at_holdout_size": None,
+        "independent_columns_score": None,
+        "formula": "",
+        "rows_compared": RowCounts(train=0, synthetic=0),
+        "rows_sampled": False,
+        "column_shapes": empty,
+        "column_pair_trends": empty,
+        "column_details": empty,
+        "column_pair_associations": empty,
+        "whole_table": {},
+    }
+    return FidelitySummary(**(fields | figures))

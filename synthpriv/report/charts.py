@@ -16,6 +16,7 @@ import polars as pl
 
 from synthpriv.frames import value_counts
 from synthpriv.metrics.fidelity import as_float
+from synthpriv.report.model import Report
 from synthpriv.schema import POOLED_LABEL, Kind
 
 MIN_LABEL_COUNT = 10
@@ -116,28 +117,26 @@ def _heat(score: float | None) -> str:
 DEFAULT_CHART_COLUMNS = 60
 
 
-def shown_columns(report: dict[str, Any]) -> tuple[list[str], list[str]]:
+def shown_columns(report: Report) -> tuple[list[str], list[str]]:
     """The columns drawn (charts, heat map) and those only listed, by the chart budget.
 
     On a wide table the page draws the columns whose shapes differ most (lowest scores): those
     are the ones a reader needs to see. The page stays a few hundred kB whatever the width.
     """
-    columns = report["data"]["columns_compared"]
-    limit = (
-        (report.get("budgets") or {}).get("limits", {}).get("chart_columns", DEFAULT_CHART_COLUMNS)
-    )
+    columns = report.data.columns_compared
+    limit = report.budgets.limits.get("chart_columns", DEFAULT_CHART_COLUMNS)
     if len(columns) <= limit:
         return columns, []
-    score = {d["columns"][0]: d["score"] for d in report["fidelity"]["column_shapes"]["details"]}
+    score = {d["columns"][0]: d["score"] for d in report.fidelity.column_shapes["details"]}
     ranked = sorted(columns, key=lambda c: (score.get(c) is not None, score.get(c) or 0.0))
     shown = set(ranked[:limit])
     return [c for c in columns if c in shown], [c for c in columns if c not in shown]
 
 
-def heatmap(report: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+def heatmap(report: Report, columns: list[str]) -> dict[str, Any]:
     """The pair-trend scores of ``columns`` as heat-map cells (shaded by score)."""
     cells = {}
-    for detail in report["fidelity"]["column_pair_trends"]["details"]:
+    for detail in report.fidelity.column_pair_trends["details"]:
         a, b = detail["columns"]
         cells[(a, b)] = cells[(b, a)] = detail["score"]
     size = 18

@@ -13,13 +13,24 @@ never shareable: skipped privacy checks are not passed privacy checks.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scipy.stats import norm
 
 from synthpriv.config import Gates
 from synthpriv.metrics.privacy import difference_interval
+from synthpriv.report.model import (
+    RANK,
+    Criterion,
+    ExactCopies,
+    FidelitySummary,
+    GateResult,
+    Privacy,
+    Report,
+    Verdict,
+)
 from synthpriv.status import ExitStatus
 
 
@@ -52,14 +63,10 @@ GATES = (
 TITLES = {g.name: g.title for g in GATES}
 PRIVACY_GATES = tuple(g.name for g in GATES if g.category == "privacy" and not g.optional)
 HOLDOUT_GATES = tuple(g.name for g in GATES if g.needs_holdout)
-VERDICTS = ("PASS", "WARN", "INCOMPLETE", "FAIL")
 NEEDS_HOLDOUT = (
     "Not measured: needs real rows the model never saw (run does this itself; step by step, "
     "make them with `synthpriv split` and pass --holdout)."
 )
-
-
-RANK = {"PASS": 0, "WARN": 1, "FAIL": 2}
 
 
 def criterion(
@@ -71,56 +78,27 @@ def criterion(
     interval: tuple[float, float] | None = None,
     ideal: float | None = None,
     below: bool = False,
-) -> dict[str, Any]:
-    """One comparison a gate decides on, as report.json states it (see :func:`decide`)."""
-    out: dict[str, Any] = {
-        "name": name,
-        "value": value,
-        "fail": fail,
-        "direction": "below" if below else "above",
-    }
-    if warn is not None:
-        out["warn"] = warn
-    if interval is not None:
-        out["interval"] = [float(interval[0]), float(interval[1])]
-    if ideal is not None:
-        out["ideal"] = ideal
-    return out
+) -> Criterion:
+    """One comparison a gate decides on, as report.json states it (see :meth:`Criterion.decide`)."""
+    return Criterion(
+        name,
+        value,
+        fail,
+        "below" if below else "above",
+        warn=warn,
+        interval=None if interval is None else (float(interval[0]), float(interval[1])),
+        ideal=ideal,
+    )
 
 
-def decide(c: dict[str, Any]) -> str:
-    """A criterion's status: past ``fail`` FAIL, past ``warn`` WARN.
-
-    Each only when its interval (if it has one and an ideal) excludes the ideal; a missing value
-    FAILs (nothing vouches for it).
-    """
-    value = c["value"]
-    if value is None:
-        return "FAIL"
-    sign = -1 if c["direction"] == "below" else 1
-    interval, ideal = c.get("interval"), c.get("ideal")
-    significant = True
-    if interval is not None and ideal is not None:
-        significant = interval[0] > ideal if sign > 0 else interval[1] < ideal
-
-    def past(limit: float | None) -> bool:
-        return limit is not None and sign * value > sign * limit
-
-    if significant and past(c["fail"]):
-        return "FAIL"
-    if significant and past(c.get("warn")):
-        return "WARN"
-    return "PASS"
-
-
-def decided_status(criteria: list[dict[str, Any]]) -> str:
+def decided_status(criteria: Sequence[Criterion]) -> Verdict:
     """The worst status of ``criteria`` (what a gate with criteria reports)."""
-    return max((decide(c) for c in criteria), key=RANK.__getitem__, default="PASS")
+    return max((c.decide() for c in criteria), key=RANK.__getitem__, default=Verdict.PASS)
 
 
 def _gate(
     name: str,
-    status: str | None,
+    status: Verdict | None,
     value: Any,
     threshold: Any,
     message: str,
@@ -128,8 +106,8 @@ def _gate(
     applicable: bool = True,
     interval: tuple[float, float] | None = None,
     comparisons: int | None = None,
-    criteria: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+    criteria: list[Criterion] | None = None,
+) -> GateResult:
     """A gate; with ``criteria`` its status, value, threshold and interval are the worst's.
 
     ``status`` is given only for a gate without criteria (SKIP): with criteria it is derived.
@@ -138,38 +116,32 @@ def _gate(
     if criteria:
         status = decided_status(criteria)
         worst = max(criteria, key=_severity)
-        value, threshold = worst["value"], worst["fail"]
-        if "interval" in worst:
-            interval = worst["interval"]
-        elif interval is not None:
-            interval = None
-    gate = {
-        "name": name,
-        "category": spec.category,
-        "status": status,
-        "value": value,
-        "threshold": threshold,
-        "message": message,
-    }
-    if status == "SKIP":
+        value, threshold, interval = worst.value, worst.fail, worst.interval
+    assert status is not None, name
+    return GateResult(
+        name=name,
+        category=spec.category,
+        status=status,
+        value=value,
+        threshold=threshold,
+        message=message,
         # A check with nothing to measure (no quasi-identifier) does not make a run incomplete.
-        gate["applicable"] = applicable
-    if interval is not None:
+        applicable=applicable if status == Verdict.SKIP else None,
         # the interval the status was decided on (of the excess, or of the value)
-        gate["interval"] = [round(float(interval[0]), 4), round(float(interval[1]), 4)]
-        gate["comparisons"] = comparisons or 1
-    if criteria:
-        gate["criteria"] = criteria
-    return gate
+        interval=None
+        if interval is None
+        else (round(float(interval[0]), 4), round(float(interval[1]), 4)),
+        comparisons=None if interval is None else comparisons or 1,
+        criteria=tuple(criteria or ()),
+    )
 
 
-def _severity(c: dict[str, Any]) -> tuple[int, float]:
+def _severity(c: Criterion) -> tuple[int, float]:
     """Order criteria: the worse status first, then the furthest past its fail threshold."""
-    value, limit = c["value"], c["fail"]
     past = 0.0
-    if value is not None and limit is not None:
-        past = (limit - value) if c["direction"] == "below" else (value - limit)
-    return RANK[decide(c)], past
+    if c.value is not None and c.fail is not None:
+        past = (c.fail - c.value) if c.direction == "below" else (c.value - c.fail)
+    return RANK[c.decide()], past
 
 
 def shown(value: float, other: float, scale: float = 1, digits: int = 1) -> str:
@@ -186,18 +158,18 @@ def shown(value: float, other: float, scale: float = 1, digits: int = 1) -> str:
 
 
 def evaluate_gates(
-    fidelity: dict[str, Any],
-    privacy: dict[str, Any],
+    fidelity: FidelitySummary,
+    privacy: Privacy,
     gates: Gates,
     synthesis: dict[str, Any] | None = None,
-) -> list[dict]:
+) -> list[GateResult]:
     """Return one verdict per gate, in the order of :data:`GATES` (optional ones if they apply)."""
     out = [_fidelity_gate(fidelity, gates), *privacy_gates(privacy, gates)]
     formal = formal_privacy_gate(synthesis, gates)
     return out if formal is None else [*out, formal]
 
 
-def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[str, Any] | None:
+def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> GateResult | None:
     """The model's (ε, δ)-DP guarantee against ``[gates] max_epsilon``.
 
     Without a DP engine and without ``max_epsilon`` it does not apply (None: not reported);
@@ -211,7 +183,7 @@ def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[
     if synthesis is None:
         return _gate(
             "formal_privacy",
-            "SKIP",
+            Verdict.SKIP,
             None,
             limit,
             "Not checked: the report was made without the model's privacy account.",
@@ -219,7 +191,7 @@ def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[
     if dp is None:
         return _gate(
             "formal_privacy",
-            "FAIL",
+            Verdict.FAIL,
             None,
             limit,
             f"A differentially private model with ε at most {limit} is required; the "
@@ -229,7 +201,7 @@ def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[
     epsilon, delta = dp["epsilon_spent"], dp["delta_spent"]
     # ε is accounted in floating point: 1e-9 over the limit is the limit
     spent = criterion("epsilon", round(epsilon, 9), limit)
-    status = decide(spent)
+    status = spent.decide()
     bound = f" (at most {limit} required)" if limit is not None else ""
     promise = dp.get("guarantee") or {}
     unit = (
@@ -256,14 +228,18 @@ def formal_privacy_gate(synthesis: dict[str, Any] | None, gates: Gates) -> dict[
     )
 
 
-def _fidelity_gate(fidelity: dict[str, Any], gates: Gates) -> dict[str, Any]:
-    score = fidelity["score"]
+def _fidelity_gate(fidelity: FidelitySummary, gates: Gates) -> GateResult:
+    score = fidelity.score
     if score is None:
         return _gate(
-            "fidelity", "SKIP", None, gates.fidelity_min, "No fidelity metric could be computed."
+            "fidelity",
+            Verdict.SKIP,
+            None,
+            gates.fidelity_min,
+            "No fidelity metric could be computed.",
         )
-    baseline = fidelity.get("baseline_score")
-    equal = fidelity.get("score_at_holdout_size")
+    baseline = fidelity.baseline_score
+    equal = fidelity.score_at_holdout_size
     versus = ""
     if baseline is not None and equal is not None:
         versus = (
@@ -283,20 +259,21 @@ def _fidelity_gate(fidelity: dict[str, Any], gates: Gates) -> dict[str, Any]:
     )
 
 
-def privacy_gates(privacy: dict[str, Any], gates: Gates) -> list[dict]:
+def privacy_gates(privacy: Privacy, gates: Gates) -> list[GateResult]:
     """One verdict per privacy check, in the order a reader should meet them."""
-    if not privacy.get("dcr"):
-        out = [_exact_copies_without_holdout(privacy["exact_copies"], gates)]
-        out += [_gate(name, "SKIP", None, None, NEEDS_HOLDOUT) for name in HOLDOUT_GATES[1:]]
+    figures = privacy.figures
+    if not privacy.dcr:
+        out = [_exact_copies_without_holdout(privacy.exact_copies, gates)]
+        out += [_gate(name, Verdict.SKIP, None, None, NEEDS_HOLDOUT) for name in HOLDOUT_GATES[1:]]
         return [*out, _residual_gate(privacy, gates)]
     return [
-        _exact_copies_gate(privacy["exact_copies"], gates),
-        _near_copies_gate(privacy["near_copies"], gates),
-        _holdout_copies_gate(privacy["holdout_copies"], gates),
-        _dcr_gate(privacy["dcr"], gates),
-        _membership_gate(privacy["membership_inference"], gates),
-        *_attack_gates(privacy["attacks"], gates, len(privacy.get("columns") or [])),
-        _exposed_gate(privacy.get("exposed") or {}, gates),
+        _exact_copies_gate(privacy.exact_copies, gates),
+        _near_copies_gate(figures["near_copies"], gates),
+        _holdout_copies_gate(figures["holdout_copies"], gates),
+        _dcr_gate(privacy.dcr, gates),
+        _membership_gate(figures["membership_inference"], gates),
+        *_attack_gates(figures["attacks"], gates, len(privacy.columns)),
+        _exposed_gate(figures.get("exposed") or {}, gates),
         _replicated_uniques_gate(privacy, gates),
         _residual_gate(privacy, gates),
     ]
@@ -375,8 +352,8 @@ def _family_gate(
     judged: tuple[Comparison, tuple[float, float], bool, int],
     text: str,
     family: list[Comparison] | None = None,
-    extra: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+    extra: list[Criterion] | None = None,
+) -> GateResult:
     """The gate of a judged family (:func:`_judge`): ``text``, then its worst excess, judged."""
     worst, interval, failed, k = judged
     x = worst.entry
@@ -396,7 +373,7 @@ def _family_gate(
 def _family_criteria(
     judged: tuple[Comparison, tuple[float, float], bool, int],
     family: list[Comparison] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Criterion]:
     """Each comparison of a judged family: its excess against its margin, interval from 0."""
     worst, _, _, k = judged
     members = family or [worst]
@@ -412,7 +389,7 @@ def _family_criteria(
     ]
 
 
-def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
+def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
     """Record linkage against every training row, level by level and row by row.
 
     Each level is judged on its own baseline; and each synthetic row is paired with its
@@ -449,10 +426,10 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> dict[str, Any]:
     )
     pairing = _training_share("paired share", value, (low, high), gates)
     gate = _family_gate("near_copies", judged, text + sentence, family, [pairing])
-    return gate | {"comparisons": k}
+    return replace(gate, comparisons=k)
 
 
-def _holdout_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
+def _holdout_copies_gate(copies: dict[str, Any], gates: Gates) -> GateResult:
     """Exact and near copies of the holdout's real people, against training rows' copies."""
     family = [Comparison(copies["exact"], gates.exact_copy_margin, "")] + [
         Comparison(x, gates.near_copy_margin, _agree(x["mismatches"])) for x in copies["near"]
@@ -478,7 +455,7 @@ EXPOSED_GROUPS = {
 }
 
 
-def _exposed_gate(exposed: dict[str, Any], gates: Gates) -> dict[str, Any]:
+def _exposed_gate(exposed: dict[str, Any], gates: Gates) -> GateResult:
     """Copies and disclosures aimed at the few most exposed people, each on its own baseline."""
     margin = gates.exposed_margin
     family, comparisons = [], 0
@@ -492,7 +469,7 @@ def _exposed_gate(exposed: dict[str, Any], gates: Gates) -> dict[str, Any]:
     if not family:
         return _gate(
             "exposed_people",
-            "SKIP",
+            Verdict.SKIP,
             None,
             margin,
             "Not applicable: too few people hold a rare value or are unique on their "
@@ -522,38 +499,38 @@ def _exposed_gate(exposed: dict[str, Any], gates: Gates) -> dict[str, Any]:
     )
 
 
-def _exact_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
+def _exact_copies_gate(copies: ExactCopies, gates: Gates) -> GateResult:
     """Exact copies of any training row, and of records only one training row has.
 
     Each fails when its excess over the holdout's passes its margin and its interval (the two
     corrected together) excludes zero.
     """
-    rows = copies["rows"]
+    rows = copies.rows
     every = {
-        "share": copies["share_of_train"],
-        "baseline": copies["baseline_holdout_share_of_train"],
-        "excess": copies["excess"],
-        "excess_ci95": copies["excess_ci95"],
-        "rows": [rows["synthetic"], rows["holdout"]],
+        "share": copies.share_of_train,
+        "baseline": copies.baseline_holdout_share_of_train,
+        "excess": copies.excess,
+        "excess_ci95": copies.excess_ci95,
+        "rows": [rows.synthetic, rows.holdout],
     }
     family = [Comparison(every, gates.exact_copy_margin, "every")]
-    unique = copies.get("of_unique_records")
+    unique = copies.of_unique_records
     if unique:
-        family.append(Comparison(unique, gates.unique_copy_margin, "unique"))
+        family.append(Comparison(unique.to_dict(), gates.unique_copy_margin, "unique"))
     worst, interval, failed, k = _judge(family)
     every_interval = family[0].interval(k)
     message = (
         f"{every['share'] * 100:.1f}% of synthetic rows are exact copies of a training row "
-        f"(compared with all {rows['train']:,} training rows); {every['baseline'] * 100:.1f}% "
+        f"(compared with all {rows.train:,} training rows); {every['baseline'] * 100:.1f}% "
         f"of real rows the model never saw are, too: an excess of "
         f"{every['excess'] * 100:+.1f} points ({_ci(every_interval, k)}); above "
         f"{gates.exact_copy_margin * 100:.0f} points fails when the interval excludes 0."
     )
     if unique:
         message += (
-            f" {unique['share'] * 100:.2f}% copy a record only one training person has (unseen "
-            f"real rows: {unique['baseline'] * 100:.2f}%): an excess of "
-            f"{unique['excess'] * 100:+.2f} points ({_ci(family[1].interval(k), k, 2)}); above "
+            f" {unique.share * 100:.2f}% copy a record only one training person has (unseen "
+            f"real rows: {unique.baseline * 100:.2f}%): an excess of "
+            f"{unique.excess * 100:+.2f} points ({_ci(family[1].interval(k), k, 2)}); above "
             f"{gates.unique_copy_margin * 100:.1f} points fails when the interval excludes 0."
         )
     return _gate(
@@ -568,11 +545,11 @@ def _exact_copies_gate(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
     )
 
 
-def _exact_copies_without_holdout(copies: dict[str, Any], gates: Gates) -> dict[str, Any]:
-    share = copies["share_of_train"]
+def _exact_copies_without_holdout(copies: ExactCopies, gates: Gates) -> GateResult:
+    share = copies.share_of_train
     return _gate(
         "exact_copies",
-        "FAIL" if share > gates.exact_copy_margin else "SKIP",
+        Verdict.FAIL if share > gates.exact_copy_margin else Verdict.SKIP,
         share,
         gates.exact_copy_margin,
         f"{share * 100:.1f}% of synthetic rows are exact copies of a training row. "
@@ -603,7 +580,7 @@ def _balanced_interval(
 
 def _training_share(
     name: str, value: float, interval: tuple[float, float], gates: Gates
-) -> dict[str, Any]:
+) -> Criterion:
     """A share of rows nearer training people, against the DCR limits, judged off 50%."""
     return criterion(
         name,
@@ -615,7 +592,7 @@ def _training_share(
     )
 
 
-def _dcr_gate(dcr: dict[str, Any], gates: Gates) -> dict[str, Any]:
+def _dcr_gate(dcr: dict[str, Any], gates: Gates) -> GateResult:
     value = dcr["share_closer_to_train"]
     low, high = dcr["share_ci95"]
     if "rows_searched" in dcr:
@@ -637,7 +614,7 @@ def _dcr_gate(dcr: dict[str, Any], gates: Gates) -> dict[str, Any]:
     )
 
 
-def _membership_gate(mia: dict[str, Any], gates: Gates) -> dict[str, Any]:
+def _membership_gate(mia: dict[str, Any], gates: Gates) -> GateResult:
     low, high = mia["ci95"]
     if mia.get("standard_error") is not None:
         half = _z(1) * mia["standard_error"]
@@ -666,7 +643,7 @@ def _membership_gate(mia: dict[str, Any], gates: Gates) -> dict[str, Any]:
     )
 
 
-def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[dict[str, Any]]:
+def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[GateResult]:
     checks = {
         "singling_out": (
             list(attacks["singling_out"].values()),
@@ -688,15 +665,15 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
             # Linking halves of a record, or inferring one value from the others, needs two
             # columns: with one there is nothing to link or infer from.
             message = f"Not applicable: with {columns} column compared there is nothing to {what}."
-            out.append(_gate(name, "SKIP", None, None, message, applicable=False))
+            out.append(_gate(name, Verdict.SKIP, None, None, message, applicable=False))
             continue
         if not known:
-            out.append(_gate(name, "SKIP", None, None, f"Could not {what}."))
+            out.append(_gate(name, Verdict.SKIP, None, None, f"Could not {what}."))
             continue
         # each inference is the worse of two readings (directly, through the best rule)
         k = len(known) * (2 if name == "attribute_inference" else 1)
         z = _z(k)
-        criteria: list[dict[str, Any]] = []
+        criteria: list[Criterion] = []
         for entry in known:
             if entry.get("standard_error") is not None:
                 low = max(0.0, entry["risk"] - z * entry["standard_error"])
@@ -714,7 +691,7 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
                 )
             )
         top = max(criteria, key=_severity)  # the message speaks of the gate's deciding attack
-        worst, interval = top["value"], tuple(top["interval"])
+        worst, interval = top.value, top.interval
         out.append(
             _gate(
                 name,
@@ -733,12 +710,12 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[d
     return out
 
 
-def _replicated_uniques_gate(privacy: dict[str, Any], gates: Gates) -> dict:
-    rep = privacy.get("replicated_uniques")
+def _replicated_uniques_gate(privacy: Privacy, gates: Gates) -> GateResult:
+    rep = privacy.figures.get("replicated_uniques")
     if not rep:
         return _gate(
             "replicated_uniques",
-            "SKIP",
+            Verdict.SKIP,
             None,
             None,
             "No quasi-identifier column is known, so no combination of them can single out a "
@@ -751,7 +728,7 @@ def _replicated_uniques_gate(privacy: dict[str, Any], gates: Gates) -> dict:
     limit = rep["baseline_holdout"] + gates.replicated_uniques_margin + noise
     return _gate(
         "replicated_uniques",
-        "FAIL" if rep["share"] > limit else "PASS",
+        Verdict.FAIL if rep["share"] > limit else Verdict.PASS,
         rep["share"],
         round(limit, 4),
         f"{shown(rep['share'], limit, 100)}% of training rows are unique on the "
@@ -761,15 +738,15 @@ def _replicated_uniques_gate(privacy: dict[str, Any], gates: Gates) -> dict:
     )
 
 
-def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
-    residual = privacy.get("residual_identifiers")
-    rare = privacy.get("rare_categories") or {}
-    unmeasured = privacy.get("unmeasured_columns") or []
-    identifying = privacy.get("identifier_columns") or []
+def _residual_gate(privacy: Privacy, gates: Gates | None = None) -> GateResult:
+    residual = privacy.residual_identifiers
+    rare = privacy.figures.get("rare_categories") or {}
+    unmeasured = privacy.unmeasured_columns
+    identifying = privacy.identifier_columns
     if identifying:
         return _gate(
             "residual_pii",
-            "FAIL",
+            Verdict.FAIL,
             len(identifying),
             0,
             f"The synthetic table holds {len(identifying)} column(s) the scan calls direct "
@@ -780,7 +757,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
     if unmeasured:
         return _gate(
             "residual_pii",
-            "FAIL",
+            Verdict.FAIL,
             len(unmeasured),
             0,
             f"The synthetic table has {len(unmeasured)} column(s) the report does not measure "
@@ -789,7 +766,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
             "columns.",
             criteria=[criterion("unmeasured columns", len(unmeasured), 0)],
         )
-    order = privacy.get("row_order") or {}
+    order = privacy.row_order
     margin = (gates or Gates()).exposed_margin
     if "excess" in order:
         judged = _judge([Comparison(order, margin, order["column"])], order["columns"])
@@ -805,7 +782,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
     if residual:
         return _gate(
             "residual_pii",
-            "FAIL",
+            Verdict.FAIL,
             len(residual),
             0,
             "Values of original direct identifiers appear in the synthetic table: "
@@ -818,7 +795,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
     if rare and extra > 0:
         return _gate(
             "residual_pii",
-            "WARN",
+            Verdict.WARN,
             rare["reappearing"],
             rare["baseline_holdout"],
             f"{rare['reappearing']} categories seen fewer than {rare['threshold']} times in the "
@@ -836,7 +813,7 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
     searched = "No original direct-identifier value appears in the synthetic table; r"
     return _gate(
         "residual_pii",
-        "PASS",
+        Verdict.PASS,
         0,
         0,
         (searched if checked else "R") + "are categories reappear no more often than in unseen "
@@ -845,29 +822,28 @@ def _residual_gate(privacy: dict[str, Any], gates: Gates | None = None) -> dict:
     )
 
 
-def overall_verdict(gates: list[dict]) -> str:
+def overall_verdict(gates: Sequence[GateResult]) -> Verdict:
     """FAIL, then INCOMPLETE (a privacy check not measured), then WARN, then PASS."""
-    statuses = {g["status"] for g in gates}
-    if "FAIL" in statuses:
-        return "FAIL"
-    if any(_unmeasured(g) for g in gates):
-        return "INCOMPLETE"
-    return "WARN" if "WARN" in statuses else "PASS"
+    statuses = {g.status for g in gates}
+    if Verdict.FAIL in statuses:
+        return Verdict.FAIL
+    if any(g.unmeasured for g in gates):
+        return Verdict.INCOMPLETE
+    return Verdict.WARN if Verdict.WARN in statuses else Verdict.PASS
 
 
-def _unmeasured(gate: dict[str, Any]) -> bool:
-    return (
-        gate["category"] == "privacy" and gate["status"] == "SKIP" and gate.get("applicable", True)
-    )
-
-
-def exit_status_for(report: dict[str, Any]) -> ExitStatus:
-    """Map a report's gates to the exit code: privacy FAIL, fidelity FAIL, INCOMPLETE, success."""
-    failed = {g["category"] for g in report["gates"] if g["status"] == "FAIL"}
+def exit_status_of(gates: Sequence[GateResult]) -> ExitStatus:
+    """Map gates to the exit code: privacy FAIL, fidelity FAIL, INCOMPLETE, success."""
+    failed = {g.category for g in gates if g.status == Verdict.FAIL}
     if "privacy" in failed:
         return ExitStatus.PRIVACY_GATE_FAILED
     if "fidelity" in failed:
         return ExitStatus.FIDELITY_GATE_FAILED
-    if any(_unmeasured(g) for g in report["gates"]):
+    if any(g.unmeasured for g in gates):
         return ExitStatus.INCOMPLETE
     return ExitStatus.SUCCESS
+
+
+def exit_status_for(report: Report) -> ExitStatus:
+    """The exit code of a report (:func:`exit_status_of` its gates)."""
+    return exit_status_of(report.gates)

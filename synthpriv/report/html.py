@@ -6,7 +6,6 @@ The chart data (bars, heat map, which columns are drawn) comes from ``charts.py`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -19,13 +18,18 @@ from synthpriv.report.charts import (
     shown_columns,
 )
 from synthpriv.report.gates import TITLES
+from synthpriv.report.model import Report, Verdict
 from synthpriv.schema import validate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """Return the HTML page for ``report``."""
+def render_html(report: Report) -> str:
+    """Return the HTML page for ``report``.
+
+    The template reads the verdict and gates typed (statuses compared as :class:`Verdict`) and
+    the figures from ``report.to_dict()``, as report.json states them.
+    """
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
     )
@@ -35,11 +39,14 @@ def render_html(report: dict[str, Any]) -> str:
     shown, listed = shown_columns(report)
     charts = {
         name: bars(dist)
-        for name, dist in report["distributions"].items()
+        for name, dist in report.distributions.items()
         if "real" in dist and name in shown
     }
     return env.get_template("report.html.j2").render(
-        r=report,
+        r=report.to_dict(),
+        verdict=report.verdict,
+        gates=report.gates,
+        Verdict=Verdict,
         charts=charts,
         heatmap=heatmap(report, shown),
         not_drawn=listed,
@@ -49,17 +56,16 @@ def render_html(report: dict[str, Any]) -> str:
     )
 
 
-def write_report(
-    report: dict[str, Any], directory: Path, *, pdf: bool = False
-) -> tuple[Path, Path]:
+def write_report(report: Report, directory: Path, *, pdf: bool = False) -> tuple[Path, Path]:
     """Validate ``report`` and write ``report.json`` and ``report.html`` into ``directory``.
 
     ``pdf``: also ``report.pdf``, the page printed by headless Chromium (skipped with a warning
     when no Chromium is found; see :mod:`synthpriv.report.pdf`).
     """
-    validate(report, "report", origin="report.json (internal error: report does not match schema)")
+    data = report.to_dict()
+    validate(data, "report", origin="report.json (internal error: report does not match schema)")
     json_path, html_path = directory / "report.json", directory / "report.html"
-    write_json(report, json_path)
+    write_json(data, json_path)
     with atomic_path(html_path) as tmp:
         tmp.write_text(render_html(report), encoding="utf-8")
     if pdf:

@@ -9,31 +9,32 @@ from typing import Any
 
 from rich.table import Table
 
+from synthpriv.report.model import Report, Verdict
+
 STATUS_STYLE = {
-    "PASS": "bold green",
-    "WARN": "bold yellow",
-    "INCOMPLETE": "bold magenta",
-    "FAIL": "bold red",
-    "SKIP": "dim",
+    Verdict.PASS: "bold green",
+    Verdict.WARN: "bold yellow",
+    Verdict.INCOMPLETE: "bold magenta",
+    Verdict.FAIL: "bold red",
+    Verdict.SKIP: "dim",
 }
 
 
-def summary(
-    report: dict[str, Any], exit_code: int, output: str, files: list[str]
-) -> dict[str, Any]:
+def summary(report: Report, exit_code: int, output: str, files: list[str]) -> dict[str, Any]:
     """The machine summary ``--json`` prints: verdict, exit code, files, scores and gates."""
     result = {
-        "verdict": report["verdict"],
+        "verdict": report.verdict.value,
         "exit_code": exit_code,
         "output": output,
         "files": files,
-        "fidelity_score": report["fidelity"]["score"],
-        "fidelity_baseline": report["fidelity"]["baseline_score"],
+        "fidelity_score": report.fidelity.score,
+        "fidelity_baseline": report.fidelity.baseline_score,
         "gates": [
-            {k: g[k] for k in ("name", "status", "value", "threshold")} for g in report["gates"]
+            {"name": g.name, "status": g.status.value, "value": g.value, "threshold": g.threshold}
+            for g in report.gates
         ],
     }
-    dp = dp_account(report.get("synthesis"))
+    dp = dp_account(report.synthesis)
     if dp and dp.get("guarantee"):
         result["differential_privacy"] = {
             "epsilon": dp["epsilon_spent"],
@@ -47,17 +48,16 @@ def dp_account(synthesis: dict[str, Any] | None) -> dict[str, Any] | None:
     return ((synthesis or {}).get("preparation") or {}).get("differential_privacy")
 
 
-def gates_table(report: dict[str, Any]) -> Table:
+def gates_table(report: Report) -> Table:
     """The verdict and one line per gate: check, result, what it means."""
-    verdict = report["verdict"]
-    table = Table(title=f"synthpriv verdict: [{STATUS_STYLE[verdict]}]{verdict}[/]")
+    verdict = report.verdict
+    table = Table(title=f"synthpriv verdict: [{STATUS_STYLE[verdict]}]{verdict.value}[/]")
     table.add_column("check")
     table.add_column("result")
     table.add_column("what it means")
-    for gate in report["gates"]:
-        table.add_row(
-            gate["name"], f"[{STATUS_STYLE[gate['status']]}]{gate['status']}[/]", gate["message"]
-        )
+    for gate in report.gates:
+        status = gate.status
+        table.add_row(gate.name, f"[{STATUS_STYLE[status]}]{status.value}[/]", gate.message)
     return table
 
 

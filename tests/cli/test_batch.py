@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from synthpriv.cli import cli
 from synthpriv.errors import InputError
 from synthpriv.io import read_table
-from synthpriv.report import exit_status_for
+from synthpriv.report import Report, exit_status_for
 from synthpriv.status import ExitStatus
 from tests.conftest import ROOT, SAMPLE
 from tests.fakes import FakeSynthesizer
@@ -49,7 +49,7 @@ def test_run_from_config_alone(tmp_path, small):
     report = json.loads((tmp_path / "runs" / "first" / "report.json").read_text())
     # the independent-columns fake replays rare values: whatever the gates say, the exit code
     # is theirs, and the summary on stdout is this run's
-    assert result.exit_code == exit_status_for(report), result.stderr
+    assert result.exit_code == report_exit(report), result.stderr
     summary = json.loads(result.stdout)
     assert summary["output"] == str(tmp_path / "runs" / "first")
     assert summary["verdict"] == report["verdict"]
@@ -107,7 +107,7 @@ def test_awkward_columns_still_run(tmp_path, small, mutate, expect_in_report):
     # The fake synthesizer draws columns independently and so replays rare values: whether its
     # singling-out risk crosses 20% on 200 rows is not what this test is about. The run must
     # finish with a report, and its exit code must be the report's verdict, not an error.
-    assert result.exit_code == exit_status_for(report), result.stderr
+    assert result.exit_code == report_exit(report), result.stderr
     assert "error" not in result.stderr.lower()
     assert expect_in_report in (
         report["data"]["columns_compared"] + report["data"]["columns_not_compared"]
@@ -124,7 +124,7 @@ def test_free_text_beyond_the_redaction_budget_is_dropped_and_said(tmp_path, sma
     config.write_text('[scan]\nnlp_model = "none"\n[budgets]\nredact_chars = 1000000\n')
     result = invoke("run", tmp_path / "in.csv", "-o", tmp_path / "o", "--config", config)
     report = json.loads((tmp_path / "o" / "report.json").read_text())
-    assert result.exit_code == exit_status_for(report), result.stderr  # the fake's own verdict
+    assert result.exit_code == report_exit(report), result.stderr  # the fake's own verdict
     assert "huge_text" not in report["data"]["columns_compared"]
     columns = json.loads((tmp_path / "o" / "audit.json").read_text())["columns"]
     audit = {c["column"]: c for c in columns}
@@ -234,7 +234,7 @@ def test_target_adds_ml_utility_and_must_exist(tmp_path, small):
     )
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     # about the target's figures: the fake's verdict is the report's (it can be borderline)
-    assert result.exit_code == exit_status_for(report), result.stderr
+    assert result.exit_code == report_exit(report), result.stderr
     utility = report["fidelity"]["ml_utility"]
     assert utility["task"] == "regression" and set(utility["train_synthetic_test_real"]) == {
         "r2",
@@ -269,7 +269,7 @@ def test_the_validation_filter_is_a_step_of_run_and_reported_before_and_after(tm
         ([0.45, 0.55], "Filtering did not give an attacker a way"),
     ]:
         effect["after"]["mia_auc_ci95"] = interval
-        assert sentence in render_html(report)
+        assert sentence in render_html(Report.from_dict(report))
     # 200 rows leave a holdout of about 40: too few to measure the check's own pull, and said
     held = report["data"]["holdout_rows"]
     assert held < 200
@@ -286,7 +286,7 @@ def test_the_validation_filter_is_a_step_of_run_and_reported_before_and_after(tm
         "unseen": {"before": share(0.501, 0.457, 0.545), "after": share(0.486, 0.441, 0.531)},
         "synthetic": {"before": share(0.58, 0.55, 0.61), "after": share(0.56, 0.545, 0.575)},
     }
-    pull = render_html(report)
+    pull = render_html(Report.from_dict(report))
     assert (
         "unseen real people (the other half, 5,000 rows) score 0.501, and 0.486 "
         "(0.441&ndash;0.531) once put through the same check; the synthetic rows score 0.580 "
@@ -295,14 +295,13 @@ def test_the_validation_filter_is_a_step_of_run_and_reported_before_and_after(tm
     )
     assert "against 0.486, not against 0.5: it lies above" in pull
     effect["unseen_real"]["synthetic"]["after"] = share(0.5, 0.485, 0.515)
-    assert "against 0.486, not against 0.5." in render_html(report)
+    assert "against 0.486, not against 0.5." in render_html(Report.from_dict(report))
     assert result.exit_code == report_exit(report)
     invoke("run", tmp_path / "in.csv", "-o", tmp_path / "p", "--nlp-model", "none")
     plain = json.loads((tmp_path / "p" / "report.json").read_text())
     assert "filter" not in plain["synthesis"]
 
 
-def report_exit(report):
-    from synthpriv.report import exit_status_for
-
-    return exit_status_for(report)
+def report_exit(report: dict) -> int:
+    """The exit code report.json's gates call for, read back through the report's types."""
+    return exit_status_for(Report.from_dict(report))

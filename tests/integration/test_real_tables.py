@@ -76,12 +76,10 @@ def test_every_table_runs_with_no_flags(tmp_path, name):
     """The whole job with defaults; a fake synthesizer, since the test is about the rest."""
     result = run(CORPUS / name, tmp_path / "out", RunConfig(), synthesizer=FakeSynthesizer())
     # never INCOMPLETE: run holds real rows out itself
-    assert result.report["verdict"] in ("PASS", "WARN", "FAIL")
+    assert result.report.verdict in ("PASS", "WARN", "FAIL")
     assert {"synthetic.csv", "report.html", "report.json", "audit.json"} <= set(result.files)
     synthetic = pl.read_csv(tmp_path / "out" / "synthetic.csv", infer_schema=False)
-    direct = [
-        c["name"] for c in result.report["scan"]["columns"] if c["role"] == "direct_identifier"
-    ]
+    direct = [c["name"] for c in result.report.scan["columns"] if c["role"] == "direct_identifier"]
     assert not set(direct) & set(synthetic.columns)
 
 

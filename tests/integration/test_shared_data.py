@@ -49,7 +49,8 @@ def test_insurance_quasi_identifiers_and_run(tmp_path, analyzers):
     # Every privacy check is measured (a run holds real rows out). The insurance table's gates
     # sit near their thresholds for the default engine (replicated uniques 0.15-0.25 against
     # limits of 0.24-0.33 over seeds 0-4; see issue 15), so the verdict itself is not pinned.
-    assert "SKIP" not in {g["status"] for g in result.report["gates"]}
-    assert_gates_consistent(result.report)  # each status follows from the figures it states
+    assert "SKIP" not in {g.status for g in result.report.gates}
+    # each status follows from the figures it states
+    assert_gates_consistent(result.report.to_dict())
     assert result.exit_status == exit_status_for(result.report)
-    assert result.report["fidelity"]["score"] > 0.8
+    assert result.report.fidelity.score > 0.8

@@ -26,6 +26,7 @@ from synthpriv.cli import cli
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, EnvironmentMissingError
 from synthpriv.report.gates import exit_status_for
+from synthpriv.report.model import Report
 from synthpriv.schema import ColumnInfo, Entity, Kind, Role, TableSchema, load_json_schema
 from synthpriv.status import ExitStatus
 
@@ -130,7 +131,8 @@ def test_a_spark_run_writes_every_output_and_no_input_identifier(spark_run, tabl
     result, out, cleanings = spark_run
     report = json.loads((out / "report.json").read_text())
     jsonschema.validate(report, load_json_schema("report"))
-    assert result.exit_code == int(exit_status_for(report)) == ExitStatus.SUCCESS, result.output
+    status = exit_status_for(Report.from_dict(report))
+    assert result.exit_code == int(status) == ExitStatus.SUCCESS, result.output
     assert sorted(json.loads(result.stdout)["files"]) == sorted(
         OUTPUTS | {"schema.json", "synthetic.csv"}
     )
@@ -184,7 +186,7 @@ def test_the_same_seed_gives_the_same_rows_whatever_the_partitioning(
     before = pl.read_csv(first / "synthetic.csv", schema=written.schema)
     assert written.equals(before)
     assert (
-        result.report["data"]["scale_out"]["rows"]
+        result.report.data.scale_out["rows"]
         == json.loads((first / "report.json").read_text())["data"]["scale_out"]["rows"]
     )
     manifest = json.loads((again / "manifest.json").read_text())
@@ -405,7 +407,9 @@ def test_a_spark_run_writes_times_back_as_the_export_wrote_them(tmp_path):
     result = CliRunner().invoke(
         cli, ["run", str(path), "-o", str(out), "--spark", "local[2]", *FAST]
     )
-    assert result.exit_code == exit_status_for(json.loads((out / "report.json").read_text()))
+    assert result.exit_code == exit_status_for(
+        Report.from_dict(json.loads((out / "report.json").read_text()))
+    )
     written = pl.read_csv(out / "synthetic.csv", infer_schema_length=0)
     assert written.get_column("when").str.ends_with("+02:00").all()
     assert written.get_column("visit").str.contains(r"^\d{2}/\d{2}/2014 \d{2}:\d{2} [AP]M$").all()

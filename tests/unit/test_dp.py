@@ -145,14 +145,14 @@ def test_the_formal_privacy_gate():
     account = {"epsilon_spent": 1.0, "delta_spent": 1e-6}
     dp = {"engine": "mst", "preparation": {"differential_privacy": account}}
     plain = {"engine": "cart", "preparation": {}}
-    assert formal_privacy_gate(dp, Gates())["status"] == "PASS"
-    assert formal_privacy_gate(dp, Gates(max_epsilon=2.0))["status"] == "PASS"
-    assert formal_privacy_gate(dp, Gates(max_epsilon=0.5))["status"] == "FAIL"
+    assert formal_privacy_gate(dp, Gates()).status == "PASS"
+    assert formal_privacy_gate(dp, Gates(max_epsilon=2.0)).status == "PASS"
+    assert formal_privacy_gate(dp, Gates(max_epsilon=0.5)).status == "FAIL"
     required = formal_privacy_gate(plain, Gates(max_epsilon=1.0))
-    assert required["status"] == "FAIL" and "no formal guarantee" in required["message"]
+    assert required.status == "FAIL" and "no formal guarantee" in required.message
     assert formal_privacy_gate(plain, Gates()) is None  # nothing to report
     unknown = formal_privacy_gate(None, Gates(max_epsilon=1.0))
-    assert unknown["status"] == "SKIP" and unknown["applicable"] is True
+    assert unknown.status == "SKIP" and unknown.applicable is True
 
 
 def test_the_model_keeps_the_row_count_only_as_its_noisy_estimate(people):
@@ -257,11 +257,11 @@ def test_the_gate_says_what_the_guarantee_covers_and_what_it_does_not():
     gate = formal_privacy_gate(
         {"engine": "mst", "preparation": {"differential_privacy": account}}, Gates()
     )
-    assert "one row added to or removed from the input file" in gate["message"]
+    assert "one row added to or removed from the input file" in gate.message
     for item in ("exact numbers of input, training and holdout rows", "input file's hash"):
-        assert item in gate["message"]
+        assert item in gate.message
     given = {"epsilon_spent": 1.0, "delta_spent": 1e-6, "guarantee": guarantee()}
     gate = formal_privacy_gate(
         {"engine": "mst", "preparation": {"differential_privacy": given}}, Gates()
     )
-    assert "the table the model was fitted on" in gate["message"]
+    assert "the table the model was fitted on" in gate.message

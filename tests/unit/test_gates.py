@@ -1,14 +1,11 @@
 import pytest
 
 from synthpriv.config import Gates
-from synthpriv.metrics.privacy import NEAR_COPY_LEVELS, difference_interval, share_difference
-from synthpriv.report.gates import (
-    PRIVACY_GATES,
-    evaluate_gates,
-    exit_status_for,
-    overall_verdict,
-)
+from synthpriv.metrics.privacy import NEAR_COPY_LEVELS, copies_summary, share_difference
+from synthpriv.report.gates import PRIVACY_GATES, evaluate_gates, exit_status_of, overall_verdict
+from synthpriv.report.model import ExactCopies, GateResult, Privacy, Verdict
 from synthpriv.status import ExitStatus
+from tests.helpers import fidelity_summary
 
 N = 10_000
 NATURAL = (0.01, 0.25, 0.60)  # shares of unseen rows with a real row that close, per level
@@ -74,15 +71,15 @@ def safe_privacy(**changes):
 
 
 def copies(share, base, n_synthetic, n_holdout):
-    """A copies section as the privacy metrics write it: shares, excess and its interval."""
-    low, high = difference_interval(share, n_synthetic, base, n_holdout)
-    return {
-        "share_of_train": share,
-        "baseline_holdout_share_of_train": base,
-        "excess": share - base,
-        "excess_ci95": [low, high],
-        "rows": {"synthetic": n_synthetic, "holdout": n_holdout, "train": 4 * n_holdout},
-    }
+    """A copies section as the privacy metrics write it (their own constructor)."""
+    return copies_summary(share, base, n_synthetic, n_holdout, 4 * n_holdout)
+
+
+def evaluate(fidelity, privacy, gates=None):
+    """The gates of figures given as report.json states them, read through the report's types."""
+    return evaluate_gates(
+        fidelity_summary(**fidelity), Privacy.from_dict(privacy), gates or Gates()
+    )
 
 
 def exact(share, base=0.0, n=N, n_holdout=N):
@@ -118,9 +115,7 @@ def auc(value):
 
 def statuses(score=0.85, **changes):
     fidelity = {"score": score, "baseline_score": 0.9}
-    return {
-        g["name"]: g["status"] for g in evaluate_gates(fidelity, safe_privacy(**changes), Gates())
-    }
+    return {g.name: g.status for g in evaluate(fidelity, safe_privacy(**changes))}
 
 
 def test_a_safe_table_passes_every_gate():
@@ -223,28 +218,26 @@ def test_gate_thresholds(score, changes, gate, status):
 def test_missing_holdout_skips_the_comparative_gates_and_is_incomplete():
     fidelity = {"score": 0.9, "baseline_score": None}
     privacy = {
-        "exact_copies": {"share_of_train": 0.0},
+        "exact_copies": ExactCopies(0.0, compared_with="all training rows").to_dict(),
         "dcr": None,
         "quasi_identifiers": [],
         "residual_identifiers": None,
     }
-    result = evaluate_gates(fidelity, privacy, Gates())
-    assert [g["status"] for g in result] == ["PASS"] + ["SKIP"] * 10 + ["PASS"]
-    assert result[2]["message"].startswith("Not measured: needs real rows the model never saw")
-    assert "synthpriv split" in result[2]["message"]
+    result = evaluate(fidelity, privacy)
+    assert [g.status for g in result] == ["PASS"] + ["SKIP"] * 10 + ["PASS"]
+    assert result[2].message.startswith("Not measured: needs real rows the model never saw")
+    assert "synthpriv split" in result[2].message
     assert overall_verdict(result) == "INCOMPLETE"
-    assert exit_status_for({"gates": result}) == ExitStatus.INCOMPLETE
+    assert exit_status_of(result) == ExitStatus.INCOMPLETE
     # copies far beyond any baseline fail even without a holdout
     privacy["exact_copies"]["share_of_train"] = 0.5
-    assert evaluate_gates(fidelity, privacy, Gates())[1]["status"] == "FAIL"
+    assert evaluate(fidelity, privacy)[1].status == Verdict.FAIL
 
 
 def test_a_gate_with_nothing_to_measure_does_not_make_the_verdict_incomplete():
-    result = evaluate_gates(
-        {"score": 0.9}, safe_privacy(replicated_uniques=None, quasi_identifiers=[]), Gates()
-    )
-    skipped = [g for g in result if g["status"] == "SKIP"]
-    assert [(g["name"], g["applicable"]) for g in skipped] == [("replicated_uniques", False)]
+    result = evaluate({"score": 0.9}, safe_privacy(replicated_uniques=None, quasi_identifiers=[]))
+    skipped = [g for g in result if g.status == "SKIP"]
+    assert [(g.name, g.applicable) for g in skipped] == [("replicated_uniques", False)]
     assert overall_verdict(result) == "PASS"
 
 
@@ -262,9 +255,9 @@ def test_a_gate_with_nothing_to_measure_does_not_make_the_verdict_incomplete():
     ],
 )
 def test_verdict_and_exit_code(statuses, verdict, code):
-    gates = [{"category": c, "status": s} for c, s in statuses.items()]
+    gates = [GateResult(c, c, Verdict(s), None, None, "") for c, s in statuses.items()]
     assert overall_verdict(gates) == verdict
-    assert exit_status_for({"gates": gates}) == code
+    assert exit_status_of(gates) == code
 
 
 def test_attacks_that_need_two_columns_are_not_applicable_to_one():
@@ -273,42 +266,40 @@ def test_attacks_that_need_two_columns_are_not_applicable_to_one():
         attacks__linkability={"risk": None, "error": "MetricError: needs at least two columns"},
         attacks__inference={},
     )
-    result = {g["name"]: g for g in evaluate_gates({"score": 0.9}, one_column, Gates())}
-    assert result["linkability"]["applicable"] is False
-    assert result["attribute_inference"]["message"].startswith("Not applicable: with 1 column")
+    result = {g.name: g for g in evaluate({"score": 0.9}, one_column)}
+    assert result["linkability"].applicable is False
+    assert result["attribute_inference"].message.startswith("Not applicable: with 1 column")
     assert overall_verdict(list(result.values())) == "PASS"
     # with several columns, an attack that could not run leaves the report incomplete
     two = safe_privacy(columns=["a", "b"], attacks__linkability={"risk": None, "error": "x"})
-    assert overall_verdict(evaluate_gates({"score": 0.9}, two, Gates())) == "INCOMPLETE"
+    assert overall_verdict(evaluate({"score": 0.9}, two)) == "INCOMPLETE"
 
 
 def test_the_exact_copies_message_names_the_training_rows_with_thousands_separators():
-    gates = evaluate_gates({"score": 0.85, "baseline_score": 0.9}, safe_privacy(), Gates())
-    message = next(g["message"] for g in gates if g["name"] == "exact_copies")
+    gates = evaluate({"score": 0.85, "baseline_score": 0.9}, safe_privacy())
+    message = next(g.message for g in gates if g.name == "exact_copies")
     assert "(compared with all 40,000 training rows)" in message
 
 
 def test_the_exposed_gate_does_not_apply_when_nobody_is_measured_apart():
     result = statuses(exposed={"rare_values": {"people": {"train": 3, "holdout": 1}}})
-    gates = evaluate_gates(
-        {"score": 0.9},
-        safe_privacy(exposed={"rare_values": {"copied": {"skipped": "too few"}}}),
-        Gates(),
+    gates = evaluate(
+        {"score": 0.9}, safe_privacy(exposed={"rare_values": {"copied": {"skipped": "too few"}}})
     )
-    gate = next(g for g in gates if g["name"] == "exposed_people")
-    assert (gate["status"], gate["applicable"]) == ("SKIP", False)
+    gate = next(g for g in gates if g.name == "exposed_people")
+    assert (gate.status, gate.applicable) == ("SKIP", False)
     assert result["exposed_people"] == "SKIP"
     assert overall_verdict(gates) == "PASS"
 
 
 def test_the_near_copies_message_gives_every_level_and_the_failing_one():
-    gates = evaluate_gates({"score": 0.9}, safe_privacy(**near(2, 0.70)), Gates())
-    gate = next(g for g in gates if g["name"] == "near_copies")
-    assert gate["status"] == "FAIL"
-    assert "every column: 1.0% (unseen real rows 1.0%)" in gate["message"]
-    assert "all columns but two: 70.0% (unseen real rows 60.0%)" in gate["message"]
-    assert "largest excess is on all columns but two. The excess is +10.0 points" in gate["message"]
+    gates = evaluate({"score": 0.9}, safe_privacy(**near(2, 0.70)))
+    gate = next(g for g in gates if g.name == "near_copies")
+    assert gate.status == "FAIL"
+    assert "every column: 1.0% (unseen real rows 1.0%)" in gate.message
+    assert "all columns but two: 70.0% (unseen real rows 60.0%)" in gate.message
+    assert "largest excess is on all columns but two. The excess is +10.0 points" in gate.message
     # report.json states the comparison the gate made: the excess against the margin
-    assert gate["value"] == pytest.approx(0.1) and gate["threshold"] == 0.03
-    worst = max(gate["criteria"], key=lambda c: c["value"])
-    assert worst["name"] == "all columns but two" and worst["ideal"] == 0.0
+    assert gate.value == pytest.approx(0.1) and gate.threshold == 0.03
+    worst = max(gate.criteria, key=lambda c: c.value)
+    assert worst.name == "all columns but two" and worst.ideal == 0.0

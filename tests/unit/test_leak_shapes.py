@@ -6,10 +6,13 @@ perfect generator would draw. The same shapes run on UCI Adult in
 tests/integration/test_leak_shapes_adult.py and, with every figure, in bench/leak_shapes.py.
 """
 
+from dataclasses import replace
+
 import pytest
 
 from synthpriv import synth
 from synthpriv.report.builder import build_report, exit_status_for
+from synthpriv.report.model import Verdict
 from synthpriv.status import ExitStatus
 from tests import leak_shapes as shapes
 from tests.helpers import assert_gates_consistent
@@ -31,12 +34,12 @@ def report_on(parts, synthetic, **extra):
         residual_identifiers=[],
         **extra,
     )
-    assert_gates_consistent(report)  # every table made to leak, and every clean one
+    assert_gates_consistent(report.to_dict())  # every table made to leak, and every clean one
     return report
 
 
 def failed(report):
-    return {g["name"] for g in report["gates"] if g["status"] == "FAIL"}
+    return {g.name for g in report.gates if g.status == Verdict.FAIL}
 
 
 LEAKS = {
@@ -89,9 +92,8 @@ def test_flipped_labels_are_judged_as_telling_as_true_ones(parts):
     train, _, unseen = parts
     told = report_on(parts, shapes.labels_flipped(train, unseen, QUASI, "label", flip=False))
     flipped = report_on(parts, shapes.labels_flipped(train, unseen, QUASI, "label"))
-    figures = [
-        r["privacy"]["exposed"]["unique_on_quasi_identifiers"]["disclosed"] for r in (told, flipped)
-    ]
+    exposed = [r.privacy.figures["exposed"] for r in (told, flipped)]
+    figures = [e["unique_on_quasi_identifiers"]["disclosed"] for e in exposed]
     assert [f["rule"] for f in figures] == ["direct", "best_rule"]
     assert figures[1]["share"] == pytest.approx(figures[0]["share"], abs=0.03)
     assert "exposed_people" in failed(told) and "exposed_people" in failed(flipped)
@@ -130,10 +132,10 @@ def test_a_memorizing_engine_fails_on_near_copies(parts, engines):
 def test_the_verdict_does_not_move_with_the_seed(parts, shape):
     synthetic = parts[2] if shape == "unseen" else LEAKS[shape][0](*parts)
     reports = [report_on(parts, synthetic, seed=seed) for seed in (0, 1, 2)]
-    assert len({r["verdict"] for r in reports}) == 1
-    gates = [[(g["name"], g["status"], g["value"]) for g in r["gates"]] for r in reports]
+    assert len({r.verdict for r in reports}) == 1
+    gates = [[(g.name, g.status, g.value) for g in r.gates] for r in reports]
     assert gates[0] == gates[1] == gates[2]
-    assert [r["settings"]["seed"] for r in reports] == [0, 1, 2]
+    assert [r.settings.seed for r in reports] == [0, 1, 2]
 
 
 def test_the_order_of_the_rows_moves_no_figure(parts):
@@ -141,10 +143,9 @@ def test_the_order_of_the_rows_moves_no_figure(parts):
     reports = [
         report_on(parts, synthetic.sample(fraction=1.0, shuffle=True, seed=seed)) for seed in (1, 2)
     ]
-    for r in reports:
-        r["privacy"].pop("row_order")
-    assert reports[0]["gates"] == reports[1]["gates"]
-    assert reports[0]["privacy"] == reports[1]["privacy"]
+    assert reports[0].gates == reports[1].gates
+    privacy = [replace(r.privacy, row_order={}) for r in reports]
+    assert privacy[0] == privacy[1]
 
 
 def test_a_synthetic_table_sharing_no_column_is_bad_input(parts):

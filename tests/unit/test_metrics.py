@@ -289,18 +289,19 @@ def test_comparison_codes_are_shared_between_tables():
 def test_fidelity_samples_rows_of_large_tables_and_records_the_budget_hit():
     from synthpriv.config import Budgets
     from synthpriv.report import builder
+    from synthpriv.report.model import RowCounts
 
     rng = np.random.default_rng(2)
     frame = pl.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)})
     kinds = {"x": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
     hits: list = []
     result = builder._fidelity(frame, frame, None, kinds, 0, Budgets(fidelity_rows=100), hits)
-    assert result["rows_sampled"] is True
-    assert result["rows_compared"] == {"train": 100, "synthetic": 100}
+    assert result.rows_sampled is True
+    assert result.rows_compared == RowCounts(train=100, synthetic=100)
     assert [(h["budget"], h["limit"], h["needed"]) for h in hits] == [("fidelity_rows", 100, 300)]
     hits = []
     small = builder._fidelity(frame[:50], frame[:50], None, kinds, 0, Budgets(), hits)
-    assert small["rows_sampled"] is False and hits == []
+    assert small.rows_sampled is False and hits == []
 
 
 def test_degenerate_tables_record_errors_instead_of_crashing():
@@ -324,14 +325,14 @@ def test_degenerate_tables_record_errors_instead_of_crashing():
     )
     one_row = frame[:1]
     result = _fidelity(frame, one_row, one_row, kinds, 0, Budgets(), [])
-    shapes = {d["columns"][0]: d for d in result["column_shapes"]["details"]}
+    shapes = {d["columns"][0]: d for d in result.column_shapes["details"]}
     assert shapes["empty"]["error"] == "MetricError: no non-missing values"
     assert shapes["nan"]["score"] is not None  # NaN counts as missing, the rest is compared
-    pairs = {tuple(d["columns"]): d for d in result["column_pair_trends"]["details"]}
+    pairs = {tuple(d["columns"]): d for d in result.column_pair_trends["details"]}
     assert pairs[("nan", "const")]["error"] == (
         "MetricError: a column is constant, correlation undefined"
     )
-    assert "error" in result["whole_table"]["synthetic"]  # too few rows for a classifier
+    assert "error" in result.whole_table["synthetic"]  # too few rows for a classifier
 
 
 def test_membership_auc_and_nndr_hand_computed():

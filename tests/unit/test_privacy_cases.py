@@ -1,5 +1,7 @@
 """The three discrimination cases: a copy and a 10%-perturbed copy fail, fresh real rows pass."""
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
 import pytest
@@ -55,7 +57,7 @@ def report_for(train, holdout, synthetic, **extra):
 
 def privacy_verdicts(train, holdout, synthetic):
     report = report_for(train, holdout, synthetic)
-    gates = {g["name"]: g["status"] for g in report["gates"] if g["category"] == "privacy"}
+    gates = {g.name: g.status for g in report.gates if g.category == "privacy"}
     return report, gates
 
 
@@ -93,14 +95,14 @@ def test_budgets_bound_the_report_and_are_reported_when_hit(split):
         fidelity_rows=500, privacy_rows=300, pairs=5, chart_columns=3, attack_attempts=50
     )
     report = report_for(train, holdout, fresh, budgets=budgets)
-    hit = {h["budget"]: h for h in report["budgets"]["hit"]}
+    hit = {h["budget"]: h for h in report.budgets.hit}
     assert set(hit) >= {"fidelity_rows", "privacy_rows", "pairs"}
     assert (hit["pairs"]["limit"], hit["pairs"]["needed"]) == (5, 21)
-    assert report["fidelity"]["rows_compared"] == {"train": 500, "synthetic": 500}
-    assert len(report["fidelity"]["column_pair_trends"]["details"]) == 5
+    assert report.fidelity.rows_compared.to_dict() == {"train": 500, "synthetic": 500}
+    assert len(report.fidelity.column_pair_trends["details"]) == 5
     drawn, listed = shown_columns(report)
     assert len(drawn) == 3 and len(listed) == 4
-    page = render_html({**report, "scan": None})  # SCAN above holds roles only
+    page = render_html(replace(report, scan=None))  # SCAN above holds roles only
     assert all(name in page for name in listed)
     assert "fidelity_rows" in page  # the officer sees that a sample was compared
 
@@ -114,11 +116,11 @@ def test_the_page_says_what_the_discriminator_and_utility_figures_mean(split, au
 
     train, holdout, fresh = split
     report = report_for(train, holdout, fresh, target="sex")
-    report["fidelity"]["whole_table"]["synthetic"]["discriminator_auc"] = auc
-    utility = report["fidelity"]["ml_utility"]
+    report.fidelity.whole_table["synthetic"]["discriminator_auc"] = auc
+    utility = report.fidelity.ml_utility
     utility["train_real_test_real"]["auc"] = 0.90
     utility["train_synthetic_test_real"]["auc"] = 0.70
-    page = render_html({**report, "scan": None})
+    page = render_html(replace(report, scan=None))
     assert phrase in page.split('id="discriminator-meaning"')[1].split("</p>")[0]
     meaning = page.split('id="utility-meaning"')[1].split("</p>")[0]
     assert "reaches AUC 0.700" in meaning and "should be trained on the real data" in meaning
@@ -144,5 +146,5 @@ def test_the_cleaning_table_separates_the_detail_from_the_spans_redacted(split):
         "verification": None,
         "information_kept": {"note": None},
     }
-    page = render_html({**report_for(train, holdout, fresh), "scan": None, "cleaning": cleaning})
+    page = render_html(replace(report_for(train, holdout, fresh), scan=None, cleaning=cleaning))
     assert "PII spans replaced: PERSON: 2, PHONE_NUMBER: 1" in page
