@@ -14,6 +14,7 @@ from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, OutputError
 from synthpriv.executors.rows import HOLDOUT, with_hashes
 from synthpriv.io import load_table
+from synthpriv.report import exit_status_for
 from synthpriv.status import ExitStatus
 from tests.conftest import SAMPLE
 from tests.fakes import FakeSynthesizer
@@ -105,7 +106,7 @@ def test_run_returns_the_report_its_files_and_exit_status_and_prints_nothing(
     result = api.run(table, tmp_path / "run", FAST, synthesizer=FakeSynthesizer())
     assert capsys.readouterr() == ("", "")
     assert isinstance(result.exit_status, ExitStatus)
-    assert result.exit_status == api._exit_status(result.report)
+    assert result.exit_status == exit_status_for(result.report)
     assert result.files[-1] == "manifest.json"
     assert {"synthetic.csv", "report.json", "model.synthpriv"} <= set(result.files)
     assert all((tmp_path / "run" / name).exists() for name in result.files)
@@ -164,7 +165,7 @@ def test_the_step_by_step_workflow_as_library_calls(tmp_path, table):
         cleaned.output, drawn.output, tmp_path / "rep", FAST, holdout=cleaned.holdout_output
     )
     assert report.files == ["report.json", "report.html"]
-    assert report.exit_status == api._exit_status(report.report)
+    assert report.exit_status == exit_status_for(report.report)
     assert (tmp_path / "rep" / "manifest.json").is_file()
     unbaselined = api.report(cleaned.output, drawn.output, tmp_path / "rep2", FAST)
     assert unbaselined.exit_status == ExitStatus.INCOMPLETE
