@@ -1,0 +1,210 @@
+"""Keys and links found from the values of linked tables; the split that keeps a person whole."""
+
+from __future__ import annotations
+
+import logging
+
+import polars as pl
+import pytest
+
+from synthpriv.relations import Link, discover, names_table, split_by_root
+from tests.conftest import SHARED_DATA
+
+MIMIC = SHARED_DATA / "relational-dev" / "mimic3-demo"
+
+
+def _hospital(patients: int = 60) -> dict[str, pl.DataFrame]:
+    """Patients, their admissions (1-3 each) and each admission's diagnoses, with row counters."""
+    subject = [1000 + 7 * i for i in range(patients)]
+    admissions = [
+        (s, 50_000 + 11 * (3 * i + j)) for i, s in enumerate(subject) for j in range(i % 3 + 1)
+    ]
+    diagnoses = [(s, h, k) for s, h in admissions for k in range(1, h % 4 + 2)]
+    return {
+        "PATIENTS": pl.DataFrame(
+            {
+                "ROW_ID": range(1, patients + 1),
+                "SUBJECT_ID": subject,
+                "GENDER": ["F" if i % 2 else "M" for i in range(patients)],
+                "AGE": [20 + i % 60 for i in range(patients)],
+            }
+        ),
+        "ADMISSIONS": pl.DataFrame(
+            {
+                "ROW_ID": range(1, len(admissions) + 1),
+                "SUBJECT_ID": [s for s, _ in admissions],
+                "HADM_ID": [h for _, h in admissions],
+                "TYPE": ["EMERGENCY" if h % 3 else "ELECTIVE" for _, h in admissions],
+            }
+        ),
+        "DIAGNOSES_ICD": pl.DataFrame(
+            {
+                "ROW_ID": range(1, len(diagnoses) + 1),
+                "SUBJECT_ID": [s for s, _, _ in diagnoses],
+                "HADM_ID": [h for _, h, _ in diagnoses],
+                "SEQ_NUM": [k for _, _, k in diagnoses],
+                "ICD9_CODE": [f"{400 + k * 7}" for _, _, k in diagnoses],
+            }
+        ),
+    }
+
+
+def _by(relations, child, column):
+    return next(k for k in relations.links if (k.child, k.column) == (child, column))
+
+
+def test_keys_links_and_root_are_found_without_any_config():
+    relations = discover(_hospital())
+    assert relations.keys == {
+        "PATIENTS": "SUBJECT_ID",
+        "ADMISSIONS": "HADM_ID",
+        "DIAGNOSES_ICD": "ROW_ID",
+    }
+    assert relations.root == "PATIENTS"
+    assert relations.parent_of("ADMISSIONS") == Link(
+        "ADMISSIONS", "SUBJECT_ID", "PATIENTS", "SUBJECT_ID"
+    )
+    # a diagnosis belongs to its admission; its patient column repeats the admission's
+    assert relations.parent_of("DIAGNOSES_ICD") == Link(
+        "DIAGNOSES_ICD", "HADM_ID", "ADMISSIONS", "HADM_ID"
+    )
+    assert _by(relations, "DIAGNOSES_ICD", "SUBJECT_ID").kind == "implied"
+    assert relations.order() == ["PATIENTS", "ADMISSIONS", "DIAGNOSES_ICD"]
+    # the row counters (1..n in every table) link nothing, and small integers (AGE, SEQ_NUM)
+    # inside another table's 1..n are not pointers
+    assert {k.column for k in relations.links} == {"SUBJECT_ID", "HADM_ID"}
+    assert relations.warnings == ()
+    written = relations.to_dict()
+    assert written["links"][0]["evidence"]["found_in_parent"] == 1.0
+    assert written["order"] == ["PATIENTS", "ADMISSIONS", "DIAGNOSES_ICD"]
+
+
+def test_values_decide_when_the_headers_say_nothing():
+    customers = pl.DataFrame({"a": [f"C{i:05d}" for i in range(40)], "b": list(range(40))})
+    orders = pl.DataFrame(
+        {"x": [f"C{i % 40:05d}" for i in range(0, 200, 3)], "y": list(range(0, 200, 3))}
+    )
+    relations = discover({"customers": customers, "orders": orders})
+    assert relations.keys["customers"] == "a"
+    assert relations.parent_of("orders") == Link("orders", "x", "customers", "a")
+    assert relations.root == "customers"
+
+
+def test_a_broken_link_is_a_warning_naming_table_and_column(caplog):
+    tables = _hospital()
+    broken = tables["ADMISSIONS"].with_columns(
+        pl.when(pl.col("ROW_ID") <= 2)
+        .then(99_999)
+        .otherwise(pl.col("SUBJECT_ID"))
+        .alias("SUBJECT_ID")
+    )
+    relations = discover(tables | {"ADMISSIONS": broken})
+    link = relations.parent_of("ADMISSIONS")
+    assert (link.parent, link.evidence["orphans"]) == ("PATIENTS", 1)
+    assert relations.warnings == (
+        "table 'ADMISSIONS' column 'SUBJECT_ID': 1 value(s) point to no row of 'PATIENTS' "
+        "('SUBJECT_ID')",
+    )
+    # the orphan admissions stay in training, with nobody's history
+    parts = split_by_root(tables | {"ADMISSIONS": broken}, relations, 0.5, 0)
+    assert parts["ADMISSIONS"][0].filter(pl.col("SUBJECT_ID") == 99_999).height == 2
+
+
+def test_a_nullable_pointer_to_a_sibling_is_a_secondary_link():
+    tables = _hospital()
+    stays = (
+        tables["ADMISSIONS"]
+        .filter(pl.col("ROW_ID") % 2 == 0)
+        .select(pl.col("HADM_ID"), (pl.col("HADM_ID") * 10).alias("ICUSTAY_ID"))
+    )
+    diagnoses = tables["DIAGNOSES_ICD"].join(stays, on="HADM_ID", how="left")
+    relations = discover(tables | {"ICUSTAYS": stays, "DIAGNOSES_ICD": diagnoses})
+    assert relations.keys["ICUSTAYS"] == "ICUSTAY_ID"
+    assert relations.parent_of("DIAGNOSES_ICD").parent == "ADMISSIONS"
+    assert _by(relations, "DIAGNOSES_ICD", "ICUSTAY_ID").kind == "secondary"
+
+
+def test_given_relations_override_what_the_values_say():
+    tables = _hospital()
+    relations = discover(
+        tables,
+        {
+            "primary_keys": {"PATIENTS": "ROW_ID"},
+            "links": [
+                {"child": "ADMISSIONS", "column": "ROW_ID", "parent": "PATIENTS", "key": "ROW_ID"}
+            ],
+            "root": "PATIENTS",
+        },
+    )
+    assert relations.keys["PATIENTS"] == "ROW_ID"
+    assert _by(relations, "ADMISSIONS", "ROW_ID").evidence == {"given": True}
+
+
+def test_one_persons_rows_never_straddle_training_and_holdout():
+    tables = _hospital(200)
+    relations = discover(tables)
+    parts = split_by_root(tables, relations, 0.25, seed=4)
+    train_people = set(parts["PATIENTS"][0].get_column("SUBJECT_ID"))
+    held_people = set(parts["PATIENTS"][1].get_column("SUBJECT_ID"))
+    assert not train_people & held_people and 30 <= len(held_people) <= 70
+    for table in ("ADMISSIONS", "DIAGNOSES_ICD"):
+        train, holdout = parts[table]
+        assert set(train.get_column("SUBJECT_ID")) <= train_people
+        assert set(holdout.get_column("SUBJECT_ID")) <= held_people
+        assert train.height + holdout.height == tables[table].height
+        assert train.columns == tables[table].columns
+    again = split_by_root(tables, relations, 0.25, seed=4)
+    assert again["DIAGNOSES_ICD"][1].equals(parts["DIAGNOSES_ICD"][1])
+    other = split_by_root(tables, relations, 0.25, seed=5)
+    assert set(other["PATIENTS"][1].get_column("SUBJECT_ID")) != held_people
+
+
+def test_table_names_as_columns_name_them():
+    assert names_table("patient_id", "patients") and names_table("AccountNo", "account")
+    assert names_table("category_key", "categories") and not names_table("visit_id", "patients")
+
+
+@pytest.mark.skipif(not MIMIC.is_dir(), reason=f"relational corpus not here: {MIMIC}")
+def test_the_mimic_demo_keys_are_the_ones_its_readme_states():
+    from synthpriv.io import load_table
+
+    logging.disable(logging.WARNING)  # the spreadsheet dates are warned about, by name
+    try:
+        frames = {p.stem: load_table(p).frame for p in sorted(MIMIC.glob("*.csv"))}
+    finally:
+        logging.disable(logging.NOTSET)
+    relations = discover(frames)
+    assert relations.root == "PATIENTS" and relations.warnings == ()
+    assert {t: relations.keys[t] for t in ("PATIENTS", "ADMISSIONS", "ICUSTAYS")} == {
+        "PATIENTS": "SUBJECT_ID",
+        "ADMISSIONS": "HADM_ID",
+        "ICUSTAYS": "ICUSTAY_ID",
+    }
+    parents = {
+        t: (relations.parent_of(t).parent, relations.parent_of(t).column)
+        for t in frames
+        if t != "PATIENTS"
+    }
+    assert parents == {
+        "ADMISSIONS": ("PATIENTS", "SUBJECT_ID"),
+        **{
+            t: ("ADMISSIONS", "HADM_ID")
+            for t in (
+                "ICUSTAYS",
+                "DIAGNOSES_ICD",
+                "PROCEDURES_ICD",
+                "PRESCRIPTIONS",
+                "SERVICES",
+                "TRANSFERS",
+            )
+        },
+    }
+    assert {k.child for k in relations.links if k.kind == "secondary"} == {
+        "PRESCRIPTIONS",
+        "TRANSFERS",
+    }
+    parts = split_by_root(frames, relations, 0.2, 0)
+    held = set(parts["PATIENTS"][1].get_column("SUBJECT_ID"))
+    for _table, (train, holdout) in parts.items():
+        assert set(holdout.get_column("SUBJECT_ID")) <= held
+        assert not set(train.get_column("SUBJECT_ID")) & held
