@@ -27,12 +27,15 @@ value into a message: counts and names only.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from synthpriv.errors import ConfigError
 from synthpriv.executors.rows import row_hashes
 
 LINK_COVERAGE = 0.99  # share of a column's distinct values found in the parent key for a link
@@ -407,3 +410,191 @@ def split_by_root(
         )
         for table, frame in held.items()
     }
+
+
+# ----------------------------------------------------------------------------- given relations
+
+
+def load_overrides(path: str | Path, frames: dict[str, pl.DataFrame]) -> dict[str, Any]:
+    """Read ``relations.toml``: ``root``, ``[primary_keys]`` and ``[[links]]``, checked.
+
+    Every table and column it names must exist in ``frames``.
+
+    Raises:
+        ConfigError: unreadable TOML, an unknown key, or a table or column the folder lacks;
+            the message names the file and the entry.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not readable as TOML ({type(exc).__name__})") from None
+    unknown = sorted(set(data) - {"root", "primary_keys", "links"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown entry {unknown[0]!r} (root, primary_keys, links)")
+
+    def column(where: str, table: Any, name: Any) -> None:
+        if table not in frames:
+            raise ConfigError(f"{path}: {where}: no table {table!r} in the folder")
+        if name not in frames[table].columns:
+            raise ConfigError(f"{path}: {where}: {name!r} is not a column of table {table!r}")
+
+    if "root" in data and data["root"] not in frames:
+        raise ConfigError(f"{path}: root: no table {data['root']!r} in the folder")
+    for table, name in (data.get("primary_keys") or {}).items():
+        column(f"primary_keys.{table}", table, name)
+    links = data.get("links") or []
+    if not isinstance(links, list):
+        raise ConfigError(f"{path}: links: write each as a [[links]] table")
+    for number, link in enumerate(links):
+        where = f"links[{number}]"
+        missing = [k for k in ("child", "column", "parent", "key") if k not in link]
+        if missing:
+            raise ConfigError(f"{path}: {where}: {missing[0]!r} is missing")
+        column(f"{where}.column", link["child"], link["column"])
+        column(f"{where}.key", link["parent"], link["key"])
+    return data
+
+
+# ------------------------------------------------------------------------------------- orderings
+
+
+MIN_ORDERED_ROWS = 20  # fewer pairs than this say nothing about an order
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A time never after another in the data: ``before`` in ``after_table`` or an ancestor.
+
+    ``rows``: how many rows had both times.
+    """
+
+    before_table: str
+    before: str
+    after_table: str
+    after: str
+    rows: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """As written in the schema."""
+        return {
+            "before": f"{self.before_table}.{self.before}",
+            "after": f"{self.after_table}.{self.after}",
+            "rows": self.rows,
+        }
+
+
+def _times(frame: pl.DataFrame) -> list[str]:
+    return [c for c, t in frame.schema.items() if t == pl.Date or isinstance(t, pl.Datetime)]
+
+
+def _as_time(series: pl.Series) -> pl.Series:
+    """Dates and times compared on one scale (a date is its midnight), naive UTC."""
+    if series.dtype == pl.Date:
+        return series.cast(pl.Datetime("us"))
+    if series.dtype.time_zone is not None:  # type: ignore[union-attr]
+        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return series.dt.cast_time_unit("us")
+
+
+def with_ancestors(
+    frames: dict[str, pl.DataFrame], relations: Relations, table: str
+) -> tuple[pl.DataFrame, dict[str, tuple[str, str]]]:
+    """``table``'s rows with the time columns of its parent, grandparent… joined on.
+
+    Returns the frame and, for each added column, the (table, column) it came from.
+    """
+    frame = frames[table]
+    origin: dict[str, tuple[str, str]] = {}
+    link, hop = relations.parent_of(table), 0
+    pointer = link.column if link else None
+    while link is not None and hop < len(frames):
+        hop += 1
+        parent = frames[link.parent]
+        up = relations.parent_of(link.parent)
+        wanted = _times(parent)
+        carried = [up.column] if up is not None else []
+        renamed = {c: f"__a{hop}_{c}" for c in [*wanted, *carried]}
+        right = parent.select(
+            pl.col(link.key).cast(pl.String).alias("__k"),
+            *[pl.col(c).alias(n) for c, n in renamed.items()],
+        )
+        frame = frame.with_columns(pl.col(pointer).cast(pl.String).alias("__k")).join(
+            right, on="__k", how="left", maintain_order="left"
+        )
+        frame = frame.drop("__k")
+        origin |= {renamed[c]: (link.parent, c) for c in wanted}
+        pointer = renamed[up.column] if up is not None else None
+        link = up
+    return frame, origin
+
+
+def find_orderings(frames: dict[str, pl.DataFrame], relations: Relations) -> list[Ordering]:
+    """Pairs of times that are in order on every row where both are known.
+
+    Within a table (admission before discharge) and from an ancestor's time to a descendant's
+    (birth before admission, admission before an ICU stay's start). A pair needs
+    ``MIN_ORDERED_ROWS`` rows with both times; equal times count as in order.
+    """
+    found: list[Ordering] = []
+    for table in relations.order() if relations.root else sorted(frames):
+        frame, origin = with_ancestors(frames, relations, table)
+        own = _times(frames[table])
+        sources = [(c, (table, c)) for c in own] + list(origin.items())
+        for after in own:
+            later = _as_time(frame.get_column(after))
+            for name, (source_table, source) in sources:
+                if name == after:
+                    continue
+                earlier = _as_time(frame.get_column(name))
+                both = earlier.is_not_null() & later.is_not_null()
+                rows = int(both.sum())
+                if rows >= MIN_ORDERED_ROWS and bool((earlier <= later).filter(both).all()):
+                    found.append(Ordering(source_table, source, table, after, rows))
+    complete = {
+        (table, column)
+        for table, frame in frames.items()
+        for column in _times(frame)
+        if frame.get_column(column).null_count() == 0
+    }
+    return _reduced(found, complete)
+
+
+def _reduced(found: list[Ordering], complete: set[tuple[str, str]]) -> list[Ordering]:
+    """The orderings without those two others imply; what stays implies every one found.
+
+    Birth before discharge follows from birth before admission and admission before discharge.
+    A middle time implies an ordering only if it is never missing (``complete``): a death date
+    known for a few people says nothing of the others.
+    """
+    kept = list(found)
+    for ordering in found:
+        start = (ordering.before_table, ordering.before)
+        end = (ordering.after_table, ordering.after)
+        firsts = {(o.after_table, o.after) for o in kept if (o.before_table, o.before) == start}
+        seconds = {(o.before_table, o.before) for o in kept if (o.after_table, o.after) == end}
+        if ((firsts & seconds) & complete) - {start, end}:
+            kept.remove(ordering)
+    return kept
+
+
+def kept_share(
+    frames: dict[str, pl.DataFrame], relations: Relations, ordering: Ordering
+) -> float | None:
+    """The share of rows with both times in which ``ordering`` holds (``None``: no such row)."""
+    frame, origin = with_ancestors(frames, relations, ordering.after_table)
+    if ordering.before_table == ordering.after_table:
+        name = ordering.before
+    else:
+        name = next(
+            (n for n, src in origin.items() if src == (ordering.before_table, ordering.before)),
+            None,
+        )
+    if name is None or ordering.after not in frame.columns:
+        return None
+    earlier = _as_time(frame.get_column(name))
+    later = _as_time(frame.get_column(ordering.after))
+    both = earlier.is_not_null() & later.is_not_null()
+    if not both.any():
+        return None
+    return float((earlier <= later).filter(both).mean())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import polars as pl
 import pytest
@@ -208,3 +209,82 @@ def test_the_mimic_demo_keys_are_the_ones_its_readme_states():
     for _table, (train, holdout) in parts.items():
         assert set(holdout.get_column("SUBJECT_ID")) <= held
         assert not set(train.get_column("SUBJECT_ID")) & held
+
+
+def _timed(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The hospital with birth dates, admission and discharge times, a diagnosis time each."""
+    from datetime import date, datetime, timedelta
+
+    patients = tables["PATIENTS"].with_columns(
+        pl.Series(
+            "DOB", [date(1940 + i % 50, 1 + i % 12, 1) for i in range(tables["PATIENTS"].height)]
+        )
+    )
+    n = tables["ADMISSIONS"].height
+    admit = [datetime(2100, 1, 1) + timedelta(days=17 * i, hours=i % 24) for i in range(n)]
+    admissions = tables["ADMISSIONS"].with_columns(
+        pl.Series("ADMITTIME", admit),
+        pl.Series("DISCHTIME", [a + timedelta(days=1 + i % 9) for i, a in enumerate(admit)]),
+    )
+    diagnoses = (
+        tables["DIAGNOSES_ICD"]
+        .join(admissions.select("HADM_ID", "ADMITTIME"), on="HADM_ID", how="left")
+        .with_columns(
+            (pl.col("ADMITTIME") + pl.duration(hours=pl.col("SEQ_NUM"))).alias("CHARTTIME")
+        )
+        .drop("ADMITTIME")
+    )
+    return {"PATIENTS": patients, "ADMISSIONS": admissions, "DIAGNOSES_ICD": diagnoses}
+
+
+def test_orderings_the_data_always_keeps_are_found_and_checked():
+    from synthpriv.relations import find_orderings, kept_share
+
+    tables = _timed(_hospital())
+    relations = discover(tables)
+    found = {
+        (o.to_dict()["before"], o.to_dict()["after"]) for o in find_orderings(tables, relations)
+    }
+    assert found == {
+        ("PATIENTS.DOB", "ADMISSIONS.ADMITTIME"),
+        ("ADMISSIONS.ADMITTIME", "ADMISSIONS.DISCHTIME"),
+        ("ADMISSIONS.ADMITTIME", "DIAGNOSES_ICD.CHARTTIME"),
+    }  # birth before discharge and before a diagnosis follow from these, and are not repeated
+    ordering = next(o for o in find_orderings(tables, relations) if o.after == "CHARTTIME")
+    assert kept_share(tables, relations, ordering) == 1.0
+    # a synthetic history whose diagnoses come before the admission breaks it, and is measured
+    early = tables["DIAGNOSES_ICD"].with_columns(
+        pl.when(pl.col("ROW_ID") % 4 == 0)
+        .then(pl.col("CHARTTIME") - pl.duration(days=30))
+        .otherwise(pl.col("CHARTTIME"))
+        .alias("CHARTTIME")
+    )
+    share = kept_share(tables | {"DIAGNOSES_ICD": early}, relations, ordering)
+    assert share == pytest.approx(1 - (early.height // 4) / early.height, abs=0.01)
+
+
+def test_relations_toml_is_checked_against_the_folder(tmp_path):
+    from synthpriv.errors import ConfigError
+    from synthpriv.relations import load_overrides
+
+    tables = _hospital()
+    given = tmp_path / "relations.toml"
+    given.write_text(
+        'root = "PATIENTS"\n[primary_keys]\nPATIENTS = "SUBJECT_ID"\n'
+        '[[links]]\nchild = "ADMISSIONS"\ncolumn = "SUBJECT_ID"\n'
+        'parent = "PATIENTS"\nkey = "SUBJECT_ID"\n'
+    )
+    assert load_overrides(given, tables)["root"] == "PATIENTS"
+    for text, message in [
+        ('root = "VISITS"\n', "root: no table 'VISITS' in the folder"),
+        ('[primary_keys]\nPATIENTS = "MRN"\n', "primary_keys.PATIENTS: 'MRN' is not a column"),
+        (
+            '[[links]]\nchild = "ADMISSIONS"\ncolumn = "SUBJECT_ID"\nparent = "PATIENTS"\n',
+            "links[0]: 'key' is missing",
+        ),
+        ('roots = "PATIENTS"\n', "unknown entry 'roots'"),
+        ("root = \n", "not readable as TOML (TOMLDecodeError)"),
+    ]:
+        given.write_text(text)
+        with pytest.raises(ConfigError, match=re.escape(f"{given}: {message}")):
+            load_overrides(given, tables)
