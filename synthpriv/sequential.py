@@ -105,8 +105,14 @@ class SequentialTrees:
 
     # ------------------------------------------------------------------------------- fit
 
-    def fit(self, data: pd.DataFrame, seed: int = 0) -> SequentialTrees:
-        """Fit one tree per column on the columns visited before it, replacing any earlier fit."""
+    def fit(
+        self, data: pd.DataFrame, seed: int = 0, first: tuple[str, ...] = ()
+    ) -> SequentialTrees:
+        """Fit one tree per column on the columns visited before it, replacing any earlier fit.
+
+        ``first``: columns visited first, in this order, so that :meth:`sample` can be given
+        their values (a synthetic parent's columns) and draw the others conditioned on them.
+        """
         self.columns = []
         self.output_columns = list(data.columns)
         self.dtypes = {c: data[c].dtype for c in data.columns}
@@ -117,7 +123,13 @@ class SequentialTrees:
             encoded[name] = values
             levels = len(column.categories) if column.categorical else len(np.unique(values))
             plans.append((levels, name, column))
-        plans.sort(key=lambda item: item[0])
+        plans.sort(
+            key=lambda item: (
+                item[1] not in first,
+                first.index(item[1]) if item[1] in first else 0,
+                item[0],
+            )
+        )
         self.order = [name for _, name, _ in plans]
         rng = np.random.default_rng(seed)
         for index, (_, name, column) in enumerate(plans):
@@ -281,11 +293,18 @@ class SequentialTrees:
 
     # ---------------------------------------------------------------------------- sample
 
-    def sample(self, rows: int, seed: int) -> pd.DataFrame:
-        """Draw ``rows`` synthetic rows, column by column in the fitted order."""
+    def sample(self, rows: int, seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Draw ``rows`` synthetic rows, column by column in the fitted order.
+
+        ``given`` (``rows`` rows) holds the values of columns fitted ``first``: they are taken,
+        not drawn, and the other columns are drawn conditioned on them.
+        """
         rng = np.random.default_rng(seed)
         drawn: dict[str, np.ndarray] = {}
         for index, column in enumerate(self.columns):
+            if given is not None and column.name in given.columns:
+                drawn[column.name] = self._encode_given(column, given[column.name])
+                continue
             if column.tree is None:
                 leaf_of = np.zeros(rows, dtype=int)
             else:
@@ -301,7 +320,22 @@ class SequentialTrees:
                 where = np.flatnonzero(node_of == node)
                 out[where] = self._draw(column, column.nodes[int(node)], where.size, rng)
             drawn[column.name] = out
-        return pd.DataFrame({c: self._decode(c, drawn[c]) for c in self.output_columns})
+        out = {c: self._decode(c, drawn[c]) for c in self.output_columns}
+        if given is not None:  # the given columns as given, not through the encoding
+            out |= {c: given[c].reset_index(drop=True) for c in given.columns if c in out}
+        return pd.DataFrame(out)
+
+    def _encode_given(self, column: _Column, series: pd.Series) -> np.ndarray:
+        """Given values in the fitted encoding (an unseen category is a missing one)."""
+        if column.categorical:
+            lookup = {value: code for code, value in enumerate(column.categories)}
+            missing = len(column.categories)
+            return series.map(lookup).fillna(missing).astype(float).to_numpy()
+        if pd.api.types.is_datetime64_any_dtype(series):
+            values = series.astype("int64").astype(float).to_numpy()
+            values[series.isna().to_numpy()] = np.nan
+            return values
+        return series.astype(float).to_numpy()
 
     @staticmethod
     def _draw(column: _Column, leaf: Any, size: int, rng: Any) -> np.ndarray:

@@ -1,0 +1,586 @@
+"""Linked tables synthesized together: every child row is drawn for a synthetic parent.
+
+The root table (patients, customers) is drawn as a single table is, by the ``cart`` engine
+(:class:`~synthpriv.sequential.SequentialTrees`). Then, table by table down the relations (any
+depth), for each synthetic parent row:
+
+* **how many children** it has: a tree model of the count given the parent's columns (a
+  patient's age and sex shape how many admissions they have);
+* **the children's columns**, drawn conditioned on the parent's columns (the same trees with the
+  parent's columns visited first and given).
+
+Times are modelled as **gaps**, not dates: each time column is the gap from an earlier time of
+the same row when the data always keeps that order (discharge after admission), else from the
+parent's reference time (an admission's time from the patient's birth: the age at admission; a
+prescription's start from its admission), so that a drawn gap of a kept ordering is never
+negative (the trees never draw beyond the values they saw) and the ordering holds in every
+synthetic row. The root's first time is drawn as a date.
+
+Keys are fresh surrogates (integers above every input key, or ``<table>-000001`` for text keys):
+no key value of the input reaches the output, and every synthetic foreign key points to a
+synthetic parent. A column that repeats an ancestor's key (a diagnosis's patient) is copied from
+the synthetic ancestor; a further pointer to a sibling table (a prescription's ICU stay) points,
+as often as in the data, to a synthetic row of that table under the same parent.
+
+What a model stores follows the cart engine's rules (leaves of at least k rows, smoothed
+numbers, categories shared by fewer than ``RARE_MIN_COUNT`` rows pooled before fitting).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from synthpriv.relations import Ordering, Relations, candidates, with_ancestors
+from synthpriv.sequential import SequentialTrees
+from synthpriv.synthesis_plan import ORDERED_MAX_LEVELS, RARE_LABEL, RARE_MIN_COUNT
+
+COUNT = "__children"
+PARENT = "__parent."
+GAP = "__gap."
+SECONDS = 1_000_000  # microseconds in a second: gaps are modelled in seconds
+
+
+def _is_time(dtype: pl.DataType) -> bool:
+    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+
+
+def _micros(series: pl.Series) -> pl.Series:
+    """A time column as microseconds since 1970 (naive UTC), as Int64."""
+    if series.dtype == pl.Date:
+        series = series.cast(pl.Datetime("us"))
+    elif series.dtype.time_zone is not None:  # type: ignore[union-attr]
+        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return series.dt.cast_time_unit("us").cast(pl.Int64)
+
+
+@dataclass
+class TablePlan:
+    """How one table is modelled: its own columns, its time gaps and its links."""
+
+    name: str
+    key: str | None
+    pointer: str | None  # the column naming the parent's key
+    parent: str | None
+    columns: list[str]  # as modelled (time columns as gaps)
+    output: list[str]  # the input's columns, in order
+    dtypes: dict[str, pl.DataType]
+    anchors: dict[str, str | None]  # time column -> the own time it is a gap from, or None
+    signs: dict[str, int]  # -1: the column is its anchor minus the gap (it comes before it)
+    reference: str | None  # the time children measure their gaps from (a complete one)
+    from_parent: list[str]  # time columns measured from the parent's reference
+    absolute: list[str]  # time columns drawn as dates (the root's first)
+    implied: dict[str, str] = field(default_factory=dict)  # column -> ancestor table
+    secondary: dict[str, tuple[str, float]] = field(default_factory=dict)  # -> (table, share)
+    key_start: int | None = None  # integer surrogates start here; None: text surrogates
+    counters: dict[str, int | None] = field(default_factory=dict)  # other row ids -> start
+    resolution: dict[str, int] = field(default_factory=dict)  # time column -> microseconds
+
+
+@dataclass
+class LinkedModel:
+    """What :func:`fit` learned; :func:`sample` draws linked tables from it."""
+
+    relations: Relations
+    plans: dict[str, TablePlan]
+    rows: dict[str, SequentialTrees | None]
+    counts: dict[str, SequentialTrees]
+    root_rows: int
+    seed: int
+    orderings: list[Ordering] = field(default_factory=list)
+
+
+def _pooled(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Text values fewer than ``RARE_MIN_COUNT`` rows share become one pooled label."""
+    out = []
+    for name in columns:
+        series = frame.get_column(name)
+        if series.dtype in (pl.String, pl.Categorical):
+            series = series.cast(pl.String)
+            counts = series.value_counts()
+            rare = counts.filter(pl.col("count") < RARE_MIN_COUNT).get_column(name)
+            series = pl.Series(name, series).set(series.is_in(rare.implode()), RARE_LABEL)
+        elif series.dtype.is_numeric():
+            series = pooled_numbers(series)
+        out.append(series)
+    return pl.DataFrame(out) if out else pl.DataFrame()
+
+
+def pooled_numbers(series: pl.Series) -> pl.Series:
+    """Numbers the trees draw as categories (few distinct values) with none of one person's.
+
+    Distinct values, in order, are grouped until each group holds at least
+    ``RARE_MIN_COUNT`` rows (a value that many rows share is a group of its own); every value
+    becomes its group's median (univariate microaggregation). A patient with 41 admissions is
+    drawn with a count several patients near the top share.
+    """
+    if series.n_unique() > ORDERED_MAX_LEVELS or series.drop_nulls().len() < RARE_MIN_COUNT:
+        return series
+    counts = series.drop_nulls().value_counts().sort(series.name)
+    if bool((counts.get_column("count") >= RARE_MIN_COUNT).all()):
+        return series
+    values = counts.get_column(series.name).cast(pl.Float64).to_list()
+    sizes = counts.get_column("count").to_list()
+    groups: list[list[tuple[float, int]]] = [[]]
+    for value, size in zip(values, sizes, strict=True):
+        if sum(n for _, n in groups[-1]) >= RARE_MIN_COUNT:
+            groups.append([])
+        groups[-1].append((value, size))
+    if len(groups) > 1 and sum(n for _, n in groups[-1]) < RARE_MIN_COUNT:
+        last = groups.pop()  # the last values, too few alone: with those before them
+        groups[-1] = groups[-1] + last
+    target: dict[float, float] = {}
+    for group in groups:
+        target |= _medians(group)
+    moved = series.cast(pl.Float64).replace_strict(
+        list(target), list(target.values()), default=None, return_dtype=pl.Float64
+    )
+    return moved.cast(series.dtype, strict=False)
+
+
+def _medians(group: list[tuple[float, int]]) -> dict[float, float]:
+    """Each value of a group of (value, rows) -> the group's median value (one of them)."""
+    half, seen = sum(n for _, n in group) / 2, 0
+    for value, size in group:
+        seen += size
+        if seen >= half:
+            return {v: value for v, _ in group}
+    return {v: group[-1][0] for v, _ in group}
+
+
+def _chronology(frame: pl.DataFrame, times: list[str]) -> list[str]:
+    """Time columns from the earliest to the latest (by median), complete ones first on ties."""
+    return sorted(
+        times,
+        key=lambda c: (
+            _micros(frame.get_column(c)).median() or 0,
+            frame.get_column(c).null_count(),
+        ),
+    )
+
+
+def _plan(
+    name: str,
+    frame: pl.DataFrame,
+    relations: Relations,
+    orderings: list[Ordering],
+    parent_plan: TablePlan | None,
+) -> TablePlan:
+    link = relations.parent_of(name)
+    links = [k for k in relations.links if k.child == name]
+    key = relations.keys.get(name)
+    pointers = {k.column for k in links}
+    # another column that names each row (a row counter beside the key) is renumbered too
+    counters = {
+        c: _start(frame.get_column(c)) for c in candidates(frame) if c != key and c not in pointers
+    }
+    own = [c for c in frame.columns if c != key and c not in pointers and c not in counters]
+    times = _chronology(frame, [c for c in own if _is_time(frame.schema[c])])
+    ordered = {(o.before, o.after) for o in orderings if o.before_table == o.after_table == name}
+    complete = {c for c in times if frame.get_column(c).null_count() == 0}
+    # complete times first, then by median: an anchor is always placed before what it anchors
+    times = sorted(times, key=lambda c: (frame.get_column(c).null_count() > 0, times.index(c)))
+    reference = next((c for c in times if c in complete), None)
+    has_parent_time = parent_plan is not None and parent_plan.reference is not None
+    anchors: dict[str, str | None] = {}
+    signs: dict[str, int] = {}
+    absolute: list[str] = []
+    from_parent: list[str] = []
+    for position, column in enumerate(times):
+        known = frame.get_column(column).is_not_null()
+
+        def covers(other: str, known: pl.Series = known) -> bool:
+            return bool(frame.get_column(other).filter(known).is_not_null().all())
+
+        placed = times[:position]
+        before = [c for c in placed if (c, column) in ordered and covers(c)]
+        after = [c for c in placed if (column, c) in ordered and covers(c)]
+        options = [(c, 1) for c in before] + [(c, -1) for c in after]
+        if reference is not None and column != reference:
+            options.append((reference, 0))  # a gap of either sign from the row's reference
+        if options:  # the anchor with the smallest typical gap; a kept order's gap is >= 0
+            anchor, sign = min(options, key=lambda o: _typical_gap(frame, o[0], column))
+            anchors[column], signs[column] = anchor, sign or 1
+        elif has_parent_time:
+            anchors[column] = None  # the reference (or no complete time): from the parent's
+            from_parent.append(column)
+        elif not absolute:
+            absolute.append(column)
+        else:
+            anchors[column] = absolute[0]
+    anchors = _restore_order(anchors, absolute)
+    return TablePlan(
+        name=name,
+        key=key,
+        pointer=link.column if link else None,
+        parent=link.parent if link else None,
+        columns=[c for c in own if c not in times]
+        + [GAP + c for c in times if c not in absolute]
+        + absolute,
+        output=list(frame.columns),
+        dtypes=dict(frame.schema),
+        anchors=anchors,
+        signs=signs,
+        reference=reference,
+        from_parent=from_parent,
+        absolute=absolute,
+        implied={k.column: k.parent for k in links if k.kind == "implied"},
+        secondary={
+            k.column: (k.parent, 1 - frame.get_column(k.column).null_count() / max(frame.height, 1))
+            for k in links
+            if k.kind == "secondary"
+        },
+        key_start=_start(frame.get_column(key)) if key else None,
+        counters=counters,
+        resolution={c: _resolution(frame.get_column(c)) for c in times},
+    )
+
+
+def _typical_gap(frame: pl.DataFrame, anchor: str, column: str) -> float:
+    """The median absolute gap between two times of a row (infinite when never both known)."""
+    gap = (_micros(frame.get_column(column)) - _micros(frame.get_column(anchor))).abs()
+    median = gap.drop_nulls().median()
+    return float("inf") if median is None else float(median)
+
+
+def _restore_order(anchors: dict[str, str | None], absolute: list[str]) -> dict[str, str | None]:
+    """``anchors`` with every time after the time it is a gap from (so it can be restored)."""
+    done = set(absolute)
+    ordered: dict[str, str | None] = {}
+    pending = dict(anchors)
+    while pending:
+        ready = [c for c, a in pending.items() if a is None or a in done]
+        for column in ready or list(pending)[:1]:
+            ordered[column] = pending.pop(column)
+            done.add(column)
+    return ordered
+
+
+def _start(series: pl.Series) -> int | None:
+    """Integer surrogates start above every input value (a power of ten); text: ``None``."""
+    if not series.dtype.is_integer():
+        return None
+    top = int(series.abs().max() or 0)
+    return 10 ** (len(str(top)) + 1)
+
+
+def _resolution(series: pl.Series) -> int:
+    """The coarsest of a day, an hour, a minute and a second every value is a multiple of."""
+    values = _micros(series).drop_nulls()
+    for unit in (86_400, 3_600, 60, 1):
+        if values.len() and bool(((values % (unit * SECONDS)) == 0).all()):
+            return unit * SECONDS
+    return 1
+
+
+def _modelled(
+    frame: pl.DataFrame, plan: TablePlan, parent_reference: pl.Series | None
+) -> pl.DataFrame:
+    """``frame``'s own columns as modelled: text pooled, times as gaps in seconds."""
+    plain = [c for c in plan.columns if not c.startswith(GAP) and c not in plan.absolute]
+    columns = [_pooled(frame, plain)] if plain else []
+    gaps = []
+    for column, anchor in plan.anchors.items():
+        if anchor is not None:
+            base = _micros(frame.get_column(anchor))
+        else:
+            base = parent_reference
+        sign = plan.signs.get(column, 1)
+        gap = sign * (_micros(frame.get_column(column)) - base).cast(pl.Float64) / SECONDS
+        gaps.append(gap.alias(GAP + column))
+    modelled = pl.concat([*columns, pl.DataFrame(gaps)], how="horizontal") if gaps else None
+    if modelled is None:
+        modelled = columns[0] if columns else pl.DataFrame()
+    if plan.absolute:  # microseconds since 1970: the trees see a number, not a date
+        modelled = modelled.with_columns(
+            [_micros(frame.get_column(c)).alias(c) for c in plan.absolute]
+        )
+    return modelled.select(plan.columns) if plan.columns else pl.DataFrame()
+
+
+def _pandas(frame: pl.DataFrame) -> pd.DataFrame:
+    return frame.to_pandas(use_pyarrow_extension_array=False)
+
+
+def fit(
+    frames: dict[str, pl.DataFrame],
+    relations: Relations,
+    orderings: list[Ordering],
+    *,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+) -> LinkedModel:
+    """Fit the root's rows, and each child table's counts and rows given its parent.
+
+    ``frames`` are the cleaned training rows of every table, keys and links intact.
+    """
+    if relations.root is None:
+        raise ValueError("no root table: nothing links the tables")
+    params = params or {}
+    plans: dict[str, TablePlan] = {}
+    rows: dict[str, SequentialTrees | None] = {}
+    counts: dict[str, SequentialTrees] = {}
+    context: dict[str, pl.DataFrame] = {}  # table -> key + modelled columns (for children)
+    for table in relations.order():
+        frame = frames[table]
+        parent_plan = (
+            plans.get(relations.parent_of(table).parent) if relations.parent_of(table) else None
+        )
+        if relations.parent_of(table) is not None and parent_plan is None:
+            continue  # under a table left out: nothing to attach it to
+        plan = _plan(table, frame, relations, orderings, parent_plan)
+        plans[table] = plan
+        parent_ref = None
+        given = None
+        if plan.parent is not None:
+            parent = context[plan.parent]
+            keys = frame.get_column(plan.pointer).cast(pl.String)
+            lookup = parent.with_columns(pl.col("__key").cast(pl.String))
+            joined = pl.DataFrame({"__key": keys}).join(
+                lookup, on="__key", how="left", maintain_order="left"
+            )
+            given = joined.drop("__key", "__ref").rename(lambda c: PARENT + c)
+            parent_ref = joined.get_column("__ref")
+            # how many children each training parent has (none is a count too)
+            per_parent = (
+                pl.DataFrame({"__key": keys}).group_by("__key").len().rename({"len": COUNT})
+            )
+            with_counts = (
+                lookup.join(per_parent, on="__key", how="left")
+                .with_columns(pl.col(COUNT).fill_null(0))
+                .drop("__key", "__ref")
+            )
+            with_counts = with_counts.with_columns(pooled_numbers(with_counts.get_column(COUNT)))
+            named = with_counts.rename(lambda c: c if c == COUNT else PARENT + c)
+            first = tuple(c for c in named.columns if c != COUNT)
+            counts[table] = SequentialTrees(**params).fit(_pandas(named), seed=seed, first=first)
+        modelled = _modelled(frame, plan, parent_ref)
+        train = modelled if given is None else pl.concat([given, modelled], how="horizontal")
+        first = tuple(given.columns) if given is not None else ()
+        rows[table] = (
+            SequentialTrees(**params).fit(_pandas(train), seed=seed, first=first)
+            if plan.columns
+            else None
+        )
+        reference = (
+            _micros(frame.get_column(plan.reference))
+            if plan.reference is not None
+            else pl.Series([None] * frame.height, dtype=pl.Int64)
+        )
+        context[table] = pl.concat(
+            [
+                pl.DataFrame(
+                    {"__key": frame.get_column(plan.key) if plan.key else range(frame.height)}
+                ),
+                modelled,
+                pl.DataFrame({"__ref": reference}),
+            ],
+            how="horizontal",
+        )
+    return LinkedModel(
+        relations, plans, rows, counts, frames[relations.root].height, seed, list(orderings)
+    )
+
+
+def _seed(seed: int, table: str, part: int) -> int:
+    return int(np.random.SeedSequence([seed, part, *table.encode()]).generate_state(1)[0])
+
+
+def _surrogates(
+    plan: TablePlan, n: int, name: str | None = None, start: int | None = None
+) -> pl.Series:
+    """Fresh row identifiers: integers from ``start``, else ``<table>-0000001`` text."""
+    name = name or plan.key or "__key"
+    start = plan.key_start if name == plan.key else start
+    if start is not None:
+        return pl.Series(name, np.arange(start, start + n))
+    stem = "".join(ch for ch in plan.name.lower() if ch.isalnum())[:12] or "row"
+    return pl.Series(name, [f"{stem}-{i:07d}" for i in range(1, n + 1)])
+
+
+def sample(
+    model: LinkedModel, roots: int | None = None, *, seed: int | None = None
+) -> dict[str, pl.DataFrame]:
+    """Draw linked tables: ``roots`` root rows and their descendants.
+
+    ``roots`` defaults to as many as the model was fitted on; every synthetic foreign key points
+    to a synthetic parent.
+    """
+    seed = model.seed if seed is None else seed
+    roots = model.root_rows if roots is None else roots
+    drawn: dict[str, pl.DataFrame] = {}
+    context: dict[str, pl.DataFrame] = {}
+    parents_of: dict[str, pl.Series] = {}
+    for table, plan in model.plans.items():
+        given = None
+        parent_keys = None
+        parent_ref = None
+        if plan.parent is None:
+            n = roots
+        else:
+            parent = context[plan.parent]
+            named = parent.drop("__key", "__ref").rename(lambda c: PARENT + c)
+            numbers = model.counts[table].sample(
+                parent.height, _seed(seed, table, 1), given=_pandas(named)
+            )
+            how_many = np.clip(np.round(numbers[COUNT].astype(float).fillna(0).to_numpy()), 0, None)
+            index = np.repeat(np.arange(parent.height), how_many.astype(int))
+            given = named[index]
+            parent_keys = parent.get_column("__key")[index]
+            parent_ref = parent.get_column("__ref")[index]
+            n = index.size
+        trees = model.rows[table]
+        if trees is not None and n:
+            out = trees.sample(
+                n, _seed(seed, table, 2), given=_pandas(given) if given is not None else None
+            )
+            modelled = pl.from_pandas(out[[c for c in plan.columns]])
+        else:
+            modelled = (
+                pl.DataFrame({c: [] for c in plan.columns}) if plan.columns else pl.DataFrame()
+            )
+        frame = _restore(modelled, plan, parent_ref, n)
+        keys = _surrogates(plan, n)
+        columns = {plan.key: keys} if plan.key else {}
+        columns |= {c: _surrogates(plan, n, c, start) for c, start in plan.counters.items()}
+        if plan.pointer is not None:
+            columns[plan.pointer] = parent_keys.alias(plan.pointer)
+            parents_of[table] = parent_keys
+        frame = frame.with_columns(list(columns.values())) if columns else frame
+        reference = (
+            _micros(frame.get_column(plan.reference))
+            if plan.reference is not None
+            else pl.Series([None] * n, dtype=pl.Int64)
+        )
+        context[table] = pl.concat(
+            [
+                pl.DataFrame({"__key": keys.alias("__key")}),
+                modelled,
+                pl.DataFrame({"__ref": reference}),
+            ],
+            how="horizontal",
+        )
+        drawn[table] = frame
+    for table, plan in model.plans.items():
+        drawn[table] = _links(drawn, model, table, plan, seed)
+    for table in model.plans:
+        drawn[table] = _kept_in_order(drawn, model, table)
+    for table, plan in model.plans.items():
+        drawn[table] = drawn[table].select(
+            [
+                pl.col(c).cast(plan.dtypes[c], strict=False)
+                if c in drawn[table].columns
+                else pl.lit(None, dtype=plan.dtypes[c]).alias(c)
+                for c in plan.output
+            ]
+        )
+    return drawn
+
+
+def _kept_in_order(drawn: dict[str, pl.DataFrame], model: LinkedModel, table: str) -> pl.DataFrame:
+    """``table``'s times moved up where a drawn gap broke an ordering the data always keeps.
+
+    Gaps from a kept order's anchor are never negative; the other orderings of a row (a time
+    after two others, or after an ancestor's) can be broken by independent draws. The later
+    time is then set to the earlier one (a gap of zero), in table order, so that a time is final
+    before a descendant's is compared with it. A row's times move only forward.
+    """
+    mine = [o for o in model.orderings if o.after_table == table]
+    if not mine:
+        return drawn[table]
+    joined, origin = with_ancestors(drawn, model.relations, table)
+    frame = drawn[table]
+    for _ in range(2):  # a time raised may now be before another: once more settles it
+        for ordering in mine:
+            if ordering.before_table == table:
+                earlier = frame.get_column(ordering.before)
+            else:
+                name = next(
+                    (n for n, s in origin.items() if s == (ordering.before_table, ordering.before)),
+                    None,
+                )
+                if name is None:
+                    continue
+                earlier = joined.get_column(name)
+            later = frame.get_column(ordering.after)
+            start, end = _micros(earlier), _micros(later)
+            moved = pl.when(start > end).then(start).otherwise(end)
+            raised = pl.select(moved).to_series().cast(pl.Datetime("us")).cast(later.dtype)
+            frame = frame.with_columns(raised.alias(ordering.after))
+    return frame
+
+
+def _restore(
+    modelled: pl.DataFrame, plan: TablePlan, parent_ref: pl.Series | None, n: int
+) -> pl.DataFrame:
+    """Own columns back in the input's form: gaps added to their anchors, in time order."""
+    plain = [c for c in plan.columns if not c.startswith(GAP)]
+    frame = modelled.select(plain) if plain else pl.DataFrame({"__n": range(n)}).drop("__n")
+    times: dict[str, pl.Series] = {
+        c: modelled.get_column(c).cast(pl.Float64).round().cast(pl.Int64) for c in plan.absolute
+    }
+    for column in plan.anchors:  # in time order: an anchor is restored before what it anchors
+        gap = (modelled.get_column(GAP + column).cast(pl.Float64) * SECONDS).round().cast(pl.Int64)
+        anchor = plan.anchors[column]
+        base = times.get(anchor) if anchor is not None else parent_ref
+        if base is None:
+            times[column] = pl.Series([None] * n, dtype=pl.Int64)
+            continue
+        unit = plan.resolution.get(column, 1)  # the input's own grain: whole days, hours…
+        times[column] = (base + plan.signs.get(column, 1) * gap) // unit * unit
+    restored = [times[c].cast(pl.Datetime("us")).alias(c) for c in times]
+    return frame.with_columns(restored) if restored else frame
+
+
+def _links(
+    drawn: dict[str, pl.DataFrame], model: LinkedModel, table: str, plan: TablePlan, seed: int
+) -> pl.DataFrame:
+    """Columns that repeat an ancestor's key, and pointers to a sibling under the same parent."""
+    frame = drawn[table]
+    for column, ancestor in plan.implied.items():
+        values = _ancestor_key(drawn, model, table, ancestor)
+        if values is not None:
+            frame = frame.with_columns(values.alias(column))
+    rng = np.random.default_rng(_seed(seed, table, 3))
+    for column, (target, share) in plan.secondary.items():
+        target_plan = model.plans.get(target)
+        if target_plan is None or target_plan.parent != plan.parent or plan.pointer is None:
+            frame = frame.with_columns(pl.lit(None).alias(column))
+            continue
+        siblings = drawn[target].select(
+            pl.col(target_plan.pointer).alias("__p"), pl.col(target_plan.key).alias("__t")
+        )
+        groups = dict(siblings.group_by("__p", maintain_order=True).agg("__t").iter_rows())
+        chosen = []
+        for parent_key in frame.get_column(plan.pointer).to_list():
+            options = groups.get(parent_key) or []
+            chosen.append(
+                options[rng.integers(len(options))] if options and rng.random() < share else None
+            )
+        frame = frame.with_columns(pl.Series(column, chosen, dtype=siblings.schema["__t"]))
+    return frame
+
+
+def _ancestor_key(
+    drawn: dict[str, pl.DataFrame], model: LinkedModel, table: str, ancestor: str
+) -> pl.Series | None:
+    """For each row of ``table``, the key of its ancestor row in ``ancestor``."""
+    plan = model.plans[table]
+    current = drawn[table].get_column(plan.pointer) if plan.pointer else None
+    at = plan.parent
+    while current is not None and at is not None and at != ancestor:
+        up = model.plans[at]
+        if up.pointer is None:
+            return None
+        lookup = drawn[at].select(pl.col(up.key).alias("__k"), pl.col(up.pointer).alias("__up"))
+        current = (
+            pl.DataFrame({"__k": current})
+            .join(lookup, on="__k", how="left", maintain_order="left")
+            .get_column("__up")
+        )
+        at = up.parent
+    return current if at == ancestor else None
