@@ -161,11 +161,10 @@ def clean_and_verify(
         redact_chars=redact_chars,
         row_by_row=row_by_row,
     )
-    result.verification = verify_clean(
+    verified = verify_clean(
         frame, result, schema, detector, key=key, search=search, scanned_here=scanned_here
     )
-    result.information_kept = information_kept(frame, result.frame, schema)
-    return result
+    return replace(verified, information_kept=information_kept(frame, verified.frame, schema))
 
 
 def split_holdout(
@@ -447,7 +446,7 @@ def cleaning_stage(
     not the sample. A column replaced in place (``fake``) gets a flag per row: is the row's own
     original value still there.
     """
-    light = replace(result, frame=result.frame.head(0), audit=[])
+    light = replace(result, frame=result.frame.head(0), audit=())
     faked = replaced_in_place(result)
 
     def stage(raw: pl.DataFrame) -> Iterator[pl.DataFrame]:
@@ -534,7 +533,9 @@ def _stages(
             scanned_here=True,
         )
     if not whole:
-        cleaned.verification = (cleaned.verification or {}) | {"value_search_rows": n_train}
+        cleaned = replace(
+            cleaned, verification=(cleaned.verification or {}) | {"value_search_rows": n_train}
+        )
     log.info(
         "clean: %d columns dropped, %d spans redacted, verified on %d of %d training rows",
         sum(a.action == "drop" for a in cleaned.audit),
