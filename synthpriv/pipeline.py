@@ -267,8 +267,19 @@ def check_target(config: RunConfig, columns: list[str], table: str) -> None:
         raise ConfigError(f"target column {config.target!r} is not a column of {table}")
 
 
-def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dict[str, Any]) -> Any:
-    """Fit the config's engine on the cleaned rows (``backend``: ``synthpriv.synth`` or a fake)."""
+def fit_model(
+    backend: Any,
+    cleaned: CleanResult,
+    config: RunConfig,
+    params: dict[str, Any],
+    *,
+    sampled_from_rows: int | None = None,
+) -> Any:
+    """Fit the config's engine on the cleaned rows (``backend``: ``synthpriv.synth`` or a fake).
+
+    ``sampled_from_rows``: the cleaned rows are a seeded sample of this many training rows
+    (the model records it; see :func:`synthpriv.synth.fit`).
+    """
     extra = {"rows_from": SPLIT_ROWS} if is_private(config.engine) else {}
     return backend.fit(
         cleaned.frame,
@@ -279,6 +290,7 @@ def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dic
         constraints=config.constraints,
         keep_rare=config.keep_rare,
         fit_rows=config.fit_rows,
+        sampled_from_rows=sampled_from_rows,
         **extra,
     )
 
@@ -545,9 +557,9 @@ def _stages(
     )
     train = cleaned.frame
     with timer.stage("fit", progress):
-        model = fit_model(backend, cleaned, config, params)
-    if not whole:
-        model.preparation["fit_sampled_from_rows"] = n_train
+        model = fit_model(
+            backend, cleaned, config, params, sampled_from_rows=None if whole else n_train
+        )
     log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
     # a DP model knows the row count only as its noisy estimate (training_rows)
     rows = config.rows or (model.training_rows if whole else n_train)
