@@ -76,12 +76,17 @@ class Step:
     fitted: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CleanResult:
-    """The cleaned table, its audit log, and the schema with each column's applied action."""
+    """The cleaned table, its audit log, and the schema with each column's applied action.
+
+    Frozen: a stage that changes a cleaning (verification escalating a column, the pipeline
+    adding what it searched) returns a new result (:func:`dataclasses.replace`), so a result
+    handed to another module stays what it was when it was made.
+    """
 
     frame: pl.DataFrame
-    audit: list[ColumnAudit]
+    audit: tuple[ColumnAudit, ...]
     policy: Policy
     schema: TableSchema
     schema_sha256: str = ""
@@ -89,7 +94,7 @@ class CleanResult:
     information_kept: dict[str, float | None] = field(default_factory=dict)
     """Per original column, the share of its information (entropy) the cleaned column keeps:
     1 unchanged, 0 dropped or pooled into one value; ``None`` for free text."""
-    steps: list[Step] = field(default_factory=list)
+    steps: tuple[Step, ...] = ()
     """Every operator applied, in order, with what it learned: :func:`apply_steps` replays them
     on other rows (the holdout), so cleaning choices are fitted on the training rows only."""
 
@@ -374,11 +379,11 @@ def clean_table(
     digest = hashlib.sha256(json.dumps(schema.to_dict(), sort_keys=True).encode()).hexdigest()
     return CleanResult(
         frame=cleaned,
-        audit=audit,
+        audit=tuple(audit),
         policy=policy,
         schema=applied,
         schema_sha256=digest,
-        steps=steps,
+        steps=tuple(steps),
     )
 
 
@@ -565,7 +570,7 @@ def verify_clean(
     key: bytes | None = None,
     search: Callable[[CleanResult], list[Leak]] | None = None,
     scanned_here: bool = False,
-) -> dict[str, Any]:
+) -> CleanResult:
     """Prove the cleaned table holds no direct identifier, escalating columns that still do.
 
     The cleaned table is searched for every original direct-identifier value and re-scanned. A
@@ -576,15 +581,19 @@ def verify_clean(
 
     ``search``, when given, looks for the identifier values in more rows than ``original``
     holds (a Spark run searches every row of the table; ``original`` is the driver's sample):
-    what it finds is escalated like what the search of ``original`` finds.
+    what it finds is escalated like what the search of ``original`` finds. It is given the
+    result as escalated so far, each round.
 
     ``scanned_here``: ``schema`` is what ``detector`` found in ``original`` in this same run
     (``run`` scans, then cleans), so a column cleaning kept value for value is not scanned
     again (the same values give the same decision). A schema from elsewhere (``clean --schema``,
     perhaps edited) gets every column re-scanned.
 
+    ``result`` is left as it is.
+
     Returns:
-        A summary for the audit log (columns re-scanned, checks run, escalations).
+        A new result: ``result`` with its escalations applied and, as ``verification``, the
+        summary for the audit log (columns re-scanned, checks run, escalations).
 
     Raises:
         ResidualPIIError: naming the first column still holding identifiers after escalation.
@@ -597,22 +606,25 @@ def verify_clean(
             problems.setdefault(leak.column, leak.reason())
         if not problems:
             break
-        escalated = round_ < MAX_ESCALATION_ROUNDS and any(
-            [
-                _escalate(result, schema, column, reason, key, escalations)
-                for column, reason in problems.items()
-                if column not in user_kept and column in result.frame.columns
-            ]
-        )
-        if not escalated:
+        escalated = result
+        if round_ < MAX_ESCALATION_ROUNDS:
+            for column, reason in problems.items():
+                if column in user_kept or column not in escalated.frame.columns:
+                    continue
+                outcome = _escalate(escalated, schema, column, reason, key)
+                if outcome is not None:
+                    escalated, entry = outcome
+                    escalations.append(entry)
+        if escalated is result:
             column, reason = next(iter(problems.items()))
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise ResidualPIIError(
                 f"residual PII after cleaning: column {column!r}: {reason}{more}"
             )
+        result = escalated
     actions = {c.name: c.action for c in result.schema.columns}
     rescan = _rescanned(original, result.frame, scanned_here)
-    return {
+    summary = {
         "verified": True,
         "value_search_columns": len(schema.by_role(Role.DIRECT_IDENTIFIER)),
         "rescanned_columns": len(rescan),
@@ -620,6 +632,7 @@ def verify_clean(
         "pseudonymized_columns": sorted(n for n, a in actions.items() if a in PSEUDONYMIZING),
         "escalations": escalations,
     }
+    return replace(result, verification=summary)
 
 
 def _changed_columns(original: pl.DataFrame, cleaned: pl.DataFrame) -> list[str]:
@@ -685,9 +698,11 @@ def _escalate(
     column: str,
     reason: str,
     key: bytes | None,
-    escalations: list[dict[str, Any]],
-) -> bool:
-    """Apply the policy's identifier action to ``column``; False when that changes nothing."""
+) -> tuple[CleanResult, dict[str, Any]] | None:
+    """``result`` with the policy's identifier action applied to ``column``, and the escalation.
+
+    None when that action changes nothing (``keep``). ``result`` is left as it is.
+    """
     info = (
         schema[column]
         if column in schema
@@ -696,23 +711,35 @@ def _escalate(
     as_identifier = replace(info, role=Role.DIRECT_IDENTIFIER, action=None)
     operator, params = result.policy.choose(as_identifier)
     if operator == "keep":
-        return False
+        return None
     ctx = OperatorContext(key=key)
     outcome = OPERATORS[operator].apply(result.frame.get_column(column), as_identifier, params, ctx)
-    result.steps.append(Step(column, operator, params, as_identifier, outcome.fitted))
     if outcome.series is None:
-        result.frame = result.frame.drop(column)
-        result.schema.columns = [c for c in result.schema.columns if c.name != column]
+        frame = result.frame.drop(column)
+        columns = [c for c in result.schema.columns if c.name != column]
     else:
-        result.frame = result.frame.with_columns(outcome.series.alias(column))
-        result.schema.columns = [
+        frame = result.frame.with_columns(outcome.series.alias(column))
+        columns = [
             replace(c, action=operator) if c.name == column else c for c in result.schema.columns
         ]
     detail = f"escalated after verification ({reason}); the policy's identifier action applied"
-    for entry in result.audit:
-        if entry.column == column:
-            entry.action, entry.detail = operator, detail
-            entry.cells_changed = outcome.cells_changed
-            entry.escalated = True
-    escalations.append({"column": column, "reason": reason, "action": operator})
-    return True
+    audit = tuple(
+        replace(
+            entry,
+            action=operator,
+            detail=detail,
+            cells_changed=outcome.cells_changed,
+            escalated=True,
+        )
+        if entry.column == column
+        else entry
+        for entry in result.audit
+    )
+    escalated = replace(
+        result,
+        frame=frame,
+        schema=replace(result.schema, columns=columns),
+        audit=audit,
+        steps=(*result.steps, Step(column, operator, params, as_identifier, outcome.fitted)),
+    )
+    return escalated, {"column": column, "reason": reason, "action": operator}

@@ -161,11 +161,10 @@ def clean_and_verify(
         redact_chars=redact_chars,
         row_by_row=row_by_row,
     )
-    result.verification = verify_clean(
+    verified = verify_clean(
         frame, result, schema, detector, key=key, search=search, scanned_here=scanned_here
     )
-    result.information_kept = information_kept(frame, result.frame, schema)
-    return result
+    return replace(verified, information_kept=information_kept(frame, verified.frame, schema))
 
 
 def split_holdout(
@@ -268,8 +267,19 @@ def check_target(config: RunConfig, columns: list[str], table: str) -> None:
         raise ConfigError(f"target column {config.target!r} is not a column of {table}")
 
 
-def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dict[str, Any]) -> Any:
-    """Fit the config's engine on the cleaned rows (``backend``: ``synthpriv.synth`` or a fake)."""
+def fit_model(
+    backend: Any,
+    cleaned: CleanResult,
+    config: RunConfig,
+    params: dict[str, Any],
+    *,
+    sampled_from_rows: int | None = None,
+) -> Any:
+    """Fit the config's engine on the cleaned rows (``backend``: ``synthpriv.synth`` or a fake).
+
+    ``sampled_from_rows``: the cleaned rows are a seeded sample of this many training rows
+    (the model records it; see :func:`synthpriv.synth.fit`).
+    """
     extra = {"rows_from": SPLIT_ROWS} if is_private(config.engine) else {}
     return backend.fit(
         cleaned.frame,
@@ -280,6 +290,7 @@ def fit_model(backend: Any, cleaned: CleanResult, config: RunConfig, params: dic
         constraints=config.constraints,
         keep_rare=config.keep_rare,
         fit_rows=config.fit_rows,
+        sampled_from_rows=sampled_from_rows,
         **extra,
     )
 
@@ -447,7 +458,7 @@ def cleaning_stage(
     not the sample. A column replaced in place (``fake``) gets a flag per row: is the row's own
     original value still there.
     """
-    light = replace(result, frame=result.frame.head(0), audit=[])
+    light = replace(result, frame=result.frame.head(0), audit=())
     faked = replaced_in_place(result)
 
     def stage(raw: pl.DataFrame) -> Iterator[pl.DataFrame]:
@@ -534,7 +545,9 @@ def _stages(
             scanned_here=True,
         )
     if not whole:
-        cleaned.verification = (cleaned.verification or {}) | {"value_search_rows": n_train}
+        cleaned = replace(
+            cleaned, verification=(cleaned.verification or {}) | {"value_search_rows": n_train}
+        )
     log.info(
         "clean: %d columns dropped, %d spans redacted, verified on %d of %d training rows",
         sum(a.action == "drop" for a in cleaned.audit),
@@ -544,9 +557,9 @@ def _stages(
     )
     train = cleaned.frame
     with timer.stage("fit", progress):
-        model = fit_model(backend, cleaned, config, params)
-    if not whole:
-        model.preparation["fit_sampled_from_rows"] = n_train
+        model = fit_model(
+            backend, cleaned, config, params, sampled_from_rows=None if whole else n_train
+        )
     log.info("fit: %s on %d rows, %d columns", config.engine, train.height, len(model.columns))
     # a DP model knows the row count only as its noisy estimate (training_rows)
     rows = config.rows or (model.training_rows if whole else n_train)

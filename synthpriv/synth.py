@@ -154,6 +154,7 @@ def fit(
     keep_rare: bool = False,
     fit_rows: int | None = FIT_ROWS,
     rows_from: str | None = None,
+    sampled_from_rows: int | None = None,
 ) -> SynthModel:
     """Fit a synthesizer on a cleaned table.
 
@@ -170,6 +171,10 @@ def fit(
             A differentially private engine always fits on every row.
         rows_from: For a DP engine's account: how the rows given came from the input file
             (default: they are the input, as with ``synthpriv fit``).
+        sampled_from_rows: ``frame`` is already a seeded sample the caller drew from this many
+            rows (``run`` fits on ``fit_rows`` of a large table's rows); recorded in the
+            model's ``preparation`` as ``fit_sampled_from_rows``, as when ``fit_rows`` samples
+            here. Not used by a differentially private engine, which fits on every row.
 
     Raises:
         ConfigError: unknown engine, parameter or constraint.
@@ -186,9 +191,9 @@ def fit(
         return model
     modelled, excluded = plan_columns(frame, schema)
     full_layout = frame.head(0)
-    sampled_from = None
+    sampled_from = sampled_from_rows
     if fit_rows is not None and frame.height > fit_rows:
-        sampled_from = frame.height
+        sampled_from = sampled_from_rows or frame.height
         frame = frame.sample(fit_rows, seed=seed)
     frame = frame.select(list(modelled))
     plan = prepare(

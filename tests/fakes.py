@@ -66,6 +66,7 @@ class FakeSynthesizer:
         keep_rare: bool = False,
         fit_rows: int | None = synth.FIT_ROWS,
         rows_from: str | None = None,
+        sampled_from_rows: int | None = None,
     ) -> FakeModel:
         """synth.fit's parameters, each recorded (a test of the signature keeps them in step)."""
         self.fit_calls.append(
@@ -76,6 +77,7 @@ class FakeSynthesizer:
                 "keep_rare": keep_rare,
                 "fit_rows": fit_rows,
                 "rows_from": rows_from,
+                "sampled_from_rows": sampled_from_rows,
                 "seed": seed,
             }
         )

@@ -343,8 +343,7 @@ def _csv_dialect(
             data = handle.read(1 << 20)
         if len(data) == 1 << 20:  # a cut last line may end in a cut multi-byte character
             data = data[: data.rfind(b"\n") + 1] or data
-        facts: dict[str, Any] = {}
-        text = decode_csv(local, data, encoding, facts, [])
+        text, facts, _ = decode_csv(local, data, encoding)
         charset = JAVA_CHARSETS.get(facts["encoding"], facts["encoding"])
     else:
         charset = "UTF-8" if encoding == "auto" else JAVA_CHARSETS.get(encoding, encoding)

@@ -15,6 +15,8 @@ from synthpriv.io.outputs import (
 )
 from synthpriv.io.read import (
     ReadResult,
+    Typed,
+    decide_types,
     infer_types,
     load_folder,
     load_table,
@@ -27,12 +29,14 @@ from synthpriv.io.write import write_json, write_sample, write_table
 
 __all__ = [
     "ReadResult",
+    "Typed",
     "load_table",
     "MANIFEST",
     "atomic_directory",
     "atomic_files",
     "atomic_path",
     "check_output",
+    "decide_types",
     "infer_types",
     "load_folder",
     "manifest_outputs",

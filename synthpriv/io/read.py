@@ -33,9 +33,9 @@ import logging
 import lzma
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -58,7 +58,7 @@ _MAX_NAMED_LINES = 10
 _WESTERN = ("cp1252", "latin_1", "iso8859_15")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReadResult:
     """A table and what was learned while reading it (for the manifest and the log)."""
 
@@ -183,16 +183,14 @@ def load_table(
     for magic, what in _ARCHIVES:
         if head.startswith(magic):
             raise InputError(f"{path}: {what}")
-    result = ReadResult(pl.DataFrame(), facts)
     if head[:4] == PARQUET_MAGIC:
         facts["format"] = "parquet"
-        result.frame = _read_parquet(path, content)
-        result.frame = infer_types(
-            result.frame, facts=facts, warnings=result.warnings, short_years=result.short_years
-        )
+        typed = decide_types(_read_parquet(path, content))
+        result = ReadResult(typed.frame, facts | typed.facts, typed.warnings, typed.short_years)
     else:
         facts["format"] = "csv"
-        _read_csv(path, head, content, encoding, delimiter, result)
+        read = _read_csv(path, head, content, encoding, delimiter)
+        result = replace(read, facts=facts | read.facts)
     frame = result.frame
     if frame.width == 0:
         raise InputError(f"{path}: no columns found")
@@ -235,24 +233,30 @@ _UTF8_MULTIBYTE = re.compile(
 )
 
 
-def decode_csv(path: Path, data: bytes, encoding: str, facts: dict, warnings: list[str]) -> str:
-    """Decode the whole CSV ``data``; record the encoding (and any mixed lines) in ``facts``."""
+class Decoded(NamedTuple):
+    """A CSV file's text, and what decoding it found: facts for the manifest, and warnings."""
+
+    text: str
+    facts: dict[str, Any]
+    warnings: list[str]
+
+
+def decode_csv(path: Path, data: bytes, encoding: str) -> Decoded:
+    """Decode the whole CSV ``data``: the text, the encoding (and any mixed lines) as facts."""
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom) and encoding in ("auto", "utf-16"):
-            facts.update(encoding="utf-16", bom=True)
             try:
-                return data.decode(codec)
+                return Decoded(data.decode(codec), {"encoding": "utf-16", "bom": True}, [])
             except UnicodeDecodeError:
                 raise InputError(f"{path}: not valid UTF-16 despite its byte-order mark") from None
     if b"\x00" in data[:_SNIFF_BYTES]:
         raise InputError(f"{path}: binary content, not a CSV or Parquet file")
-    facts["bom"] = data.startswith(codecs.BOM_UTF8)
+    facts: dict[str, Any] = {"bom": data.startswith(codecs.BOM_UTF8)}
     if encoding != "auto":
         codec = _normal_codec(encoding)
         codec = "utf-8-sig" if codec == "utf-8" else codec
-        facts["encoding"] = encoding
         try:
-            return data.decode(codec)
+            return Decoded(data.decode(codec), facts | {"encoding": encoding}, [])
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise InputError(
@@ -260,17 +264,17 @@ def decode_csv(path: Path, data: bytes, encoding: str, facts: dict, warnings: li
                 "detect it, or name the file's encoding"
             ) from None
     try:
-        text = data.decode("utf-8-sig")
-        facts["encoding"] = "utf-8"
-        return text
+        return Decoded(data.decode("utf-8-sig"), facts | {"encoding": "utf-8"}, [])
     except UnicodeDecodeError:
         pass
     if not _UTF8_MULTIBYTE.search(data):
-        return _decode_detected(path, data, facts)
-    return _decode_mixed(data, facts, warnings)
+        text, detected = _decode_detected(path, data)
+        return Decoded(text, facts | detected, [])
+    text, mixed, warning = _decode_mixed(data)
+    return Decoded(text, facts | mixed, [warning])
 
 
-def _decode_detected(path: Path, data: bytes, facts: dict) -> str:
+def _decode_detected(path: Path, data: bytes) -> tuple[str, dict[str, Any]]:
     """A file with no UTF-8 in it: let charset-normalizer name the single-byte encoding."""
     from charset_normalizer import from_bytes
 
@@ -289,15 +293,18 @@ def _decode_detected(path: Path, data: bytes, facts: dict) -> str:
             text = data.decode(candidate)
         except UnicodeDecodeError:
             continue
-        facts.update(
-            encoding=codecs.lookup(candidate).name, encoding_detected_by="charset-normalizer"
-        )
-        return text
+        return text, {
+            "encoding": codecs.lookup(candidate).name,
+            "encoding_detected_by": "charset-normalizer",
+        }
     raise InputError(f"{path}: the text encoding could not be recognised; pass --encoding")
 
 
-def _decode_mixed(data: bytes, facts: dict, warnings: list[str]) -> str:
-    """UTF-8 with some lines in cp1252/Latin-1 (rows appended by another tool): decode per line."""
+def _decode_mixed(data: bytes) -> tuple[str, dict[str, Any], str]:
+    """UTF-8 with some lines in cp1252/Latin-1 (rows appended by another tool): decode per line.
+
+    Returns the text, its facts and the warning naming the lines.
+    """
     lines = data.split(b"\n")
     out = []
     other: list[int] = []
@@ -311,13 +318,11 @@ def _decode_mixed(data: bytes, facts: dict, warnings: list[str]) -> str:
             except UnicodeDecodeError:
                 out.append(raw.decode("latin-1"))
     text = "\n".join(out).removeprefix("\ufeff")
-    facts.update(encoding="utf-8", mixed_encoding_lines=len(other), encoding_fallback="cp1252")
+    facts = {"encoding": "utf-8", "mixed_encoding_lines": len(other), "encoding_fallback": "cp1252"}
     shown = ", ".join(map(str, other[:_MAX_NAMED_LINES]))
     more = f" and {len(other) - _MAX_NAMED_LINES} more" if len(other) > _MAX_NAMED_LINES else ""
-    warnings.append(
-        f"lines {shown}{more} are not valid UTF-8 (the rest is); read them as cp1252/Latin-1"
-    )
-    return text
+    warning = f"lines {shown}{more} are not valid UTF-8 (the rest is); read them as cp1252/Latin-1"
+    return text, facts, warning
 
 
 # ----------------------------------------------------------------------------------------- CSV
@@ -337,16 +342,17 @@ def header_names(path: Path | str, text: str, separator: str) -> tuple[list[str]
     For a reader with its own CSV parser (Spark names a blank header ``_c0``): the names, then
     the ``renamed_headers`` fact when a blank one was named. Warnings are logged.
     """
-    facts: dict[str, Any] = {}
-    warnings: list[str] = []
-    names = _named(Path(path), _header(Path(path), text, separator), warnings, facts)
+    names, facts, warnings = _named(Path(path), _header(Path(path), text, separator))
     for warning in warnings:
         log.warning("%s: %s", Path(str(path)).name, warning)
     return names, facts
 
 
-def _named(path: Path, names: list[str], warnings: list[str], facts: dict) -> list[str]:
-    """Give blank headers pandas' name ``Unnamed: N``; refuse duplicate names."""
+def _named(path: Path, names: list[str]) -> tuple[list[str], dict[str, Any], list[str]]:
+    """Give blank headers pandas' name ``Unnamed: N``; refuse duplicate names.
+
+    Returns the names, the ``renamed_headers`` fact (when one was renamed) and the warnings.
+    """
     out = []
     renamed = {}
     for index, name in enumerate(names):
@@ -363,11 +369,12 @@ def _named(path: Path, names: list[str], warnings: list[str], facts: dict) -> li
         if name in seen:
             raise InputError(f"{path}: duplicate column name {name!r}")
         seen.add(name)
-    if renamed:
-        facts["renamed_headers"] = renamed
-        for new, position in renamed.items():
-            warnings.append(f"column {position} has no name; it is called {new!r}")
-    return out
+    if not renamed:
+        return out, {}, []
+    warnings = [
+        f"column {position} has no name; it is called {new!r}" for new, position in renamed.items()
+    ]
+    return out, {"renamed_headers": renamed}, warnings
 
 
 def _read_csv(
@@ -376,34 +383,38 @@ def _read_csv(
     content: bytes | None,
     encoding: str,
     delimiter: str | None,
-    result: ReadResult,
-) -> None:
-    facts, warnings = result.facts, result.warnings
+) -> ReadResult:
     frame = None
+    facts: dict[str, Any] = {}
+    warnings: list[str] = []
     if content is None and encoding in ("auto", "utf-8", "utf8") and _plain_utf8_head(head):
         # Fast path: polars reads the file itself, without a copy in Python.
         text_head = head.decode("utf-8-sig", errors="ignore")
         separator = delimiter or sniff_delimiter(text_head)
-        names = _named(path, _header(path, text_head, separator), warnings, facts)
+        names, named, warned = _named(path, _header(path, text_head, separator))
         try:
             frame = _polars_csv(path, separator, names, path)
-            facts.update(encoding="utf-8", bom=head.startswith(codecs.BOM_UTF8))
+            facts = named | {"encoding": "utf-8", "bom": head.startswith(codecs.BOM_UTF8)}
+            warnings = warned
         except _NotUtf8:
             if encoding != "auto":
                 raise InputError(
                     f"{path}: not valid utf-8; leave --encoding at auto to detect the encoding"
                 ) from None
-            warnings.clear()
-            facts.pop("renamed_headers", None)
     if frame is None:
         data = content if content is not None else path.read_bytes()
-        text = decode_csv(path, data, encoding, facts, warnings)
-        separator = delimiter or sniff_delimiter(text[:_SNIFF_BYTES])
-        names = _named(path, _header(path, text, separator), warnings, facts)
-        frame = _polars_csv(text.encode("utf-8"), separator, names, path)
-    facts["delimiter"] = separator
-    result.frame = infer_types(
-        frame, facts=facts, warnings=warnings, short_years=result.short_years
+        decoded = decode_csv(path, data, encoding)
+        separator = delimiter or sniff_delimiter(decoded.text[:_SNIFF_BYTES])
+        names, named, warned = _named(path, _header(path, decoded.text, separator))
+        frame = _polars_csv(decoded.text.encode("utf-8"), separator, names, path)
+        facts = decoded.facts | named
+        warnings = decoded.warnings + warned
+    typed = decide_types(frame)
+    return ReadResult(
+        typed.frame,
+        facts | {"delimiter": separator} | typed.facts,
+        warnings + typed.warnings,
+        typed.short_years,
     )
 
 
@@ -514,13 +525,25 @@ MISSING_TOKENS = (
 )
 
 
-def infer_types(
-    frame: pl.DataFrame,
-    *,
-    facts: dict[str, Any] | None = None,
-    warnings: list[str] | None = None,
-    short_years: dict[str, pl.Series] | None = None,
-) -> pl.DataFrame:
+class Typed(NamedTuple):
+    """A table with its text columns cast, and what was decided (for the manifest and the log).
+
+    ``short_years``: per date column written with two-digit years, which rows were (for
+    re-anchoring them on linked tables).
+    """
+
+    frame: pl.DataFrame
+    facts: dict[str, Any]
+    warnings: list[str]
+    short_years: dict[str, pl.Series]
+
+
+def infer_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its text columns cast as :func:`decide_types` decides (only the table)."""
+    return decide_types(frame).frame
+
+
+def decide_types(frame: pl.DataFrame) -> Typed:
     """Cast all-string columns to Int64, Float64, Boolean, Date or Datetime where every value fits.
 
     Stricter than polars' own inference on purpose: digit strings with a leading zero (ZIP codes,
@@ -529,14 +552,17 @@ def infer_types(
     ``NaN``, ``inf`` or ``NA`` in an otherwise numeric column become missing values. Dates and
     times are read by :mod:`synthpriv.io.dates` in every form it knows (ISO 8601 with zones,
     12-hour clocks, month names, two-digit years, epoch numbers and Excel serials where the header
-    says time or date). What was decided is added to ``facts`` and ``warnings`` when given.
+    says time or date).
 
     It never raises on a cell's content: a column whose cast fails stays as it was, with a
     warning naming the column.
+
+    Returns:
+        The cast table, and what was decided: facts, warnings and the rows with two-digit years.
     """
-    facts = facts if facts is not None else {}
-    warnings = warnings if warnings is not None else []
-    short_years = short_years if short_years is not None else {}
+    facts: dict[str, Any] = {}
+    warnings: list[str] = []
+    short_years: dict[str, pl.Series] = {}
     forms: dict[str, dates.Form] = {}
     typed: list[pl.Series] = []  # put in at once: a frame rebuilt per column is quadratic
     for name in frame.columns:
@@ -548,24 +574,39 @@ def infer_types(
             values = values.filter(values.str.len_chars() > 0)
             if values.len() == 0:
                 continue
-            cast = _cast_for(name, values, facts, warnings, forms)
-            if cast is not None:
+            cast = _cast_for(name, values)
+            if cast.spreadsheet_numbers:
+                facts.setdefault("spreadsheet_numbers", []).append(name)
+            if cast.missing_tokens:
+                facts.setdefault("missing_tokens", {})[name] = cast.missing_tokens
+            warnings.extend(cast.warnings)
+            if cast.form is not None:
+                forms[name] = cast.form
+            if cast.expr is not None:
                 if name in forms and any("%y" in f for f in forms[name].formats):
                     short_years[name] = (
                         column.str.strip_chars().str.contains(dates.SHORT_YEAR).fill_null(False)
                     )
-                typed.append(_checked(column, column.to_frame().select(cast.alias(name))))
+                typed.append(_checked(column, column.to_frame().select(cast.expr.alias(name))))
         except pl.exceptions.PolarsError:
             forms.pop(name, None)
             short_years.pop(name, None)
-            _kept_as_text(name, facts, warnings)
+            facts.setdefault("kept_as_text", []).append(name)
+            warnings.append(f"column {name!r}: its type could not be decided; kept as text")
     if typed:
         frame = frame.with_columns(typed)
-    frame = _numbers_as_times(frame, facts, warnings, forms)
-    frame = _centuries(frame, facts, warnings, forms, short_years)
+    frame, found, said = _numbers_as_times(frame)
+    forms |= found
+    warnings += said
+    frame, rules, said = _centuries(frame, forms, short_years)
+    for name, rule in rules.items():
+        forms[name] = replace(forms[name], century=rule)
+    if rules:
+        facts["two_digit_years"] = rules
+    warnings += said
     if forms:
         facts["datetime_forms"] = {name: form.to_dict() for name, form in forms.items()}
-    return frame
+    return Typed(frame, facts, warnings, short_years)
 
 
 @dataclass
@@ -602,9 +643,7 @@ def plan_types(sample: pl.DataFrame) -> TypePlan:
     and spreadsheet numbers, and two-digit years (anchored on the same row's four-digit dates)
     read as a single run reads them.
     """
-    facts: dict[str, Any] = {}
-    warnings: list[str] = []
-    typed = infer_types(sample, facts=facts, warnings=warnings)
+    typed, facts, warnings, _ = decide_types(sample)
     forms = facts.get("datetime_forms") or {}
     casts: dict[str, pl.Expr] = {}
     for name in sample.columns:
@@ -619,7 +658,7 @@ def plan_types(sample: pl.DataFrame) -> TypePlan:
             casts[name] = dates.parse_text(name, form)
         else:
             values = sample.get_column(name).drop_nulls().str.strip_chars()
-            cast = _cast_for(name, values.filter(values.str.len_chars() > 0), {}, [], {})
+            cast = _cast_for(name, values.filter(values.str.len_chars() > 0)).expr
             if cast is None:
                 continue
             casts[name] = cast
@@ -648,59 +687,61 @@ def _checked(before: pl.Series, after: pl.DataFrame) -> pl.Series:
     return cast
 
 
-def _kept_as_text(name: str, facts: dict, warnings: list[str]) -> None:
-    facts.setdefault("kept_as_text", []).append(name)
-    warnings.append(f"column {name!r}: its type could not be decided; kept as text")
+class _Cast(NamedTuple):
+    """How one text column is cast (``expr``: None, it stays text) and what that found."""
+
+    expr: pl.Expr | None
+    warnings: list[str]
+    form: dates.Form | None = None
+    spreadsheet_numbers: bool = False
+    missing_tokens: int = 0
 
 
-def _cast_for(
-    name: str,
-    values: pl.Series,
-    facts: dict,
-    warnings: list[str],
-    forms: dict[str, dates.Form],
-) -> pl.Expr | None:
+def _cast_for(name: str, values: pl.Series) -> _Cast:
     col = pl.col(name).str.strip_chars()
     if (
         values.str.contains(_MANGLED).any()
         and (values.str.contains(_MANGLED) | values.str.contains(_LONG_DIGITS)).all()
     ):
-        facts.setdefault("spreadsheet_numbers", []).append(name)
-        warnings.append(
+        warning = (
             f"column {name!r}: long numbers in scientific notation (as a spreadsheet saves "
             "them); their last digits are lost, kept as text"
         )
-        return None
+        return _Cast(None, [warning], spreadsheet_numbers=True)
     lower = values.str.to_lowercase()
     tokens = lower.is_in(list(MISSING_TOKENS))
     numbers = values.filter(~tokens)
     if numbers.len() and (numbers.str.contains(_INT).all() or numbers.str.contains(_FLOAT).all()):
         target = pl.Int64 if numbers.str.contains(_INT).all() else pl.Float64
-        if tokens.any():
-            facts.setdefault("missing_tokens", {})[name] = int(tokens.sum())
-            warnings.append(
-                f"column {name!r}: {int(tokens.sum())} missing-value mark(s) (such as ?, NA, "
+        missing = int(tokens.sum())
+        warnings = (
+            [
+                f"column {name!r}: {missing} missing-value mark(s) (such as ?, NA, "
                 "NaN, inf) in a numeric column read as missing"
-            )
-        return (
+            ]
+            if missing
+            else []
+        )
+        expr = (
             pl.when(col.str.to_lowercase().is_in(list(MISSING_TOKENS)))
             .then(None)
             .otherwise(col)
             .cast(target)
             .alias(name)
         )
+        return _Cast(expr, warnings, missing_tokens=missing)
     if lower.is_in(list(_BOOLEANS)).all():
-        return col.str.to_lowercase() == "true"
+        return _Cast(col.str.to_lowercase() == "true", [])
     form = dates.text_form(values)
     if form is None:
-        return None
+        return _Cast(None, [])
     form.counts = dates.count_forms(values, form)
-    forms[name] = form
-    _say_form(name, values, form, warnings)
-    return dates.parse_text(name, form)
+    return _Cast(dates.parse_text(name, form), _say_form(name, values, form), form)
 
 
-def _say_form(name: str, values: pl.Series, form: dates.Form, warnings: list[str]) -> None:
+def _say_form(name: str, values: pl.Series, form: dates.Form) -> list[str]:
+    """Warnings about how a date column is written (several forms, ambiguous, mixed zones)."""
+    warnings = []
     chosen = form.formats
     if len(chosen) > 1:
         counts = ", ".join(
@@ -718,6 +759,7 @@ def _say_form(name: str, values: pl.Series, form: dates.Form, warnings: list[str
             f"column {name!r}: times with different UTC offsets; read as UTC and written back "
             "in UTC"
         )
+    return warnings
 
 
 def sample_reads(values: pl.Series, fmt: str) -> bool:
@@ -747,9 +789,14 @@ def _readable(fmt: str) -> str:
 
 
 def _numbers_as_times(
-    frame: pl.DataFrame, facts: dict, warnings: list[str], forms: dict[str, dates.Form]
-) -> pl.DataFrame:
-    """Epoch numbers where the header (or a neighbour) says time; Excel days where it says date."""
+    frame: pl.DataFrame,
+) -> tuple[pl.DataFrame, dict[str, dates.Form], list[str]]:
+    """Epoch numbers where the header (or a neighbour) says time; Excel days where it says date.
+
+    Returns the table, the forms of the columns read as times, and the warnings.
+    """
+    forms: dict[str, dates.Form] = {}
+    warnings: list[str] = []
     names = frame.columns
     units: dict[str, str] = {}
     schema = frame.schema  # once (a wide table asked it per column: quadratic)
@@ -787,24 +834,26 @@ def _numbers_as_times(
         frame = frame.with_columns(dates.parse_epoch(name, unit).alias(name))
         forms[name] = dates.Form(kind="epoch", unit=unit)
         warnings.append(f"column {name!r}: epoch {unit} in a time column; read as UTC times")
-    return frame
+    return frame, forms, warnings
 
 
 def _centuries(
     frame: pl.DataFrame,
-    facts: dict,
-    warnings: list[str],
     forms: dict[str, dates.Form],
     short_years: dict[str, pl.Series],
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, dict[str, str], list[str]]:
     """Two-digit years: anchored on the row's four-digit dates, else the spreadsheet rule.
 
     Only the cells written with a two-digit year move; four-digit cells of the same column
     (a spreadsheet keeps dates before 1900 as text) keep their year.
+
+    Returns the table, the century rule of each column moved, and the warnings.
     """
+    rules: dict[str, str] = {}
+    warnings: list[str] = []
     short = [n for n in short_years if n in forms]
     if not short:
-        return frame
+        return frame, rules, warnings
     anchors = [
         n
         for n, f in forms.items()
@@ -821,10 +870,9 @@ def _centuries(
         frame = frame.with_columns(pl.when(mask).then(parsed).otherwise(pl.col(name)).alias(name))
         anchored = anchor is not None and frame.select(anchor.is_not_null().any()).item()
         rule = dates.century_rule(bool(anchored))
-        forms[name].century = rule
-        facts.setdefault("two_digit_years", {})[name] = rule
+        rules[name] = rule
         warnings.append(f"column {name!r}: two-digit years; {rule}")
-    return frame
+    return frame, rules, warnings
 
 
 def _day_month_swapped(fmt: str) -> str | None:
@@ -888,12 +936,13 @@ def load_folder(path: str | os.PathLike[str], *, encoding: str = "auto") -> dict
         if stem in tables:
             raise InputError(f"{folder}: two files for table {stem!r}")
         tables[stem] = load_table(file, encoding=encoding)
-    align_centuries(tables)
-    return tables
+    return align_centuries(tables)
 
 
-def align_centuries(tables: dict[str, ReadResult], min_overlap: float = 0.5) -> None:
-    """Re-anchor two-digit years on linked tables' four-digit dates, in place.
+def align_centuries(
+    tables: dict[str, ReadResult], min_overlap: float = 0.5
+) -> dict[str, ReadResult]:
+    """Re-anchor two-digit years on linked tables' four-digit dates.
 
     A table links to another through a column of the same name whose values are mostly (at
     least ``min_overlap`` of its distinct values) found there. Each row's anchor is the latest
@@ -901,7 +950,11 @@ def align_centuries(tables: dict[str, ReadResult], min_overlap: float = 0.5) -> 
     are then put in the century that places them at most 90 years before and 10 years after
     that anchor. Tables are visited until nothing moves, so a table anchored through another
     anchors a third. Rows with no linked date keep the rule they were read with.
+
+    Returns the tables, each one re-anchored replaced by a new result; ``tables`` and its
+    results are left as they are.
     """
+    tables = dict(tables)
     settled = {name for name, result in tables.items() if not result.facts.get("two_digit_years")}
     pending = [name for name in tables if name not in settled]
     while pending:
@@ -924,21 +977,27 @@ def align_centuries(tables: dict[str, ReadResult], min_overlap: float = 0.5) -> 
                 dates.century_rule(True).replace("of the same row or record", "")
                 + f"of the linked rows in {', '.join(via)}"
             )
-            for n in short:
-                result.facts["two_digit_years"][n] = rule
-                form = result.facts.get("datetime_forms", {}).get(n)
-                if form is not None:
-                    form["century"] = rule
-            result.frame = moved
-            result.warnings.append(
+            read_forms = result.facts.get("datetime_forms", {})
+            facts = result.facts | {
+                "two_digit_years": result.facts["two_digit_years"] | dict.fromkeys(short, rule)
+            }
+            if read_forms:
+                facts["datetime_forms"] = read_forms | {
+                    n: read_forms[n] | {"century": rule} for n in short if n in read_forms
+                }
+            warning = (
                 f"two-digit years in {', '.join(repr(n) for n in short)} anchored on "
                 f"{', '.join(via)}"
+            )
+            tables[name] = replace(
+                result, frame=moved, facts=facts, warnings=[*result.warnings, warning]
             )
             settled.add(name)
             pending.remove(name)
             progressed = True
         if not progressed:
             break
+    return tables
 
 
 def _linked_anchor(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import polars as pl
@@ -237,16 +236,31 @@ def _text(sample: list[str], profile: Profile) -> None:
     profile.sex_values = 2 <= profile.distinct <= 8 and lowered <= SEX_VALUES
 
 
+BIRTH_REFERENCE_YEAR = 2026
+"""The year :func:`birth_dates_likely` measures ages from, unless the column reaches later.
+
+A constant, not the clock: the same table and seed give the same scan, whatever the day."""
+MIN_BIRTH_SPAN_YEARS = 25
+MIN_MEDIAN_AGE_YEARS = 15
+
+
 def birth_dates_likely(profile: Profile) -> bool:
-    """Dates spread over decades and all in the past read as dates of birth, not events."""
+    """Dates spread over decades and mostly well in the past read as dates of birth, not events.
+
+    "Now" is not read from the clock, so that a scan (and so a run) gives the same answer any
+    day: it is ``BIRTH_REFERENCE_YEAR``, or the column's latest year when that is later (a
+    table cannot have been written before its latest date). Birth dates span at least
+    ``MIN_BIRTH_SPAN_YEARS`` years and their median is at least ``MIN_MEDIAN_AGE_YEARS`` years
+    before "now". Up to the reference year this is the rule as it read against the clock in
+    that year; a column with later dates is judged against its own latest date, where the
+    clock rule would have called it a column of events (dates after today): read as births, it
+    is treated as a quasi-identifier, the cautious side.
+    """
     if profile.years_spanned is None or profile.latest_year is None:
         return False
-    this_year = date.today().year
-    return (
-        profile.years_spanned >= 25
-        and profile.latest_year <= this_year
-        and (profile.median_year or this_year) <= this_year - 15
-    )
+    now = max(BIRTH_REFERENCE_YEAR, profile.latest_year)
+    median = profile.median_year if profile.median_year is not None else now
+    return profile.years_spanned >= MIN_BIRTH_SPAN_YEARS and median <= now - MIN_MEDIAN_AGE_YEARS
 
 
 def coordinate_like(profile: Profile, limit: float) -> bool:

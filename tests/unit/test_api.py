@@ -192,3 +192,13 @@ def test_a_config_built_in_code_is_held_to_the_same_ranges(tmp_path, table, chan
     with pytest.raises(ConfigError, match=message):
         api.split(table, tmp_path / "parts", dataclasses.replace(FAST, **change))
     assert not (tmp_path / "parts").exists()
+
+
+def test_a_run_fitting_on_a_sample_tells_fit_how_many_rows_it_was_drawn_from(tmp_path, table):
+    fake = FakeSynthesizer()
+    api.run(table, tmp_path / "all", FAST, synthesizer=fake)
+    assert fake.fit_calls[-1]["sampled_from_rows"] is None  # fitted on every training row
+    sampled = dataclasses.replace(FAST, fit_rows=100)
+    api.run(table, tmp_path / "some", sampled, synthesizer=fake)
+    assert fake.fitted[-1].training_rows == 100
+    assert fake.fit_calls[-1]["sampled_from_rows"] == fake.fitted[0].training_rows > 100

@@ -1,7 +1,9 @@
+from dataclasses import FrozenInstanceError, replace
+
 import polars as pl
 import pytest
 
-from synthpriv.clean import Redactor, clean_table, find_leaks, verify_clean
+from synthpriv.clean import Leak, Redactor, clean_table, find_leaks, verify_clean
 from synthpriv.errors import ConfigError, ResidualPIIError
 from synthpriv.pii.detector import ColumnDetector, DetectorSettings
 from synthpriv.policy import load_policy
@@ -137,18 +139,63 @@ def test_verification_escalates_a_column_that_holds_identifiers(analyzers, detec
         ]
     )
     result = clean_table(frame, schema, analyzers)
-    summary = verify_clean(frame, result, schema, detector)
-    assert result.frame.columns == ["n"]
-    assert summary["escalations"] == [
+    before = (result.frame.clone(), list(result.audit), [vars(a) | {} for a in result.audit])
+    before_schema, before_steps = result.schema.to_dict(), list(result.steps)
+    verified = verify_clean(frame, result, schema, detector)
+    assert verified.frame.columns == ["n"]
+    assert verified.verification["escalations"] == [
         {
             "column": "c1",
             "reason": "hold values of direct identifier 'first_name'",
             "action": "drop",
         }
     ]
-    audit = {a.column: a for a in result.audit}
+    audit = {a.column: a for a in verified.audit}
     assert audit["c1"].escalated and audit["c1"].action == "drop"
     assert "escalated after verification" in audit["c1"].detail
+    assert verified.steps[: len(before_steps)] == result.steps
+    assert [(s.column, s.operator) for s in verified.steps[len(before_steps) :]] == [("c1", "drop")]
+    # the result given is left as it was: its table, audit entries, schema and steps
+    assert result.frame.equals(before[0]) and result.frame.columns == ["c1", "n"]
+    assert list(result.audit) == before[1] and [vars(a) for a in result.audit] == before[2]
+    assert not any(a.escalated for a in result.audit)
+    assert result.schema.to_dict() == before_schema and list(result.steps) == before_steps
+    assert result.verification is None
+
+
+def test_a_clean_result_cannot_be_changed_after_it_is_made(analyzers):
+    frame = pl.DataFrame({"n": [1, 2, 3]})
+    schema = TableSchema([column("n", Role.NONE, kind=Kind.NUMERICAL)])
+    result = clean_table(frame, schema, analyzers)
+    for name, value in [
+        ("frame", frame),
+        ("verification", {"verified": True}),
+        ("information_kept", {}),
+        ("schema", result.schema),
+    ]:
+        with pytest.raises(FrozenInstanceError):
+            setattr(result, name, value)
+    with pytest.raises(AttributeError):
+        result.audit.append(result.audit[0])  # a tuple: no append
+    with pytest.raises(AttributeError):
+        result.steps.append(result.steps[0])
+
+
+def test_the_search_is_given_the_result_as_escalated_so_far(analyzers, detector):
+    frame = pl.DataFrame({"code": ["A1", "B2", "C3"] * 20, "n": list(range(60))})
+    schema = TableSchema([column("code", Role.NONE), column("n", Role.NONE, kind=Kind.NUMERICAL)])
+    result = clean_table(frame, schema, analyzers)
+    given: list[list[str]] = []
+
+    def search(current):
+        given.append(current.frame.columns)
+        # the other rows hold identifiers in "code": found until it is escalated
+        return [Leak("email", "code", 5, 5)] if "code" in current.frame.columns else []
+
+    verified = verify_clean(frame, result, schema, detector, search=search)
+    assert given == [["code", "n"], ["n"]]
+    assert verified.frame.columns == ["n"] and result.frame.columns == ["code", "n"]
+    assert [e["column"] for e in verified.verification["escalations"]] == ["code"]
 
 
 def test_verification_fails_when_escalation_cannot_clean(analyzers, detector):
@@ -177,10 +224,10 @@ def test_verify_clean_escalates_an_identifier_left_in_place(analyzers, healthcar
     assert "email" in result.frame.columns
     verify_clean(healthcare, result, schema, detector)
     schema["email"].action = None
-    result.frame = result.frame.with_columns(pl.col("email").alias("contact_info")).drop("email")
-    summary = verify_clean(healthcare, result, schema, detector)
-    assert "contact_info" not in result.frame.columns
-    assert [e["column"] for e in summary["escalations"]] == ["contact_info"]
+    moved = result.frame.with_columns(pl.col("email").alias("contact_info")).drop("email")
+    verified = verify_clean(healthcare, replace(result, frame=moved), schema, detector)
+    assert "contact_info" not in verified.frame.columns
+    assert [e["column"] for e in verified.verification["escalations"]] == ["contact_info"]
 
 
 @pytest.mark.parametrize("policy", ["strict", "hipaa-safe-harbor", "pseudonymize"])
@@ -189,7 +236,8 @@ def test_every_policy_cleans_both_sample_tables(analyzers, healthcare, finance, 
     for frame in (healthcare.head(600), finance.head(600)):  # every value is searched for below
         schema = detector.detect(frame)
         result = clean_table(frame, schema, analyzers, policy=load_policy(policy), key=key)
-        assert verify_clean(frame, result, schema, detector)["verified"]
+        result = verify_clean(frame, result, schema, detector)
+        assert result.verification["verified"]
         text = result.frame.write_csv()
         for info in schema.by_role(Role.DIRECT_IDENTIFIER):
             for value in frame[info.name].cast(pl.String).drop_nulls().unique().to_list():
@@ -319,7 +367,7 @@ def test_a_run_rescans_only_what_cleaning_changed_and_an_edited_schema_everythin
             return detector.detect(table)
 
     result = clean_table(frame, schema, analyzers)
-    summary = verify_clean(frame, result, schema, Spy(), scanned_here=True)
+    summary = verify_clean(frame, result, schema, Spy(), scanned_here=True).verification
     kept = [c for c in result.frame.columns if result.frame[c].equals(frame[c])]
     assert kept and set(seen[-1]) == set(result.frame.columns) - set(kept)
     assert summary["rescanned_columns"] + summary["unchanged_columns"] == result.frame.width
@@ -329,6 +377,6 @@ def test_a_run_rescans_only_what_cleaning_changed_and_an_edited_schema_everythin
     edited["email"].entities = []
     again = clean_table(frame, edited, analyzers)
     assert "email" in again.frame.columns and again.frame["email"].equals(frame["email"])
-    summary = verify_clean(frame, again, edited, detector)
-    assert "email" not in again.frame.columns
-    assert [e["column"] for e in summary["escalations"]] == ["email"]
+    verified = verify_clean(frame, again, edited, detector)
+    assert "email" not in verified.frame.columns and "email" in again.frame.columns
+    assert [e["column"] for e in verified.verification["escalations"]] == ["email"]

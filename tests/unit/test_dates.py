@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from synthpriv.io import dates, infer_types
+from synthpriv.io import dates, decide_types, infer_types
 
 BASE = dt.datetime(2014, 10, 14, 4, 17, 47, 250000)
 
@@ -64,8 +64,7 @@ FORMS = [
 def test_every_common_form_reads_as_a_date(name, write, expect):
     times = _times()
     frame = pl.DataFrame({"when": [write(t) for t in times], "n": [str(i) for i in range(60)]})
-    facts: dict = {}
-    out = infer_types(frame, facts=facts)
+    out, facts, _, _ = decide_types(frame)
     assert out.schema["when"].is_temporal(), name
     assert out.get_column("when").to_list() == [expect(t) for t in times]
     assert out.schema["n"] == pl.Int64
@@ -74,8 +73,7 @@ def test_every_common_form_reads_as_a_date(name, write, expect):
 
 def test_zones_are_recorded_and_times_normalised_to_utc():
     frame = pl.DataFrame({"when": ["2014-10-14T04:17:47+02:00", "2014-10-15T00:00:00+02:00"]})
-    facts: dict = {}
-    out = infer_types(frame, facts=facts)
+    out, facts, _, _ = decide_types(frame)
     assert out.schema["when"] == pl.Datetime("us")  # naive, in UTC
     assert out["when"][0] == dt.datetime(2014, 10, 14, 2, 17, 47)
     assert facts["datetime_forms"]["when"]["zone"] == "+02:00"
@@ -83,8 +81,7 @@ def test_zones_are_recorded_and_times_normalised_to_utc():
 
 def test_mixed_offsets_read_with_a_warning():
     frame = pl.DataFrame({"when": ["2014-10-14T04:17:47+02:00", "2014-10-14T04:17:47Z"]})
-    facts, warnings = {}, []
-    out = infer_types(frame, facts=facts, warnings=warnings)
+    out, facts, warnings, _ = decide_types(frame)
     assert out["when"].to_list() == [
         dt.datetime(2014, 10, 14, 2, 17, 47),
         BASE.replace(microsecond=0),
@@ -98,8 +95,7 @@ def test_mixed_forms_in_one_column_are_read_and_counted():
     values = [t.strftime("%Y-%m-%d %H:%M:%S") for t in times[:20]] + [
         t.strftime("%m/%d/%Y %I:%M %p") for t in times[20:]
     ]
-    facts, warnings = {}, []
-    out = infer_types(pl.DataFrame({"when": values}), facts=facts, warnings=warnings)
+    out, facts, warnings, _ = decide_types(pl.DataFrame({"when": values}))
     assert out.schema["when"] == pl.Datetime("us")
     assert out["when"].null_count() == 0
     form = facts["datetime_forms"]["when"]
@@ -115,8 +111,7 @@ def test_mixed_forms_in_one_column_are_read_and_counted():
 def test_epoch_numbers_are_times_only_where_the_header_says_time():
     ms = [_epoch_ms(t) for t in _times()]
     frame = pl.DataFrame({"created_at": ms, "account_number": ms, "EventTime": ms})
-    facts: dict = {}
-    out = infer_types(frame, facts=facts)
+    out, facts, _, _ = decide_types(frame)
     assert out.schema["created_at"] == pl.Datetime("us")
     assert out.schema["EventTime"] == pl.Datetime("us")
     assert out["created_at"][0] == BASE
@@ -144,9 +139,8 @@ def test_excel_serial_days_in_a_date_column():
 
 
 def test_two_digit_years_follow_the_spreadsheet_rule_and_say_so():
-    facts, warnings = {}, []
     frame = pl.DataFrame({"DOB": ["3/5/94 0:00", "8/28/26 0:00", "1/1/30 0:00"]})
-    out = infer_types(frame, facts=facts, warnings=warnings)
+    out, facts, warnings, _ = decide_types(frame)
     assert [d.year for d in out["DOB"]] == [1994, 2026, 1930]
     assert "1930-1999" in facts["two_digit_years"]["DOB"]
     assert any("two-digit years" in w for w in warnings)
@@ -160,8 +154,7 @@ def test_two_digit_years_are_anchored_on_the_rows_four_digit_dates():
             "INTIME": ["2164-10-23 21:10:15", "2126-08-14 22:34:00"],
         }
     )
-    facts: dict = {}
-    out = infer_types(frame, facts=facts)
+    out, facts, _, _ = decide_types(frame)
     assert [d.year for d in out["DOB"]] == [2094, 2090]
     assert [d.year for d in out["DOD"]] == [2165, 2126]
     assert "latest four-digit date" in facts["two_digit_years"]["DOB"]
@@ -171,8 +164,7 @@ def test_a_cell_outside_the_sampled_forms_leaves_the_column_as_text():
     # more distinct values than the form sample sees, one of them not a date at all
     values = [(dt.date(1990, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(4000)]
     values[3999] = "2014-13-45"
-    facts, warnings = {}, []
-    out = infer_types(pl.DataFrame({"when": values}), facts=facts, warnings=warnings)
+    out, facts, warnings, _ = decide_types(pl.DataFrame({"when": values}))
     assert out.schema["when"] == pl.String
     assert "2014-13-45" not in " ".join(warnings)
 
@@ -189,17 +181,15 @@ def test_a_cell_outside_the_sampled_forms_leaves_the_column_as_text():
     ],
 )
 def test_dates_are_written_back_as_they_were_read(values):
-    facts: dict = {}
-    out = infer_types(pl.DataFrame({"when": values}), facts=facts)
+    out, facts, _, _ = decide_types(pl.DataFrame({"when": values}))
     written = dates.write_back(out, facts["datetime_forms"])
     assert written["when"].to_list() == values
 
 
 def test_epoch_and_excel_are_written_back_as_numbers():
     ms = [_epoch_ms(t) for t in _times(3)]
-    facts: dict = {}
-    out = infer_types(
-        pl.DataFrame({"updated_at": ms, "visit_date": ["41926", "41927", "3"]}), facts=facts
+    out, facts, _, _ = decide_types(
+        pl.DataFrame({"updated_at": ms, "visit_date": ["41926", "41927", "3"]})
     )
     assert out.schema["visit_date"] == pl.Int64  # 3 is no plausible Excel date: kept a number
     written = dates.write_back(out, facts["datetime_forms"])

@@ -564,3 +564,66 @@ def test_a_nearly_unique_measurement_is_not_a_key(detector):
     assert detector.detect_column(pl.Series("c7", rates)).role != Role.DIRECT_IDENTIFIER
     keys = rng.sample(range(10_000, 99_999), 1470)
     assert detector.detect_column(pl.Series("c7", keys)).role == Role.DIRECT_IDENTIFIER
+
+
+def _clock_at(monkeypatch, year: int) -> None:
+    """Move the clock to ``year``: ``date.today()`` and ``datetime.now()`` wherever they are read.
+
+    Patched in the ``datetime`` module and in every loaded synthpriv module that imported the
+    classes by name, so a clock read anywhere in the scan sees the year given.
+    """
+    import datetime as dt
+    import sys
+
+    real_date, real_datetime = dt.date, dt.datetime
+    shift = real_date(year, 6, 1) - real_date.today()
+
+    class FrozenDate(real_date):
+        @classmethod
+        def today(cls):
+            return cls.fromordinal((real_date.today() + shift).toordinal())
+
+    class FrozenDatetime(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime.now(tz) + shift
+
+        @classmethod
+        def today(cls):
+            return real_datetime.today() + shift
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("synthpriv"):
+            for attr, real, fake in (
+                ("date", real_date, FrozenDate),
+                ("datetime", real_datetime, FrozenDatetime),
+            ):
+                if getattr(module, attr, None) is real:
+                    monkeypatch.setattr(module, attr, fake)
+    monkeypatch.setattr(dt, "date", FrozenDate)
+    monkeypatch.setattr(dt, "datetime", FrozenDatetime)
+
+
+def test_reading_dates_as_births_does_not_depend_on_the_day_it_runs(detector, monkeypatch):
+    from synthpriv.pii.profile import birth_dates_likely, profile_column
+
+    rng = random.Random(11)
+    older = [date(1975, 1, 1) + timedelta(days=rng.randint(0, 365 * 12)) for _ in range(60)]
+    recent = [date(2008, 1, 1) + timedelta(days=rng.randint(0, 365 * 18)) for _ in range(N)]
+    column = pl.Series("c3", older + recent)
+    years = column.dt.year()
+    # a column on the edge: against the clock, births in 2028 and events in 2026
+    assert (years.median(), years.max()) == (2013, 2025)
+    decisions = []
+    for year in (2026, 2028, 2040):
+        with monkeypatch.context() as patched:
+            _clock_at(patched, year)
+            import datetime as dt
+
+            assert dt.date.today().year == year  # the clock did move
+            info = detector.detect_column(column)
+            decisions.append(
+                (birth_dates_likely(profile_column(column, [])), info.role, info.entity_types)
+            )
+    assert decisions[0] == decisions[1] == decisions[2]
+    assert decisions[0] == (False, Role.NONE, ["DATE_TIME"])

@@ -242,3 +242,54 @@ def test_dates_stored_as_strings_in_parquet_are_read_as_dates(tmp_path):
         date(2024, 3, 15),
         date(2024, 4, 1),
     ]
+
+
+def test_decoding_returns_what_it_found_and_fills_nothing_given():
+    import inspect
+
+    from synthpriv.io.read import decode_csv
+
+    assert list(inspect.signature(decode_csv).parameters) == ["path", "data", "encoding"]
+    data = "name,city\nJosé,Málaga\n".encode() + "Adèle,Orléans\n".encode("latin-1")
+    text, facts, warnings = decode_csv(Path("t.csv"), data, "auto")
+    assert text.splitlines()[2] == "Adèle,Orléans"
+    assert facts == {
+        "bom": False,
+        "encoding": "utf-8",
+        "mixed_encoding_lines": 1,
+        "encoding_fallback": "cp1252",
+    }
+    assert warnings == ["lines 3 are not valid UTF-8 (the rest is); read them as cp1252/Latin-1"]
+    again = decode_csv(Path("t.csv"), "a,b\n1,2\n".encode("utf-16"), "auto")
+    assert again.facts == {"encoding": "utf-16", "bom": True} and again.warnings == []
+
+
+def test_a_read_result_cannot_be_changed_and_anchoring_centuries_makes_new_ones(tmp_path):
+    from dataclasses import FrozenInstanceError
+
+    from synthpriv.io.read import align_centuries
+
+    ids = list(range(1, 41))
+    people = write(
+        tmp_path,
+        "id,dob\n" + "".join(f"{i},3/{i % 27 + 1}/64\n" for i in ids),
+        "people.csv",
+    )
+    visits = write(
+        tmp_path,
+        "id,admitted\n" + "".join(f"{i},2130-10-{i % 27 + 1:02d} 10:00:00\n" for i in ids),
+        "visits.csv",
+    )
+    tables = {"people": load_table(people), "visits": load_table(visits)}
+    with pytest.raises(FrozenInstanceError):
+        tables["people"].frame = tables["visits"].frame
+    given = tables["people"]
+    before = (given.frame.clone(), repr(given.facts), list(given.warnings))
+    aligned = align_centuries(tables)
+    assert aligned["people"] is not given and aligned["visits"] is tables["visits"]
+    assert aligned["people"].frame["dob"].dt.year().unique().to_list() == [2064]
+    assert "visits (by id)" in aligned["people"].facts["two_digit_years"]["dob"]
+    assert "visits (by id)" in aligned["people"].facts["datetime_forms"]["dob"]["century"]
+    assert tables["people"] is given  # the dict given, and the result in it, as they were
+    assert given.frame.equals(before[0]) and given.frame["dob"].dt.year().to_list()[0] == 1964
+    assert (repr(given.facts), given.warnings) == before[1:]

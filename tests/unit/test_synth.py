@@ -581,3 +581,9 @@ def test_an_empty_input_column_is_written_back_empty_in_its_place():
     assert written.columns == ["age", "fax", "plan"]
     assert written.get_column("fax").null_count() == 50
     assert written.drop("fax").equals(drawn)
+
+
+def test_a_sample_the_caller_drew_is_recorded_with_the_rows_it_came_from(table):
+    model = synth.fit(table.head(120), seed=0, fit_rows=None, sampled_from_rows=table.height)
+    assert model.training_rows == 120
+    assert model.preparation["fit_sampled_from_rows"] == table.height
