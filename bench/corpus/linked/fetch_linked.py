@@ -44,6 +44,15 @@ SET_NAME = "amlsim-20k-cycle200"
 ACCOUNTS_FILE = "nodes.csv"  # primary key nodeid
 TRANSACTIONS_FILE = "transactions.csv"  # foreign keys sourceNodeId, targetNodeId -> nodeid
 ACCOUNT_KEY = "nodeid"
+# sha256 of the default subset's files, as written by subset(); --check verifies them if present.
+SUBSET_SHA256 = {
+    "subset-a300-s0/accounts.csv": (
+        "26a29135bf089fcbd138bcfaa67b4fa2e7d5ee7533d2fde9ea7eebc0c1793c9c"
+    ),
+    "subset-a300-s0/transactions.csv": (
+        "96a6fb09df1e9a4b41eab7967851c5765270085fcbdf51051b16b35d5d5e95fb"
+    ),
+}
 TRANSACTION_KEYS = ("sourceNodeId", "targetNodeId")
 
 
@@ -159,6 +168,15 @@ def check(out, rows):
             bad += 1
         else:
             print("ok       {}".format(r["file"]))
+    for name, want in SUBSET_SHA256.items():
+        p = os.path.join(out, SET_NAME, name)
+        if not os.path.isfile(p):
+            print(f"absent   {SET_NAME}/{name} (default subset not written)")
+        elif (got := file_sha256(p)) != want:
+            print(f"MISMATCH {SET_NAME}/{name}: sha256 {got}, expected {want}")
+            bad += 1
+        else:
+            print(f"ok       {SET_NAME}/{name}")
     print(f"{len(rows)} files, {len(rows) - bad} ok, {bad} missing or wrong")
     return 1 if bad else 0
 
