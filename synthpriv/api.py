@@ -487,6 +487,7 @@ class ReportResult:
     report: Report
     exit_status: ExitStatus
     files: list[str] = field(default_factory=lambda: list(REPORT_FILES))
+    linked: dict[str, Any] | None = None  # a folder of linked tables: its report.json
 
 
 def report(
@@ -630,4 +631,5 @@ def run(
         report=result.report,
         exit_status=result.exit_status,
         files=[*files, "manifest.json"],
+        linked=result.linked,
     )

@@ -244,8 +244,13 @@ def finish_report(state: State, result: Any) -> None:
     from synthpriv.status import ExitStatus
 
     status, output = result.exit_status, result.output
+    linked = getattr(result, "linked", None)
     if state.as_json:
-        state.emit(terminal.summary(result.report, int(status), str(output), result.files))
+        summary = terminal.summary(result.report, int(status), str(output), result.files)
+        state.emit(summary | terminal.linked_summary(linked) if linked else summary)
+    elif not state.quiet and linked:
+        state.err.print(terminal.tables_table(linked))
+        state.err.print(terminal.gates_table(result.report, title="each person's whole history"))
     elif not state.quiet:
         state.err.print(terminal.gates_table(result.report))
         say_what_dp_covers(state, result.report.synthesis)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from synthpriv.relations import Ordering, Relations, candidates, with_ancestors
+from synthpriv.relations import Ordering, Relations, row_counters, with_ancestors
 from synthpriv.sequential import SequentialTrees
 from synthpriv.synthesis_plan import ORDERED_MAX_LEVELS, RARE_LABEL, RARE_MIN_COUNT
 
@@ -176,7 +176,7 @@ def _plan(
     pointers = {k.column for k in links}
     # another column that names each row (a row counter beside the key) is renumbered too
     counters = {
-        c: _start(frame.get_column(c)) for c in candidates(frame) if c != key and c not in pointers
+        c: _start(frame.get_column(c)) for c in row_counters(frame, name, key) if c not in pointers
     }
     own = [c for c in frame.columns if c != key and c not in pointers and c not in counters]
     times = _chronology(frame, [c for c in own if _is_time(frame.schema[c])])
@@ -539,7 +539,13 @@ def _restore(
 def _links(
     drawn: dict[str, pl.DataFrame], model: LinkedModel, table: str, plan: TablePlan, seed: int
 ) -> pl.DataFrame:
-    """Columns that repeat an ancestor's key, and pointers to a sibling under the same parent."""
+    """Columns that repeat an ancestor's key, and the further pointers (secondary links).
+
+    A pointer to a sibling table (both under the same parent) points to a synthetic row of it
+    under the same synthetic parent; a pointer to any other table (a transfer's receiving
+    account) to a synthetic row of it drawn uniformly. Either is missing as often as in the
+    data.
+    """
     frame = drawn[table]
     for column, ancestor in plan.implied.items():
         values = _ancestor_key(drawn, model, table, ancestor)
@@ -548,8 +554,17 @@ def _links(
     rng = np.random.default_rng(_seed(seed, table, 3))
     for column, (target, share) in plan.secondary.items():
         target_plan = model.plans.get(target)
-        if target_plan is None or target_plan.parent != plan.parent or plan.pointer is None:
+        if target_plan is None or target_plan.key is None:
             frame = frame.with_columns(pl.lit(None).alias(column))
+            continue
+        if target_plan.parent is None or target_plan.parent != plan.parent or not plan.pointer:
+            keys = drawn[target].get_column(target_plan.key)
+            picked = keys.gather(rng.integers(0, keys.len(), frame.height)) if keys.len() else None
+            present = pl.Series(rng.random(frame.height) < share)
+            values = (
+                picked if picked is not None else pl.repeat(None, frame.height, dtype=keys.dtype)
+            )
+            frame = frame.with_columns(pl.when(present).then(values).otherwise(None).alias(column))
             continue
         siblings = drawn[target].select(
             pl.col(target_plan.pointer).alias("__p"), pl.col(target_plan.key).alias("__t")

@@ -351,13 +351,14 @@ def write_outputs(
 
 @dataclass
 class RunResult:
-    """What a run produced."""
+    """What a run produced (``linked``: a folder run's summary, the whole report.json)."""
 
     output: Path
     report: Report
     exit_status: ExitStatus
     files: dict[str, str]
     timings: dict[str, float]
+    linked: dict[str, Any] | None = None
 
 
 def run(
@@ -390,6 +391,13 @@ def run(
     config = config or RunConfig()
     backend = synthesizer or synth
     progress = progress or NullProgress()
+    if not is_url(str(input_path)) and Path(input_path).is_dir():
+        from synthpriv.linked_run import is_linked_folder, run_folder
+        from synthpriv.linked_run import refuse as refuse_folder
+
+        if is_linked_folder(Path(input_path)):  # tables linked by keys, one file each
+            refuse_folder(config)
+            return run_folder(input_path, output, config, progress=progress, overwrite=overwrite)
     source_path, output = str(input_path), Path(output)
     name = Path(source_path.rstrip("/")).name
     refuse(config)

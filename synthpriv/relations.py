@@ -168,6 +168,19 @@ def candidates(frame: pl.DataFrame) -> list[str]:
     ]
 
 
+def row_counters(frame: pl.DataFrame, table: str, key: str | None) -> list[str]:
+    """Other columns that only number or name rows.
+
+    Unique integers in a short run (1..n), or a unique column its name calls a key. A unique
+    text that names people (an e-mail, a name) is not one: the scan and cleaning decide.
+    """
+    return [
+        c
+        for c in candidates(frame)
+        if c != key and (_dense(frame.get_column(c)) or _keyish(c) or names_table(c, table))
+    ]
+
+
 def _as_text(series: pl.Series) -> pl.Series:
     return series.cast(pl.String).str.strip_chars()
 

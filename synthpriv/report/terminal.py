@@ -48,16 +48,56 @@ def dp_account(synthesis: dict[str, Any] | None) -> dict[str, Any] | None:
     return ((synthesis or {}).get("preparation") or {}).get("differential_privacy")
 
 
-def gates_table(report: Report) -> Table:
-    """The verdict and one line per gate: check, result, what it means."""
+def gates_table(report: Report, title: str | None = None) -> Table:
+    """The verdict and one line per gate: check, result, what it means (``title``: of what)."""
     verdict = report.verdict
-    table = Table(title=f"synthpriv verdict: [{STATUS_STYLE[verdict]}]{verdict.value}[/]")
+    about = f" of {title}" if title else ""
+    table = Table(title=f"synthpriv verdict{about}: [{STATUS_STYLE[verdict]}]{verdict.value}[/]")
     table.add_column("check")
     table.add_column("result")
     table.add_column("what it means")
     for gate in report.gates:
         status = gate.status
         table.add_row(gate.name, f"[{STATUS_STYLE[status]}]{status.value}[/]", gate.message)
+    return table
+
+
+def linked_summary(linked: dict[str, Any]) -> dict[str, Any]:
+    """What ``--json`` adds for a folder of linked tables: its verdict, each table, the links."""
+    kept = [
+        o["kept_in_synthetic"] for o in linked["orderings"] if o["kept_in_synthetic"] is not None
+    ]
+    resolved = [v for v in linked["foreign_keys_resolved"].values() if v is not None]
+    return {
+        "verdict": linked["verdict"],
+        "persons_verdict": linked["persons"]["verdict"],
+        "tables": {
+            name: {k: t[k] for k in ("verdict", "exit_code", "fidelity", "failed_gates")}
+            for name, t in linked["tables"].items()
+        },
+        "foreign_keys_resolved_min": min(resolved) if resolved else None,
+        "orderings_kept_min": min(kept) if kept else None,
+    }
+
+
+def tables_table(linked: dict[str, Any]) -> Table:
+    """A folder run's verdict and one line per table: rows, verdict, fidelity, failed gates."""
+    verdict = Verdict(linked["verdict"])
+    table = Table(
+        title=f"synthpriv verdict of {len(linked['tables'])} linked tables: "
+        f"[{STATUS_STYLE[verdict]}]{verdict.value}[/]"
+    )
+    for header in ("table", "rows real / synthetic", "result", "fidelity", "failed gates"):
+        table.add_column(header)
+    for name, t in linked["tables"].items():
+        status = Verdict(t["verdict"])
+        table.add_row(
+            name,
+            f"{t['rows']['real']:,} / {t['rows']['synthetic']:,}",
+            f"[{STATUS_STYLE[status]}]{status.value}[/]",
+            f"{t['fidelity'] * 100:.0f}/100",
+            ", ".join(t["failed_gates"]) or "-",
+        )
     return table
 
 

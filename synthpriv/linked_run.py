@@ -1,0 +1,657 @@
+"""``run FOLDER``: a folder of linked tables (one file per table) through the whole job.
+
+The stages of a single table's run, for every table and across them:
+
+1. **read** every table (:func:`synthpriv.io.load_folder`: two-digit years put in the century
+   the linked tables say); **relations**: keys and links found from the values
+   (:mod:`synthpriv.relations`), a ``relations.toml`` in the folder overriding them;
+2. **split by person**: the root's rows by a seeded hash of their key, every other row with its
+   person (:func:`~synthpriv.relations.split_by_root`);
+3. **scan** each table's training rows, its key and link columns aside (they are replaced by
+   fresh surrogates, never cleaned, synthesized or written);
+4. **clean** each table under the policy, with every *other* table's direct-identifier values
+   searched for in it too (a name of one table in another's notes is escalated like its own);
+5. **fit and sample** the linked model (:mod:`synthpriv.linked`): every synthetic foreign key
+   points to a synthetic parent, learned time orderings are kept;
+6. **report**: a report per table as for a single table, and one on each person's whole history
+   flattened to a row (root columns, how many rows of each table, their numbers' means): its
+   privacy gates are the person-level gates (copies and near copies of whole histories, DCR,
+   membership), against the holdout persons. The exit code is the worst of every gate.
+
+Outputs: ``synthetic/TABLE.csv`` (Parquet in, Parquet out), ``report.json`` and ``report.html``
+(the relations drawn, the person-level gates, a line per table), ``tables/TABLE/report.*`` and
+``persons/report.*`` (the full reports), ``schema.json``, ``audit.json``, ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from synthpriv import linked
+from synthpriv.clean import Leak, apply_steps, find_leaks
+from synthpriv.config import RunConfig
+from synthpriv.errors import ConfigError, InputError
+from synthpriv.io import (
+    atomic_directory,
+    check_output,
+    load_folder,
+    sha256_file,
+    write_json,
+    write_table,
+)
+from synthpriv.manifest import package_versions, write_manifest
+from synthpriv.pipeline import (
+    NullProgress,
+    Progress,
+    RunResult,
+    Timer,
+    clean_and_verify,
+    identifier_values,
+    make_detector,
+    prepare,
+    scan,
+)
+from synthpriv.relations import (
+    Relations,
+    discover,
+    find_orderings,
+    kept_share,
+    load_overrides,
+    row_counters,
+    split_by_root,
+)
+from synthpriv.report import build_report, exit_status_for, write_report
+from synthpriv.report.gates import exit_status_of, overall_verdict
+from synthpriv.report.model import Report
+from synthpriv.schema import Role, TableSchema
+
+log = logging.getLogger(__name__)
+RELATIONS_FILE = "relations.toml"
+LINKED_REPORT_FORMAT = "synthpriv-linked-report/1"
+MIN_PERSONS = 20
+
+
+def is_linked_folder(path: Path) -> bool:
+    """A folder of two or more tables (a folder of one table's part files is not)."""
+    from synthpriv.io.read import _is_table_file
+
+    if not path.is_dir():
+        return False
+    stems = {
+        p.name.split(".")[0]
+        for p in path.iterdir()
+        if p.is_file() and not p.name.startswith((".", "_", "part-")) and _is_table_file(p)
+    }
+    return len(stems) >= 2
+
+
+def refuse(config: RunConfig) -> None:
+    """What a folder run cannot do yet, refused in one line before anything starts."""
+    if config.spark_master:
+        raise ConfigError("--spark takes one table; a folder of linked tables runs without --spark")
+    if config.engine != "cart":
+        raise ConfigError(
+            f"engine {config.engine!r} cannot synthesize linked tables: a folder is "
+            "synthesized with the cart engine (leave --engine out)"
+        )
+    if config.privacy_filter or config.quality_filter or config.constraints:
+        raise ConfigError(
+            "--privacy-filter, --quality-filter and constraints are for one table; "
+            "a folder of linked tables runs without them"
+        )
+
+
+def _key_columns(relations: Relations, table: str, frame: pl.DataFrame) -> list[str]:
+    """The columns of ``table`` that name rows: its key, its links, its other row counters."""
+    named = {relations.keys.get(table)} | {k.column for k in relations.links if k.child == table}
+    counters = set(row_counters(frame, table, relations.keys.get(table)))
+    return [c for c in frame.columns if c in named or c in counters]
+
+
+def keep_event_times(schema: TableSchema, frame: pl.DataFrame, *, root: bool) -> TableSchema:
+    """The schema with event times (not birth dates) kept as times, unless a user chose.
+
+    A person is born once: a birth date is the root table's earliest time, if the scan calls it
+    one. Every time of a child table, and the root's later times, are events (an admission's
+    time looks like a birth date to a scan of one table; in a linked export it is not one).
+
+    A policy generalizes dates to years because a model of one table would store them; the
+    linked model stores none: a time is a gap from an earlier time of the same person, smoothed
+    over groups of rows like every number the cart trees keep (never one person's), and the
+    root's first time a smoothed marginal. Generalized to years, an admission could end before
+    it began. Dates of birth stay under the policy; the person-level report measures what the
+    kept times let an attacker do (their first time in each table is part of each history).
+    """
+    times = [c for c, t in frame.schema.items() if t == pl.Date or isinstance(t, pl.Datetime)]
+    earliest = min(
+        (c for c in times if frame.get_column(c).drop_nulls().len()),
+        key=lambda c: frame.get_column(c).drop_nulls().cast(pl.Datetime("us")).median(),
+        default=None,
+    )
+    columns = []
+    for info in schema.columns:
+        timed = info.name in times
+        birth = root and info.name == earliest and "DATE_OF_BIRTH" in info.entity_types
+        event = not birth and info.role != Role.DIRECT_IDENTIFIER
+        if timed and event and info.action is None:
+            info = replace(info, action="keep")
+        columns.append(info)
+    return replace(schema, columns=columns)
+
+
+def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFrame:
+    """One row per person: a person's history as one row, for the privacy gates.
+
+    The root's own columns, how many rows each table holds of the person, the mean of each
+    number there and the first of each time (a copied history brings its dates).
+    """
+    root = relations.root
+    key = relations.keys[root]
+    keys_of = {t: _key_columns(relations, t, f) for t, f in frames.items()}
+    flat = frames[root].select(
+        pl.col(key).cast(pl.String).alias("__person"),
+        *[c for c in frames[root].columns if c not in keys_of[root]],
+    )
+    owner = {root: frames[root].select(pl.col(key).cast(pl.String).alias("__person"))}
+    for table in relations.order():
+        if table == root or relations.parent_of(table) is None:
+            continue
+        link = relations.parent_of(table)
+        if link.parent not in owner:
+            continue
+        parent_key = relations.keys[link.parent]
+        lookup = pl.concat(
+            [
+                frames[link.parent].select(pl.col(parent_key).cast(pl.String).alias("__k")),
+                owner[link.parent],
+            ],
+            how="horizontal",
+        )
+        frame = frames[table]
+        person = (
+            frame.select(pl.col(link.column).cast(pl.String).alias("__k"))
+            .join(lookup, on="__k", how="left", maintain_order="left")
+            .select("__person")
+        )
+        owner[table] = person
+        numbers = [c for c, t in frame.schema.items() if t.is_numeric() and c not in keys_of[table]]
+        rows = pl.concat([person, frame.select(numbers)], how="horizontal")
+        summary = rows.group_by("__person").agg(
+            pl.len().alias(f"{table}.rows"),
+            *[pl.col(c).mean().alias(f"{table}.{c}.mean") for c in numbers],
+        )
+        flat = flat.join(summary, on="__person", how="left").with_columns(
+            pl.col(f"{table}.rows").fill_null(0)
+        )
+    return flat.drop("__person")
+
+
+def _cardinality(
+    real: dict[str, pl.DataFrame], synthetic: dict[str, pl.DataFrame], relations: Relations
+) -> dict[str, Any]:
+    """Per parent link: children per parent, real and synthetic (mean, share with none, max)."""
+    out = {}
+    for link in (k for k in relations.links if k.kind == "parent"):
+
+        def per_parent(frames: dict[str, pl.DataFrame], link: Any = link) -> pl.Series:
+            counts = frames[link.child].group_by(link.column).len()
+            return (
+                frames[link.parent]
+                .select(pl.col(link.key).alias(link.column))
+                .join(counts, on=link.column, how="left")
+                .get_column("len")
+                .fill_null(0)
+            )
+
+        real_counts, fake_counts = per_parent(real), per_parent(synthetic)
+        out[f"{link.child}.{link.column} -> {link.parent}"] = {
+            side: {
+                "mean": round(float(c.mean() or 0), 3),
+                "share_with_none": round(float((c == 0).mean() or 0), 4),
+                "p90": int(c.quantile(0.9) or 0),
+            }
+            for side, c in (("real", real_counts), ("synthetic", fake_counts))
+        }
+    return out
+
+
+def run_folder(
+    input_path: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> RunResult:
+    """Run the whole job on a folder of linked tables; see the module's docstring.
+
+    Raises:
+        InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
+    """
+    progress = progress or NullProgress()
+    folder, output = Path(input_path), Path(output)
+    refuse(config)
+    overrides_path = folder / RELATIONS_FILE
+    inputs = [folder, config.key_file, config.recognizers]
+    check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
+    _, policy, key = prepare(config)
+    timer = Timer()
+    with timer.stage("read", progress):
+        read = load_folder(folder, encoding=config.encoding)
+        frames = {name: result.frame for name, result in read.items()}
+        overrides = load_overrides(overrides_path, frames) if overrides_path.exists() else None
+        relations = discover(frames, overrides)
+    for warning in relations.warnings:
+        log.warning("%s: %s", folder.name, warning)
+    if relations.root is None:
+        raise InputError(
+            f"{folder}: no table links to another (no column's values are all another "
+            f"table's keys); name the links in {RELATIONS_FILE}, or run each table alone"
+        )
+    persons = frames[relations.root].height
+    if persons < MIN_PERSONS:
+        raise InputError(
+            f"{folder}: table {relations.root!r} has {persons} rows (people); at least "
+            f"{MIN_PERSONS} are needed to hold people out for the privacy baseline"
+        )
+    with timer.stage("split", progress):
+        parts = split_by_root(frames, relations, config.holdout_share, config.seed)
+    train_raw = {t: p[0] for t, p in parts.items()}
+    holdout_raw = {t: p[1] for t, p in parts.items()}
+    if not holdout_raw[relations.root].height or not train_raw[relations.root].height:
+        raise InputError(
+            f"{folder}: the seeded split of its {persons} people left one side empty; "
+            "try another seed or holdout share"
+        )
+    keys = {t: _key_columns(relations, t, f) for t, f in frames.items()}
+    files = dict(zip(frames, _files(folder, frames), strict=True))
+    hashes = {t: sha256_file(p) for t, p in files.items()}
+    detector = make_detector(config)
+    schemas = {}
+    with timer.stage("scan", progress, total=len(frames)):
+        for table, frame in train_raw.items():
+            schemas[table] = scan(
+                frame.drop(keys[table]),
+                config,
+                source={"file": table, "folder": folder.name},
+                detector=detector,
+            )
+            progress.advance()
+    schemas = {
+        t: keep_event_times(schema, train_raw[t], root=t == relations.root)
+        for t, schema in schemas.items()
+    }
+    cleaned = {}
+    with timer.stage("clean", progress, total=len(frames)):
+        for table, frame in train_raw.items():
+
+            def elsewhere(result: Any, table: str = table) -> list[Leak]:
+                found: list[Leak] = []
+                for other, other_frame in train_raw.items():
+                    if other != table:
+                        found += find_leaks(
+                            other_frame.drop(keys[other]), result.frame, schemas[other]
+                        )
+                return found
+
+            cleaned[table] = clean_and_verify(
+                frame.drop(keys[table]),
+                schemas[table],
+                detector,
+                policy=policy,
+                key=key,
+                redact_chars=config.budgets.redact_chars,
+                search=elsewhere,
+                scanned_here=True,
+            )
+            progress.advance()
+    train = {
+        t: pl.concat([train_raw[t].select(keys[t]), cleaned[t].frame], how="horizontal")
+        for t in frames
+    }
+    holdout = {
+        t: pl.concat(
+            [
+                holdout_raw[t].select(keys[t]),
+                apply_steps(holdout_raw[t].drop(keys[t]), cleaned[t], key=key),
+            ],
+            how="horizontal",
+        )
+        for t in frames
+    }
+    with timer.stage("fit", progress):
+        orderings = find_orderings(train, relations)
+        model = linked.fit(train, relations, orderings, seed=config.seed)
+    with timer.stage("sample", progress):
+        synthetic = linked.sample(model, config.rows or None, seed=config.seed)
+    with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
+        with timer.stage("report", progress):
+            reports = {}
+            for table in frames:
+                mine = keys[table]
+                residual = [
+                    str(leak)
+                    for other in frames
+                    for leak in find_leaks(
+                        frames[other].drop(keys[other]), synthetic[table].drop(mine), schemas[other]
+                    )
+                ]
+                reports[table] = build_report(
+                    train=train[table].drop(mine),
+                    holdout=holdout[table].drop(mine),
+                    synthetic=synthetic[table].drop(mine),
+                    gates=config.gates,
+                    seed=config.seed,
+                    scan=schemas[table].to_dict(),
+                    cleaning=cleaned[table].audit_dict(),
+                    budgets=config.budgets,
+                    residual_identifiers=residual + _key_leaks(frames, synthetic, keys, table),
+                    identifier_values=identifier_values(frames[table], schemas[table]),
+                    provenance={
+                        "input": {"file": files[table].name, "sha256": hashes[table]},
+                        "versions": package_versions(),
+                    },
+                )
+            persons_report = person_report(
+                train,
+                holdout,
+                synthetic,
+                relations,
+                config,
+                provenance={
+                    "input": {
+                        "file": f"{folder.name}/ (each person's rows in {len(frames)} tables)",
+                        "sha256": hashlib.sha256(
+                            "".join(hashes[t] for t in sorted(hashes)).encode()
+                        ).hexdigest(),
+                    },
+                    "versions": package_versions(),
+                },
+            )
+            summary = _summary(
+                folder, relations, orderings, frames, synthetic, reports, persons_report, train
+            )
+        with timer.stage("write", progress):
+            suffix = {
+                t: (".parquet" if read[t].facts.get("format") == "parquet" else ".csv")
+                for t in frames
+            }
+            (work / "synthetic").mkdir()
+            for table, frame in synthetic.items():
+                write_table(
+                    frame if suffix[table] == ".parquet" else _readable_times(frame),
+                    work / "synthetic" / f"{table}{suffix[table]}",
+                    formulas=not config.protect_formulas,
+                )
+            for table, report in reports.items():
+                (work / "tables" / table).mkdir(parents=True)
+                write_report(report, work / "tables" / table)
+            (work / "persons").mkdir()
+            write_report(persons_report, work / "persons")
+            write_json(summary, work / "report.json")
+            (work / "report.html").write_text(_page(summary), encoding="utf-8")
+            write_json(
+                {
+                    "relations": relations.to_dict(),
+                    "orderings": [o.to_dict() for o in orderings],
+                    "tables": {t: s.to_dict() for t, s in schemas.items()},
+                    "key_columns": keys,
+                },
+                work / "schema.json",
+            )
+            write_json({t: c.audit_dict() for t, c in cleaned.items()}, work / "audit.json")
+            manifest = write_manifest(
+                work,
+                "run",
+                input={
+                    "folder": folder.name,
+                    "tables": {
+                        t: {"file": files[t].name, "rows": f.height, "sha256": hashes[t]}
+                        for t, f in frames.items()
+                    },
+                },
+                config=config.to_dict(),
+                seed=config.seed,
+                rows={
+                    t: {
+                        "train": train[t].height,
+                        "holdout": holdout[t].height,
+                        "synthetic": synthetic[t].height,
+                    }
+                    for t in frames
+                },
+                timings_seconds=timer.seconds,
+                versions=package_versions(),
+            )
+    return RunResult(
+        output=output,
+        report=persons_report,
+        exit_status=exit_status_of(
+            [*persons_report.gates, *[g for r in reports.values() for g in r.gates]]
+        ),
+        files=manifest["outputs"],
+        timings=timer.seconds,
+        linked=summary,
+    )
+
+
+def person_report(
+    train: dict[str, pl.DataFrame],
+    holdout: dict[str, pl.DataFrame],
+    synthetic: dict[str, pl.DataFrame],
+    relations: Relations,
+    config: RunConfig,
+    provenance: dict[str, Any] | None = None,
+) -> Report:
+    """The report on whole histories: every person flattened to a row (:func:`flatten`).
+
+    Its privacy gates are the person-level gates: a synthetic person whose history repeats a
+    training person's (in every table) is an exact or near copy of that person's row; DCR and
+    membership are measured on people, against the holdout people as baseline.
+    """
+    flat = {
+        side: flatten(frames, relations)
+        for side, frames in (("train", train), ("holdout", holdout), ("synthetic", synthetic))
+    }
+    schema = make_detector(config).detect(flat["train"])
+    return build_report(
+        train=flat["train"],
+        holdout=flat["holdout"],
+        synthetic=flat["synthetic"],
+        gates=config.gates,
+        seed=config.seed,
+        scan=schema.to_dict(),
+        budgets=config.budgets,
+        residual_identifiers=[],
+        provenance=provenance,
+    )
+
+
+def _readable_times(frame: pl.DataFrame) -> pl.DataFrame:
+    """Times as ISO text for a CSV: a date, or a date and time to the second.
+
+    An export's own form is not kept: a spreadsheet's two-digit years would lose the century
+    that reading restored.
+    """
+    out = []
+    for name, dtype in frame.schema.items():
+        column = frame.get_column(name)
+        if isinstance(dtype, pl.Datetime):
+            known = column.drop_nulls()
+            midnight = bool(
+                (known.dt.hour() == 0).all()
+                and (known.dt.minute() == 0).all()
+                and (known.dt.second() == 0).all()
+            )
+            column = column.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S")
+        out.append(column)
+    return pl.DataFrame(out)
+
+
+def _files(folder: Path, frames: dict[str, pl.DataFrame]) -> list[Path]:
+    from synthpriv.io.read import _is_table_file
+
+    files = {p.name.split(".")[0]: p for p in folder.iterdir() if p.is_file() and _is_table_file(p)}
+    return [files[t] for t in frames]
+
+
+def _key_leaks(
+    frames: dict[str, pl.DataFrame],
+    synthetic: dict[str, pl.DataFrame],
+    keys: dict[str, list[str]],
+    table: str,
+) -> list[str]:
+    """Key values of the input (any table's) found in this synthetic table's key columns."""
+    found = []
+    real = pl.concat(
+        [frames[t].get_column(c).cast(pl.String) for t in frames for c in keys[t]]
+    ).unique()
+    for column in keys[table]:
+        hits = int(synthetic[table].get_column(column).cast(pl.String).is_in(real.implode()).sum())
+        if hits:
+            found.append(f"{hits} cell(s) of key column {column!r} hold an input key value")
+    return found
+
+
+def _summary(
+    folder: Path,
+    relations: Relations,
+    orderings: list[Any],
+    frames: dict[str, pl.DataFrame],
+    synthetic: dict[str, pl.DataFrame],
+    reports: dict[str, Report],
+    persons: Report,
+    train: dict[str, pl.DataFrame],
+) -> dict[str, Any]:
+    gates = [*persons.gates, *[g for r in reports.values() for g in r.gates]]
+    status = exit_status_of(gates)
+    resolution = {}
+    for link in relations.links:
+        pointers = synthetic[link.child].get_column(link.column).drop_nulls()
+        parent = synthetic[link.parent].get_column(link.key).implode()
+        resolution[f"{link.child}.{link.column} -> {link.parent}.{link.key}"] = (
+            round(float(pointers.is_in(parent).mean()), 4) if pointers.len() else None
+        )
+    verdict = overall_verdict(gates).value
+    return {
+        "format": LINKED_REPORT_FORMAT,
+        "folder": folder.name,
+        "verdict": verdict,
+        "exit_code": int(status),
+        "relations": relations.to_dict(),
+        "foreign_keys_resolved": resolution,
+        "orderings": [
+            o.to_dict() | {"kept_in_synthetic": kept_share(synthetic, relations, o)}
+            for o in orderings
+        ],
+        "cardinality": _cardinality(train, synthetic, relations),
+        "persons": {
+            "verdict": persons.verdict.value,
+            "exit_code": int(exit_status_for(persons)),
+            "gates": [g.to_dict() for g in persons.gates],
+            "report": "persons/report.html",
+        },
+        "tables": {
+            t: {
+                "rows": {"real": frames[t].height, "synthetic": synthetic[t].height},
+                "verdict": r.verdict.value,
+                "exit_code": int(exit_status_for(r)),
+                "fidelity": r.fidelity.score,
+                "failed_gates": [g.name for g in r.gates if g.status.value == "FAIL"],
+                "report": f"tables/{t}/report.html",
+            }
+            for t, r in reports.items()
+        },
+    }
+
+
+def _page(summary: dict[str, Any]) -> str:
+    """The officer's page: verdict, the relations drawn, person-level gates, a line per table."""
+    e = html.escape
+    tables = summary["relations"]["order"]
+    depth: dict[str, int] = {}
+    parent = {k["child"]: k for k in summary["relations"]["links"] if k["kind"] == "parent"}
+    for t in tables:
+        depth[t] = depth[parent[t]["parent"]] + 1 if t in parent else 0
+    columns: dict[int, list[str]] = {}
+    for t in tables:
+        columns.setdefault(depth[t], []).append(t)
+    box_w, box_h, gap_x, gap_y = 170, 34, 70, 18
+    where = {}
+    for level, names in columns.items():
+        for i, name in enumerate(names):
+            where[name] = (20 + level * (box_w + gap_x), 20 + i * (box_h + gap_y))
+    width = 40 + (max(columns) + 1) * (box_w + gap_x)
+    height = 40 + max(len(v) for v in columns.values()) * (box_h + gap_y)
+    shapes = []
+    for link in summary["relations"]["links"]:
+        if link["kind"] != "parent":
+            continue
+        (cx, cy), (px, py) = where[link["child"]], where[link["parent"]]
+        shapes.append(
+            f'<line x1="{cx}" y1="{cy + box_h / 2}" x2="{px + box_w}" y2="{py + box_h / 2}" '
+            'stroke="#555" marker-end="url(#arrow)"/>'
+        )
+    for name, (x, y) in where.items():
+        key = summary["relations"]["primary_keys"].get(name) or ""
+        shapes.append(
+            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="4" fill="#eef3f8" '
+            f'stroke="#345"/><text x="{x + 8}" y="{y + 15}" font-size="12" font-weight="bold">'
+            f'{e(name)}</text><text x="{x + 8}" y="{y + 28}" font-size="10">key {e(key)}</text>'
+        )
+    svg = (
+        f'<svg width="{width}" height="{height}" role="img" aria-label="tables and links">'
+        '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="8" refY="4" '
+        'orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>'
+        + "".join(shapes)
+        + "</svg>"
+    )
+    gate_rows = "".join(
+        f"<tr><td>{e(g['name'])}</td><td class='{e(g['status'])}'>{e(g['status'])}</td>"
+        f"<td>{e(g['message'])}</td></tr>"
+        for g in summary["persons"]["gates"]
+    )
+    table_rows = "".join(
+        f"<tr><td><a href='{e(t['report'])}'>{e(name)}</a></td><td>{t['rows']['real']:,}</td>"
+        f"<td>{t['rows']['synthetic']:,}</td><td class='{e(t['verdict'])}'>{e(t['verdict'])}</td>"
+        f"<td>{t['fidelity'] * 100:.0f}/100</td>"
+        f"<td>{e(', '.join(t['failed_gates']) or '-')}</td></tr>"
+        for name, t in summary["tables"].items()
+    )
+    kept = [
+        o["kept_in_synthetic"] for o in summary["orderings"] if o["kept_in_synthetic"] is not None
+    ]
+    resolved = [v for v in summary["foreign_keys_resolved"].values() if v is not None]
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>synthpriv report: {e(summary["folder"])}</title><style>
+body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}
+.PASS{{color:#176317;font-weight:bold}}.WARN{{color:#8a6d00;font-weight:bold}}
+.FAIL{{color:#a11;font-weight:bold}}.INCOMPLETE{{color:#7a2a7a;font-weight:bold}}
+</style></head><body>
+<h1>Linked tables of {e(summary["folder"])}:
+<span class="{e(summary["verdict"])}">{e(summary["verdict"])}</span></h1>
+<p>Exit code {summary["exit_code"]}. {len(tables)} tables synthesized together; the people of
+table <b>{e(summary["relations"]["root"] or "")}</b> were split into training and holdout, each
+with every row that belongs to them.</p>
+<h2>Tables and links</h2>{svg}
+<p>{sum(v == 1.0 for v in resolved)} of {len(resolved)} links: every synthetic foreign key
+points to a synthetic row. {sum(k == 1.0 for k in kept)} of {len(kept)} time orderings the data
+always keeps hold in every synthetic row.</p>
+<h2>Privacy of each person's whole history</h2>
+<p>Each person's rows flattened to one row (their own columns, how many rows of each table, the
+means of its numbers), compared with training and with holdout people
+(<a href="{e(summary["persons"]["report"])}">full report</a>).</p>
+<table><tr><th>check</th><th>result</th><th>what it means</th></tr>{gate_rows}</table>
+<h2>Each table</h2>
+<table><tr><th>table</th><th>real rows</th><th>synthetic rows</th><th>verdict</th>
+<th>fidelity</th><th>failed gates</th></tr>{table_rows}</table>
+</body></html>"""

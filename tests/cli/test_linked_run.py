@@ -1,0 +1,248 @@
+"""``run FOLDER``: linked tables through the whole job, from the command line."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from synthpriv import linked
+from synthpriv.cli import cli
+from synthpriv.config import RunConfig
+from synthpriv.linked_run import person_report
+from synthpriv.relations import discover, find_orderings, split_by_root
+from synthpriv.report import exit_status_for
+from synthpriv.status import ExitStatus
+from tests.conftest import SHARED_DATA
+from tests.unit.test_relations import _hospital, _timed
+
+FAST = ["--nlp-model", "none"]
+MIMIC = SHARED_DATA / "relational-dev" / "mimic3-demo"
+FIRST = ["Aurelio", "Bronwyn", "Casimir", "Dagny", "Evander", "Fenella", "Gideon", "Hester"]
+LAST = ["Abernathy", "Ekwueme", "Gallo", "Lindqvist", "Okonkwo", "Pemberton", "Vasquez"]
+
+
+def _folder(root: Path, patients: int = 240, broken: bool = False) -> Path:
+    """A hospital export: patients (with names), admissions (with a contact), diagnoses."""
+    tables = _timed(_hospital(patients))
+    names = [f"{FIRST[i % 8]} {LAST[i % 7]}-{i}" for i in range(patients)]
+    tables["PATIENTS"] = tables["PATIENTS"].with_columns(pl.Series("NAME", names))
+    admissions = tables["ADMISSIONS"].join(
+        tables["PATIENTS"].select("SUBJECT_ID", pl.col("NAME").alias("CONTACT")), on="SUBJECT_ID"
+    )
+    if broken:  # one admission of a patient the export left out
+        admissions = admissions.with_columns(
+            pl.when(pl.col("ROW_ID") == 1)
+            .then(99_999)
+            .otherwise(pl.col("SUBJECT_ID"))
+            .alias("SUBJECT_ID")
+        )
+    tables["ADMISSIONS"] = admissions
+    folder = root / "export"
+    folder.mkdir()
+    for name, frame in tables.items():
+        frame.write_csv(folder / f"{name}.csv")
+    return folder
+
+
+def _run(folder: Path, out: Path, *extra: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CliRunner().invoke(
+            cli,
+            ["--json", "run", str(folder), "-o", str(out), *FAST, *extra],
+            catch_exceptions=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def folder_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("linked")
+    folder = _folder(root)
+    return folder, root / "out", _run(folder, root / "out")
+
+
+def test_a_folder_runs_with_no_flag_and_every_table_is_written(folder_run):
+    folder, out, result = folder_run
+    summary = json.loads((out / "report.json").read_text())
+    assert result.exit_code == summary["exit_code"], result.output
+    printed = json.loads(result.stdout)
+    assert printed["exit_code"] == summary["exit_code"] and printed["verdict"] == summary["verdict"]
+    assert set(printed["tables"]) == {"PATIENTS", "ADMISSIONS", "DIAGNOSES_ICD"}
+    assert sorted(p.name for p in (out / "synthetic").iterdir()) == [
+        "ADMISSIONS.csv",
+        "DIAGNOSES_ICD.csv",
+        "PATIENTS.csv",
+    ]
+    assert (out / "persons" / "report.html").exists()
+    assert all((out / "tables" / t / "report.json").exists() for t in summary["tables"])
+    # keys found with no config, every synthetic foreign key resolves, orderings kept
+    assert summary["relations"]["root"] == "PATIENTS"
+    assert set(summary["foreign_keys_resolved"].values()) == {1.0}
+    kept = {(o["before"], o["after"]): o["kept_in_synthetic"] for o in summary["orderings"]}
+    # the birth date is generalized by the strict policy (a quasi-identifier): not a time left
+    assert kept == {
+        ("ADMISSIONS.ADMITTIME", "ADMISSIONS.DISCHTIME"): 1.0,
+        ("ADMISSIONS.ADMITTIME", "DIAGNOSES_ICD.CHARTTIME"): 1.0,
+    }
+    page = (out / "report.html").read_text()
+    assert "<svg" in page and "tables/DIAGNOSES_ICD/report.html" in page
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "synthetic/PATIENTS.csv" in manifest["outputs"]
+
+
+def test_no_identifier_or_key_of_the_input_reaches_an_output(folder_run):
+    folder, out, _ = folder_run
+    real = {p.stem: pl.read_csv(p) for p in folder.glob("*.csv")}
+    names = set(real["PATIENTS"].get_column("NAME"))
+    text = "".join(p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
+    assert not [n for n in names if n in text]
+    for table in real:
+        synthetic = pl.read_csv(out / "synthetic" / f"{table}.csv")
+        assert (
+            "NAME" not in synthetic.columns
+            or synthetic.get_column("NAME").null_count() == synthetic.height
+        )
+        for column in ("ROW_ID", "SUBJECT_ID", "HADM_ID"):
+            if column in synthetic.columns:
+                values = real[table].get_column(column).implode()
+                assert not synthetic.get_column(column).is_in(values).any(), (table, column)
+    schema = json.loads((out / "schema.json").read_text())
+    assert schema["key_columns"]["ADMISSIONS"] == ["ROW_ID", "SUBJECT_ID", "HADM_ID"]
+
+
+def test_a_broken_link_is_a_warning_naming_table_and_column(tmp_path):
+    folder = _folder(tmp_path, broken=True)
+    result = _run(folder, tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert result.exit_code == summary["exit_code"]
+    assert (
+        "table 'ADMISSIONS' column 'SUBJECT_ID': 1 value(s) point to no row of 'PATIENTS'"
+        in " ".join(result.stderr.split())
+    )
+    assert summary["relations"]["warnings"] == [
+        "table 'ADMISSIONS' column 'SUBJECT_ID': 1 value(s) point to no row of 'PATIENTS' "
+        "('SUBJECT_ID')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--spark", "local[1]"], "error: --spark takes one table; a folder of linked tables"),
+        (["--engine", "mst", "--epsilon", "1", "--delta", "1e-6"], "error: engine 'mst' cannot"),
+    ],
+)
+def test_what_a_folder_run_cannot_do_is_refused_in_one_line(tmp_path, extra, message):
+    folder = _folder(tmp_path, patients=30)
+    result = _run(folder, tmp_path / "out", *extra)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def _random_hospital(patients: int, seed: int) -> dict[str, pl.DataFrame]:
+    """Patients with their own birth dates, 1-4 admissions, 1-6 diagnoses each, drawn at random."""
+    from datetime import date, datetime, timedelta
+
+    rng = np.random.default_rng(seed)
+    born = [date(1930, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 25_000, patients)]
+    people = pl.DataFrame(
+        {
+            "SUBJECT_ID": np.arange(10_000, 10_000 + patients),
+            "GENDER": rng.choice(["F", "M"], patients),
+            "DOB": born,
+        }
+    )
+    visits = rng.integers(1, 5, patients)
+    subject = np.repeat(people.get_column("SUBJECT_ID").to_numpy(), visits)
+    admit = [
+        datetime(2100, 1, 1) + timedelta(hours=int(h))
+        for h in rng.integers(0, 80_000, subject.size)
+    ]
+    admissions = pl.DataFrame(
+        {
+            "HADM_ID": np.arange(500_000, 500_000 + subject.size),
+            "SUBJECT_ID": subject,
+            "TYPE": rng.choice(["EMERGENCY", "ELECTIVE", "URGENT"], subject.size),
+            "ADMITTIME": admit,
+            "STAY_DAYS": rng.gamma(2.0, 3.0, subject.size).round(1),
+        }
+    )
+    codes = rng.integers(1, 7, subject.size)
+    diagnoses = pl.DataFrame(
+        {
+            "HADM_ID": np.repeat(admissions.get_column("HADM_ID").to_numpy(), codes),
+            "SEQ_NUM": np.concatenate([np.arange(1, n + 1) for n in codes]),
+            "ICD9_CODE": rng.choice([f"{400 + i}" for i in range(40)], int(codes.sum())),
+        }
+    )
+    return {"PATIENTS": people, "ADMISSIONS": admissions, "DIAGNOSES_ICD": diagnoses}
+
+
+def test_copies_of_whole_histories_fail_the_person_level_gates():
+    """5% of synthetic people copy a training person's rows in every table, keys renewed."""
+    tables = _random_hospital(600, seed=2)
+    relations = discover(tables)
+    parts = split_by_root(tables, relations, 0.2, 0)
+    train = {t: p[0] for t, p in parts.items()}
+    holdout = {t: p[1] for t, p in parts.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = linked.fit(train, relations, find_orderings(train, relations), seed=0)
+        clean = linked.sample(model)
+    config = RunConfig(nlp_model="none")
+    control = person_report(train, holdout, clean, relations, config)
+    copies = ("exact_copies", "near_copies")
+    assert [control.gate(name).status.value for name in copies] == ["PASS", "PASS"]
+
+    people = train["PATIENTS"].get_column("SUBJECT_ID").head(train["PATIENTS"].height // 20)
+    stays = train["ADMISSIONS"].filter(pl.col("SUBJECT_ID").is_in(people.implode()))
+    chosen = {
+        "PATIENTS": train["PATIENTS"].filter(pl.col("SUBJECT_ID").is_in(people.implode())),
+        "ADMISSIONS": stays,
+        "DIAGNOSES_ICD": train["DIAGNOSES_ICD"].filter(
+            pl.col("HADM_ID").is_in(stays.get_column("HADM_ID").implode())
+        ),
+    }
+    copied = {}
+    for table, rows in chosen.items():
+        # fresh keys, as a synthesizer would write them: the history itself is the copy
+        renewed = rows.with_columns(
+            [pl.col(c) + 10_000_000 for c in ("SUBJECT_ID", "HADM_ID") if c in rows.columns]
+        )
+        copied[table] = pl.concat([clean[table], renewed.select(clean[table].columns)])
+    leaked = person_report(train, holdout, copied, relations, config)
+    assert exit_status_for(leaked) == ExitStatus.PRIVACY_GATE_FAILED
+    # 465 training and 135 holdout people: the near-copy check catches the copied histories
+    failed = {g.name for g in leaked.gates if g.status.value == "FAIL"}
+    assert failed and failed <= set(copies), failed
+
+
+@pytest.mark.skipif(not MIMIC.is_dir(), reason=f"relational corpus not here: {MIMIC}")
+def test_the_mimic_demo_folder_runs_with_no_flag(tmp_path):
+    result = _run(MIMIC, tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert result.exit_code == summary["exit_code"], result.output
+    assert len(list((tmp_path / "out" / "synthetic").glob("*.csv"))) == 8
+    assert set(summary["foreign_keys_resolved"].values()) == {1.0}
+    assert min(o["kept_in_synthetic"] for o in summary["orderings"]) >= 0.99
+    real_keys = set()
+    for path in MIMIC.glob("*.csv"):
+        frame = pl.read_csv(path, infer_schema=False)
+        for column in ("SUBJECT_ID", "HADM_ID", "ICUSTAY_ID", "ROW_ID"):
+            if column in frame.columns:
+                real_keys |= set(frame.get_column(column).drop_nulls())
+    for path in (tmp_path / "out" / "synthetic").glob("*.csv"):
+        frame = pl.read_csv(path, infer_schema=False)
+        for column in ("SUBJECT_ID", "HADM_ID", "ICUSTAY_ID", "ROW_ID"):
+            if column in frame.columns:
+                assert not set(frame.get_column(column).drop_nulls()) & real_keys, (
+                    path.name,
+                    column,
+                )
