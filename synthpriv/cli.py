@@ -420,11 +420,14 @@ def run(
 
     The run directory receives synthetic.csv, model.synthpriv, schema.json, audit.json,
     report.json, report.html and manifest.json. It is written under a temporary name and renamed
-    at the end: a failed or interrupted run leaves nothing behind.
+    at the end: a failed or interrupted run leaves nothing behind. INPUT may be a folder of
+    linked tables (one CSV or Parquet file per table, keys found from the data): each table is
+    written to synthetic/TABLE.csv, with one report for the folder and the people in it.
 
     \b
     Example:
       synthpriv run sample_data/healthcare.csv -o out/healthcare
+      synthpriv run ehr_export/ -o out/ehr    # patients.csv, admissions.csv, diagnoses.csv
       synthpriv --json run claims.parquet -o runs/2026-11-24 --config job.toml
       synthpriv run --config job.toml        # input and output from the config's [io]
       synthpriv run s3a://lake/claims/ -o runs/claims --spark 'local[*]'
