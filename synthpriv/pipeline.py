@@ -412,7 +412,7 @@ def run(
         check_target(config, loaded.columns, name)
         with timer.stage("split", progress):
             parts = executor.split(loaded, config, secret=is_private(config.engine))
-        kept: list[Any] = [parts.train, parts.holdout]
+        kept: list[Any] = [parts.whole, parts.train, parts.holdout]
         try:
             check_split(parts.n_train, parts.n_holdout, source_path)
             source = loaded.source | parts.facts.get("source", {})
