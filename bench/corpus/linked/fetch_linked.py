@@ -23,16 +23,21 @@ run with a one-line error naming the file; nothing wrong is written.
 
 import argparse
 import csv
-import hashlib
 import io
 import os
 import random
-import subprocess
 import sys
 import tarfile
 import tempfile
-import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mirror import (  # noqa: E402
+    add_arguments,
+    bytes_from_github,
+    bytes_from_mirror,
+    file_sha256,
+    sha256_of,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = "/work/corpora/linked"
@@ -56,18 +61,6 @@ SUBSET_SHA256 = {
 TRANSACTION_KEYS = ("sourceNodeId", "targetNodeId")
 
 
-def sha256_of(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def read_provenance(path):
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -79,55 +72,6 @@ def read_provenance(path):
         if len(parts) != 2 or any(p in ("", ".", "..") for p in parts):
             raise SystemExit("error: file must be <set>/<name>: {}".format(r["file"]))
     return rows
-
-
-def is_git_dir(path):
-    return os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(
-        os.path.join(path, "objects")
-    )
-
-
-def find_git_dir(mirror_root, repo):
-    base = os.path.join(mirror_root, repo.replace("/", "+"))
-    if not os.path.isdir(base):
-        return None
-    for c in (base, os.path.join(base, ".git"), os.path.join(base, "repo")):
-        if is_git_dir(c):
-            return c
-    for dirpath, dirnames, _ in os.walk(base):
-        if dirpath[len(base) :].count(os.sep) > 3:
-            dirnames[:] = []
-            continue
-        if is_git_dir(dirpath):
-            return dirpath
-        dirnames.sort()
-    return None
-
-
-def blob_from_mirror(mirror_root, row):
-    git_dir = find_git_dir(mirror_root, row["repo"])
-    if git_dir is None:
-        raise SystemExit(
-            f"error: {row['file']}: no git mirror of {row['repo']} under {mirror_root}"
-        )
-    spec = "{}:{}".format(row["commit"], row["path"])
-    proc = subprocess.run(["git", "--git-dir=" + git_dir, "show", spec], capture_output=True)
-    if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        last = msg[-1] if msg else "?"
-        raise SystemExit(f"error: {row['file']}: git show {spec} failed in {git_dir}: {last}")
-    return proc.stdout
-
-
-def blob_from_github(row, timeout):
-    url = "https://raw.githubusercontent.com/{}/{}/{}".format(
-        row["repo"], row["commit"], urllib.parse.quote(row["path"])
-    )
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return resp.read()
-    except Exception as exc:  # network errors, 404 ...
-        raise SystemExit(f"error: {row['file']}: download of {url} failed: {exc}") from None
 
 
 def member_bytes(row, blob):
@@ -192,7 +136,7 @@ def fetch(out, rows, mirror_root, timeout):
         key = (r["repo"], r["commit"], r["path"])
         if key not in blobs:
             blobs[key] = (
-                blob_from_mirror(mirror_root, r) if mirror_root else blob_from_github(r, timeout)
+                bytes_from_mirror(mirror_root, r) if mirror_root else bytes_from_github(r, timeout)
             )
         data = member_bytes(r, blobs[key])
         got = sha256_of(data)
@@ -257,15 +201,7 @@ def subset(set_dir, accounts, seed):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=DEFAULT_OUT, help="corpus folder (default %(default)s)")
-    ap.add_argument(
-        "--provenance",
-        default=os.path.join(HERE, "provenance.csv"),
-        help="provenance.csv (default: next to this script)",
-    )
-    ap.add_argument("--mirror-root", help="take the bytes from local git mirrors under this folder")
-    ap.add_argument("--check", action="store_true", help="only verify the files in --out")
-    ap.add_argument("--timeout", type=float, default=60.0, help="download timeout in seconds")
+    add_arguments(ap, HERE, DEFAULT_OUT)
     ap.add_argument(
         "--accounts",
         type=int,
