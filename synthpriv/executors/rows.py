@@ -89,17 +89,59 @@ def row_hashes(frame: pl.DataFrame, seed: int) -> np.ndarray:
 def with_hashes(frame: pl.DataFrame, seed: int, holdout_share: float) -> pl.DataFrame:
     """Add the row hash, the holdout flag and the sampling order (signed 64-bit) to ``frame``.
 
-    A row is held out when its hash modulo a million is below ``holdout_share`` of a million:
-    the holdout's share is ``holdout_share`` up to chance. The order is a second hash of the
-    first, so the sample order is not the split's.
+    A row is held out by its hash keyed by the table's content (:func:`table_key`): the
+    holdout's share is ``holdout_share`` up to chance, and the training part of a split, split
+    again with the same seed, is split afresh (a subset is another table). The order is a second
+    hash of the row's own, so the sample order is not the split's.
     """
     hashes = row_hashes(frame, seed)
-    cut = np.uint64(int(round(holdout_share * SHARE_UNITS)))
     return frame.with_columns(
         pl.Series(HASH, hashes.view(np.int64)),
         pl.Series(ORDER, _mix(hashes ^ _ORDER_SALT).view(np.int64)),
-        pl.Series(HOLDOUT, hashes % np.uint64(SHARE_UNITS) < cut),
+        pl.Series(HOLDOUT, held_out(hashes, table_key(*key_parts(hashes)), holdout_share)),
     )
+
+
+def unflagged(frame: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """The row hash and sampling order of a part of a table (the holdout flag comes later).
+
+    A Spark partition knows its rows, not the table's key: :func:`flagged` adds the flag once
+    one pass has summed the key's parts over every partition.
+    """
+    hashes = row_hashes(frame, seed)
+    return frame.with_columns(
+        pl.Series(HASH, hashes.view(np.int64)),
+        pl.Series(ORDER, _mix(hashes ^ _ORDER_SALT).view(np.int64)),
+        pl.lit(False).alias(HOLDOUT),
+    )
+
+
+def flagged(frame: pl.DataFrame, key: np.uint64, holdout_share: float) -> pl.DataFrame:
+    """Rows hashed by :func:`unflagged`, with the holdout flag of the table's ``key``."""
+    hashes = frame.get_column(HASH).to_numpy().view(np.uint64)
+    return frame.with_columns(pl.Series(HOLDOUT, held_out(hashes, key, holdout_share)))
+
+
+def key_parts(hashes: np.ndarray) -> tuple[int, int]:
+    """The order-free parts of a table's key: the sum of the hashes' low 32 bits, their xor.
+
+    Spark sums and xors the same (a sum of 64-bit values would overflow there).
+    """
+    low = int((hashes & np.uint64(0xFFFFFFFF)).sum(dtype=np.uint64)) if hashes.size else 0
+    xor = int(np.bitwise_xor.reduce(hashes)) if hashes.size else 0
+    return low, xor
+
+
+def table_key(low: int, xor: int) -> np.uint64:
+    """A table's content key from :func:`key_parts` (any row added or changed moves it)."""
+    mask = (1 << 64) - 1
+    return _mix(np.array([(low & mask) ^ (xor & mask)], dtype=np.uint64))[0]
+
+
+def held_out(hashes: np.ndarray, key: np.uint64, holdout_share: float) -> np.ndarray:
+    """Which rows the holdout gets: the row's hash mixed with the table's key, below the cut."""
+    cut = np.uint64(int(round(holdout_share * SHARE_UNITS)))
+    return _mix(hashes ^ key) % np.uint64(SHARE_UNITS) < cut
 
 
 def hashed_like(frame: pl.DataFrame) -> pl.DataFrame:

@@ -44,8 +44,17 @@ from synthpriv.config import RunConfig, is_url
 from synthpriv.engines import is_private
 from synthpriv.errors import ConfigError, EnvironmentMissingError, InputError, SynthprivError
 from synthpriv.executors import Loaded, Split
-from synthpriv.executors.rows import HASH, HIDDEN, HOLDOUT, ORDER, SAME, hashed_like
-from synthpriv.executors.rows import with_hashes as hash_rows
+from synthpriv.executors.rows import (
+    HASH,
+    HIDDEN,
+    HOLDOUT,
+    ORDER,
+    SAME,
+    flagged,
+    hashed_like,
+    table_key,
+    unflagged,
+)
 from synthpriv.io import sniff_delimiter, write_table
 from synthpriv.io.read import decode_csv, header_names, plan_types
 from synthpriv.metrics.privacy import copies_summary
@@ -368,8 +377,28 @@ def _guarded(path: str, action: Callable[[], Any]) -> Any:
 
 
 def with_hashes(frame: DataFrame, seed: int, holdout_share: float, like: pl.DataFrame) -> DataFrame:
-    """:func:`synthpriv.executors.rows.with_hashes` in every partition (``like``: the columns)."""
-    return map_frames(frame, lambda part: [hash_rows(part, seed, holdout_share)], hashed_like(like))
+    """:func:`synthpriv.executors.rows.with_hashes` over every partition (``like``: the columns).
+
+    Two passes: the row hashes in partitions, the table's key from their sums, then the flags
+    (:func:`~synthpriv.executors.rows.flagged`). The result is kept (persisted); the caller
+    unpersists it.
+    """
+    from pyspark.sql import functions as F
+
+    empty = hashed_like(like)
+    hashed = map_frames(frame, lambda part: [unflagged(part, seed)], empty).persist()
+    try:
+        parts = hashed.agg(
+            F.sum(F.col(HASH).bitwiseAND(F.lit(0xFFFFFFFF))).alias("low"),
+            F.bit_xor(HASH).alias("xor"),
+        ).first()
+        key = table_key(int(parts["low"] or 0), int(parts["xor"] or 0))
+        out = map_frames(hashed, lambda part: [flagged(part, key, holdout_share)], empty)
+        out = out.persist()
+        out.count()  # materialized before the first pass's cache is dropped
+    finally:
+        hashed.unpersist()
+    return out
 
 
 def to_polars(frame: DataFrame) -> pl.DataFrame:
@@ -717,8 +746,10 @@ class SparkExecutor:
         """Hash every row in partitions; one pass counts rows, holdout and column figures."""
         if secret:
             raise ConfigError("a secret split needs every row on one machine: run without --spark")
-        hashed = with_hashes(loaded.table, config.seed, config.holdout_share, self._like)
-        hashed = hashed.persist()
+        hashed = _guarded(
+            self._path,
+            lambda: with_hashes(loaded.table, config.seed, config.holdout_share, self._like),
+        )
         try:
             counts = _guarded(self._path, lambda: _counts(hashed))
         except BaseException:

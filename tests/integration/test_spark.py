@@ -433,7 +433,7 @@ def test_one_seed_gives_byte_identical_synthetic_rows_with_and_without_spark(nam
             cli, ["--json", "run", str(PII_DEV / name), "-o", str(out), *FAST, *extra]
         )
         report = json.loads((out / "report.json").read_text())  # absent: the run failed
-        assert result.exit_code == int(exit_status_for(report)), result.output
+        assert result.exit_code == int(exit_status_for(Report.from_dict(report))), result.output
         outputs.append(out)
     local, spark = outputs
     assert (local / "synthetic.csv").read_bytes() == (spark / "synthetic.csv").read_bytes()
