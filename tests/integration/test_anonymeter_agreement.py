@@ -75,7 +75,7 @@ def test_linkability_agrees(tables):
     np.random.seed(0)
     theirs = LinkabilityEvaluator(
         ori=train, syn=synthetic, control=control, n_attacks=None, aux_cols=aux
-    ).evaluate(n_jobs=2)
+    ).evaluate(n_jobs=1)  # in process: loky workers would keep numba pools between tests
     enc = encode([pl.from_pandas(t) for t in tables], KINDS)
     ours = linkability(*enc, aux, KINDS, seed=0, n_attacks=N)
     assert within(ours["risk"], theirs.risk()), (ours, theirs.risk())
@@ -90,7 +90,7 @@ def test_inference_agrees(tables):
     np.random.seed(0)
     theirs = InferenceEvaluator(
         ori=train, syn=synthetic, control=control, aux_cols=aux, secret="dx", n_attacks=N
-    ).evaluate(n_jobs=2)
+    ).evaluate(n_jobs=1)  # in process: loky workers would keep numba pools between tests
     frames = [pl.from_pandas(t) for t in tables]
     enc = encode(frames, KINDS)
     secret = [(e, f.get_column("dx")) for e, f in zip(enc, frames, strict=True)]
