@@ -82,7 +82,7 @@ RUN_FORMS = {
 
 @pytest.mark.parametrize("form", list(RUN_FORMS))
 def test_run_reads_and_writes_back_each_timestamp_form(tmp_path, form):
-    """The issue's table: a column ``when`` in each form; ``run`` with no flag reads and writes it."""
+    """A column ``when`` in each form of the issue's table: ``run`` reads and writes it back."""
     when = _when(RUN_FORMS[form])
     frame = pl.DataFrame(
         {
