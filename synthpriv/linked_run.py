@@ -648,7 +648,7 @@ points to a synthetic row. {sum(k == 1.0 for k in kept)} of {len(kept)} time ord
 always keeps hold in every synthetic row.</p>
 <h2>Privacy of each person's whole history</h2>
 <p>Each person's rows flattened to one row (their own columns, how many rows of each table, the
-means of its numbers), compared with training and with holdout people
+means of its numbers, the first of its times), compared with training and with holdout people
 (<a href="{e(summary["persons"]["report"])}">full report</a>).</p>
 <table><tr><th>check</th><th>result</th><th>what it means</th></tr>{gate_rows}</table>
 <h2>Each table</h2>
