@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 log = logging.getLogger(__name__)
 POOL_VARIABLES = (
@@ -69,6 +70,9 @@ def configure(threads: int | str | None = None) -> int | None:
     count = min(count, available_cores())
     for variable in POOL_VARIABLES:
         os.environ.setdefault(variable, str(count))
+    numba = sys.modules.get("numba")
+    if numba is not None:  # its pool is sized once per process: a new size would be refused
+        os.environ["NUMBA_NUM_THREADS"] = str(numba.config.NUMBA_NUM_THREADS)
     if count < available_cores():  # debug: the load, and so this line, differs run to run
         log.debug(
             "thread pools sized to %d of %d cores (the rest are busy)", count, available_cores()

@@ -29,6 +29,18 @@ KINDS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def numba_pool_size(monkeypatch):
+    """The pool size numba started with, in the environment numba reads again when it compiles.
+
+    Earlier tests may have restored an environment without it (their monkeypatch); numba would
+    then read the machine's core count, refuse to resize its running pool and fail the compile.
+    """
+    import numba
+
+    monkeypatch.setenv("NUMBA_NUM_THREADS", str(numba.config.NUMBA_NUM_THREADS))
+
+
 @pytest.fixture(scope="module")
 def tables():
     rng = np.random.default_rng(8)
