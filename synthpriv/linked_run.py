@@ -46,6 +46,7 @@ from synthpriv.io import (
     write_json,
     write_table,
 )
+from synthpriv.linked import _is_time, _micros
 from synthpriv.manifest import package_versions, write_manifest
 from synthpriv.pipeline import (
     NullProgress,
@@ -76,6 +77,7 @@ log = logging.getLogger(__name__)
 RELATIONS_FILE = "relations.toml"
 LINKED_REPORT_FORMAT = "synthpriv-linked-report/1"
 MIN_PERSONS = 20
+DAY = 86_400_000_000  # microseconds
 
 
 def is_linked_folder(path: Path) -> bool:
@@ -149,15 +151,25 @@ def keep_event_times(schema: TableSchema, frame: pl.DataFrame, *, root: bool) ->
 def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFrame:
     """One row per person: a person's history as one row, for the privacy gates.
 
-    The root's own columns, how many rows each table holds of the person, the mean of each
-    number there and the first of each time (a copied history brings its dates).
+    The root's own columns (its times as years), how many rows each table holds of the person,
+    the mean of each number there and each time's first day counted from the person's first
+    time (a history copied with its dates moved is still the same history).
     """
     root = relations.root
     key = relations.keys[root]
     keys_of = {t: _key_columns(relations, t, f) for t, f in frames.items()}
-    flat = frames[root].select(
+    own = frames[root]
+    times = [c for c in own.columns if c not in keys_of[root] and _is_time(own.schema[c])]
+    # a person's times as the year they fall in; their other tables' times as days from the
+    # person's first time: a history copied with every date moved a day is still a copy
+    flat = own.select(
         pl.col(key).cast(pl.String).alias("__person"),
-        *[c for c in frames[root].columns if c not in keys_of[root]],
+        *[
+            pl.col(c).dt.year().alias(c) if c in times else pl.col(c)
+            for c in own.columns
+            if c not in keys_of[root]
+        ],
+        (_micros(own.get_column(times[0])) if times else pl.lit(None, pl.Int64)).alias("__t0"),
     )
     owner = {root: frames[root].select(pl.col(key).cast(pl.String).alias("__person"))}
     for table in relations.order():
@@ -182,15 +194,23 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
         )
         owner[table] = person
         numbers = [c for c, t in frame.schema.items() if t.is_numeric() and c not in keys_of[table]]
-        rows = pl.concat([person, frame.select(numbers)], how="horizontal")
+        later = [c for c, t in frame.schema.items() if _is_time(t) and c not in keys_of[table]]
+        rows = pl.concat(
+            [person, frame.select(numbers), frame.select([_micros(frame[c]) for c in later])],
+            how="horizontal",
+        ).join(flat.select("__person", "__t0"), on="__person", how="left")
         summary = rows.group_by("__person").agg(
             pl.len().alias(f"{table}.rows"),
             *[pl.col(c).mean().alias(f"{table}.{c}.mean") for c in numbers],
+            *[
+                ((pl.col(c).min() - pl.col("__t0").first()) // DAY).alias(f"{table}.{c}.first_day")
+                for c in later
+            ],
         )
         flat = flat.join(summary, on="__person", how="left").with_columns(
             pl.col(f"{table}.rows").fill_null(0)
         )
-    return flat.drop("__person")
+    return flat.drop("__person", "__t0")
 
 
 def _cardinality(
