@@ -28,6 +28,7 @@ numbers, categories shared by fewer than ``RARE_MIN_COUNT`` rows pooled before f
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from synthpriv.engines import engine_errors
 from synthpriv.relations import Ordering, Relations, row_counters, with_ancestors
 from synthpriv.sequential import SequentialTrees
 from synthpriv.synthesis_plan import ORDERED_MAX_LEVELS, RARE_LABEL, RARE_MIN_COUNT
@@ -357,14 +359,12 @@ def fit(
             with_counts = with_counts.with_columns(pooled_numbers(with_counts.get_column(COUNT)))
             named = with_counts.rename(lambda c: c if c == COUNT else PARENT + c)
             first = tuple(c for c in named.columns if c != COUNT)
-            counts[table] = SequentialTrees(**params).fit(_pandas(named), seed=seed, first=first)
+            counts[table] = _fit_trees(params, _pandas(named), seed=seed, first=first)
         modelled = _modelled(frame, plan, parent_ref)
         train = modelled if given is None else pl.concat([given, modelled], how="horizontal")
         first = tuple(given.columns) if given is not None else ()
         rows[table] = (
-            SequentialTrees(**params).fit(_pandas(train), seed=seed, first=first)
-            if plan.columns
-            else None
+            _fit_trees(params, _pandas(train), seed=seed, first=first) if plan.columns else None
         )
         reference = (
             _micros(frame.get_column(plan.reference))
@@ -384,6 +384,15 @@ def fit(
     return LinkedModel(
         relations, plans, rows, counts, frames[relations.root].height, seed, list(orderings)
     )
+
+
+def _fit_trees(
+    params: dict[str, Any], data: pd.DataFrame, *, seed: int, first: tuple[str, ...]
+) -> SequentialTrees:
+    """The cart trees fitted as the cart engine fits them: its errors ours, sklearn quiet."""
+    with warnings.catch_warnings(), engine_errors("cart", "fitting"):
+        warnings.simplefilter("ignore")
+        return SequentialTrees(**params).fit(data, seed=seed, first=first)
 
 
 def _seed(seed: int, table: str, part: int) -> int:

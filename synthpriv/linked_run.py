@@ -28,11 +28,13 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sklearn.exceptions import ConvergenceWarning
 
 from synthpriv import linked
 from synthpriv.clean import Leak, apply_steps, find_leaks
@@ -352,7 +354,10 @@ def run_folder(
     with timer.stage("sample", progress):
         synthetic = linked.sample(model, config.rows or None, seed=config.seed)
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
-        with timer.stage("report", progress):
+        with timer.stage("report", progress), warnings.catch_warnings():
+            # a classifier of 82 people's histories may stop short of convergence: the
+            # report states its figures and intervals; the warning would only scroll by
+            warnings.simplefilter("ignore", ConvergenceWarning)
             reports = {}
             for table in frames:
                 mine = keys[table]
