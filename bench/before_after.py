@@ -16,15 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _common import write_results
+from _common import run_measured, write_results
 
 HERE = Path(__file__).resolve().parent
 ADULT = HERE.parent.parent / "shared" / "data" / "adult.csv"
@@ -67,20 +65,7 @@ def _run(code: Path, source: Path, extra: list[str]) -> dict[str, object]:
     }
     command = [sys.executable, "-m", "synthpriv", "--json", "--quiet", "run", str(source)]
     command += ["-o", str(out), "--nlp-model", "none", "--no-pdf", *extra]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result: dict[str, object] = {
-        "exit_code": done.returncode,
-        "wall_seconds": round(wall, 1),
-        # the Python processes only: a Spark JVM is a grandchild and is counted when it exits
-        "cpu_seconds": round(
-            after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1
-        ),
-        "peak_rss_mb": round(after.ru_maxrss / 1024),
-    }
+    result, done = run_measured(command, env)
     report = out / "report.json"
     if report.exists():
         data = json.loads(report.read_text())

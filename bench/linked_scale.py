@@ -15,17 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-from _common import write_results
+from _common import run_measured, write_results
 
 HERE = Path(__file__).resolve().parent
 
@@ -84,20 +81,8 @@ def main() -> int:
     }
     command = [sys.executable, "-m", "synthpriv", "--json", "--quiet", "run", str(folder)]
     command += ["-o", str(out), "--nlp-model", "none", "--no-pdf"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    results: dict[str, object] = {
-        "rows": rows,
-        "exit_code": done.returncode,
-        "wall_seconds": round(wall, 1),
-        "cpu_seconds": round(
-            after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1
-        ),
-        "peak_rss_mb": round(after.ru_maxrss / 1024),
-    }
+    figures, done = run_measured(command, env)
+    results: dict[str, object] = {"rows": rows, **figures}
     report = out / "report.json"
     if report.exists():
         summary = json.loads(report.read_text())
