@@ -31,3 +31,17 @@ def value_counts(series: pl.Series, *, sort: bool = False) -> pl.DataFrame:
     if sort:
         counts = counts.sort([COUNT, VALUE], descending=[True, False], nulls_last=True)
     return counts
+
+
+def is_time(dtype: pl.DataType) -> bool:
+    """A date or a datetime (what linked tables order and count gaps in)."""
+    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+
+
+def micros(series: pl.Series) -> pl.Series:
+    """A time column as microseconds since 1970 (naive UTC), as Int64."""
+    if series.dtype == pl.Date:
+        series = series.cast(pl.Datetime("us"))
+    elif series.dtype.time_zone is not None:  # type: ignore[union-attr]
+        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return series.dt.cast_time_unit("us").cast(pl.Int64)

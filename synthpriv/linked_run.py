@@ -40,6 +40,7 @@ from synthpriv import linked
 from synthpriv.clean import Leak, apply_steps, find_leaks
 from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
+from synthpriv.frames import is_time, micros
 from synthpriv.io import (
     atomic_directory,
     check_output,
@@ -48,8 +49,8 @@ from synthpriv.io import (
     write_json,
     write_table,
 )
-from synthpriv.linked import _is_time, _micros
 from synthpriv.manifest import package_versions, write_manifest
+from synthpriv.metrics.histories import history_copies
 from synthpriv.pipeline import (
     NullProgress,
     Progress,
@@ -66,8 +67,8 @@ from synthpriv.relations import (
     discover,
     find_orderings,
     kept_share,
+    key_columns,
     load_overrides,
-    row_counters,
     split_by_root,
 )
 from synthpriv.report import build_report, exit_status_for, write_report
@@ -112,13 +113,6 @@ def refuse(config: RunConfig) -> None:
         )
 
 
-def _key_columns(relations: Relations, table: str, frame: pl.DataFrame) -> list[str]:
-    """The columns of ``table`` that name rows: its key, its links, its other row counters."""
-    named = {relations.keys.get(table)} | {k.column for k in relations.links if k.child == table}
-    counters = set(row_counters(frame, table, relations.keys.get(table)))
-    return [c for c in frame.columns if c in named or c in counters]
-
-
 def keep_event_times(schema: TableSchema, frame: pl.DataFrame, *, root: bool) -> TableSchema:
     """The schema with event times (not birth dates) kept as times, unless a user chose.
 
@@ -159,9 +153,9 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
     """
     root = relations.root
     key = relations.keys[root]
-    keys_of = {t: _key_columns(relations, t, f) for t, f in frames.items()}
+    keys_of = {t: key_columns(relations, t, f) for t, f in frames.items()}
     own = frames[root]
-    times = [c for c in own.columns if c not in keys_of[root] and _is_time(own.schema[c])]
+    times = [c for c in own.columns if c not in keys_of[root] and is_time(own.schema[c])]
     # a person's times as the year they fall in; their other tables' times as days from the
     # person's first time: a history copied with every date moved a day is still a copy
     flat = own.select(
@@ -171,7 +165,7 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
             for c in own.columns
             if c not in keys_of[root]
         ],
-        (_micros(own.get_column(times[0])) if times else pl.lit(None, pl.Int64)).alias("__t0"),
+        (micros(own.get_column(times[0])) if times else pl.lit(None, pl.Int64)).alias("__t0"),
     )
     owner = {root: frames[root].select(pl.col(key).cast(pl.String).alias("__person"))}
     for table in relations.order():
@@ -196,9 +190,9 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
         )
         owner[table] = person
         numbers = [c for c, t in frame.schema.items() if t.is_numeric() and c not in keys_of[table]]
-        later = [c for c, t in frame.schema.items() if _is_time(t) and c not in keys_of[table]]
+        later = [c for c, t in frame.schema.items() if is_time(t) and c not in keys_of[table]]
         rows = pl.concat(
-            [person, frame.select(numbers), frame.select([_micros(frame[c]) for c in later])],
+            [person, frame.select(numbers), frame.select([micros(frame[c]) for c in later])],
             how="horizontal",
         ).join(flat.select("__person", "__t0"), on="__person", how="left")
         summary = rows.group_by("__person").agg(
@@ -292,7 +286,7 @@ def run_folder(
             f"{folder}: the seeded split of its {persons} people left one side empty; "
             "try another seed or holdout share"
         )
-    keys = {t: _key_columns(relations, t, f) for t, f in frames.items()}
+    keys = {t: key_columns(relations, t, f) for t, f in frames.items()}
     files = dict(zip(frames, _files(folder, frames), strict=True))
     hashes = {t: sha256_file(p) for t, p in files.items()}
     detector = make_detector(config)
@@ -478,14 +472,29 @@ def person_report(
     """The report on whole histories: every person flattened to a row (:func:`flatten`).
 
     Its privacy gates are the person-level gates: a synthetic person whose history repeats a
-    training person's (in every table) is an exact or near copy of that person's row; DCR and
-    membership are measured on people, against the holdout people as baseline.
+    training person's (in every table) is an exact or near copy of that person's row, and
+    near copies are judged on the rows of whole histories too
+    (:func:`~synthpriv.metrics.histories.history_copies`); DCR and membership are measured on
+    people, against the holdout people as baseline.
+
+    The flattened columns are made from tables already scanned, cleaned and checked for
+    residual identifiers one by one: a column the scan would call an identifier by its name
+    here (``DOD_SSN``'s year) is measured as a quasi-identifier, not failed as residual data.
     """
     flat = {
         side: flatten(frames, relations)
         for side, frames in (("train", train), ("holdout", holdout), ("synthetic", synthetic))
     }
-    schema = make_detector(config).detect(flat["train"])
+    detected = make_detector(config).detect(flat["train"])
+    identifying = (Role.DIRECT_IDENTIFIER, Role.FREE_TEXT_PII)
+    schema = replace(
+        detected,
+        columns=[
+            replace(c, role=Role.QUASI_IDENTIFIER) if c.role in identifying else c
+            for c in detected.columns
+        ],
+    )
+    copies = history_copies(train, holdout, synthetic, relations)
     return build_report(
         train=flat["train"],
         holdout=flat["holdout"],
@@ -496,6 +505,7 @@ def person_report(
         budgets=config.budgets,
         residual_identifiers=[],
         provenance=provenance,
+        histories=copies,
     )
 
 

@@ -425,6 +425,42 @@ def split_by_root(
     }
 
 
+def key_columns(relations: Relations, table: str, frame: pl.DataFrame) -> list[str]:
+    """The columns of ``table`` that name rows: its key, its links, its other row counters."""
+    named = {relations.keys.get(table)} | {k.column for k in relations.links if k.child == table}
+    counters = set(row_counters(frame, table, relations.keys.get(table)))
+    return [c for c in frame.columns if c in named or c in counters]
+
+
+def persons(frames: dict[str, pl.DataFrame], relations: Relations) -> dict[str, pl.Series]:
+    """Each table's rows' person: the root key (as text) their parent links lead to.
+
+    Only tables under the root appear; a row whose parent is missing has a null person.
+    """
+    root = relations.root
+    if root is None:
+        return {}
+    key = relations.keys[root]
+    owner = {root: frames[root].get_column(key).cast(pl.String).alias("__person")}
+    for table in relations.order():
+        link = relations.parent_of(table)
+        if table == root or link is None or link.parent not in owner:
+            continue
+        lookup = pl.DataFrame(
+            [
+                frames[link.parent].get_column(link.key).cast(pl.String).alias("__k"),
+                owner[link.parent],
+            ]
+        ).unique("__k", keep="first")
+        owner[table] = (
+            frames[table]
+            .select(pl.col(link.column).cast(pl.String).alias("__k"))
+            .join(lookup, on="__k", how="left", maintain_order="left")
+            .get_column("__person")
+        )
+    return owner
+
+
 # ----------------------------------------------------------------------------- given relations
 
 

@@ -345,8 +345,15 @@ def linked_share(
     best, train_share = closest_records(synthetic, real, tolerance, seed, most, in_train)
     linked = best <= most
     # each row counts as the expected outcome of picking one of its tied closest rows at random
-    to_train = float(np.sum(train_share[linked]))
-    rows = int(linked.sum())
+    return paired_share(float(np.sum(train_share[linked])), int(linked.sum()), n_train, n_holdout)
+
+
+def paired_share(to_train: float, rows: int, n_train: int, n_holdout: int) -> dict[str, Any]:
+    """``to_train`` of ``rows`` paired records landing on the training side, as figures.
+
+    The share and its exact interval as if the two sets were equally large (0.5: no side
+    preferred), beside the counts they come from.
+    """
     p = to_train / rows if rows else 0.0
     low, high = exact_interval(to_train, rows)
     return {

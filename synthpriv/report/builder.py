@@ -366,6 +366,7 @@ def build_report(
     scale_out: dict[str, Any] | None = None,
     exact_copies: dict[str, Any] | None = None,
     identifier_values: list[pl.Series] | None = None,
+    histories: dict[str, Any] | None = None,
 ) -> Report:
     """Measure ``synthetic`` against the real ``train`` rows (and ``holdout``, the baseline).
 
@@ -375,6 +376,8 @@ def build_report(
 
     ``scale_out`` describes a Spark run (whole-table row counts, the samples measured here);
     ``exact_copies`` replaces the exact-copy figures with ones counted over every row there.
+    ``histories``: on a folder's people flattened to rows, the near copies of their whole
+    histories (:func:`synthpriv.metrics.histories.history_copies`), judged with the near copies.
 
     Every sample and attack of the report is drawn with a key taken from the three tables'
     content (:func:`synthpriv.metrics.privacy.content_key`), not from ``seed``: the same tables
@@ -447,6 +450,8 @@ def build_report(
         }
     if exact_copies is not None:
         privacy["exact_copies"] = exact_copies
+    if histories is not None and "near_copies" in privacy:
+        privacy["near_copies"] = privacy["near_copies"] | {"histories": histories}
     privacy["residual_identifiers"] = residual_identifiers
     privacy["unmeasured_columns"] = unmeasured
     privacy["identifier_columns"] = identifying

@@ -20,6 +20,7 @@ from typing import Any
 from scipy.stats import norm
 
 from synthpriv.config import Gates
+from synthpriv.metrics.histories import HISTORY_SHARE
 from synthpriv.metrics.privacy import difference_interval
 from synthpriv.report.model import (
     RANK,
@@ -393,12 +394,17 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
     """Record linkage against every training row, level by level and row by row.
 
     Each level is judged on its own baseline; and each synthetic row is paired with its
-    closest real row (training or holdout).
+    closest real row (training or holdout). On a folder's people, their whole histories are
+    judged too (:mod:`synthpriv.metrics.histories`): near copies of a training person's rows,
+    and the pairing of each synthetic history with the real one it copies most.
     """
     margin = gates.near_copy_margin
     paired = near.get("paired")
-    k = len(near["levels"]) + (1 if paired else 0)
+    histories = near.get("histories")
+    k = len(near["levels"]) + (1 if paired else 0) + (2 if histories else 0)
     family = [Comparison(x, margin, _agree(x["mismatches"])) for x in near["levels"]]
+    if histories:
+        family.append(Comparison(histories["copies"], margin, "whole histories"))
     judged = _judge(family, k)
     shares = "; ".join(
         f"{_agree(x['mismatches'])}: {x['share'] * 100:.1f}% (unseen real rows "
@@ -407,25 +413,42 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
     )
     text = (
         f"Synthetic rows that agree with one of all {near['rows']['train']:,} training rows on "
-        f"{shares}. The largest excess is on {judged[0].label}."
+        f"{shares}."
     )
-    if not paired or not paired["rows_linked"]:
-        return _family_gate("near_copies", judged, text, family)
-    low, high = _balanced_interval(
-        paired["rows_linked_to_train"], paired["rows_linked"], paired["reference_rows"], k
-    )
-    value = paired["share"]
-    sentence = (
-        f" Paired with its closest real row (every training and holdout row; the fewest columns "
-        f"disagreeing, then the nearest), {value * 100:.1f}% of the "
-        f"{paired['rows_linked']:,} synthetic rows that near-copy someone near-copy a training "
-        f"person, as if both sets were equally large (interval {low * 100:.1f}-"
-        f"{high * 100:.1f}%; 50% for rows that copy nobody, above "
-        f"{gates.dcr_share_warn * 100:.0f}% warns and above "
-        f"{gates.dcr_share_max * 100:.0f}% fails, each only when the interval excludes 50%)."
-    )
-    pairing = _training_share("paired share", value, (low, high), gates)
-    gate = _family_gate("near_copies", judged, text + sentence, family, [pairing])
+    if histories:
+        h = histories["copies"]
+        text += (
+            f" Whole histories: {h['share'] * 100:.1f}% of the {h['rows'][0]:,} synthetic people "
+            f"near-copy a training person's rows (at least {HISTORY_SHARE:.0%} of each side's "
+            f"rows matching); of the {h['rows'][1]:,} real people, {h['baseline'] * 100:.1f}% "
+            "near-copy another training person's."
+        )
+    text += f" The largest excess is on {judged[0].label}."
+    extra = []
+    for what, pairing in (("rows", paired), ("people", (histories or {}).get("paired"))):
+        if not pairing or not pairing["rows_linked"]:
+            continue
+        low, high = _balanced_interval(
+            pairing["rows_linked_to_train"], pairing["rows_linked"], pairing["reference_rows"], k
+        )
+        value = pairing["share"]
+        closest = (
+            "closest real row (every training and holdout row; the fewest columns disagreeing, "
+            "then the nearest)"
+            if what == "rows"
+            else "closest real history (training or holdout: the one it near-copies most)"
+        )
+        text += (
+            f" Paired with its {closest}, {value * 100:.1f}% of the "
+            f"{pairing['rows_linked']:,} synthetic {what} that near-copy someone near-copy a "
+            f"training person, as if both sets were equally large (interval {low * 100:.1f}-"
+            f"{high * 100:.1f}%; 50% for {what} that copy nobody, above "
+            f"{gates.dcr_share_warn * 100:.0f}% warns and above "
+            f"{gates.dcr_share_max * 100:.0f}% fails, each only when the interval excludes 50%)."
+        )
+        name = "paired share" if what == "rows" else "paired share of histories"
+        extra.append(_training_share(name, value, (low, high), gates))
+    gate = _family_gate("near_copies", judged, text, family, extra)
     return replace(gate, comparisons=k)
 
 

@@ -6,19 +6,17 @@ import json
 import warnings
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from synthpriv import linked
 from synthpriv.cli import cli
 from synthpriv.config import RunConfig
 from synthpriv.linked_run import person_report
-from synthpriv.relations import discover, find_orderings, split_by_root
 from synthpriv.report import exit_status_for
 from synthpriv.status import ExitStatus
 from tests.conftest import SHARED_DATA
+from tests.linked_fixture import fitted_hospital, planted
 from tests.unit.test_relations import _hospital, _timed
 
 FAST = ["--nlp-model", "none"]
@@ -146,78 +144,18 @@ def test_what_a_folder_run_cannot_do_is_refused_in_one_line(tmp_path, extra, mes
     assert not (tmp_path / "out").exists()
 
 
-def _random_hospital(patients: int, seed: int) -> dict[str, pl.DataFrame]:
-    """Patients with their own birth dates, 1-4 admissions, 1-6 diagnoses each, drawn at random."""
-    from datetime import date, datetime, timedelta
-
-    rng = np.random.default_rng(seed)
-    born = [date(1930, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 25_000, patients)]
-    people = pl.DataFrame(
-        {
-            "SUBJECT_ID": np.arange(10_000, 10_000 + patients),
-            "GENDER": rng.choice(["F", "M"], patients),
-            "DOB": born,
-        }
-    )
-    visits = rng.integers(1, 5, patients)
-    subject = np.repeat(people.get_column("SUBJECT_ID").to_numpy(), visits)
-    admit = [
-        datetime(2100, 1, 1) + timedelta(hours=int(h))
-        for h in rng.integers(0, 80_000, subject.size)
-    ]
-    admissions = pl.DataFrame(
-        {
-            "HADM_ID": np.arange(500_000, 500_000 + subject.size),
-            "SUBJECT_ID": subject,
-            "TYPE": rng.choice(["EMERGENCY", "ELECTIVE", "URGENT"], subject.size),
-            "ADMITTIME": admit,
-            "STAY_DAYS": rng.gamma(2.0, 3.0, subject.size).round(1),
-        }
-    )
-    codes = rng.integers(1, 7, subject.size)
-    diagnoses = pl.DataFrame(
-        {
-            "HADM_ID": np.repeat(admissions.get_column("HADM_ID").to_numpy(), codes),
-            "SEQ_NUM": np.concatenate([np.arange(1, n + 1) for n in codes]),
-            "ICD9_CODE": rng.choice([f"{400 + i}" for i in range(40)], int(codes.sum())),
-        }
-    )
-    return {"PATIENTS": people, "ADMISSIONS": admissions, "DIAGNOSES_ICD": diagnoses}
-
-
 def test_copies_of_whole_histories_fail_the_person_level_gates():
     """5% of synthetic people copy a training person's rows in every table, keys renewed."""
-    tables = _random_hospital(600, seed=2)
-    relations = discover(tables)
-    parts = split_by_root(tables, relations, 0.2, 0)
-    train = {t: p[0] for t, p in parts.items()}
-    holdout = {t: p[1] for t, p in parts.items()}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = linked.fit(train, relations, find_orderings(train, relations), seed=0)
-        clean = linked.sample(model)
+    hospital = fitted_hospital(600, seed=2)
     config = RunConfig(nlp_model="none")
-    control = person_report(train, holdout, clean, relations, config)
+    control = person_report(
+        hospital.train, hospital.holdout, hospital.clean, hospital.relations, config
+    )
     copies = ("exact_copies", "near_copies")
     assert [control.gate(name).status.value for name in copies] == ["PASS", "PASS"]
 
-    people = train["PATIENTS"].get_column("SUBJECT_ID").head(train["PATIENTS"].height // 20)
-    stays = train["ADMISSIONS"].filter(pl.col("SUBJECT_ID").is_in(people.implode()))
-    chosen = {
-        "PATIENTS": train["PATIENTS"].filter(pl.col("SUBJECT_ID").is_in(people.implode())),
-        "ADMISSIONS": stays,
-        "DIAGNOSES_ICD": train["DIAGNOSES_ICD"].filter(
-            pl.col("HADM_ID").is_in(stays.get_column("HADM_ID").implode())
-        ),
-    }
-    copied = {}
-    for table, rows in chosen.items():
-        # fresh keys, as a synthesizer would write them: the history itself is the copy
-        renewed = rows.with_columns(
-            [pl.col(c) + 10_000_000 for c in ("SUBJECT_ID", "HADM_ID") if c in rows.columns]
-        )
-        copied[table] = pl.concat([clean[table], renewed.select(clean[table].columns)])
-    leaked = person_report(train, holdout, copied, relations, config)
+    copied = planted(hospital.train, hospital.clean, 0.05, "exact")
+    leaked = person_report(hospital.train, hospital.holdout, copied, hospital.relations, config)
     assert exit_status_for(leaked) == ExitStatus.PRIVACY_GATE_FAILED
     # 465 training and 135 holdout people: the near-copy check catches the copied histories
     failed = {g.name for g in leaked.gates if g.status.value == "FAIL"}

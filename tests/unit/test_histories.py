@@ -1,0 +1,141 @@
+"""Near copies of whole histories (synthpriv.metrics.histories), attacks first.
+
+The leaks are planted the way an auditor would (tests/linked_fixture.py): a training person's
+history copied with its dates moved, its codes reordered or changed, half of it, or given to
+another person. Each must fail the person-level near-copy gate at 5% of the people; the same
+shapes made from people the model never saw must not.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+import pytest
+
+from synthpriv.config import RunConfig
+from synthpriv.linked_run import person_report
+from synthpriv.metrics.histories import (
+    HISTORY_SHARE,
+    _counters,
+    histories,
+    history_copies,
+)
+from synthpriv.relations import discover
+from synthpriv.report import exit_status_for
+from synthpriv.status import ExitStatus
+from tests.linked_fixture import fitted_hospital, planted
+
+CONFIG = RunConfig(nlp_model="none")
+
+
+@pytest.fixture(scope="module")
+def hospital():
+    return fitted_hospital(600, seed=5)
+
+
+@pytest.mark.parametrize("shape", ["moved", "jitter", "halves", "new_root"])
+def test_near_copied_histories_of_5_percent_fail_the_near_copy_gate(hospital, shape):
+    leaky = planted(hospital.train, hospital.clean, 0.05, shape)
+    report = person_report(hospital.train, hospital.holdout, leaky, hospital.relations, CONFIG)
+    assert report.gate("near_copies").status.value == "FAIL", report.gate("near_copies").message
+    assert exit_status_for(report) == ExitStatus.PRIVACY_GATE_FAILED
+
+
+def test_the_clean_sample_and_histories_of_unseen_people_pass_the_near_copy_gate(hospital):
+    clean = person_report(
+        hospital.train, hospital.holdout, hospital.clean, hospital.relations, CONFIG
+    )
+    assert clean.gate("near_copies").status.value == "PASS", clean.gate("near_copies").message
+    # a quarter of the holdout's people, moved and reordered: real, but never trained on
+    unseen = planted(hospital.holdout, hospital.clean, 0.25, "jitter")
+    report = person_report(hospital.train, hospital.holdout, unseen, hospital.relations, CONFIG)
+    assert report.gate("near_copies").status.value == "PASS", report.gate("near_copies").message
+    figures = report.to_dict()["privacy"]["near_copies"]["histories"]
+    # they near-copy holdout people: paired, they land on the holdout side
+    assert figures["paired"]["share"] < 0.3
+
+
+def test_a_moved_and_reordered_copy_is_the_same_history(hospital):
+    copies = planted(
+        hospital.train, {t: f.clear() for t, f in hospital.clean.items()}, 0.1, "jitter"
+    )
+    figures = history_copies(hospital.train, hospital.holdout, copies, hospital.relations)
+    # a number or time near its bin's edge can land in the next bin: most copies, not all
+    assert figures["copies"]["share"] >= 0.8
+    assert figures["copies"]["baseline"] < 0.1
+
+
+def _look_alikes(n: int, first: int) -> dict[str, pl.DataFrame]:
+    """People of 20 kinds: everyone of a kind has the same history, two visits long."""
+    ids = list(range(first, first + n))
+    kind = [i % 20 for i in range(n)]
+    people = pl.DataFrame({"PID": ids, "SEX": ["F" if k % 2 else "M" for k in kind]})
+    visits = pl.DataFrame(
+        {
+            "VID": [10 * p + v for p in ids for v in range(2)],
+            "PID": [p for p in ids for _ in range(2)],
+            "WARD": [f"W{k}-{v}" for k in kind for v in range(2)],
+            "COST": [float(10 * k + v) for k in kind for v in range(2)],
+            "DAY": [date(2020, 1, 1 + 3 * v) for _ in kind for v in range(2)],
+        }
+    )
+    return {"people": people, "visits": visits}
+
+
+def test_pairing_draws_ties_at_random_not_toward_the_training_people():
+    """Each synthetic person has 25 real look-alikes (20 training): ties are drawn at random."""
+    train, holdout, synthetic = (
+        _look_alikes(n, first) for n, first in ((400, 1), (100, 10_000), (300, 50_000))
+    )
+    relations = discover(train)
+    figures = history_copies(train, holdout, synthetic, relations)
+    low, high = figures["paired"]["share_ci95"]
+    assert figures["paired"]["rows_linked"] == 300
+    assert low < 0.5 < high, figures["paired"]
+    # natural look-alikes everywhere: synthetic people copy no more than real people do
+    assert figures["copies"]["share"] == figures["copies"]["baseline"] == 1.0
+
+
+def test_a_history_is_its_rows_not_their_order_or_keys():
+    tables = {
+        "people": pl.DataFrame({"PID": [1, 2], "SEX": ["F", "M"]}),
+        "visits": pl.DataFrame(
+            {
+                "VID": [10, 11, 12],
+                "PID": [1, 1, 2],
+                "SEQ": [1, 2, 1],
+                "WARD": ["A", "B", "A"],
+                "AT": [datetime(2020, 1, 1), datetime(2020, 1, 3), datetime(2021, 6, 1)],
+            }
+        ),
+    }
+    compared, people = histories(tables, discover(tables))
+    assert people.to_list() == ["1", "2"]
+    # the key, the link and the 1..n numbering are left out; times count from the first
+    assert compared["visits"].columns == ["__person", "WARD", "AT"]
+    assert compared["visits"].get_column("AT").to_list() == [0.0, 2.0, 0.0]
+    assert compared["people"].columns == ["__person", "SEX"]
+
+
+def test_only_a_numbering_within_each_parent_is_a_counter():
+    frame = pl.DataFrame(
+        {
+            "PID": [1, 1, 1, 2, 2],
+            "SEQ": [2, 1, 3, 1, 2],
+            "DOSE": [5, 5, 7, 1, 9],
+            "ZERO_BASED": [0, 1, 2, 0, 1],
+        }
+    )
+    assert _counters(frame, "PID", ["SEQ", "DOSE", "ZERO_BASED"]) == ["SEQ", "ZERO_BASED"]
+    assert _counters(frame, None, ["SEQ"]) == []
+
+
+def test_the_rule_is_stated_with_its_threshold(hospital):
+    figures = history_copies(hospital.train, hospital.holdout, hospital.clean, hospital.relations)
+    assert f"{HISTORY_SHARE:.0%}" in figures["rule"]
+    assert figures["copies"]["people"] == {
+        "synthetic": hospital.clean["PATIENTS"].height,
+        "train": hospital.train["PATIENTS"].height,
+        "holdout": hospital.holdout["PATIENTS"].height,
+    }
