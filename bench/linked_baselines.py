@@ -3,6 +3,7 @@ GaussianCopula tables with re-drawn keys, on the MIMIC-III demo and the AMLSim f
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/linked_baselines.py
     OMP_NUM_THREADS=1 .venv/bin/python bench/linked_baselines.py --sets mimic3-demo-core --seed 1
+    OMP_NUM_THREADS=1 .venv/bin/python bench/linked_baselines.py --methods synthpriv
 
 Sets (``linked_sets.py``): ``mimic3-demo`` (8 tables, 4 levels), ``mimic3-demo-no-icu-links``
 (8 tables, 3 levels), ``mimic3-demo-core`` (4 tables, 3 levels) and ``amlsim`` (accounts ->
@@ -250,18 +251,22 @@ def describe(ls: LinkedSet) -> dict:
     }
 
 
-def run_set(name: str, seed: int, max_columns: int) -> dict:
+METHODS = ("hma", "independent", "synthpriv")
+
+
+def run_set(name: str, seed: int, max_columns: int, methods: tuple[str, ...] = METHODS) -> dict:
     loader, folder = SETS[name]
     if not folder.exists():
         print(f"skip {name}: {folder} not found", file=sys.stderr)
         return {"status": "skipped", "reason": f"{folder} not found"}
     ls = loader()
     res = describe(ls)
-    for method, runner in (
-        ("hma", lambda: run_hma(ls, seed, max_columns)),
-        ("independent", lambda: run_independent(ls, seed)),
-        ("synthpriv", lambda: run_synthpriv(ls, seed)),
-    ):
+    runners = {
+        "hma": lambda: run_hma(ls, seed, max_columns),
+        "independent": lambda: run_independent(ls, seed),
+        "synthpriv": lambda: run_synthpriv(ls, seed),
+    }
+    for method, runner in ((m, runners[m]) for m in methods):
         print(f"{name}: {method} ...", file=sys.stderr, flush=True)
         try:
             info, sample = runner()
@@ -292,7 +297,9 @@ def print_table(results: dict) -> None:
             continue
         real_ord = res["real"]["orderings"]
         for method in ("hma", "independent", "synthpriv"):
-            info = res[method]
+            info = res.get(method)
+            if info is None:
+                continue
             if info.get("status") != "ok":
                 print(f"{name} | {method} | {info.get('status')}: {info.get('reason')}")
                 continue
@@ -329,12 +336,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--hma-max-columns", type=int, default=HMA_MAX_COLUMNS)
     ap.add_argument("--out", default="linked_baselines", help="results/<out>.json")
+    ap.add_argument(
+        "--methods", default=",".join(METHODS), help="comma-separated (default: all three)"
+    )
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
     names = [s for s in args.sets.split(",") if s]
     unknown = sorted(set(names) - set(SETS))
     if unknown:
         ap.error(f"unknown sets {unknown}; known: {sorted(SETS)}")
+    methods = tuple(m for m in args.methods.split(",") if m)
+    if set(methods) - set(METHODS):
+        ap.error(f"unknown methods {sorted(set(methods) - set(METHODS))}; known: {METHODS}")
     results: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seed": args.seed,
@@ -345,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         "sets": {},
     }
     for name in names:
-        results["sets"][name] = run_set(name, args.seed, args.hma_max_columns)
+        results["sets"][name] = run_set(name, args.seed, args.hma_max_columns, methods)
     results["peak_rss_mb"] = peak_rss_mb()
     write_results(args.out, results)
     print_table(results)

@@ -37,7 +37,8 @@ import pandas as pd
 import polars as pl
 
 from synthpriv.engines import engine_errors
-from synthpriv.relations import Ordering, Relations, row_counters, with_ancestors
+from synthpriv.frames import is_time, micros
+from synthpriv.relations import Ordering, Relations, persons, row_counters, with_ancestors
 from synthpriv.sequential import SequentialTrees
 from synthpriv.synthesis_plan import ORDERED_MAX_LEVELS, RARE_LABEL, RARE_MIN_COUNT
 
@@ -45,19 +46,6 @@ COUNT = "__children"
 PARENT = "__parent."
 GAP = "__gap."
 SECONDS = 1_000_000  # microseconds in a second: gaps are modelled in seconds
-
-
-def _is_time(dtype: pl.DataType) -> bool:
-    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
-
-
-def _micros(series: pl.Series) -> pl.Series:
-    """A time column as microseconds since 1970 (naive UTC), as Int64."""
-    if series.dtype == pl.Date:
-        series = series.cast(pl.Datetime("us"))
-    elif series.dtype.time_zone is not None:  # type: ignore[union-attr]
-        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    return series.dt.cast_time_unit("us").cast(pl.Int64)
 
 
 @dataclass
@@ -96,43 +84,82 @@ class LinkedModel:
     orderings: list[Ordering] = field(default_factory=list)
 
 
-def _pooled(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Text values fewer than ``RARE_MIN_COUNT`` rows share become one pooled label."""
+def _pooled(
+    frame: pl.DataFrame, columns: list[str], people: pl.Series | None = None
+) -> pl.DataFrame:
+    """Text values fewer than ``RARE_MIN_COUNT`` people hold become one pooled label.
+
+    ``people``: each row's person (rows of a child table); without, each row is a person.
+    """
     out = []
     for name in columns:
         series = frame.get_column(name)
         if series.dtype in (pl.String, pl.Categorical):
             series = series.cast(pl.String)
-            counts = series.value_counts()
-            rare = counts.filter(pl.col("count") < RARE_MIN_COUNT).get_column(name)
+            holders = _holders(series, people)
+            rare = holders.filter(pl.col("count") < RARE_MIN_COUNT).get_column(name)
             series = pl.Series(name, series).set(series.is_in(rare.implode()), RARE_LABEL)
         elif series.dtype.is_numeric():
-            series = pooled_numbers(series)
+            series = pooled_numbers(series, people)
         out.append(series)
     return pl.DataFrame(out) if out else pl.DataFrame()
 
 
-def pooled_numbers(series: pl.Series) -> pl.Series:
+def _holders(series: pl.Series, people: pl.Series | None) -> pl.DataFrame:
+    """Each value of ``series`` with how many people (or rows) hold it, as ``count``."""
+    if people is None:
+        return series.drop_nulls().value_counts()
+    return (
+        pl.DataFrame([series, people.alias("__who")])
+        .drop_nulls(series.name)
+        .group_by(series.name)
+        .agg(pl.col("__who").n_unique().alias("count"))
+    )
+
+
+def pooled_numbers(series: pl.Series, people: pl.Series | None = None) -> pl.Series:
     """Numbers the trees draw as categories (few distinct values) with none of one person's.
 
     Distinct values, in order, are grouped until each group holds at least
-    ``RARE_MIN_COUNT`` rows (a value that many rows share is a group of its own); every value
-    becomes its group's median (univariate microaggregation). A patient with 41 admissions is
-    drawn with a count several patients near the top share.
+    ``RARE_MIN_COUNT`` people (a value that many share is a group of its own; ``people``: each
+    row's person, else each row is one); every value becomes its group's median (univariate
+    microaggregation). A patient with 41 admissions is drawn with a count several patients
+    near the top share.
     """
     if series.n_unique() > ORDERED_MAX_LEVELS or series.drop_nulls().len() < RARE_MIN_COUNT:
         return series
-    counts = series.drop_nulls().value_counts().sort(series.name)
+    counts = _holders(series, people).sort(series.name)
     if bool((counts.get_column("count") >= RARE_MIN_COUNT).all()):
         return series
     values = counts.get_column(series.name).cast(pl.Float64).to_list()
-    sizes = counts.get_column("count").to_list()
+    if people is None:
+        sizes = counts.get_column("count").to_list()
+        owners = [set() for _ in values]
+    else:
+        held = (
+            pl.DataFrame([series.cast(pl.Float64).alias("__v"), people.alias("__who")])
+            .drop_nulls("__v")
+            .group_by("__v")
+            .agg(pl.col("__who").unique())
+        )
+        by_value = {v: (set(w), 0) for v, w in held.iter_rows()}
+        owners = [by_value[v][0] for v in values]
+        sizes = [len(w) for w in owners]  # the median of a group is its middle person's
     groups: list[list[tuple[float, int]]] = [[]]
-    for value, size in zip(values, sizes, strict=True):
-        if sum(n for _, n in groups[-1]) >= RARE_MIN_COUNT:
+    within: set[Any] = set()
+
+    def enough(group: list[tuple[float, int]]) -> bool:
+        if people is None:
+            return sum(n for _, n in group) >= RARE_MIN_COUNT
+        return len(within) >= RARE_MIN_COUNT
+
+    for value, size, who in zip(values, sizes, owners, strict=True):
+        if enough(groups[-1]):
             groups.append([])
+            within = set()
         groups[-1].append((value, size))
-    if len(groups) > 1 and sum(n for _, n in groups[-1]) < RARE_MIN_COUNT:
+        within |= who
+    if len(groups) > 1 and not enough(groups[-1]):
         last = groups.pop()  # the last values, too few alone: with those before them
         groups[-1] = groups[-1] + last
     target: dict[float, float] = {}
@@ -159,7 +186,7 @@ def _chronology(frame: pl.DataFrame, times: list[str]) -> list[str]:
     return sorted(
         times,
         key=lambda c: (
-            _micros(frame.get_column(c)).median() or 0,
+            micros(frame.get_column(c)).median() or 0,
             frame.get_column(c).null_count(),
         ),
     )
@@ -181,7 +208,7 @@ def _plan(
         c: _start(frame.get_column(c)) for c in row_counters(frame, name, key) if c not in pointers
     }
     own = [c for c in frame.columns if c != key and c not in pointers and c not in counters]
-    times = _chronology(frame, [c for c in own if _is_time(frame.schema[c])])
+    times = _chronology(frame, [c for c in own if is_time(frame.schema[c])])
     ordered = {(o.before, o.after) for o in orderings if o.before_table == o.after_table == name}
     complete = {c for c in times if frame.get_column(c).null_count() == 0}
     # complete times first, then by median: an anchor is always placed before what it anchors
@@ -244,7 +271,7 @@ def _plan(
 
 def _typical_gap(frame: pl.DataFrame, anchor: str, column: str) -> float:
     """The median absolute gap between two times of a row (infinite when never both known)."""
-    gap = (_micros(frame.get_column(column)) - _micros(frame.get_column(anchor))).abs()
+    gap = (micros(frame.get_column(column)) - micros(frame.get_column(anchor))).abs()
     median = gap.drop_nulls().median()
     return float("inf") if median is None else float(median)
 
@@ -272,7 +299,7 @@ def _start(series: pl.Series) -> int | None:
 
 def _resolution(series: pl.Series) -> int:
     """The coarsest of a day, an hour, a minute and a second every value is a multiple of."""
-    values = _micros(series).drop_nulls()
+    values = micros(series).drop_nulls()
     for unit in (86_400, 3_600, 60, 1):
         if values.len() and bool(((values % (unit * SECONDS)) == 0).all()):
             return unit * SECONDS
@@ -280,26 +307,29 @@ def _resolution(series: pl.Series) -> int:
 
 
 def _modelled(
-    frame: pl.DataFrame, plan: TablePlan, parent_reference: pl.Series | None
+    frame: pl.DataFrame,
+    plan: TablePlan,
+    parent_reference: pl.Series | None,
+    people: pl.Series | None = None,
 ) -> pl.DataFrame:
     """``frame``'s own columns as modelled: text pooled, times as gaps in seconds."""
     plain = [c for c in plan.columns if not c.startswith(GAP) and c not in plan.absolute]
-    columns = [_pooled(frame, plain)] if plain else []
+    columns = [_pooled(frame, plain, people)] if plain else []
     gaps = []
     for column, anchor in plan.anchors.items():
         if anchor is not None:
-            base = _micros(frame.get_column(anchor))
+            base = micros(frame.get_column(anchor))
         else:
             base = parent_reference
         sign = plan.signs.get(column, 1)
-        gap = sign * (_micros(frame.get_column(column)) - base).cast(pl.Float64) / SECONDS
+        gap = sign * (micros(frame.get_column(column)) - base).cast(pl.Float64) / SECONDS
         gaps.append(gap.alias(GAP + column))
     modelled = pl.concat([*columns, pl.DataFrame(gaps)], how="horizontal") if gaps else None
     if modelled is None:
         modelled = columns[0] if columns else pl.DataFrame()
     if plan.absolute:  # microseconds since 1970: the trees see a number, not a date
         modelled = modelled.with_columns(
-            [_micros(frame.get_column(c)).alias(c) for c in plan.absolute]
+            [micros(frame.get_column(c)).alias(c) for c in plan.absolute]
         )
     return modelled.select(plan.columns) if plan.columns else pl.DataFrame()
 
@@ -323,6 +353,14 @@ def fit(
     if relations.root is None:
         raise ValueError("no root table: nothing links the tables")
     params = params or {}
+    # whose each row is: k (rows a leaf, a label, a group of numbers stands for) counts people
+    # (a row whose parent is missing is a person of its own)
+    people = {
+        t: pl.select(
+            pl.coalesce(p, pl.format("\x00{}", pl.int_range(p.len(), dtype=pl.Int64)))
+        ).to_series()
+        for t, p in persons(frames, relations).items()
+    }
     plans: dict[str, TablePlan] = {}
     rows: dict[str, SequentialTrees | None] = {}
     counts: dict[str, SequentialTrees] = {}
@@ -352,22 +390,31 @@ def fit(
                 pl.DataFrame({"__key": keys}).group_by("__key").len().rename({"len": COUNT})
             )
             with_counts = (
-                lookup.join(per_parent, on="__key", how="left")
+                lookup.join(per_parent, on="__key", how="left", maintain_order="left")
                 .with_columns(pl.col(COUNT).fill_null(0))
                 .drop("__key", "__ref")
             )
-            with_counts = with_counts.with_columns(pooled_numbers(with_counts.get_column(COUNT)))
+            # a parent table below the root has several rows per person: k counts people
+            parents_of = people.get(plan.parent) if plan.parent != relations.root else None
+            with_counts = with_counts.with_columns(
+                pooled_numbers(with_counts.get_column(COUNT), parents_of)
+            )
             named = with_counts.rename(lambda c: c if c == COUNT else PARENT + c)
             first = tuple(c for c in named.columns if c != COUNT)
-            counts[table] = _fit_trees(params, _pandas(named), seed=seed, first=first)
-        modelled = _modelled(frame, plan, parent_ref)
+            counts[table] = _fit_trees(
+                params, _pandas(named), seed=seed, first=first, groups=parents_of
+            )
+        owners = people.get(table) if table != relations.root else None
+        modelled = _modelled(frame, plan, parent_ref, owners)
         train = modelled if given is None else pl.concat([given, modelled], how="horizontal")
         first = tuple(given.columns) if given is not None else ()
         rows[table] = (
-            _fit_trees(params, _pandas(train), seed=seed, first=first) if plan.columns else None
+            _fit_trees(params, _pandas(train), seed=seed, first=first, groups=owners)
+            if plan.columns
+            else None
         )
         reference = (
-            _micros(frame.get_column(plan.reference))
+            micros(frame.get_column(plan.reference))
             if plan.reference is not None
             else pl.Series([None] * frame.height, dtype=pl.Int64)
         )
@@ -387,12 +434,21 @@ def fit(
 
 
 def _fit_trees(
-    params: dict[str, Any], data: pd.DataFrame, *, seed: int, first: tuple[str, ...]
+    params: dict[str, Any],
+    data: pd.DataFrame,
+    *,
+    seed: int,
+    first: tuple[str, ...],
+    groups: pl.Series | None = None,
 ) -> SequentialTrees:
-    """The cart trees fitted as the cart engine fits them: its errors ours, sklearn quiet."""
+    """The cart trees fitted as the cart engine fits them: its errors ours, sklearn quiet.
+
+    ``groups``: each row's person (rows of a table below the root): k counts people.
+    """
+    owners = None if groups is None else groups.to_numpy()
     with warnings.catch_warnings(), engine_errors("cart", "fitting"):
         warnings.simplefilter("ignore")
-        return SequentialTrees(**params).fit(data, seed=seed, first=first)
+        return SequentialTrees(**params).fit(data, seed=seed, first=first, groups=owners)
 
 
 def _seed(seed: int, table: str, part: int) -> int:
@@ -461,7 +517,7 @@ def sample(
             parents_of[table] = parent_keys
         frame = frame.with_columns(list(columns.values())) if columns else frame
         reference = (
-            _micros(frame.get_column(plan.reference))
+            micros(frame.get_column(plan.reference))
             if plan.reference is not None
             else pl.Series([None] * n, dtype=pl.Int64)
         )
@@ -516,7 +572,7 @@ def _kept_in_order(drawn: dict[str, pl.DataFrame], model: LinkedModel, table: st
                     continue
                 earlier = joined.get_column(name)
             later = frame.get_column(ordering.after)
-            start, end = _micros(earlier), _micros(later)
+            start, end = micros(earlier), micros(later)
             moved = pl.when(start > end).then(start).otherwise(end)
             raised = pl.select(moved).to_series().cast(pl.Datetime("us")).cast(later.dtype)
             frame = frame.with_columns(raised.alias(ordering.after))

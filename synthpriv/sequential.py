@@ -106,12 +106,22 @@ class SequentialTrees:
     # ------------------------------------------------------------------------------- fit
 
     def fit(
-        self, data: pd.DataFrame, seed: int = 0, first: tuple[str, ...] = ()
+        self,
+        data: pd.DataFrame,
+        seed: int = 0,
+        first: tuple[str, ...] = (),
+        groups: Any = None,
     ) -> SequentialTrees:
         """Fit one tree per column on the columns visited before it, replacing any earlier fit.
 
         ``first``: columns visited first, in this order, so that :meth:`sample` can be given
         their values (a synthetic parent's columns) and draw the others conditioned on them.
+
+        ``groups``: whose each row is (one value per row: a person of a linked folder, whose
+        rows are many). Then k counts people, not rows: a leaf holds at least k people's worth
+        of rows (each person's rows weigh one person in all), a numeric group spans at least k
+        people, and leaf sizes are tuned on held-out *people*, so a leaf cannot describe the
+        rows of one person with many rows. Only their equality is used; nothing of them is kept.
         """
         self.columns = []
         self.output_columns = list(data.columns)
@@ -132,9 +142,10 @@ class SequentialTrees:
         )
         self.order = [name for _, name, _ in plans]
         rng = np.random.default_rng(seed)
+        people = None if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
         for index, (_, name, column) in enumerate(plans):
             features = np.column_stack([encoded[c] for c in self.order[:index]]) if index else None
-            self._fit_column(column, features, encoded[name], rng)
+            self._fit_column(column, features, encoded[name], rng, people)
             self.columns.append(column)
         return self
 
@@ -165,13 +176,37 @@ class SequentialTrees:
         kind = DecisionTreeClassifier if column.categorical else DecisionTreeRegressor
         return kind(min_samples_leaf=leaf_size, max_depth=self.max_depth, random_state=seed)
 
-    def _grow(self, tree: Any, column: _Column, features: np.ndarray, target: np.ndarray) -> Any:
+    def _grow(
+        self,
+        tree: Any,
+        column: _Column,
+        features: np.ndarray,
+        target: np.ndarray,
+        groups: np.ndarray | None = None,
+    ) -> Any:
+        """Fit ``tree``; with ``groups``, every leaf holds at least k people's worth of rows.
+
+        Each row weighs one over its person's rows, so a person weighs one in all, and a leaf
+        must gather ``min_samples_leaf`` of that weight (sklearn's ``min_weight_fraction_leaf``).
+        """
         present = slice(None) if column.categorical else ~np.isnan(target)
         labels = target.astype(int) if column.categorical else target
-        return tree.fit(features[present], labels[present])
+        if groups is None:
+            return tree.fit(features[present], labels[present])
+        owners = groups[present]
+        _, inverse, sizes = np.unique(owners, return_inverse=True, return_counts=True)
+        weights = 1.0 / sizes[inverse]
+        people = max(sizes.size, 1)
+        tree.set_params(min_weight_fraction_leaf=min(0.5, tree.min_samples_leaf / people))
+        return tree.fit(features[present], labels[present], sample_weight=weights)
 
     def _fit_column(
-        self, column: _Column, features: np.ndarray | None, target: np.ndarray, rng: Any
+        self,
+        column: _Column,
+        features: np.ndarray | None,
+        target: np.ndarray,
+        rng: Any,
+        groups: np.ndarray | None = None,
     ) -> None:
         seed = int(rng.integers(2**31 - 1))
         column.leaf_size, column.shrinkage = self.min_samples_leaf, self.shrinkage
@@ -179,16 +214,31 @@ class SequentialTrees:
             leaf_of = np.zeros(target.shape[0], dtype=int)
         else:
             if self.tune:
-                column.leaf_size, column.shrinkage = self._tuned(column, features, target, seed)
-            tree = self._grow(self._tree(column, column.leaf_size, seed), column, features, target)
+                column.leaf_size, column.shrinkage = self._tuned(
+                    column, features, target, seed, groups
+                )
+            tree = self._grow(
+                self._tree(column, column.leaf_size, seed), column, features, target, groups
+            )
             column.tree, leaf_of = tree, tree.apply(features)
         if not column.categorical and np.isfinite(target).any():
-            # synthesis_plan clipped the extremes: min and max are each k rows' value
-            column.low, column.high = float(np.nanmin(target)), float(np.nanmax(target))
-        self._fit_nodes(column, features, target, leaf_of)
+            # synthesis_plan clipped the extremes: min and max are each k rows' value; with
+            # people, the bounds are values k people reach (one person's rows are many)
+            if groups is None:
+                column.low, column.high = float(np.nanmin(target)), float(np.nanmax(target))
+            else:
+                k = self.min_samples_leaf
+                column.low = _people_bound(target, groups, k, high=False)
+                column.high = _people_bound(target, groups, k, high=True)
+        self._fit_nodes(column, features, target, leaf_of, groups)
 
     def _tuned(
-        self, column: _Column, features: np.ndarray, target: np.ndarray, seed: int
+        self,
+        column: _Column,
+        features: np.ndarray,
+        target: np.ndarray,
+        seed: int,
+        groups: np.ndarray | None = None,
     ) -> tuple[int, float]:
         """Leaf size and shrinkage that predict a quarter of the rows held out best.
 
@@ -196,11 +246,19 @@ class SequentialTrees:
         of the shrunk leaf distributions for categories, squared error of the shrunk leaf means
         for numbers) for leaf sizes from k upwards and a range of shrinkage strengths: the model
         keeps what generalises to people it did not see, not what a few training rows share.
-        Small tables get large leaves, large tables small ones.
+        Small tables get large leaves, large tables small ones. With ``groups`` a quarter of
+        the *people* is held out: rows of a person on both sides would reward leaves that
+        describe that person.
         """
         rows = target.shape[0]
-        order = np.random.default_rng(seed).permutation(rows)
-        held, used = order[: rows // 4], order[rows // 4 :]
+        if groups is None:
+            order = np.random.default_rng(seed).permutation(rows)
+            held, used = order[: rows // 4], order[rows // 4 :]
+        else:
+            people = np.unique(groups)
+            out = np.random.default_rng(seed).permutation(people)[: people.size // 4]
+            aside = np.isin(groups, out)
+            held, used = np.flatnonzero(aside), np.flatnonzero(~aside)
         if column.categorical:
             truth = target[held].astype(int)
         else:
@@ -211,7 +269,13 @@ class SequentialTrees:
         scored = []  # (mean loss, its standard error, leaf size, strength)
         size = self.min_samples_leaf
         while size <= max(self.min_samples_leaf, used.size // 8):
-            tree = self._grow(self._tree(column, size, seed), column, features[used], target[used])
+            tree = self._grow(
+                self._tree(column, size, seed),
+                column,
+                features[used],
+                target[used],
+                None if groups is None else groups[used],
+            )
             estimates = _shrunk_estimates(tree, column, features[used], target[used])
             leaves = tree.apply(features[held])
             for strength, estimate in estimates.items():
@@ -230,7 +294,12 @@ class SequentialTrees:
         return coarsest[2], coarsest[3]
 
     def _fit_nodes(
-        self, column: _Column, features: np.ndarray | None, target: np.ndarray, leaf_of: Any
+        self,
+        column: _Column,
+        features: np.ndarray | None,
+        target: np.ndarray,
+        leaf_of: Any,
+        groups: np.ndarray | None = None,
     ) -> None:
         """What each node of the tree learned, and each leaf's shrinkage toward its ancestors.
 
@@ -263,31 +332,47 @@ class SequentialTrees:
                 counts = np.bincount(values.astype(int), minlength=len(column.categories) + 1)
                 column.nodes[node] = counts / counts.sum()
             else:
-                column.nodes[node] = self._numeric_leaf(values)
+                owners = None if groups is None else groups[rows_of[node]]
+                column.nodes[node] = self._numeric_leaf(values, owners)
         for leaf, path in paths.items():
             sizes = np.array([rows_of[node].size for node in path], dtype=float)
             kept = np.concatenate([[1.0], 1.0 / (1.0 + column.shrinkage / sizes[:-1]), [0.0]])
             kept = np.minimum.accumulate(kept)  # a product of factors each at most 1
             column.paths[leaf] = (np.array(path), kept[:-1] - kept[1:])
 
-    def _numeric_leaf(self, values: np.ndarray) -> tuple[Any, ...]:
+    def _numeric_leaf(
+        self, values: np.ndarray, owners: np.ndarray | None = None
+    ) -> tuple[Any, ...]:
         """Missing share; mean, spread and weight of consecutive groups of >= k sorted values.
 
         A group whose values are all equal (a spike, such as zero) has no spread and is drawn
         exactly: its value is shared by k rows. Other groups are drawn from a normal kernel with
         the group's mean and standard deviation (synthpop's smoothing), so a leaf of five rows
-        does not emit one value over and over.
+        does not emit one value over and over. With ``owners`` (each value's person) a group
+        spans at least k people.
         """
-        present = np.sort(values[~np.isnan(values)])
+        finite = ~np.isnan(values)
+        order = np.argsort(values[finite], kind="stable")
+        present = values[finite][order]
         missing = 1.0 - present.size / max(values.size, 1)
         if present.size == 0:
             return missing, np.array([]), np.array([]), np.array([])
         k = self.min_samples_leaf
-        groups = max(1, present.size // k)
-        bounds = np.linspace(0, present.size, groups + 1).round().astype(int)
+        if owners is not None:
+            bounds = _people_bounds(owners[finite][order], k)
+        else:
+            groups = max(1, present.size // k)
+            bounds = np.linspace(0, present.size, groups + 1).round().astype(int)
         spans = list(zip(bounds[:-1], bounds[1:], strict=True))
-        means = np.array([present[a:b].mean() for a, b in spans])
-        spreads = np.array([present[a:b].std() for a, b in spans])
+        if owners is None:
+            means = np.array([present[a:b].mean() for a, b in spans])
+            spreads = np.array([present[a:b].std() for a, b in spans])
+        else:
+            # each person weighs one in a group however many rows they have there
+            owned = owners[finite][order]
+            stats = [_person_weighted(present[a:b], owned[a:b]) for a, b in spans]
+            means = np.array([m for m, _ in stats])
+            spreads = np.array([sd for _, sd in stats])
         weights = np.diff(bounds) / present.size
         return missing, means, weights, spreads
 
@@ -370,6 +455,48 @@ class SequentialTrees:
 
 
 SHRINKAGE_GRID = (0.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
+
+
+def _person_weighted(values: np.ndarray, owners: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of ``values`` with each owner's rows weighing one in all."""
+    _, inverse, counts = np.unique(owners, return_inverse=True, return_counts=True)
+    weights = 1.0 / counts[inverse]
+    mean = float(np.average(values, weights=weights))
+    return mean, float(np.sqrt(np.average((values - mean) ** 2, weights=weights)))
+
+
+def _people_bound(values: np.ndarray, owners: np.ndarray, k: int, high: bool) -> float:
+    """The largest (``high``) or smallest value at least ``k`` people reach.
+
+    Each person's extreme, the k-th from the end; the overall extreme when fewer than k people.
+    """
+    frame = pd.DataFrame({"v": values, "o": owners}).dropna()
+    extremes = frame.groupby("o")["v"].max() if high else frame.groupby("o")["v"].min()
+    ordered = np.sort(extremes.to_numpy())
+    if ordered.size == 0:
+        return float("nan")
+    position = min(k, ordered.size)
+    return float(ordered[-position] if high else ordered[position - 1])
+
+
+def _people_bounds(owners: np.ndarray, k: int) -> np.ndarray:
+    """Cuts of sorted values into consecutive groups each holding at least ``k`` people.
+
+    The last group, too few alone, joins the one before it; one group when there are fewer
+    than ``k`` people in all.
+    """
+    cuts, seen = [0], set()
+    for position, owner in enumerate(owners.tolist()):
+        seen.add(owner)
+        if len(seen) >= k:
+            cuts.append(position + 1)
+            seen = set()
+    if cuts[-1] != owners.size:
+        if len(cuts) > 1:
+            cuts[-1] = owners.size
+        else:
+            cuts.append(owners.size)
+    return np.array(cuts, dtype=int)
 
 
 def _shrunk_estimates(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import warnings
 
+import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
 
 from synthpriv import linked
 from synthpriv.relations import discover, find_orderings, kept_share
+from synthpriv.sequential import SequentialTrees
 from tests.conftest import SHARED_DATA
 from tests.unit.test_relations import _hospital, _timed
 
@@ -119,3 +122,51 @@ def test_the_mimic_demo_drawn_as_one_linked_set():
     assert len(orderings) >= 20
     for ordering in orderings:
         assert kept_share(synthetic, relations, ordering) == 1.0, ordering
+
+
+# -- k counts people, not rows ------------------------------------------------------------------
+
+
+def _one_person_many_rows() -> tuple[pd.DataFrame, np.ndarray]:
+    """40 people with 3 rows each, and one person with 60 rows of their own dose."""
+    rng = np.random.default_rng(0)
+    who = np.r_[np.repeat(np.arange(40), 3), np.full(60, 99)]
+    age = np.r_[rng.integers(20, 80, 40).repeat(3), np.full(60, 101)]
+    dose = np.r_[rng.normal(50, 10, 120), np.full(60, 777.0)]
+    return pd.DataFrame({"PARENT_AGE": age, "DOSE": dose}), who
+
+
+def test_a_leaf_holds_k_people_not_k_rows():
+    data, who = _one_person_many_rows()
+    grouped = SequentialTrees(min_samples_leaf=10, tune=False, categorical_max_levels=20).fit(
+        data, seed=0, first=("PARENT_AGE",), groups=who
+    )
+    tree = grouped.columns[1].tree
+    leaves = tree.apply(data[["PARENT_AGE"]].to_numpy(dtype=float))
+    people = pd.Series(who).groupby(leaves).nunique()
+    assert people.min() >= 10
+    # the 60 rows of one person no longer make a leaf of their own: they draw from others' doses
+    drawn = grouped.sample(200, seed=1, given=pd.DataFrame({"PARENT_AGE": [101] * 200}))
+    assert (drawn["DOSE"] - 777.0).abs().min() > 1.0
+    # by rows alone, that person is a leaf of 60 rows, and the model replays their dose
+    by_rows = SequentialTrees(min_samples_leaf=10, tune=False, categorical_max_levels=20).fit(
+        data, seed=0, first=("PARENT_AGE",)
+    )
+    replayed = by_rows.sample(200, seed=1, given=pd.DataFrame({"PARENT_AGE": [101] * 200}))
+    assert (replayed["DOSE"] - 777.0).abs().max() < 1e-6
+
+
+def test_numbers_are_grouped_by_people_and_rare_labels_pooled_by_people():
+    rows = pl.DataFrame(
+        {
+            "DRUG": ["rare-one"] * 30 + [f"d{i % 3}" for i in range(30)],
+            "UNITS": [9] * 30 + [i % 3 for i in range(30)],
+        }
+    )
+    people = pl.Series(["p0"] * 30 + [f"p{1 + i % 10}" for i in range(30)])
+    pooled = linked._pooled(rows, ["DRUG", "UNITS"], people)
+    # thirty rows, one person: pooled (by rows, thirty would pass any count)
+    assert set(pooled.get_column("DRUG").head(30)) == {linked.RARE_LABEL}
+    assert linked._pooled(rows, ["DRUG"]).get_column("DRUG").head(1).item() == "rare-one"
+    # one person's value 9 is grouped with others' values: it becomes a shared median
+    assert 9 not in set(pooled.get_column("UNITS").to_list())
