@@ -44,7 +44,7 @@ from synthpriv.metrics.linkage import IQR_SHARE, rounding_unit
 from synthpriv.metrics.privacy import paired_share, share_difference
 from synthpriv.relations import Relations, key_columns, persons
 
-HISTORY_SHARE = 0.5  # share of each side's rows matched for one history to near-copy another
+HISTORY_SHARE = 0.6  # share of each side's rows matched for one history to near-copy another
 ROW_MISMATCHES = 1  # compared columns a matched row may disagree on (tables comparing 3 or more)
 MIN_COLUMNS_FOR_MISMATCH = 3
 CANDIDATES = 5  # real people verified per synthetic person
