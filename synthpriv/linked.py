@@ -29,7 +29,7 @@ numbers, categories shared by fewer than ``RARE_MIN_COUNT`` rows pooled before f
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,8 @@ from synthpriv.synthesis_plan import ORDERED_MAX_LEVELS, RARE_LABEL, RARE_MIN_CO
 COUNT = "__children"
 PARENT = "__parent."
 GAP = "__gap."
+PREVIOUS = "__previous."  # the same parent's previous row's modelled columns
+POSITION = "__position"  # a row's place among its parent's rows (0: the first)
 SECONDS = 1_000_000  # microseconds in a second: gaps are modelled in seconds
 
 
@@ -69,6 +71,7 @@ class TablePlan:
     key_start: int | None = None  # integer surrogates start here; None: text surrogates
     counters: dict[str, int | None] = field(default_factory=dict)  # other row ids -> start
     resolution: dict[str, int] = field(default_factory=dict)  # time column -> microseconds
+    sequence: bool = False  # rows drawn in order, each given its parent's previous row
 
 
 @dataclass
@@ -82,6 +85,7 @@ class LinkedModel:
     root_rows: int
     seed: int
     orderings: list[Ordering] = field(default_factory=list)
+    following: dict[str, SequentialTrees] = field(default_factory=dict)  # later rows of a sequence
 
 
 def _pooled(
@@ -328,9 +332,9 @@ def _modelled(
     if modelled is None:
         modelled = columns[0] if columns else pl.DataFrame()
     if plan.absolute:  # microseconds since 1970: the trees see a number, not a date
-        modelled = modelled.with_columns(
-            [micros(frame.get_column(c)).alias(c) for c in plan.absolute]
-        )
+        dates = pl.DataFrame([micros(frame.get_column(c)).alias(c) for c in plan.absolute])
+        # (a table of only a date has nothing else to put them beside)
+        modelled = pl.concat([modelled, dates], how="horizontal") if modelled.width else dates
     return modelled.select(plan.columns) if plan.columns else pl.DataFrame()
 
 
@@ -364,6 +368,7 @@ def fit(
     plans: dict[str, TablePlan] = {}
     rows: dict[str, SequentialTrees | None] = {}
     counts: dict[str, SequentialTrees] = {}
+    following: dict[str, SequentialTrees] = {}  # a sequence's later rows
     context: dict[str, pl.DataFrame] = {}  # table -> key + modelled columns (for children)
     for table in relations.order():
         frame = frames[table]
@@ -385,6 +390,9 @@ def fit(
             )
             given = joined.drop("__key", "__ref").rename(lambda c: PARENT + c)
             parent_ref = joined.get_column("__ref")
+            if _calendar_tighter(frame, plan, parent_ref):
+                plan = _on_the_calendar(plan)
+                plans[table] = plan
             # how many children each training parent has (none is a count too)
             per_parent = (
                 pl.DataFrame({"__key": keys}).group_by("__key").len().rename({"len": COUNT})
@@ -408,6 +416,25 @@ def fit(
         modelled = _modelled(frame, plan, parent_ref, owners)
         train = modelled if given is None else pl.concat([given, modelled], how="horizontal")
         first = tuple(given.columns) if given is not None else ()
+        later = _later_rows(frame, plan) if given is not None and plan.columns else None
+        if later is not None:
+            # a sequence: the first row of each parent given the parent, every later row given
+            # the parent and the row before it (its time a step from that row's)
+            plan = replace(plan, sequence=True)
+            plans[table] = plan
+            steps = _to_steps(frame, plan, modelled)
+            context_of_row = pl.concat(
+                [given, _previous(frame, plan, steps), steps], how="horizontal"
+            )
+            following[table] = _fit_trees(
+                params,
+                _pandas(context_of_row.filter(later)),
+                seed=seed,
+                first=(*first, POSITION, *[PREVIOUS + c for c in steps.columns]),
+                groups=None if owners is None else owners.filter(later),
+            )
+            train = train.filter(~later)
+            owners = None if owners is None else owners.filter(~later)
         rows[table] = (
             _fit_trees(params, _pandas(train), seed=seed, first=first, groups=owners)
             if plan.columns
@@ -429,8 +456,155 @@ def fit(
             how="horizontal",
         )
     return LinkedModel(
-        relations, plans, rows, counts, frames[relations.root].height, seed, list(orderings)
+        relations,
+        plans,
+        rows,
+        counts,
+        frames[relations.root].height,
+        seed,
+        list(orderings),
+        following,
     )
+
+
+MIN_LATER_ROWS = 20  # fewer rows after a parent's first: no sequence model (too few to learn)
+
+
+def _later_rows(frame: pl.DataFrame, plan: TablePlan) -> pl.Series | None:
+    """Which rows come after their parent's first (``None``: too few for a sequence)."""
+    if plan.reference is None:  # rows without a time have no order the data shows
+        return None
+    later = (_sequence_order(frame, plan) > 0) & frame.get_column(plan.pointer).is_not_null()
+    return later if int(later.sum()) >= MIN_LATER_ROWS else None
+
+
+def _sequence_order(frame: pl.DataFrame, plan: TablePlan) -> pl.Series:
+    """Each row's place among its parent's rows: by the row's reference time, then as read."""
+    order = (
+        micros(frame.get_column(plan.reference))
+        if plan.reference is not None
+        else pl.Series(np.zeros(frame.height, dtype=np.int64))
+    )
+    return (
+        pl.DataFrame({"p": frame.get_column(plan.pointer), "t": order})
+        .with_row_index("i")
+        .select(pl.struct("t", "i").rank("ordinal").over("p").cast(pl.Int64) - 1)
+        .to_series()
+        .alias(POSITION)
+    )
+
+
+def _calendar_tighter(frame: pl.DataFrame, plan: TablePlan, parent_ref: pl.Series) -> bool:
+    """Whether a child's reference time is tighter on the calendar than from its parent's.
+
+    Admissions are a gap from a birth when each patient's dates are shifted on their own (the
+    MIMIC export); transactions of one year are dates of that year, not a gap from each
+    account's opening years before. The narrower interquartile range decides.
+    """
+    if plan.reference is None or plan.reference not in plan.from_parent:
+        return False
+    own = micros(frame.get_column(plan.reference))
+    both = own.is_not_null() & parent_ref.is_not_null()
+    if int(both.sum()) < 2:
+        return False
+    own, gap = own.filter(both), (own - parent_ref).filter(both)
+
+    def spread(values: pl.Series) -> float:
+        return float((values.quantile(0.75) or 0) - (values.quantile(0.25) or 0))
+
+    return spread(own) < spread(gap)
+
+
+def _on_the_calendar(plan: TablePlan) -> TablePlan:
+    """``plan`` with its reference time drawn as a date (the others still gaps from it)."""
+    ref = plan.reference
+    plain = [c for c in plan.columns if not c.startswith(GAP) and c not in plan.absolute]
+    gaps = [c for c in plan.columns if c.startswith(GAP) and c != GAP + ref]
+    absolute = [ref, *plan.absolute]
+    anchors = {c: a for c, a in plan.anchors.items() if c != ref}
+    return replace(
+        plan,
+        columns=plain + gaps + absolute,
+        anchors=_restore_order(anchors, absolute),
+        from_parent=[c for c in plan.from_parent if c != ref],
+        absolute=absolute,
+    )
+
+
+def _stepped(plan: TablePlan) -> str | None:
+    """The column a sequence's reference time is drawn as steps in.
+
+    Its gap from the parent, or its date when the calendar is tighter.
+    """
+    if plan.reference is None or plan.parent is None:
+        return None
+    if plan.reference in plan.from_parent:
+        return GAP + plan.reference
+    if plan.reference in plan.absolute:
+        return plan.reference
+    return None
+
+
+def _to_steps(frame: pl.DataFrame, plan: TablePlan, modelled: pl.DataFrame) -> pl.DataFrame:
+    """A sequence's reference time as steps, each row's from the one before it.
+
+    The first row's is its gap from the parent, every later row's the time since the row
+    before it (the time between two admissions, not each one's age).
+    """
+    column = _stepped(plan)
+    if column is None:
+        return modelled
+    gap = (
+        modelled.select(
+            pl.col(column),
+            frame.get_column(plan.pointer).alias("__p"),
+            _sequence_order(frame, plan),
+            pl.int_range(frame.height).alias("__i"),
+        )
+        .sort("__p", POSITION)
+        .with_columns(
+            pl.coalesce(pl.col(column) - pl.col(column).shift(1).over("__p"), pl.col(column))
+        )
+        .sort("__i")
+        .get_column(column)
+    )
+    return modelled.with_columns(gap)
+
+
+def _from_steps(modelled: pl.DataFrame, plan: TablePlan, parents: np.ndarray) -> pl.DataFrame:
+    """Steps back to gaps from the parent: each parent's rows (in place order) summed."""
+    column = _stepped(plan)
+    if column is None:
+        return modelled
+    summed = (
+        modelled.select(pl.col(column).cast(pl.Float64), pl.Series("__p", parents))
+        .select(pl.col(column).fill_null(0).cum_sum().over("__p"))
+        .get_column(column)
+    )
+    return modelled.with_columns(
+        pl.when(modelled.get_column(column).is_null()).then(None).otherwise(summed).alias(column)
+    )
+
+
+def _previous(frame: pl.DataFrame, plan: TablePlan, modelled: pl.DataFrame) -> pl.DataFrame:
+    """Each row's place among its parent's rows and the previous row's modelled columns.
+
+    The first row of a parent has no previous row: its columns are missing (a value the
+    trees split on like any other).
+    """
+    position = _sequence_order(frame, plan)
+    keyed = modelled.with_columns(
+        frame.get_column(plan.pointer).alias("__p"),
+        position,
+        pl.int_range(frame.height).alias("__i"),
+    )
+    ordered = keyed.sort("__p", POSITION)
+    lagged = ordered.select(
+        "__i",
+        *[pl.col(c).shift(1).over("__p").alias(PREVIOUS + c) for c in modelled.columns],
+    )
+    back = lagged.sort("__i").drop("__i")
+    return pl.concat([pl.DataFrame([position]), back], how="horizontal")
 
 
 def _fit_trees(
@@ -499,7 +673,11 @@ def sample(
             parent_ref = parent.get_column("__ref")[index]
             n = index.size
         trees = model.rows[table]
-        if trees is not None and n:
+        if trees is not None and n and plan.sequence:
+            modelled = _draw_in_order(
+                trees, model.following[table], plan, given, how_many.astype(int), seed
+            )
+        elif trees is not None and n:
             out = trees.sample(
                 n, _seed(seed, table, 2), given=_pandas(given) if given is not None else None
             )
@@ -508,7 +686,8 @@ def sample(
             modelled = (
                 pl.DataFrame({c: [] for c in plan.columns}) if plan.columns else pl.DataFrame()
             )
-        frame = _restore(modelled, plan, parent_ref, n)
+        restorable = _from_steps(modelled, plan, index) if plan.sequence else modelled
+        frame = _restore(restorable, plan, parent_ref, n)
         keys = _surrogates(plan, n)
         columns = {plan.key: keys} if plan.key else {}
         columns |= {c: _surrogates(plan, n, c, start) for c, start in plan.counters.items()}
@@ -524,7 +703,7 @@ def sample(
         context[table] = pl.concat(
             [
                 pl.DataFrame({"__key": keys.alias("__key")}),
-                modelled,
+                restorable,  # children were fitted on gaps from the parent, not steps
                 pl.DataFrame({"__ref": reference}),
             ],
             how="horizontal",
@@ -544,6 +723,46 @@ def sample(
             ]
         )
     return drawn
+
+
+def _draw_in_order(
+    trees: SequentialTrees,
+    following: SequentialTrees,
+    plan: TablePlan,
+    given: pl.DataFrame,
+    counts: np.ndarray,
+    seed: int,
+) -> pl.DataFrame:
+    """A parent's rows drawn one place at a time, each given the one drawn before it.
+
+    ``given`` holds each row's parent columns, rows grouped by parent (``counts`` each); the
+    rows of every parent's first place are drawn together (by ``trees``, given the parent),
+    then every parent's second (by ``following``, given the parent and the first), and so on,
+    so the work grows with the longest history, not with the number of parents.
+    """
+    starts = np.cumsum(counts) - counts
+    places = int(counts.max()) if counts.size else 0
+    parts: list[tuple[np.ndarray, pd.DataFrame]] = []
+    previous: pd.DataFrame | None = None
+    previous_parents = np.array([], dtype=int)
+    for place in range(places):
+        parents = np.flatnonzero(counts > place)
+        rows = starts[parents] + place
+        context = _pandas(given[rows])
+        if previous is not None:
+            context[POSITION] = place
+            # the parents still drawing are a subset of those drawn at the place before
+            at = np.searchsorted(previous_parents, parents)
+            for c in plan.columns:
+                context[PREVIOUS + c] = previous[c].to_numpy()[at]
+        drawer = trees if previous is None else following
+        out = drawer.sample(rows.size, _seed(seed, plan.name, 2 + place), given=context)
+        out = out[list(plan.columns)].reset_index(drop=True)
+        parts.append((rows, out))
+        previous, previous_parents = out, parents
+    order = np.argsort(np.concatenate([rows for rows, _ in parts]), kind="stable")
+    stacked = pd.concat([out for _, out in parts], ignore_index=True).iloc[order]
+    return pl.from_pandas(stacked.reset_index(drop=True))
 
 
 def _kept_in_order(drawn: dict[str, pl.DataFrame], model: LinkedModel, table: str) -> pl.DataFrame:
@@ -586,7 +805,10 @@ def _restore(
     plain = [c for c in plan.columns if not c.startswith(GAP)]
     frame = modelled.select(plain) if plain else pl.DataFrame({"__n": range(n)}).drop("__n")
     times: dict[str, pl.Series] = {
-        c: modelled.get_column(c).cast(pl.Float64).round().cast(pl.Int64) for c in plan.absolute
+        c: modelled.get_column(c).cast(pl.Float64).round().cast(pl.Int64)
+        // plan.resolution.get(c, 1)
+        * plan.resolution.get(c, 1)
+        for c in plan.absolute
     }
     for column in plan.anchors:  # in time order: an anchor is restored before what it anchors
         gap = (modelled.get_column(GAP + column).cast(pl.Float64) * SECONDS).round().cast(pl.Int64)

@@ -50,6 +50,7 @@ from synthpriv.io import (
     write_table,
 )
 from synthpriv.manifest import package_versions, write_manifest
+from synthpriv.metrics import relational
 from synthpriv.metrics.histories import history_copies
 from synthpriv.pipeline import (
     NullProgress,
@@ -207,35 +208,6 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
             pl.col(f"{table}.rows").fill_null(0)
         )
     return flat.drop("__person", "__t0")
-
-
-def _cardinality(
-    real: dict[str, pl.DataFrame], synthetic: dict[str, pl.DataFrame], relations: Relations
-) -> dict[str, Any]:
-    """Per parent link: children per parent, real and synthetic (mean, share with none, max)."""
-    out = {}
-    for link in (k for k in relations.links if k.kind == "parent"):
-
-        def per_parent(frames: dict[str, pl.DataFrame], link: Any = link) -> pl.Series:
-            counts = frames[link.child].group_by(link.column).len()
-            return (
-                frames[link.parent]
-                .select(pl.col(link.key).alias(link.column))
-                .join(counts, on=link.column, how="left")
-                .get_column("len")
-                .fill_null(0)
-            )
-
-        real_counts, fake_counts = per_parent(real), per_parent(synthetic)
-        out[f"{link.child}.{link.column} -> {link.parent}"] = {
-            side: {
-                "mean": round(float(c.mean() or 0), 3),
-                "share_with_none": round(float((c == 0).mean() or 0), 4),
-                "p90": int(c.quantile(0.9) or 0),
-            }
-            for side, c in (("real", real_counts), ("synthetic", fake_counts))
-        }
-    return out
 
 
 def run_folder(
@@ -586,7 +558,9 @@ def _summary(
             o.to_dict() | {"kept_in_synthetic": kept_share(synthetic, relations, o)}
             for o in orderings
         ],
-        "cardinality": _cardinality(train, synthetic, relations),
+        "cardinality": relational.cardinality(train, synthetic, relations),
+        "pair_trends": relational.pair_trends(train, synthetic, relations),
+        "sequences": relational.sequences(train, synthetic, relations),
         "persons": {
             "verdict": persons.verdict.value,
             "exit_code": int(exit_status_for(persons)),
@@ -681,12 +655,53 @@ with every row that belongs to them.</p>
 <p>{sum(v == 1.0 for v in resolved)} of {len(resolved)} links: every synthetic foreign key
 points to a synthetic row. {sum(k == 1.0 for k in kept)} of {len(kept)} time orderings the data
 always keeps hold in every synthetic row.</p>
+{_relations_section(summary)}
 <h2>Privacy of each person's whole history</h2>
 <p>Each person's rows flattened to one row (their own columns, how many rows of each table, the
-means of its numbers, the first of its times), compared with training and with holdout people
+means of its numbers, the first of its times), compared with training and with holdout people;
+near copies are also judged row by row on whole histories (a synthetic person whose rows repeat
+60% or more of a real person's rows, and the reverse)
 (<a href="{e(summary["persons"]["report"])}">full report</a>).</p>
 <table><tr><th>check</th><th>result</th><th>what it means</th></tr>{gate_rows}</table>
 <h2>Each table</h2>
 <table><tr><th>table</th><th>real rows</th><th>synthetic rows</th><th>verdict</th>
 <th>fidelity</th><th>failed gates</th></tr>{table_rows}</table>
 </body></html>"""
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _relations_section(summary: dict[str, Any]) -> str:
+    """Per link: children per parent, parent-child trends, and the gaps of each sequence."""
+    e = html.escape
+    trends = summary.get("pair_trends", {})
+    sequences = summary.get("sequences", {})
+    rows = []
+    for link, c in summary.get("cardinality", {}).items():
+        child = link.split(".", 1)[0]
+        sequence = sequences.get(child) or {}
+        gaps = sequence.get("gap_days") or {}
+        median = (
+            f"{gaps['real']['p50']:.1f} / {gaps['synthetic']['p50']:.1f} days "
+            f"({_share(sequence.get('gap_similarity'))})"
+            if gaps.get("real", {}).get("p50") is not None
+            and gaps.get("synthetic", {}).get("p50") is not None
+            else "-"
+        )
+        rows.append(
+            f"<tr><td>{e(link)}</td><td>{c['real']['mean']:.2f} / {c['synthetic']['mean']:.2f}"
+            f"</td><td>{_share(c.get('similarity'))}</td>"
+            f"<td>{_share((trends.get(link) or {}).get('score'))}</td><td>{median}</td></tr>"
+        )
+    if not rows:
+        return ""
+    return f"""<h2>Across tables</h2>
+<p>For each link: children per parent (mean, real / synthetic, and how alike the two
+distributions are: 100% is the same), how parent columns go with their children's columns (the
+mean over every pair, scored as SDMetrics' inter-table trends), and, for a table whose rows have
+a time, the typical gap between a parent's consecutive rows (real / synthetic, and how alike
+the gaps' distributions are).</p>
+<table><tr><th>link</th><th>children per parent</th><th>alike</th><th>parent-child trends</th>
+<th>gap between consecutive rows</th></tr>{"".join(rows)}</table>"""

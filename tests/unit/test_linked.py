@@ -170,3 +170,84 @@ def test_numbers_are_grouped_by_people_and_rare_labels_pooled_by_people():
     assert linked._pooled(rows, ["DRUG"]).get_column("DRUG").head(1).item() == "rare-one"
     # one person's value 9 is grouped with others' values: it becomes a shared median
     assert 9 not in set(pooled.get_column("UNITS").to_list())
+
+
+# -- a parent's rows in time order ---------------------------------------------------------------
+
+
+def _visits(people: int, seed: int, calendar: bool = False) -> dict[str, pl.DataFrame]:
+    """People born over 60 years; each visits 2-6 times, about a month apart.
+
+    ``calendar``: the first visit falls in 2023 whatever the birth date (a year's export), not
+    at an age.
+    """
+    from datetime import date, timedelta
+
+    rng = np.random.default_rng(seed)
+    born = [date(1940, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 22_000, people)]
+    visits, pid, day = rng.integers(2, 7, people), [], []
+    for person, (birth, n) in enumerate(zip(born, visits, strict=True)):
+        first = (
+            date(2023, 1, 1) + timedelta(days=int(rng.integers(0, 200)))
+            if calendar
+            else birth + timedelta(days=int(rng.integers(40 * 365, 45 * 365)))
+        )
+        steps = np.cumsum(np.r_[0, rng.integers(20, 40, n - 1)])
+        pid += [person] * n
+        day += [first + timedelta(days=int(s)) for s in steps]
+    return {
+        "people": pl.DataFrame({"PID": range(people), "BORN": born}),
+        "visits": pl.DataFrame(
+            {
+                "VID": range(len(pid)),
+                "PID": pid,
+                "DAY": day,
+                "KIND": rng.choice(["check", "scan", "lab"], len(pid)),
+            }
+        ),
+    }
+
+
+def _gaps(frame: pl.DataFrame) -> pl.Series:
+    ordered = frame.sort("PID", "DAY")
+    gap = ordered.get_column("DAY").diff().dt.total_days()
+    return gap.filter(ordered.get_column("PID") == ordered.get_column("PID").shift(1))
+
+
+@pytest.mark.parametrize("calendar", [False, True])
+def test_a_parents_rows_are_drawn_in_order_a_step_from_the_one_before(calendar):
+    tables = _visits(400, seed=3, calendar=calendar)
+    relations = discover(tables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = linked.fit(tables, relations, find_orderings(tables, relations), seed=0)
+        drawn = linked.sample(model)
+    assert model.plans["visits"].sequence
+    real, fake = _gaps(tables["visits"]), _gaps(drawn["visits"])
+    # a month apart, as the data shows (drawn one by one from the birth, gaps were years)
+    assert 15 <= fake.median() <= 45, fake.describe()
+    assert fake.quantile(0.9) <= 2 * real.quantile(0.9)
+    if calendar:  # a year's export stays in its year, not spread over the people's ages
+        years = drawn["visits"].get_column("DAY").dt.year()
+        assert (years.is_between(2022, 2024)).mean() >= 0.95
+        assert "DAY" in model.plans["visits"].absolute
+
+
+def test_steps_back_to_gaps_from_the_parent():
+    plan = linked.TablePlan(
+        name="visits",
+        key="VID",
+        pointer="PID",
+        parent="people",
+        columns=[linked.GAP + "DAY"],
+        output=["VID", "PID", "DAY"],
+        dtypes={},
+        anchors={"DAY": None},
+        signs={},
+        reference="DAY",
+        from_parent=["DAY"],
+        absolute=[],
+    )
+    steps = pl.DataFrame({linked.GAP + "DAY": [10.0, 2.0, 3.0, 7.0, None]})
+    back = linked._from_steps(steps, plan, np.array([0, 0, 0, 1, 2]))
+    assert back.get_column(linked.GAP + "DAY").to_list() == [10.0, 12.0, 15.0, 7.0, None]
