@@ -38,7 +38,14 @@ import polars as pl
 
 from synthpriv.engines import engine_errors
 from synthpriv.frames import is_time, micros
-from synthpriv.relations import Ordering, Relations, persons, row_counters, with_ancestors
+from synthpriv.relations import (
+    Ordering,
+    Relations,
+    persons,
+    row_counters,
+    split_by_root,
+    with_ancestors,
+)
 from synthpriv.sequential import SequentialTrees
 from synthpriv.synthesis_plan import ORDERED_MAX_LEVELS, RARE_LABEL, RARE_MIN_COUNT
 
@@ -349,13 +356,20 @@ def fit(
     *,
     seed: int = 0,
     params: dict[str, Any] | None = None,
+    max_rows: int | None = None,
 ) -> LinkedModel:
     """Fit the root's rows, and each child table's counts and rows given its parent.
 
     ``frames`` are the cleaned training rows of every table, keys and links intact.
+    ``max_rows``: when a table has more rows, the model is fitted on a seeded sample of people
+    (each with all their rows) small enough that no table has more; it still samples as many
+    people as ``frames`` holds. The work and memory of fitting are then bounded by this, not by
+    the number of children.
     """
     if relations.root is None:
         raise ValueError("no root table: nothing links the tables")
+    people_in_all = frames[relations.root].height
+    frames = _people_sample(frames, relations, max_rows, seed)
     params = params or {}
     # whose each row is: k (rows a leaf, a label, a group of numbers stands for) counts people
     # (a row whose parent is missing is a person of its own)
@@ -460,11 +474,25 @@ def fit(
         plans,
         rows,
         counts,
-        frames[relations.root].height,
+        people_in_all,
         seed,
         list(orderings),
         following,
     )
+
+
+def _people_sample(
+    frames: dict[str, pl.DataFrame], relations: Relations, max_rows: int | None, seed: int
+) -> dict[str, pl.DataFrame]:
+    """A seeded sample of people, all their rows, with no table above ``max_rows`` rows."""
+    largest = max(f.height for f in frames.values())
+    if max_rows is None or largest <= max_rows:
+        return frames
+    share = max_rows / largest
+    # the side split_by_root holds out is ``share`` of the people, chosen by a hash of the key
+    kept = split_by_root(frames, relations, share, seed + 1)
+    under = set(persons(frames, relations))  # a table no person's rows are in stays whole
+    return {t: parts[1] if t in under else frames[t] for t, parts in kept.items()}
 
 
 MIN_LATER_ROWS = 20  # fewer rows after a parent's first: no sequence model (too few to learn)

@@ -316,7 +316,7 @@ def run_folder(
     }
     with timer.stage("fit", progress):
         orderings = find_orderings(train, relations)
-        model = linked.fit(train, relations, orderings, seed=config.seed)
+        model = linked.fit(train, relations, orderings, seed=config.seed, max_rows=config.fit_rows)
     with timer.stage("sample", progress):
         synthetic = linked.sample(model, config.rows or None, seed=config.seed)
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:

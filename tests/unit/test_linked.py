@@ -251,3 +251,24 @@ def test_steps_back_to_gaps_from_the_parent():
     steps = pl.DataFrame({linked.GAP + "DAY": [10.0, 2.0, 3.0, 7.0, None]})
     back = linked._from_steps(steps, plan, np.array([0, 0, 0, 1, 2]))
     assert back.get_column(linked.GAP + "DAY").to_list() == [10.0, 12.0, 15.0, 7.0, None]
+
+
+def test_a_large_folder_is_fitted_on_a_sample_of_people_and_drawn_whole():
+    tables = _visits(300, seed=4)
+    relations = discover(tables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = linked.fit(
+            tables, relations, find_orderings(tables, relations), seed=0, max_rows=400
+        )
+        drawn = linked.sample(model)
+    # fitted on some 100 people's rows, drawn for all 300
+    assert model.root_rows == 300
+    assert drawn["people"].height == 300
+    sampled = linked._people_sample(tables, relations, 400, 0)
+    assert sampled["visits"].height <= 400 < tables["visits"].height
+    kept = set(sampled["people"].get_column("PID"))
+    assert set(sampled["visits"].get_column("PID")) <= kept  # whole people, not loose rows
+    assert (
+        sampled["visits"].height == tables["visits"].filter(pl.col("PID").is_in(list(kept))).height
+    )
