@@ -72,6 +72,7 @@ from synthpriv.relations import (
     load_overrides,
     split_by_root,
 )
+from synthpriv.relations import persons as persons_of
 from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.report.gates import exit_status_of, overall_verdict
 from synthpriv.report.model import Report
@@ -150,15 +151,15 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
 
     The root's own columns (its times as years), how many rows each table holds of the person,
     the mean of each number there and each time's first day counted from the person's first
-    time (a history copied with its dates moved is still the same history).
+    time in the tables below the root (a history copied with its dates moved is still the same
+    history; the root's own dates are often generalized or missing, so they anchor nothing).
     """
     root = relations.root
     key = relations.keys[root]
     keys_of = {t: key_columns(relations, t, f) for t, f in frames.items()}
+    owner = persons_of(frames, relations)
     own = frames[root]
     times = [c for c in own.columns if c not in keys_of[root] and is_time(own.schema[c])]
-    # a person's times as the year they fall in; their other tables' times as days from the
-    # person's first time: a history copied with every date moved a day is still a copy
     flat = own.select(
         pl.col(key).cast(pl.String).alias("__person"),
         *[
@@ -166,34 +167,35 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
             for c in own.columns
             if c not in keys_of[root]
         ],
-        (micros(own.get_column(times[0])) if times else pl.lit(None, pl.Int64)).alias("__t0"),
     )
-    owner = {root: frames[root].select(pl.col(key).cast(pl.String).alias("__person"))}
-    for table in relations.order():
-        if table == root or relations.parent_of(table) is None:
-            continue
-        link = relations.parent_of(table)
-        if link.parent not in owner:
-            continue
-        parent_key = relations.keys[link.parent]
-        lookup = pl.concat(
-            [
-                frames[link.parent].select(pl.col(parent_key).cast(pl.String).alias("__k")),
-                owner[link.parent],
-            ],
-            how="horizontal",
+    below = [t for t in relations.order() if t != root and t in owner]
+    later = {
+        t: [c for c, d in frames[t].schema.items() if is_time(d) and c not in keys_of[t]]
+        for t in below
+    }
+    starts = [
+        pl.select(
+            owner[t].alias("__person"),
+            pl.min_horizontal([micros(frames[t].get_column(c)) for c in later[t]]).alias("__t0"),
         )
+        for t in below
+        if later[t]
+    ]
+    first = (
+        pl.concat(starts).group_by("__person").agg(pl.col("__t0").min())
+        if starts
+        else pl.DataFrame(schema={"__person": pl.String, "__t0": pl.Int64})
+    )
+    flat = flat.join(first, on="__person", how="left")
+    for table in below:
         frame = frames[table]
-        person = (
-            frame.select(pl.col(link.column).cast(pl.String).alias("__k"))
-            .join(lookup, on="__k", how="left", maintain_order="left")
-            .select("__person")
-        )
-        owner[table] = person
         numbers = [c for c, t in frame.schema.items() if t.is_numeric() and c not in keys_of[table]]
-        later = [c for c, t in frame.schema.items() if is_time(t) and c not in keys_of[table]]
         rows = pl.concat(
-            [person, frame.select(numbers), frame.select([micros(frame[c]) for c in later])],
+            [
+                pl.DataFrame([owner[table].alias("__person")]),
+                frame.select(numbers),
+                frame.select([micros(frame[c]) for c in later[table]]),
+            ],
             how="horizontal",
         ).join(flat.select("__person", "__t0"), on="__person", how="left")
         summary = rows.group_by("__person").agg(
@@ -201,7 +203,7 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
             *[pl.col(c).mean().alias(f"{table}.{c}.mean") for c in numbers],
             *[
                 ((pl.col(c).min() - pl.col("__t0").first()) // DAY).alias(f"{table}.{c}.first_day")
-                for c in later
+                for c in later[table]
             ],
         )
         flat = flat.join(summary, on="__person", how="left").with_columns(

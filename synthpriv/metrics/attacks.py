@@ -53,6 +53,9 @@ class Rate:
     error: float
 
 
+MIN_ROOM = 0.01  # below this share of unseen people left to guess wrong, no risk is measured
+
+
 def success_rate(n_total: int, n_success: float, confidence: float = 0.95) -> Rate:
     """Wilson score estimate of a success rate and its error bound."""
     z = float(norm.ppf(0.5 * (1.0 + confidence)))
@@ -76,6 +79,19 @@ def risk_of(
         return {"risk": None, "ci95": None, "attacks": 0, "error": "no attack could be formed"}
     attack = success_rate(n_attacks, n_success)
     control = success_rate(control_attacks, n_control)
+    if 1.0 - control.value < MIN_ROOM:
+        # unseen people's secret is guessed right (nearly) always: there is nothing left to
+        # learn, and the ratio below divides by almost nothing (a column missing for everyone:
+        # missing is guessed as missing; 0.9999 against 0.9995 read as a risk of 0.8)
+        return {
+            "risk": None,
+            "ci95": None,
+            "attacks": n_attacks,
+            "error": "the secret is guessed right for nearly every unseen person without the "
+            "synthetic rows: nothing to infer",
+            "attack_rate": round(attack.value, 4),
+            "control_rate": round(control.value, 4),
+        }
     residual = (attack.value - control.value) / (1.0 - control.value)
     d_attack = 1.0 / abs(1.0 - control.value)
     d_control = (attack.value - 1.0) / (1.0 - control.value) ** 2
@@ -322,7 +338,10 @@ def inference(
         rule: risk_of(sizes[0], int(hits[0][i].sum()), int(hits[1][i].sum()), sizes[1])
         for i, rule in enumerate(("direct", "best_rule"))
     }
-    reading = max(readings, key=lambda r: (readings[r]["risk"], r == "direct"))
+    reading = max(
+        readings,
+        key=lambda r: (-1.0 if readings[r]["risk"] is None else readings[r]["risk"], r == "direct"),
+    )
     result = readings[reading] | {
         "reading": reading,
         "direct_risk": readings["direct"]["risk"],

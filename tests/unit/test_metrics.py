@@ -362,6 +362,21 @@ def test_attack_risk_formula_hand_computed():
     assert risk_of(0, 0, 0)["error"] == "no attack could be formed"
 
 
+def test_a_secret_unseen_people_give_away_anyway_has_no_risk_to_measure():
+    """A column missing for nearly everyone: missing is guessed as missing by anyone.
+
+    15,909 of 15,909 attacks and 4,091 of 4,091 controls right read as a risk of 0.74 with an
+    interval from 0.38 (a 100,000-people folder's flattened histories failed on it).
+    """
+    from synthpriv.metrics.attacks import risk_of
+
+    result = risk_of(15_909, 15_909, 4_091, 4_091)
+    assert result["risk"] is None and "nothing to infer" in result["error"]
+    assert result["control_rate"] > 0.99
+    # a control right 90% of the time still leaves room: measured
+    assert risk_of(1_000, 990, 900)["risk"] == pytest.approx(0.9, abs=0.03)
+
+
 def test_singling_out_linkability_and_inference_on_a_copy_and_on_fresh_rows():
     from synthpriv.metrics.attacks import inference, linkability, singling_out
 
