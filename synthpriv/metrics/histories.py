@@ -342,7 +342,11 @@ def history_copies(
     rules = _rules(real)
     aligned = {
         name: {
-            t: f.select("__person", *rules[t].columns).cast(real[t].schema, strict=False)
+            # a column one side drops as a numbering and another keeps is missing there
+            t: f.select(
+                "__person",
+                *[pl.col(c) if c in f.columns else pl.lit(None).alias(c) for c in rules[t].columns],
+            ).cast(real[t].schema, strict=False)
             for t, f in compared.items()
             if t in rules
         }

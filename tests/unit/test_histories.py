@@ -139,3 +139,25 @@ def test_the_rule_is_stated_with_its_threshold(hospital):
         "train": hospital.train["PATIENTS"].height,
         "holdout": hospital.holdout["PATIENTS"].height,
     }
+
+
+def test_a_numbering_on_one_side_only_does_not_break_the_comparison():
+    """A column that numbers each parent's rows in the synthetic rows but not in the real."""
+
+    def tables(numbers: list[int]) -> dict[str, pl.DataFrame]:
+        return {
+            "people": pl.DataFrame({"PID": [1, 2, 3], "SEX": ["F", "M", "F"]}),
+            "visits": pl.DataFrame(
+                {
+                    "VID": [10, 11, 12, 13],
+                    "PID": [1, 1, 2, 3],
+                    "N": numbers,
+                    "WARD": ["a", "b", "a", "c"],
+                    "DAY": [date(2020, 1, 1)] * 4,
+                }
+            ),
+        }
+
+    real, synthetic = tables([3, 1, 5, 7]), tables([1, 2, 1, 1])
+    figures = history_copies(real, real, synthetic, discover(real))
+    assert figures["copies"]["share"] == 1.0  # the same people, N aside
