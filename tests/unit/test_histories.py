@@ -158,6 +158,6 @@ def test_a_numbering_on_one_side_only_does_not_break_the_comparison():
             ),
         }
 
-    real, synthetic = tables([3, 1, 5, 7]), tables([1, 2, 1, 1])
+    real, synthetic = tables([2, 2, 5, 5]), tables([1, 2, 1, 1])
     figures = history_copies(real, real, synthetic, discover(real))
     assert figures["copies"]["share"] == 1.0  # the same people, N aside
