@@ -29,7 +29,7 @@ import hashlib
 import html
 import logging
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
 from synthpriv.frames import is_time, micros
 from synthpriv.io import (
+    ReadResult,
     atomic_directory,
     check_output,
     load_folder,
@@ -64,6 +65,7 @@ from synthpriv.pipeline import (
     scan,
 )
 from synthpriv.relations import (
+    Ordering,
     Relations,
     discover,
     find_orderings,
@@ -210,6 +212,219 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
     return flat.drop("__person", "__t0")
 
 
+@dataclass(frozen=True)
+class Tables:
+    """A folder of linked tables as read: each table, the relations drawn, the key columns.
+
+    ``keys`` holds each table's key and link columns: they are set aside from every stage that
+    looks at values (scan, clean, the model's columns) and replaced by fresh surrogates.
+    """
+
+    folder: Path
+    read: dict[str, ReadResult]
+    relations: Relations
+    keys: dict[str, list[str]]
+    files: dict[str, Path]
+    hashes: dict[str, str]
+
+    @property
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Each table's rows, by table name."""
+        return {name: result.frame for name, result in self.read.items()}
+
+    @property
+    def suffixes(self) -> dict[str, str]:
+        """Each table's file suffix: Parquet in, Parquet out; anything else is written as CSV."""
+        return {
+            t: ".parquet" if r.facts.get("format") == "parquet" else ".csv"
+            for t, r in self.read.items()
+        }
+
+
+@dataclass(frozen=True)
+class CleanedTables:
+    """Every table scanned and cleaned under the policy, its key columns put back untouched."""
+
+    schemas: dict[str, TableSchema]
+    cleaned: dict[str, Any]  # table -> synthpriv.clean.CleanResult (frame, audit, schema)
+    frames: dict[str, pl.DataFrame]  # key columns + cleaned columns
+
+
+def read_tables(folder: Path, config: RunConfig) -> Tables:
+    """Stage *read*: every table of ``folder``, the relations (``relations.toml`` overriding).
+
+    Raises:
+        InputError: a table cannot be read, or no table links to another.
+        ConfigError: ``relations.toml`` is invalid.
+    """
+    overrides_path = folder / RELATIONS_FILE
+    read = load_folder(folder, encoding=config.encoding)
+    frames = {name: result.frame for name, result in read.items()}
+    overrides = load_overrides(overrides_path, frames) if overrides_path.exists() else None
+    relations = discover(frames, overrides)
+    for warning in relations.warnings:
+        log.warning("%s: %s", folder.name, warning)
+    if relations.root is None:
+        raise InputError(
+            f"{folder}: no table links to another (no column's values are all another "
+            f"table's keys); name the links in {RELATIONS_FILE}, or run each table alone"
+        )
+    files = dict(zip(frames, _files(folder, frames), strict=True))
+    return Tables(
+        folder=folder,
+        read=read,
+        relations=relations,
+        keys={t: key_columns(relations, t, f) for t, f in frames.items()},
+        files=files,
+        hashes={t: sha256_file(p) for t, p in files.items()},
+    )
+
+
+def split_people(
+    tables: Tables, config: RunConfig
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+    """Stage *split*: the root's people by a seeded hash of their key, each with all their rows.
+
+    Returns:
+        The training and the holdout rows of every table (real, uncleaned).
+
+    Raises:
+        InputError: too few people to hold some out, or the split left one side empty.
+    """
+    frames, root = tables.frames, tables.relations.root
+    assert root is not None  # read_tables refused a folder without one
+    persons = frames[root].height
+    if persons < MIN_PERSONS:
+        raise InputError(
+            f"{tables.folder}: table {root!r} has {persons} rows (people); at least "
+            f"{MIN_PERSONS} are needed to hold people out for the privacy baseline"
+        )
+    parts = split_by_root(frames, tables.relations, config.holdout_share, config.seed)
+    train = {t: p[0] for t, p in parts.items()}
+    holdout = {t: p[1] for t, p in parts.items()}
+    if not holdout[root].height or not train[root].height:
+        raise InputError(
+            f"{tables.folder}: the seeded split of its {persons} people left one side empty; "
+            "try another seed or holdout share"
+        )
+    return train, holdout
+
+
+def scan_tables(
+    frames: dict[str, pl.DataFrame],
+    tables: Tables,
+    config: RunConfig,
+    detector: Any,
+    progress: Progress,
+) -> dict[str, TableSchema]:
+    """Stage *scan*: each table's columns but its keys, its event times kept as times."""
+    schemas = {}
+    for table, frame in frames.items():
+        schemas[table] = scan(
+            frame.drop(tables.keys[table]),
+            config,
+            source={"file": table, "folder": tables.folder.name},
+            detector=detector,
+        )
+        progress.advance()
+    return {
+        t: keep_event_times(schema, frames[t], root=t == tables.relations.root)
+        for t, schema in schemas.items()
+    }
+
+
+def clean_tables(
+    frames: dict[str, pl.DataFrame],
+    schemas: dict[str, TableSchema],
+    tables: Tables,
+    config: RunConfig,
+    detector: Any,
+    progress: Progress,
+    *,
+    policy: Any,
+    key: bytes | None,
+) -> CleanedTables:
+    """Stage *clean*: each table under the policy, every other table's identifiers searched for.
+
+    Raises:
+        ResidualPIIError: an identifier is left in a cleaned table.
+    """
+    keys = tables.keys
+    cleaned = {}
+    for table, frame in frames.items():
+
+        def elsewhere(result: Any, table: str = table) -> list[Leak]:
+            found: list[Leak] = []
+            for other, other_frame in frames.items():
+                if other != table:
+                    found += find_leaks(other_frame.drop(keys[other]), result.frame, schemas[other])
+            return found
+
+        cleaned[table] = clean_and_verify(
+            frame.drop(keys[table]),
+            schemas[table],
+            detector,
+            policy=policy,
+            key=key,
+            redact_chars=config.budgets.redact_chars,
+            search=elsewhere,
+            scanned_here=True,
+        )
+        progress.advance()
+    return CleanedTables(
+        schemas=schemas,
+        cleaned=cleaned,
+        frames={
+            t: pl.concat([frames[t].select(keys[t]), cleaned[t].frame], how="horizontal")
+            for t in frames
+        },
+    )
+
+
+def clean_alike(
+    frames: dict[str, pl.DataFrame], clean: CleanedTables, tables: Tables, key: bytes | None
+) -> dict[str, pl.DataFrame]:
+    """Other real rows (a holdout) cleaned with the choices fitted on the training rows."""
+    keys = tables.keys
+    return {
+        t: pl.concat(
+            [
+                frames[t].select(keys[t]),
+                apply_steps(frames[t].drop(keys[t]), clean.cleaned[t], key=key),
+            ],
+            how="horizontal",
+        )
+        for t in frames
+    }
+
+
+def fit_tables(
+    train: dict[str, pl.DataFrame], relations: Relations, config: RunConfig
+) -> tuple[list[Ordering], linked.LinkedModel]:
+    """Stage *fit*: the time orderings the cleaned tables always keep, and the linked model."""
+    orderings = find_orderings(train, relations)
+    return orderings, linked.fit(train, relations, orderings, seed=config.seed)
+
+
+def write_synthetic(
+    synthetic: dict[str, pl.DataFrame],
+    folder: Path,
+    suffixes: dict[str, str],
+    config: RunConfig,
+) -> list[Path]:
+    """Write each synthetic table to ``folder/TABLE.csv`` (or ``.parquet``), times readable."""
+    written = []
+    for table, frame in synthetic.items():
+        path = folder / f"{table}{suffixes[table]}"
+        write_table(
+            frame if suffixes[table] == ".parquet" else _readable_times(frame),
+            path,
+            formulas=not config.protect_formulas,
+        )
+        written.append(path)
+    return written
+
+
 def run_folder(
     input_path: str | Path,
     output: str | Path,
@@ -226,168 +441,38 @@ def run_folder(
     progress = progress or NullProgress()
     folder, output = Path(input_path), Path(output)
     refuse(config)
-    overrides_path = folder / RELATIONS_FILE
     inputs = [folder, config.key_file, config.recognizers]
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
     _, policy, key = prepare(config)
     timer = Timer()
     with timer.stage("read", progress):
-        read = load_folder(folder, encoding=config.encoding)
-        frames = {name: result.frame for name, result in read.items()}
-        overrides = load_overrides(overrides_path, frames) if overrides_path.exists() else None
-        relations = discover(frames, overrides)
-    for warning in relations.warnings:
-        log.warning("%s: %s", folder.name, warning)
-    if relations.root is None:
-        raise InputError(
-            f"{folder}: no table links to another (no column's values are all another "
-            f"table's keys); name the links in {RELATIONS_FILE}, or run each table alone"
-        )
-    persons = frames[relations.root].height
-    if persons < MIN_PERSONS:
-        raise InputError(
-            f"{folder}: table {relations.root!r} has {persons} rows (people); at least "
-            f"{MIN_PERSONS} are needed to hold people out for the privacy baseline"
-        )
+        tables = read_tables(folder, config)
+    frames, relations, keys = tables.frames, tables.relations, tables.keys
     with timer.stage("split", progress):
-        parts = split_by_root(frames, relations, config.holdout_share, config.seed)
-    train_raw = {t: p[0] for t, p in parts.items()}
-    holdout_raw = {t: p[1] for t, p in parts.items()}
-    if not holdout_raw[relations.root].height or not train_raw[relations.root].height:
-        raise InputError(
-            f"{folder}: the seeded split of its {persons} people left one side empty; "
-            "try another seed or holdout share"
-        )
-    keys = {t: key_columns(relations, t, f) for t, f in frames.items()}
-    files = dict(zip(frames, _files(folder, frames), strict=True))
-    hashes = {t: sha256_file(p) for t, p in files.items()}
+        train_raw, holdout_raw = split_people(tables, config)
     detector = make_detector(config)
-    schemas = {}
     with timer.stage("scan", progress, total=len(frames)):
-        for table, frame in train_raw.items():
-            schemas[table] = scan(
-                frame.drop(keys[table]),
-                config,
-                source={"file": table, "folder": folder.name},
-                detector=detector,
-            )
-            progress.advance()
-    schemas = {
-        t: keep_event_times(schema, train_raw[t], root=t == relations.root)
-        for t, schema in schemas.items()
-    }
-    cleaned = {}
+        schemas = scan_tables(train_raw, tables, config, detector, progress)
     with timer.stage("clean", progress, total=len(frames)):
-        for table, frame in train_raw.items():
-
-            def elsewhere(result: Any, table: str = table) -> list[Leak]:
-                found: list[Leak] = []
-                for other, other_frame in train_raw.items():
-                    if other != table:
-                        found += find_leaks(
-                            other_frame.drop(keys[other]), result.frame, schemas[other]
-                        )
-                return found
-
-            cleaned[table] = clean_and_verify(
-                frame.drop(keys[table]),
-                schemas[table],
-                detector,
-                policy=policy,
-                key=key,
-                redact_chars=config.budgets.redact_chars,
-                search=elsewhere,
-                scanned_here=True,
-            )
-            progress.advance()
-    train = {
-        t: pl.concat([train_raw[t].select(keys[t]), cleaned[t].frame], how="horizontal")
-        for t in frames
-    }
-    holdout = {
-        t: pl.concat(
-            [
-                holdout_raw[t].select(keys[t]),
-                apply_steps(holdout_raw[t].drop(keys[t]), cleaned[t], key=key),
-            ],
-            how="horizontal",
+        clean = clean_tables(
+            train_raw, schemas, tables, config, detector, progress, policy=policy, key=key
         )
-        for t in frames
-    }
+    train = clean.frames
+    holdout = clean_alike(holdout_raw, clean, tables, key)
     with timer.stage("fit", progress):
-        orderings = find_orderings(train, relations)
-        model = linked.fit(train, relations, orderings, seed=config.seed)
+        orderings, model = fit_tables(train, relations, config)
     with timer.stage("sample", progress):
         synthetic = linked.sample(model, config.rows or None, seed=config.seed)
+    files, hashes = tables.files, tables.hashes
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
-        with timer.stage("report", progress), warnings.catch_warnings():
-            # a classifier of 82 people's histories may stop short of convergence: the
-            # report states its figures and intervals; the warning would only scroll by
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            reports = {}
-            for table in frames:
-                mine = keys[table]
-                residual = [
-                    str(leak)
-                    for other in frames
-                    for leak in find_leaks(
-                        frames[other].drop(keys[other]), synthetic[table].drop(mine), schemas[other]
-                    )
-                ]
-                reports[table] = build_report(
-                    train=train[table].drop(mine),
-                    holdout=holdout[table].drop(mine),
-                    synthetic=synthetic[table].drop(mine),
-                    gates=config.gates,
-                    seed=config.seed,
-                    scan=schemas[table].to_dict(),
-                    cleaning=cleaned[table].audit_dict(),
-                    budgets=config.budgets,
-                    residual_identifiers=residual + _key_leaks(frames, synthetic, keys, table),
-                    identifier_values=identifier_values(frames[table], schemas[table]),
-                    provenance={
-                        "input": {"file": files[table].name, "sha256": hashes[table]},
-                        "versions": package_versions(),
-                    },
-                )
-            persons_report = person_report(
-                train,
-                holdout,
-                synthetic,
-                relations,
-                config,
-                provenance={
-                    "input": {
-                        "file": f"{folder.name}/ (each person's rows in {len(frames)} tables)",
-                        "sha256": hashlib.sha256(
-                            "".join(hashes[t] for t in sorted(hashes)).encode()
-                        ).hexdigest(),
-                    },
-                    "versions": package_versions(),
-                },
-            )
-            summary = _summary(
-                folder, relations, orderings, frames, synthetic, reports, persons_report, train
+        with timer.stage("report", progress):
+            reports, persons_report, summary = report_tables(
+                tables, clean, train, holdout, synthetic, orderings, config
             )
         with timer.stage("write", progress):
-            suffix = {
-                t: (".parquet" if read[t].facts.get("format") == "parquet" else ".csv")
-                for t in frames
-            }
             (work / "synthetic").mkdir()
-            for table, frame in synthetic.items():
-                write_table(
-                    frame if suffix[table] == ".parquet" else _readable_times(frame),
-                    work / "synthetic" / f"{table}{suffix[table]}",
-                    formulas=not config.protect_formulas,
-                )
-            for table, report in reports.items():
-                (work / "tables" / table).mkdir(parents=True)
-                write_report(report, work / "tables" / table)
-            (work / "persons").mkdir()
-            write_report(persons_report, work / "persons")
-            write_json(summary, work / "report.json")
-            (work / "report.html").write_text(_page(summary), encoding="utf-8")
+            write_synthetic(synthetic, work / "synthetic", tables.suffixes, config)
+            write_folder_report(reports, persons_report, summary, work)
             write_json(
                 {
                     "relations": relations.to_dict(),
@@ -397,7 +482,7 @@ def run_folder(
                 },
                 work / "schema.json",
             )
-            write_json({t: c.audit_dict() for t, c in cleaned.items()}, work / "audit.json")
+            write_json({t: c.audit_dict() for t, c in clean.cleaned.items()}, work / "audit.json")
             manifest = write_manifest(
                 work,
                 "run",
@@ -431,6 +516,94 @@ def run_folder(
         timings=timer.seconds,
         linked=summary,
     )
+
+
+def report_tables(
+    tables: Tables,
+    clean: CleanedTables,
+    train: dict[str, pl.DataFrame],
+    holdout: dict[str, pl.DataFrame],
+    synthetic: dict[str, pl.DataFrame],
+    orderings: list[Ordering],
+    config: RunConfig,
+) -> tuple[dict[str, Report], Report, dict[str, Any]]:
+    """Stage *report*: a report per table, the person-level report and the folder's summary.
+
+    ``tables`` are the real tables as read (every identifier searched for in the synthetic
+    ones), ``train`` and ``holdout`` the cleaned sides, keys kept.
+    """
+    frames, keys, schemas = tables.frames, tables.keys, clean.schemas
+    files, hashes = tables.files, tables.hashes
+    with warnings.catch_warnings():
+        # a classifier of 82 people's histories may stop short of convergence: the
+        # report states its figures and intervals; the warning would only scroll by
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reports = {}
+        for table in frames:
+            mine = keys[table]
+            residual = [
+                str(leak)
+                for other in frames
+                for leak in find_leaks(
+                    frames[other].drop(keys[other]), synthetic[table].drop(mine), schemas[other]
+                )
+            ]
+            reports[table] = build_report(
+                train=train[table].drop(mine),
+                holdout=holdout[table].drop(mine),
+                synthetic=synthetic[table].drop(mine),
+                gates=config.gates,
+                seed=config.seed,
+                scan=schemas[table].to_dict(),
+                cleaning=clean.cleaned[table].audit_dict(),
+                budgets=config.budgets,
+                residual_identifiers=residual + _key_leaks(frames, synthetic, keys, table),
+                identifier_values=identifier_values(frames[table], schemas[table]),
+                provenance={
+                    "input": {"file": files[table].name, "sha256": hashes[table]},
+                    "versions": package_versions(),
+                },
+            )
+        persons_report = person_report(
+            train,
+            holdout,
+            synthetic,
+            tables.relations,
+            config,
+            provenance={
+                "input": {
+                    "file": f"{tables.folder.name}/ (each person's rows in {len(frames)} tables)",
+                    "sha256": hashlib.sha256(
+                        "".join(hashes[t] for t in sorted(hashes)).encode()
+                    ).hexdigest(),
+                },
+                "versions": package_versions(),
+            },
+        )
+        summary = _summary(
+            tables.folder,
+            tables.relations,
+            orderings,
+            frames,
+            synthetic,
+            reports,
+            persons_report,
+            train,
+        )
+    return reports, persons_report, summary
+
+
+def write_folder_report(
+    reports: dict[str, Report], persons: Report, summary: dict[str, Any], work: Path
+) -> None:
+    """Write ``tables/TABLE/report.*``, ``persons/report.*``, ``report.json``, ``report.html``."""
+    for table, report in reports.items():
+        (work / "tables" / table).mkdir(parents=True)
+        write_report(report, work / "tables" / table)
+    (work / "persons").mkdir()
+    write_report(persons, work / "persons")
+    write_json(summary, work / "report.json")
+    (work / "report.html").write_text(_page(summary), encoding="utf-8")
 
 
 def person_report(
