@@ -370,6 +370,8 @@ fit_options = options(
     ),
     synthesis_options(),
     nlp_model_option(),
+    policy_option(),
+    key_file_option(),
     overwrite_option,
     seed_option(),
     encoding_option(),

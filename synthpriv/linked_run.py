@@ -878,3 +878,179 @@ a time, the typical gap between a parent's consecutive rows (real / synthetic, a
 the gaps' distributions are).</p>
 <table><tr><th>link</th><th>children per parent</th><th>alike</th><th>parent-child trends</th>
 <th>gap between consecutive rows</th></tr>{"".join(rows)}</table>"""
+
+
+# ------------------------------------------------------------------ the step-by-step commands
+
+
+def split_folder(
+    input_path: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    file_format: str = "same",
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """``split FOLDER``: ``output/train/TABLE.*`` and ``output/holdout/TABLE.*``, split by person.
+
+    The people of the root table are split as :func:`run_folder` splits them (the same seed and
+    share give the same people on each side), each with every row of theirs in every table.
+    A ``relations.toml`` in the folder is copied to both sides, so later steps draw the same
+    links. Both sides hold real, uncleaned rows (their times written as ISO text).
+
+    Returns:
+        The manifest written (``rows``: per side, the rows of each table).
+
+    Raises:
+        InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
+    """
+    folder, output = Path(input_path), Path(output)
+    refuse(config)
+    check_output(output, inputs=[folder], overwrite=overwrite, directory=True)
+    tables = read_tables(folder, config)
+    train, holdout = split_people(tables, config)
+    suffixes = (
+        tables.suffixes if file_format == "same" else dict.fromkeys(tables.read, f".{file_format}")
+    )
+    overrides = folder / RELATIONS_FILE
+    with atomic_directory(output, overwrite=overwrite, inputs=[folder]) as work:
+        for side, frames in (("train", train), ("holdout", holdout)):
+            (work / side).mkdir()
+            # real rows going back into synthpriv: written as they are (no formula prefix)
+            for table, frame in frames.items():
+                write_table(
+                    frame if suffixes[table] == ".parquet" else _readable_times(frame),
+                    work / side / f"{table}{suffixes[table]}",
+                    formulas=True,
+                )
+            if overrides.exists():
+                (work / side / RELATIONS_FILE).write_bytes(overrides.read_bytes())
+        manifest = write_manifest(
+            work,
+            "split",
+            input={
+                "folder": folder.name,
+                "tables": {
+                    t: {"file": tables.files[t].name, "rows": f.height, "sha256": tables.hashes[t]}
+                    for t, f in tables.frames.items()
+                },
+            },
+            seed=config.seed,
+            holdout_share=config.holdout_share,
+            root=tables.relations.root,
+            rows={
+                "train": {t: f.height for t, f in train.items()},
+                "holdout": {t: f.height for t, f in holdout.items()},
+            },
+        )
+    log.info(
+        "split %s: %d training people, %d holdout people",
+        folder.name,
+        *(manifest["rows"][side][tables.relations.root] for side in ("train", "holdout")),
+    )
+    return manifest
+
+
+@dataclass
+class FolderModel:
+    """A model file's content for a folder: the linked model and each table's file suffix.
+
+    The linked model holds no input value that is one person's: surrogate keys start at a
+    power of ten above the input's keys, every number and time the cart trees keep is
+    smoothed over groups of people, rare categories are pooled by the clean stage.
+    """
+
+    model: linked.LinkedModel
+    suffixes: dict[str, str]
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready settings of this model (no data): the model file's header."""
+        model = self.model
+        return {
+            "kind": "linked",
+            "engine": "cart",
+            "seed": model.seed,
+            "root": model.relations.root,
+            "people": model.root_rows,
+            "tables": {
+                t: {"columns": plan.output, "file": f"{t}{self.suffixes[t]}"}
+                for t, plan in model.plans.items()
+            },
+            "relations": model.relations.to_dict(),
+            "orderings": [o.to_dict() for o in model.orderings],
+        }
+
+
+def fit_folder(
+    input_path: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    overwrite: bool = False,
+) -> tuple[FolderModel, dict[str, Any]]:
+    """``fit FOLDER``: scan and clean every table as :func:`run_folder` does, fit, save.
+
+    ``input_path`` is the training side (``split FOLDER``'s ``train/``): every row is fitted
+    on. Key columns are set aside, the other columns cleaned under ``config.policy`` with every
+    other table's identifiers searched for; the model file is signed as a single table's is.
+
+    Returns:
+        The model and the header of the model file written.
+
+    Raises:
+        InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
+    """
+    from synthpriv import synth
+
+    folder, output = Path(input_path), Path(output)
+    refuse(config)
+    check_output(output, inputs=[folder, config.key_file, config.recognizers], overwrite=overwrite)
+    _, policy, key = prepare(config)
+    progress = NullProgress()
+    tables = read_tables(folder, config)
+    detector = make_detector(config)
+    schemas = scan_tables(tables.frames, tables, config, detector, progress)
+    clean = clean_tables(
+        tables.frames, schemas, tables, config, detector, progress, policy=policy, key=key
+    )
+    _, model = fit_tables(clean.frames, tables.relations, config)
+    folder_model = FolderModel(model=model, suffixes=tables.suffixes)
+    return folder_model, synth.save_model(folder_model, output)
+
+
+def sample_folder(
+    model_path: str | Path,
+    output: str | Path,
+    people: int,
+    config: RunConfig,
+    *,
+    seed: int | None = None,
+    overwrite: bool = False,
+) -> dict[str, int]:
+    """``sample MODEL`` of a folder: ``output/TABLE.csv`` for every table, ``people`` roots.
+
+    ``seed`` defaults to the model's; the same model, people and seed give the same tables,
+    and, for the seed and tables :func:`run_folder` fitted, its synthetic tables.
+
+    Returns:
+        The rows written to each table.
+
+    Raises:
+        ModelError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
+    """
+    from synthpriv import synth
+
+    model_path, output = Path(model_path), Path(output)
+    check_output(output, inputs=[model_path], overwrite=overwrite, directory=True)
+    folder_model = synth.load_model(model_path, kinds=(FolderModel,))
+    synthetic = linked.sample(folder_model.model, people, seed=seed)
+    with atomic_directory(output, overwrite=overwrite, inputs=[model_path]) as work:
+        write_synthetic(synthetic, work, folder_model.suffixes, config)
+        write_manifest(
+            work,
+            "sample",
+            model={"file": model_path.name, "sha256": sha256_file(model_path)},
+            seed=folder_model.model.seed if seed is None else seed,
+            rows={t: f.height for t, f in synthetic.items()},
+        )
+    return {t: f.height for t, f in synthetic.items()}

@@ -1,0 +1,212 @@
+"""The step-by-step commands on a folder of linked tables: split, fit, sample."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from synthpriv.cli import cli
+from synthpriv.relations import discover, split_by_root
+from synthpriv.status import ExitStatus
+from tests.cli.test_linked_run import FAST, _folder
+
+TABLES = ["ADMISSIONS", "DIAGNOSES_ICD", "PATIENTS"]
+
+
+def _invoke(*args: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _tables(folder: Path) -> dict[str, pl.DataFrame]:
+    return {p.stem: pl.read_csv(p) for p in sorted(folder.glob("*.csv"))}
+
+
+def _people(tables: dict[str, pl.DataFrame]) -> dict[str, set[int]]:
+    """Each table's rows traced to their person (SUBJECT_ID), as a set per table."""
+    stays = tables["ADMISSIONS"].select("HADM_ID", "SUBJECT_ID")
+    codes = tables["DIAGNOSES_ICD"].join(stays, on="HADM_ID", how="left")
+    assert codes.get_column("SUBJECT_ID").null_count() == 0  # no code left without its stay
+    return {
+        "PATIENTS": set(tables["PATIENTS"].get_column("SUBJECT_ID")),
+        "ADMISSIONS": set(stays.get_column("SUBJECT_ID")),
+        "DIAGNOSES_ICD": set(codes.get_column("SUBJECT_ID")),
+    }
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> Path:
+    return _folder(tmp_path_factory.mktemp("steps"), patients=120)
+
+
+def test_split_of_a_folder_keeps_every_persons_rows_on_one_side(export, tmp_path):
+    result = _invoke("--json", "split", str(export), "-o", str(tmp_path / "parts"), "--seed", "3")
+    assert result.exit_code == ExitStatus.SUCCESS, result.output
+    printed = json.loads(result.stdout)
+    train, holdout = _tables(tmp_path / "parts" / "train"), _tables(tmp_path / "parts" / "holdout")
+    assert sorted(train) == sorted(holdout) == TABLES
+    real = _tables(export)
+    for table in TABLES:  # every row is on exactly one side
+        assert train[table].height + holdout[table].height == real[table].height, table
+    on_train, on_holdout = _people(train), _people(holdout)
+    assert not on_train["PATIENTS"] & on_holdout["PATIENTS"]
+    for table in TABLES:  # a person's rows never straddle: each side's rows are its own people's
+        assert on_train[table] <= on_train["PATIENTS"], table
+        assert on_holdout[table] <= on_holdout["PATIENTS"], table
+    assert printed["rows"] == {
+        "train": train["PATIENTS"].height,
+        "holdout": holdout["PATIENTS"].height,
+    }
+    assert 0 < holdout["PATIENTS"].height < train["PATIENTS"].height
+    # the people 'run' holds out for the same seed and share
+    expected = split_by_root(real, discover(real), 0.2, 3)
+    assert set(expected["PATIENTS"][1].get_column("SUBJECT_ID")) == on_holdout["PATIENTS"]
+    manifest = json.loads((tmp_path / "parts" / "manifest.json").read_text())
+    assert manifest["rows"]["holdout"]["DIAGNOSES_ICD"] == holdout["DIAGNOSES_ICD"].height
+    assert "holdout/PATIENTS.csv" in manifest["outputs"]
+
+
+def test_split_of_a_folder_is_seeded(export, tmp_path):
+    held = []
+    for seed in ("3", "3", "4"):
+        out = tmp_path / f"parts{len(held)}"
+        assert _invoke("split", str(export), "-o", str(out), "--seed", seed).exit_code == 0
+        held.append(set(pl.read_csv(out / "holdout" / "PATIENTS.csv").get_column("SUBJECT_ID")))
+    assert held[0] == held[1] != held[2]
+
+
+def test_split_of_a_folder_with_too_few_people_is_refused_naming_it(tmp_path):
+    folder = _folder(tmp_path, patients=12)
+    result = _invoke("split", str(folder), "-o", str(tmp_path / "parts"))
+    assert result.exit_code == ExitStatus.INPUT_ERROR
+    assert result.stderr == (
+        f"error: {folder}: table 'PATIENTS' has 12 rows (people); at least 20 are needed to "
+        "hold people out for the privacy baseline\n"
+    )
+    assert not (tmp_path / "parts").exists()
+
+
+@pytest.fixture(scope="module")
+def fitted(export, tmp_path_factory):
+    """``split``, then ``fit`` on the training side, then ``sample``: the steps of ``run``."""
+    root = tmp_path_factory.mktemp("fitted")
+    assert _invoke("split", str(export), "-o", str(root / "parts")).exit_code == 0
+    model = root / "ehr.synthpriv"
+    fit = _invoke("--json", "fit", str(root / "parts" / "train"), "-o", str(model), *FAST)
+    sample = _invoke("--json", "sample", str(model), "-n", "50", "-o", str(root / "synthetic"))
+    return root, model, fit, sample
+
+
+def test_fit_then_sample_of_a_folder_writes_linked_tables_of_fresh_keys(export, fitted):
+    root, model, fit, sample = fitted
+    assert fit.exit_code == ExitStatus.SUCCESS, fit.output
+    assert sample.exit_code == ExitStatus.SUCCESS, sample.output
+    header = json.loads(fit.stdout)
+    assert header["kind"] == "linked" and header["root"] == "PATIENTS" and header["people"] > 50
+    synthetic = _tables(root / "synthetic")
+    assert sorted(synthetic) == TABLES
+    assert synthetic["PATIENTS"].height == 50
+    assert json.loads(sample.stdout)["tables"] == {t: f.height for t, f in synthetic.items()}
+    # every synthetic foreign key has a synthetic parent
+    people = synthetic["PATIENTS"].get_column("SUBJECT_ID").implode()
+    stays = synthetic["ADMISSIONS"].get_column("HADM_ID").implode()
+    assert synthetic["ADMISSIONS"].height and synthetic["DIAGNOSES_ICD"].height
+    assert synthetic["ADMISSIONS"].get_column("SUBJECT_ID").is_in(people).all()
+    assert synthetic["DIAGNOSES_ICD"].get_column("HADM_ID").is_in(stays).all()
+    # no key value of the input, and no name, reaches a synthetic table
+    real = _tables(export)
+    for table, frame in synthetic.items():
+        for column in ("ROW_ID", "SUBJECT_ID", "HADM_ID"):
+            if column in frame.columns:
+                keys = pl.concat(
+                    [f.get_column(column) for f in real.values() if column in f.columns]
+                )
+                assert not frame.get_column(column).is_in(keys.implode()).any(), (table, column)
+    names = set(real["PATIENTS"].get_column("NAME"))
+    text = "".join(p.read_text() for p in (root / "synthetic").glob("*.csv"))
+    assert not [n for n in names if n in text]
+    assert "NAME" not in synthetic["PATIENTS"].columns
+    assert "CONTACT" not in synthetic["ADMISSIONS"].columns
+
+
+def test_the_model_file_of_a_folder_holds_no_identifier_or_key_of_the_input(export, fitted):
+    _, model, _, _ = fitted
+    data = model.read_bytes()
+    real = _tables(export)
+    names = set(real["PATIENTS"].get_column("NAME")) | set(real["ADMISSIONS"].get_column("CONTACT"))
+    found = [n for n in names if n.encode() in data or n.split(" ")[1].encode() in data]
+    assert not found
+    # the surrogate keys start above the input's: the largest key of the input is not stored
+    from synthpriv import synth
+    from synthpriv.linked_run import FolderModel
+
+    stored = synth.load_model(model, kinds=(FolderModel,)).model
+    starts = {t: p.key_start for t, p in stored.plans.items()}
+    top = {
+        t: int(real[t].get_column(p.key).max())
+        for t, p in stored.plans.items()
+        if p.key is not None
+    }
+    assert all(starts[t] > top[t] for t in top), (starts, top)
+
+
+def test_sampling_a_folder_model_is_seeded(fitted, tmp_path):
+    root, model, _, _ = fitted
+    again = _invoke("sample", str(model), "-n", "50", "-o", str(tmp_path / "again"))
+    other = _invoke("sample", str(model), "-n", "50", "-o", str(tmp_path / "other"), "--seed", "9")
+    assert again.exit_code == other.exit_code == ExitStatus.SUCCESS
+    first = (root / "synthetic" / "ADMISSIONS.csv").read_text()
+    assert (tmp_path / "again" / "ADMISSIONS.csv").read_text() == first
+    assert (tmp_path / "other" / "ADMISSIONS.csv").read_text() != first
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            ["fit", "{export}", "-o", "{out}", "--engine", "mst", "--epsilon", "1"],
+            "error: engine 'mst' cannot synthesize linked tables",
+        ),
+        (
+            ["fit", "{export}", "-o", "{out}", "--schema", "{export}/PATIENTS.csv"],
+            "error: --schema takes one table; a folder's tables are scanned and cleaned",
+        ),
+        (
+            ["fit", "{export}/PATIENTS.csv", "-o", "{out}", "--policy", "strict"],
+            "error: --policy and --key-file are for a folder of linked tables",
+        ),
+        (
+            ["sample", "{model}", "-n", "5", "-o", "{out}", "--condition", "GENDER=F"],
+            "error: --condition, --privacy-filter, --quality-filter, --train and --holdout are",
+        ),
+    ],
+)
+def test_what_a_folder_cannot_take_is_refused_in_one_line(
+    export, fitted, tmp_path, command, message
+):
+    _, model, _, _ = fitted
+    out = tmp_path / "out"
+    args = [a.format(export=export, out=out, model=model) for a in command]
+    result = _invoke(*args, *FAST[: 2 if command[0] == "fit" else 0])
+    assert result.exit_code == ExitStatus.CONFIG_ERROR, result.output
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_a_single_table_model_is_not_taken_for_a_folder_model(tmp_path):
+    from synthpriv import synth
+
+    (tmp_path / "m.synthpriv").write_bytes(synth.MAGIC + b"{}\n")
+    assert synth.model_kind(tmp_path / "m.synthpriv") == "table"
+    result = _invoke("sample", str(tmp_path / "m.synthpriv"), "-n", "5", "-o", str(tmp_path / "o"))
+    assert result.exit_code == ExitStatus.MODEL_ERROR
+    assert result.stderr == (
+        f"error: {tmp_path / 'm.synthpriv'}: model file is corrupt or was modified "
+        "(checksum mismatch)\n"
+    )
