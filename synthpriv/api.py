@@ -567,6 +567,10 @@ def report(
     The gates are ``config.gates``, the budgets ``config.budgets``; ``config.seed`` is recorded
     only. Without ``schema`` the real table is scanned, so no identifier reaches a chart label.
 
+    ``real`` may be a folder of linked tables (``split FOLDER``'s ``train/``), with ``holdout``
+    its ``holdout/`` and ``synthetic`` the folder ``sample`` wrote: the report is the one
+    ``run FOLDER`` writes (:func:`synthpriv.linked_run.report_folder`).
+
     Raises:
         InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
     """
@@ -580,6 +584,10 @@ def report(
     real_path, synthetic_path, output = Path(real), Path(synthetic), Path(output)
     holdout_path = Path(holdout) if holdout is not None else None
     schema_path = Path(schema) if schema is not None else None
+    if is_folder(real_path):
+        return _report_folder(
+            real_path, synthetic_path, holdout_path, schema_path, output, config, overwrite
+        )
     schema_data = TableSchema.load(schema_path).to_dict() if schema_path else None
     inputs = [real_path, synthetic_path, holdout_path, schema_path]
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
@@ -625,6 +633,38 @@ def report(
             gates=vars(config.gates),
         )
     return ReportResult(output=output, report=result, exit_status=exit_status_for(result))
+
+
+def _report_folder(
+    real: Path,
+    synthetic: Path,
+    holdout: Path | None,
+    schema: Path | None,
+    output: Path,
+    config: RunConfig,
+    overwrite: bool,
+) -> ReportResult:
+    from synthpriv.linked_run import report_folder
+
+    if schema is not None:
+        raise ConfigError(
+            "--schema takes one table; a folder's tables are scanned by 'report' itself "
+            "(leave --schema out)"
+        )
+    if holdout is None:
+        raise ConfigError(
+            "a folder's report needs --holdout: the holdout/ folder 'synthpriv split' wrote "
+            "beside the train/ folder given as --real"
+        )
+    result = report_folder(real, synthetic, holdout, output, config, overwrite=overwrite)
+    files = sorted({name.split("/", 1)[0] for name in result.files})
+    return ReportResult(
+        output=output,
+        report=result.report,
+        exit_status=result.exit_status,
+        files=[*files, "manifest.json"],
+        linked=result.linked,
+    )
 
 
 # ----------------------------------------------------------------------------------- config

@@ -281,7 +281,7 @@ def clean(
 
 
 def _refuse_cleaning_options(input_path: Path) -> None:
-    """--policy and --key-file clean a folder's tables in 'fit'; not one table's."""
+    """--policy and --key-file clean a folder's tables in 'fit' and 'report'; not one table's."""
     ctx = click.get_current_context()
     given = [n for n in ("policy", "key_file") if ctx.get_parameter_source(n) != DEFAULT]
     if given and not api.is_folder(input_path):
@@ -407,11 +407,16 @@ def report(
     could not run (no --holdout: the verdict is INCOMPLETE, never PASS), so batch jobs can act.
     Make the holdout with 'synthpriv split' before cleaning (see 'synthpriv clean --holdout').
 
+    --real may be a folder of linked tables (split's train/, with --holdout its holdout/ and
+    --synthetic sample's folder): cleaned under --policy as 'fit' did, reported as 'run' does.
+
     \b
     Example:
       synthpriv report --real train.csv --synthetic synthetic.csv --holdout holdout.csv -o rep/
+      synthpriv report --real parts/train --synthetic syn/ --holdout parts/holdout -o rep/
       synthpriv report --real train.csv --synthetic syn.csv --holdout h.csv --schema s.json -o rep/
     """
+    _refuse_cleaning_options(input_path=real_path)
     config = config_from(flags)
     result = api.report(
         real_path,

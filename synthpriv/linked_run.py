@@ -526,13 +526,16 @@ def report_tables(
     synthetic: dict[str, pl.DataFrame],
     orderings: list[Ordering],
     config: RunConfig,
+    real: dict[str, pl.DataFrame] | None = None,
 ) -> tuple[dict[str, Report], Report, dict[str, Any]]:
     """Stage *report*: a report per table, the person-level report and the folder's summary.
 
-    ``tables`` are the real tables as read (every identifier searched for in the synthetic
-    ones), ``train`` and ``holdout`` the cleaned sides, keys kept.
+    ``real`` (default: ``tables`` as read) are every real row, both sides, uncleaned: each of
+    their identifiers and keys is searched for in the synthetic tables. ``train`` and
+    ``holdout`` are the cleaned sides, keys kept.
     """
-    frames, keys, schemas = tables.frames, tables.keys, clean.schemas
+    frames = tables.frames if real is None else real
+    keys, schemas = tables.keys, clean.schemas
     files, hashes = tables.files, tables.hashes
     with warnings.catch_warnings():
         # a classifier of 82 people's histories may stop short of convergence: the
@@ -1054,3 +1057,106 @@ def sample_folder(
             rows={t: f.height for t, f in synthetic.items()},
         )
     return {t: f.height for t, f in synthetic.items()}
+
+
+def report_folder(
+    real: str | Path,
+    synthetic: str | Path,
+    holdout: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    overwrite: bool = False,
+) -> RunResult:
+    """``report`` of a folder: the report :func:`run_folder` writes, from the steps' folders.
+
+    ``real`` and ``holdout`` are ``split FOLDER``'s sides (real rows): they are scanned and
+    cleaned as ``fit FOLDER`` cleaned them (the same policy and key give the same tables), the
+    holdout with the choices fitted on ``real``; every identifier and key of both sides is
+    searched for in the synthetic tables. ``synthetic`` is ``sample``'s folder. Writes
+    ``report.json``, ``report.html``, ``tables/TABLE/report.*``, ``persons/report.*``.
+
+    Raises:
+        InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
+    """
+    real_path, synthetic_path, holdout_path = Path(real), Path(synthetic), Path(holdout)
+    output = Path(output)
+    refuse(config)
+    inputs = [real_path, synthetic_path, holdout_path, config.key_file, config.recognizers]
+    check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
+    _, policy, key = prepare(config)
+    tables = read_tables(real_path, config)
+    names = sorted(tables.read)
+    others = {}
+    for path in (synthetic_path, holdout_path):
+        read = load_folder(path, encoding=config.encoding)
+        if sorted(read) != names:
+            raise InputError(
+                f"{path}: its tables ({', '.join(sorted(read))}) are not those of "
+                f"{real_path.name} ({', '.join(names)})"
+            )
+        others[path] = {t: r.frame for t, r in read.items()}
+    _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
+    progress = NullProgress()
+    detector = make_detector(config)
+    schemas = scan_tables(tables.frames, tables, config, detector, progress)
+    clean = clean_tables(
+        tables.frames, schemas, tables, config, detector, progress, policy=policy, key=key
+    )
+    train = clean.frames
+    holdout_frames = clean_alike(others[holdout_path], clean, tables, key)
+    orderings = find_orderings(train, tables.relations)
+    _same_columns(synthetic_path, others[synthetic_path], train, f"{real_path.name} cleaned")
+    synthetic_frames = {
+        t: frame.cast(train[t].schema, strict=False) for t, frame in others[synthetic_path].items()
+    }
+    # every real row, as run_folder's input: both sides' identifiers and keys are searched for
+    real_rows = {
+        t: pl.concat([f, others[holdout_path][t]], how="vertical_relaxed")
+        for t, f in tables.frames.items()
+    }
+    reports, persons_report, summary = report_tables(
+        tables, clean, train, holdout_frames, synthetic_frames, orderings, config, real_rows
+    )
+    with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
+        write_folder_report(reports, persons_report, summary, work)
+        manifest = write_manifest(
+            work,
+            "report",
+            inputs={
+                name: {"folder": path.name, "sha256": _hashes(path, names)}
+                for name, path in (
+                    ("real", real_path),
+                    ("synthetic", synthetic_path),
+                    ("holdout", holdout_path),
+                )
+            },
+            seed=config.seed,
+            gates=vars(config.gates),
+        )
+    return RunResult(
+        output=output,
+        report=persons_report,
+        exit_status=exit_status_of(
+            [*persons_report.gates, *[g for r in reports.values() for g in r.gates]]
+        ),
+        files=manifest["outputs"],
+        timings={},
+        linked=summary,
+    )
+
+
+def _same_columns(
+    path: Path, frames: dict[str, pl.DataFrame], expected: dict[str, pl.DataFrame], what: str
+) -> None:
+    for table, frame in frames.items():
+        if frame.columns != expected[table].columns:
+            raise InputError(
+                f"{path}: the columns of table {table!r} are not those of {what}; give the "
+                "folders of the same 'split' and 'sample'"
+            )
+
+
+def _hashes(folder: Path, tables: list[str]) -> dict[str, str]:
+    files = _files(folder, dict.fromkeys(tables, pl.DataFrame()))
+    return {t: sha256_file(p) for t, p in zip(tables, files, strict=True)}

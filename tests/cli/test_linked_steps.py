@@ -210,3 +210,88 @@ def test_a_single_table_model_is_not_taken_for_a_folder_model(tmp_path):
         f"error: {tmp_path / 'm.synthpriv'}: model file is corrupt or was modified "
         "(checksum mismatch)\n"
     )
+
+
+def test_report_of_the_steps_folders_is_the_folder_report(export, fitted):
+    root, _, _, _ = fitted
+    parts, out = root / "parts", root / "report"
+    result = _invoke(
+        "--json",
+        "report",
+        "--real",
+        str(parts / "train"),
+        "--synthetic",
+        str(root / "synthetic"),
+        "--holdout",
+        str(parts / "holdout"),
+        "-o",
+        str(out),
+        *FAST,
+    )
+    summary = json.loads((out / "report.json").read_text())
+    assert result.exit_code == summary["exit_code"], result.output
+    assert json.loads(result.stdout)["verdict"] == summary["verdict"]
+    assert set(summary["tables"]) == set(TABLES)
+    assert set(summary["foreign_keys_resolved"].values()) == {1.0}
+    assert {g["name"] for g in summary["persons"]["gates"]} >= {"exact_copies", "near_copies"}
+    assert summary["tables"]["PATIENTS"]["rows"]["synthetic"] == 50
+    real = _tables(export)  # the real rows are both sides: what 'run' was given
+    assert {t: s["rows"]["real"] for t, s in summary["tables"].items()} == {
+        t: f.height for t, f in real.items()
+    }
+    assert (out / "report.html").exists() and (out / "persons" / "report.html").exists()
+    assert all((out / "tables" / t / "report.json").exists() for t in TABLES)
+    names = set(_tables(export)["PATIENTS"].get_column("NAME"))
+    text = "".join(p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
+    assert not [n for n in names if n in text]
+
+
+def test_a_holdout_key_in_a_synthetic_table_fails_the_folder_report(export, fitted, tmp_path):
+    """A key of a person held out (never fitted on) is still an input key: residual PII."""
+    root, _, _, _ = fitted
+    parts = root / "parts"
+    held = pl.read_csv(parts / "holdout" / "PATIENTS.csv").get_column("SUBJECT_ID")[0]
+    leaked = tmp_path / "leaked"
+    leaked.mkdir()
+    for path in (root / "synthetic").glob("*.csv"):
+        frame = pl.read_csv(path)
+        if path.stem == "PATIENTS":
+            first = frame.get_column("SUBJECT_ID")[0]
+            frame = frame.with_columns(pl.col("SUBJECT_ID").replace(first, held))
+        frame.write_csv(leaked / path.name)
+    out = tmp_path / "report"
+    args = ["--real", str(parts / "train"), "--synthetic", str(leaked)]
+    result = _invoke("report", *args, "--holdout", str(parts / "holdout"), "-o", str(out), *FAST)
+    summary = json.loads((out / "report.json").read_text())
+    assert result.exit_code == summary["exit_code"] == ExitStatus.PRIVACY_GATE_FAILED
+    assert summary["tables"]["PATIENTS"]["failed_gates"] == ["residual_pii"]
+    assert str(held) not in (out / "tables" / "PATIENTS" / "report.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message", "code"),
+    [
+        ([], "error: a folder's report needs --holdout", ExitStatus.CONFIG_ERROR),
+        (
+            ["--holdout", "{parts}/holdout", "--schema", "{parts}/train/PATIENTS.csv"],
+            "error: --schema takes one table; a folder's tables are scanned by 'report'",
+            ExitStatus.CONFIG_ERROR,
+        ),
+        (
+            ["--holdout", "{parts}/train/PATIENTS.csv"],
+            "error: {parts}/train/PATIENTS.csv: not a folder",
+            ExitStatus.INPUT_ERROR,
+        ),
+    ],
+)
+def test_a_folder_report_refuses_what_it_cannot_use(fitted, extra, message, code):
+    root, _, _, _ = fitted
+    parts, out = root / "parts", root / "refused"
+    args = ["--real", str(parts / "train"), "--synthetic", str(root / "synthetic")]
+    result = _invoke(
+        "report", *args, *[a.format(parts=parts) for a in extra], "-o", str(out), *FAST
+    )
+    assert result.exit_code == code, result.output
+    assert result.stderr.startswith(message.format(parts=parts)), result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not out.exists()
