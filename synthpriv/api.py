@@ -162,12 +162,16 @@ class ScanResult:
     """The column schema :func:`scan` wrote, and what changed against a previous one."""
 
     output: Path
-    schema: Any  # synthpriv.schema.TableSchema
-    rows: int
+    schema: Any  # synthpriv.schema.TableSchema (a folder: one per table)
+    rows: int | dict[str, int]  # a folder: per table
     changes: list[dict[str, Any]] | None = None  # None: no previous schema was given
+    # a folder of linked tables: what was written; ``schema`` and ``rows`` are then per table
+    linked: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: the schema, and the changes when a previous schema was given."""
+        if self.linked is not None:
+            return self.linked
         data = self.schema.to_dict()
         return data if self.changes is None else data | {"changes": self.changes}
 
@@ -185,6 +189,8 @@ def scan(
 
     ``output`` defaults to ``<input stem>.schema.json`` in the working directory. With
     ``previous`` (a reviewed schema), its decisions are kept and the disagreements returned.
+    A folder of linked tables is scanned table by table as ``run`` scans it
+    (:func:`synthpriv.linked_run.scan_folder`); ``previous`` is refused.
 
     Raises:
         InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
@@ -198,6 +204,14 @@ def scan(
     progress = _progress(progress)
     input_path = Path(input_path)
     previous_path = Path(previous) if previous is not None else None
+    if is_folder(input_path):
+        from synthpriv.linked_run import scan_folder
+
+        if previous_path is not None:
+            raise ConfigError("--previous takes one table's schema; a folder is scanned without it")
+        target = Path(output) if output is not None else Path(f"{input_path.name}.schema.json")
+        written, schemas, rows = scan_folder(input_path, target, config, overwrite=overwrite)
+        return ScanResult(output=target, schema=schemas, rows=rows, linked=written)
     output = check_output(
         Path(output) if output is not None else Path(f"{input_path.stem}.schema.json"),
         inputs=[input_path, previous_path, config.recognizers],

@@ -201,10 +201,12 @@ def scan(
     the entity types found with a confidence, the evidence, and masked examples only. Edit the
     file to correct a role or set an action; 'clean' and 'fit' honour it. With --previous, the
     reviewed schema's decisions are kept and the scan's disagreements are listed.
+    INPUT may be a folder of linked tables: its keys, links and each table's columns, for review.
 
     \b
     Example:
       synthpriv scan sample_data/healthcare.csv -o healthcare.schema.json
+      synthpriv scan parts/train/ -o ehr.schema.json    # what 'fit parts/train/' will clean
       synthpriv scan new_extract.csv --previous healthcare.schema.json -o new_extract.schema.json
     """
     config = config_from(flags)

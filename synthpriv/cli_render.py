@@ -289,7 +289,10 @@ def show_scan(state: State, result: Any, input_path: Path) -> None:
         return
     for change in result.changes or []:
         state.info(change_line(change))
-    if not state.quiet:
+    if not state.quiet and result.linked is not None:  # a folder: a table per table
+        for table, schema in result.schema.items():
+            state.err.print(scan_table(Path(table), result.rows[table], schema))
+    elif not state.quiet:
         state.err.print(scan_table(input_path, result.rows, result.schema))
     state.info(f"column schema written to {result.output}")
 

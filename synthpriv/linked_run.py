@@ -886,6 +886,36 @@ the gaps' distributions are).</p>
 # ------------------------------------------------------------------ the step-by-step commands
 
 
+def scan_folder(
+    input_path: str | Path, output: str | Path, config: RunConfig, *, overwrite: bool = False
+) -> tuple[dict[str, Any], dict[str, TableSchema], dict[str, int]]:
+    """``scan FOLDER``: the links and keys drawn, and each table's column schema, for review.
+
+    Each table is scanned as :func:`run_folder` scans it (keys aside, event times kept as
+    times), on every row of the folder: give ``split``'s ``train/`` to see what ``fit``
+    will clean. Writes ``output`` in the form of ``run``'s ``schema.json`` (without the
+    orderings, which are learned on the cleaned tables).
+
+    Returns:
+        What was written, each table's schema and each table's rows.
+
+    Raises:
+        InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
+    """
+    folder, output = Path(input_path), Path(output)
+    check_output(output, inputs=[folder, config.recognizers], overwrite=overwrite)
+    tables = read_tables(folder, config)
+    detector = make_detector(config)
+    schemas = scan_tables(tables.frames, tables, config, detector, NullProgress())
+    written = {
+        "relations": tables.relations.to_dict(),
+        "tables": {t: s.to_dict() for t, s in schemas.items()},
+        "key_columns": tables.keys,
+    }
+    write_json(written, output)
+    return written, schemas, {t: f.height for t, f in tables.frames.items()}
+
+
 def split_folder(
     input_path: str | Path,
     output: str | Path,

@@ -321,3 +321,43 @@ def test_the_steps_give_what_run_gives_for_the_same_seed(export, fitted, tmp_pat
     differ = {"folder", "relations"}
     assert {k for k in by_run if by_run[k] != by_steps[k]} <= differ
     assert by_steps["tables"] == by_run["tables"] and by_steps["persons"] == by_run["persons"]
+    # scan of the training side: the column schemas run wrote (it scans its training rows)
+    scanned = _invoke("scan", str(parts / "train"), "-o", str(tmp_path / "s.json"), *FAST)
+    assert scanned.exit_code == ExitStatus.SUCCESS, scanned.output
+    by_scan = json.loads((tmp_path / "s.json").read_text())
+    run_schema = json.loads((tmp_path / "run" / "schema.json").read_text())
+    assert by_scan["key_columns"] == run_schema["key_columns"]
+    for table in TABLES:
+        mine, theirs = by_scan["tables"][table], run_schema["tables"][table]
+        assert mine["columns"] == theirs["columns"], table
+        assert mine["source"] == theirs["source"] | {"folder": "train"}
+
+
+def test_scan_of_a_folder_sets_keys_aside_and_finds_each_tables_identifiers(export, tmp_path):
+    out = tmp_path / "ehr.schema.json"
+    result = _invoke("--json", "scan", str(export), "-o", str(out), *FAST)
+    assert result.exit_code == ExitStatus.SUCCESS, result.output
+    written = json.loads(out.read_text())
+    assert json.loads(result.stdout) == written
+    assert written["relations"]["root"] == "PATIENTS"
+    assert written["key_columns"]["DIAGNOSES_ICD"] == ["ROW_ID", "SUBJECT_ID", "HADM_ID"]
+    roles = {
+        t: {c["name"]: c["role"] for c in schema["columns"]}
+        for t, schema in written["tables"].items()
+    }
+    assert roles["PATIENTS"]["NAME"] == roles["ADMISSIONS"]["CONTACT"] == "direct_identifier"
+    assert not {"SUBJECT_ID", "HADM_ID", "ROW_ID"} & set().union(*map(set, roles.values()))
+    names = set(_tables(export)["PATIENTS"].get_column("NAME"))
+    assert not [n for n in names if n in out.read_text()]
+
+
+def test_scan_of_a_folder_refuses_a_previous_schema(export, tmp_path):
+    previous = tmp_path / "p.json"
+    previous.write_text("{}")
+    out = tmp_path / "s.json"
+    result = _invoke("scan", str(export), "--previous", str(previous), "-o", str(out), *FAST)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR
+    assert result.stderr == (
+        "error: --previous takes one table's schema; a folder is scanned without it\n"
+    )
+    assert not out.exists()
