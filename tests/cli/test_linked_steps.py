@@ -361,3 +361,25 @@ def test_scan_of_a_folder_refuses_a_previous_schema(export, tmp_path):
         "error: --previous takes one table's schema; a folder is scanned without it\n"
     )
     assert not out.exists()
+
+
+def test_a_folder_model_signed_under_another_key_is_refused(fitted, tmp_path, monkeypatch):
+    _, model, _, _ = fitted
+    monkeypatch.setenv("SYNTHPRIV_MODEL_KEY", "another-model-key-9876543210")
+    out = tmp_path / "synthetic"
+    result = _invoke("sample", str(model), "-n", "5", "-o", str(out))
+    assert result.exit_code == ExitStatus.MODEL_ERROR
+    assert result.stderr.startswith(f"error: {model}: model signature does not verify")
+    assert not out.exists()
+
+
+def test_a_table_model_is_not_sampled_as_a_folder_nor_a_folder_model_as_a_table(fitted):
+    from synthpriv import synth
+    from synthpriv.errors import ModelError
+    from synthpriv.linked_run import FolderModel
+
+    _, model, _, _ = fitted
+    assert synth.model_kind(model) == "linked"
+    with pytest.raises(ModelError, match="not a synthpriv model"):
+        synth.load_model(model)  # the callers of one table's model get one
+    assert isinstance(synth.load_model(model, kinds=(FolderModel,)), FolderModel)
