@@ -130,6 +130,8 @@ def split(
 
 def is_folder(path: str | Path) -> bool:
     """A folder of linked tables (two or more tables), not one table's part files."""
+    if not Path(path).is_dir():  # one table: the linked modules are not even imported
+        return False
     from synthpriv.linked_run import is_linked_folder
 
     return is_linked_folder(Path(path))
