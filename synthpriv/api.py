@@ -58,6 +58,7 @@ class SplitResult:
     files: dict[str, Path]
     seed: int
     holdout_share: float
+    tables: dict[str, dict[str, int]] | None = None  # a folder: each side's rows of each table
 
 
 def split(
@@ -73,6 +74,10 @@ def split(
     The holdout gets ``config.holdout_share`` of the rows, chosen by ``config.seed``, exactly as
     :func:`run` splits. ``file_format`` is ``same`` (that of the input), ``csv`` or ``parquet``.
 
+    A folder of linked tables is split by person into ``output/train/`` and
+    ``output/holdout/`` (:func:`synthpriv.linked_run.split_folder`); ``rows`` then counts the
+    people (the root table's rows) on each side and ``tables`` every table's rows.
+
     Raises:
         InputError, OutputError: see :mod:`synthpriv.errors`.
     """
@@ -85,6 +90,8 @@ def split(
     config = check_ranges(config or RunConfig())
     input_path, output = Path(input_path), Path(output)
     share, seed = config.holdout_share, config.seed
+    if is_folder(input_path):
+        return _split_folder(input_path, output, config, file_format, overwrite)
     check_output(output, inputs=[input_path], overwrite=overwrite, directory=True)
     loaded = load_table(input_path, encoding=config.encoding)
     frame = loaded.frame
@@ -121,6 +128,34 @@ def split(
     )
 
 
+def is_folder(path: str | Path) -> bool:
+    """A folder of linked tables (two or more tables), not one table's part files."""
+    if not Path(path).is_dir():  # one table: the linked modules are not even imported
+        return False
+    from synthpriv.linked_run import is_linked_folder
+
+    return is_linked_folder(Path(path))
+
+
+def _split_folder(
+    folder: Path, output: Path, config: RunConfig, file_format: str, overwrite: bool
+) -> SplitResult:
+    from synthpriv.linked_run import split_folder
+
+    manifest = split_folder(folder, output, config, file_format=file_format, overwrite=overwrite)
+    root = manifest["root"]
+    return SplitResult(
+        output=output,
+        train=output / "train",
+        holdout=output / "holdout",
+        rows={side: manifest["rows"][side][root] for side in ("train", "holdout")},
+        files={name: output / name for name in manifest["outputs"]},
+        seed=config.seed,
+        holdout_share=config.holdout_share,
+        tables=manifest["rows"],
+    )
+
+
 # ------------------------------------------------------------------------------------- scan
 
 
@@ -129,12 +164,16 @@ class ScanResult:
     """The column schema :func:`scan` wrote, and what changed against a previous one."""
 
     output: Path
-    schema: Any  # synthpriv.schema.TableSchema
-    rows: int
+    schema: Any  # synthpriv.schema.TableSchema (a folder: one per table)
+    rows: int | dict[str, int]  # a folder: per table
     changes: list[dict[str, Any]] | None = None  # None: no previous schema was given
+    # a folder of linked tables: what was written; ``schema`` and ``rows`` are then per table
+    linked: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: the schema, and the changes when a previous schema was given."""
+        if self.linked is not None:
+            return self.linked
         data = self.schema.to_dict()
         return data if self.changes is None else data | {"changes": self.changes}
 
@@ -152,6 +191,8 @@ def scan(
 
     ``output`` defaults to ``<input stem>.schema.json`` in the working directory. With
     ``previous`` (a reviewed schema), its decisions are kept and the disagreements returned.
+    A folder of linked tables is scanned table by table as ``run`` scans it
+    (:func:`synthpriv.linked_run.scan_folder`); ``previous`` is refused.
 
     Raises:
         InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
@@ -165,6 +206,14 @@ def scan(
     progress = _progress(progress)
     input_path = Path(input_path)
     previous_path = Path(previous) if previous is not None else None
+    if is_folder(input_path):
+        from synthpriv.linked_run import scan_folder
+
+        if previous_path is not None:
+            raise ConfigError("--previous takes one table's schema; a folder is scanned without it")
+        target = Path(output) if output is not None else Path(f"{input_path.name}.schema.json")
+        written, schemas, rows = scan_folder(input_path, target, config, overwrite=overwrite)
+        return ScanResult(output=target, schema=schemas, rows=rows, linked=written)
     output = check_output(
         Path(output) if output is not None else Path(f"{input_path.stem}.schema.json"),
         inputs=[input_path, previous_path, config.recognizers],
@@ -327,6 +376,9 @@ def fit(
 
     Without ``schema`` the table is scanned and refused if it holds a direct identifier.
     ``synthesizer`` fits and saves (:mod:`synthpriv.synth` unless a test passes a fake).
+    A folder of linked tables is scanned, cleaned under ``config.policy`` and fitted as
+    ``run`` does (:func:`synthpriv.linked_run.fit_folder`): ``model`` is then a
+    :class:`~synthpriv.linked_run.FolderModel`.
 
     Raises:
         InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
@@ -341,6 +393,16 @@ def fit(
     backend = synthesizer or synth
     input_path, output = Path(input_path), Path(output)
     schema_path = Path(schema) if schema is not None else None
+    if is_folder(input_path):
+        from synthpriv.linked_run import fit_folder
+
+        if schema_path is not None:
+            raise ConfigError(
+                "--schema takes one table; a folder's tables are scanned and cleaned by 'fit' "
+                "itself (leave --schema out)"
+            )
+        linked_model, header = fit_folder(input_path, output, config, overwrite=overwrite)
+        return FitResult(output=output, model=linked_model, header=header)
     check_output(output, inputs=[input_path, schema_path], overwrite=overwrite)
     parameters = with_budget(
         config.engine, dict(config.engine_params), config.epsilon, config.delta
@@ -372,10 +434,13 @@ class SampleResult:
     rows: int
     columns: list[str]
     filtered: Any = None  # synthpriv.filtering.FilterResult when a filter ran
+    tables: dict[str, int] | None = None  # a model of linked tables: the rows of each table
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: rows, columns, output (and the filter's account)."""
+        """The JSON form: rows, columns, output (and the filter's account, or each table's rows)."""
         data = {"rows": self.rows, "columns": self.columns, "output": str(self.output)}
+        if self.tables is not None:
+            data["tables"] = self.tables
         return data if self.filtered is None else data | {"filter": self.filtered.describe()}
 
 
@@ -398,6 +463,9 @@ def sample(
     (bounded memory); with ``config.privacy_filter`` or ``config.quality_filter`` they are drawn
     in memory, checked against the cleaned ``train`` (and ``holdout``) table and drawn again.
 
+    A model of linked tables (``fit FOLDER``) writes ``output/TABLE.csv`` for every table,
+    ``rows`` people (root rows) with all their rows; conditions and filters are refused.
+
     Raises:
         InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
     """
@@ -411,6 +479,16 @@ def sample(
     train_path = Path(train) if train is not None else None
     holdout_path = Path(holdout) if holdout is not None else None
     filtering = config.privacy_filter or config.quality_filter
+    if synth.model_kind(model_path) == "linked":
+        from synthpriv.linked_run import sample_folder
+
+        if filtering or conditions or train_path or holdout_path:
+            raise ConfigError(
+                "--condition, --privacy-filter, --quality-filter, --train and --holdout are for "
+                "a model of one table; a model of linked tables samples without them"
+            )
+        written = sample_folder(model_path, output, rows, config, seed=seed, overwrite=overwrite)
+        return SampleResult(output=output, rows=sum(written.values()), columns=[], tables=written)
     if filtering and train_path is None:
         raise ConfigError("--privacy-filter and --quality-filter need --train (the cleaned table)")
     if config.privacy_filter and holdout_path is None:
@@ -505,6 +583,10 @@ def report(
     The gates are ``config.gates``, the budgets ``config.budgets``; ``config.seed`` is recorded
     only. Without ``schema`` the real table is scanned, so no identifier reaches a chart label.
 
+    ``real`` may be a folder of linked tables (``split FOLDER``'s ``train/``), with ``holdout``
+    its ``holdout/`` and ``synthetic`` the folder ``sample`` wrote: the report is the one
+    ``run FOLDER`` writes (:func:`synthpriv.linked_run.report_folder`).
+
     Raises:
         InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
     """
@@ -518,6 +600,10 @@ def report(
     real_path, synthetic_path, output = Path(real), Path(synthetic), Path(output)
     holdout_path = Path(holdout) if holdout is not None else None
     schema_path = Path(schema) if schema is not None else None
+    if is_folder(real_path):
+        return _report_folder(
+            real_path, synthetic_path, holdout_path, schema_path, output, config, overwrite
+        )
     schema_data = TableSchema.load(schema_path).to_dict() if schema_path else None
     inputs = [real_path, synthetic_path, holdout_path, schema_path]
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
@@ -563,6 +649,38 @@ def report(
             gates=vars(config.gates),
         )
     return ReportResult(output=output, report=result, exit_status=exit_status_for(result))
+
+
+def _report_folder(
+    real: Path,
+    synthetic: Path,
+    holdout: Path | None,
+    schema: Path | None,
+    output: Path,
+    config: RunConfig,
+    overwrite: bool,
+) -> ReportResult:
+    from synthpriv.linked_run import report_folder
+
+    if schema is not None:
+        raise ConfigError(
+            "--schema takes one table; a folder's tables are scanned by 'report' itself "
+            "(leave --schema out)"
+        )
+    if holdout is None:
+        raise ConfigError(
+            "a folder's report needs --holdout: the holdout/ folder 'synthpriv split' wrote "
+            "beside the train/ folder given as --real"
+        )
+    result = report_folder(real, synthetic, holdout, output, config, overwrite=overwrite)
+    files = sorted({name.split("/", 1)[0] for name in result.files})
+    return ReportResult(
+        output=output,
+        report=result.report,
+        exit_status=result.exit_status,
+        files=[*files, "manifest.json"],
+        linked=result.linked,
+    )
 
 
 # ----------------------------------------------------------------------------------- config

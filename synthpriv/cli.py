@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from synthpriv import api
 from synthpriv.cli_options import (
@@ -40,10 +41,12 @@ from synthpriv.cli_render import (
     show_split,
 )
 from synthpriv.config import load_config
-from synthpriv.errors import SynthprivError
+from synthpriv.errors import ConfigError, SynthprivError
 from synthpriv.status import ExitStatus, exit_codes_help
 
 __all__ = ["cli", "main"]
+
+DEFAULT = ParameterSource.DEFAULT
 
 
 class Interrupted(KeyboardInterrupt):
@@ -165,10 +168,12 @@ def split(
     with. Without it the report's privacy checks cannot run and its verdict is INCOMPLETE.
     The same INPUT, share and seed always give the same split ('synthpriv run' splits the same
     way). Both files hold real, uncleaned rows: keep them where the input is kept.
+    INPUT may be a folder of linked tables: its people are split, each with all their rows.
 
     \b
     Example:
       synthpriv split claims.csv -o parts/            # parts/train.csv, parts/holdout.csv
+      synthpriv split ehr_export/ -o parts/           # parts/train/TABLE.csv, parts/holdout/...
       synthpriv split claims.parquet -o parts/ --holdout-share 0.25 --seed 7
     """
     config = config_from(flags)
@@ -196,10 +201,12 @@ def scan(
     the entity types found with a confidence, the evidence, and masked examples only. Edit the
     file to correct a role or set an action; 'clean' and 'fit' honour it. With --previous, the
     reviewed schema's decisions are kept and the scan's disagreements are listed.
+    INPUT may be a folder of linked tables: its keys, links and each table's columns, for review.
 
     \b
     Example:
       synthpriv scan sample_data/healthcare.csv -o healthcare.schema.json
+      synthpriv scan parts/train/ -o ehr.schema.json    # what 'fit parts/train/' will clean
       synthpriv scan new_extract.csv --previous healthcare.schema.json -o new_extract.schema.json
     """
     config = config_from(flags)
@@ -275,6 +282,17 @@ def clean(
 # -------------------------------------------------------------------------------- fit / sample
 
 
+def _refuse_cleaning_options(input_path: Path) -> None:
+    """--policy and --key-file clean a folder's tables in 'fit' and 'report'; not one table's."""
+    ctx = click.get_current_context()
+    given = [n for n in ("policy", "key_file") if ctx.get_parameter_source(n) != DEFAULT]
+    if given and not api.is_folder(input_path):
+        raise ConfigError(
+            "--policy and --key-file are for a folder of linked tables; clean one table with "
+            f"'synthpriv clean' before '{ctx.info_name}'"
+        )
+
+
 @cli.command()
 @fit_options
 @click.pass_obj
@@ -291,14 +309,18 @@ def fit(
     Free-text and identifier-like columns are left out of the model. A table that still holds a
     direct identifier is refused (exit 5). Values seen fewer than 5 times are pooled before
     fitting, so the model file does not carry them (--keep-rare keeps them).
+    CLEAN may be a folder of linked tables (split's train/): each is scanned and cleaned under
+    --policy as 'run' does, keys set aside, and one model of the folder is written.
 
     \b
     Examples:
       synthpriv fit clean.csv -o model.synthpriv --seed 42
+      synthpriv fit parts/train/ -o ehr.synthpriv --seed 42    # a folder of linked tables
       synthpriv fit clean.csv -o m.synthpriv --engine ctgan --param epochs=50
       synthpriv fit claims.csv -o m.synthpriv --constraint inequality:admitted,discharged \\
           --constraint fixed_combinations:city,state --constraint range:age:0:120
     """
+    _refuse_cleaning_options(input_path)
     config = config_from(flags)
     result = api.fit(
         input_path,
@@ -330,10 +352,12 @@ def sample(
 
     The same model, row count and seed always give the same table. Rows are drawn and written
     in chunks of 100,000, so memory stays bounded whatever the row count.
+    A model of linked tables ('fit FOLDER') writes OUT/TABLE.csv for every table: -n people.
 
     \b
     Examples:
       synthpriv sample model.synthpriv -n 5000 -o synthetic.csv
+      synthpriv sample ehr.synthpriv -n 500 -o synthetic/      # 500 people, every table
       synthpriv sample model.synthpriv -n 10000000 -o big.parquet
       synthpriv sample model.synthpriv -n 500 --condition sex=F -o women.csv
       synthpriv sample model.synthpriv -n 5000 -o synthetic.csv \\
@@ -385,11 +409,16 @@ def report(
     could not run (no --holdout: the verdict is INCOMPLETE, never PASS), so batch jobs can act.
     Make the holdout with 'synthpriv split' before cleaning (see 'synthpriv clean --holdout').
 
+    --real may be a folder of linked tables (split's train/, with --holdout its holdout/ and
+    --synthetic sample's folder): cleaned under --policy as 'fit' did, reported as 'run' does.
+
     \b
     Example:
       synthpriv report --real train.csv --synthetic synthetic.csv --holdout holdout.csv -o rep/
+      synthpriv report --real parts/train --synthetic syn/ --holdout parts/holdout -o rep/
       synthpriv report --real train.csv --synthetic syn.csv --holdout h.csv --schema s.json -o rep/
     """
+    _refuse_cleaning_options(input_path=real_path)
     config = config_from(flags)
     result = api.report(
         real_path,

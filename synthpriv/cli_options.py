@@ -370,6 +370,8 @@ fit_options = options(
     ),
     synthesis_options(),
     nlp_model_option(),
+    policy_option(),
+    key_file_option(),
     overwrite_option,
     seed_option(),
     encoding_option(),
@@ -451,6 +453,9 @@ report_options = options(
     overwrite_option,
     pdf_option,
     gate_options(),
+    nlp_model_option(),
+    policy_option(),
+    key_file_option(),
     seed_option(
         help="Recorded in the report's settings only: every sample and attack of the report is "
         "drawn with a key taken from the tables' content, so no seed can move a figure or the "

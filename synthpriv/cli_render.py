@@ -267,6 +267,15 @@ def show_split(state: State, result: Any) -> None:
             {"rows": result.rows, "files": files, "seed": result.seed, "output": str(result.output)}
         )
         return
+    if result.tables is not None:  # a folder of linked tables: people, and every row of theirs
+        rows = {side: sum(result.tables[side].values()) for side in ("train", "holdout")}
+        state.info(
+            f"{result.rows['train']} training people ({rows['train']} rows in "
+            f"{len(result.tables['train'])} tables): {result.train}\n"
+            f"{result.rows['holdout']} holdout people ({rows['holdout']} rows): {result.holdout} "
+            f"(seed {result.seed})"
+        )
+        return
     state.info(
         f"{result.rows['train']} training rows: {result.train}\n"
         f"{result.rows['holdout']} holdout rows: {result.holdout} (seed {result.seed})"
@@ -280,7 +289,10 @@ def show_scan(state: State, result: Any, input_path: Path) -> None:
         return
     for change in result.changes or []:
         state.info(change_line(change))
-    if not state.quiet:
+    if not state.quiet and result.linked is not None:  # a folder: a table per table
+        for table, schema in result.schema.items():
+            state.err.print(scan_table(Path(table), result.rows[table], schema))
+    elif not state.quiet:
         state.err.print(scan_table(input_path, result.rows, result.schema))
     state.info(f"column schema written to {result.output}")
 
@@ -305,6 +317,13 @@ def show_fit(state: State, result: Any) -> None:
     if state.as_json:
         state.emit(result.header["model"])
         return
+    described = result.header["model"]
+    if described.get("kind") == "linked":
+        state.info(
+            f"model of {len(described['tables'])} linked tables ({described['people']} people) "
+            f"written to {result.output}"
+        )
+        return
     model = result.model
     state.info(
         f"model ({model.engine}, {len(model.columns)} columns, {model.training_rows} rows) "
@@ -319,6 +338,12 @@ def show_sample(state: State, result: Any) -> None:
     """Show what 'synthpriv sample' did: JSON on stdout with --json, else lines on stderr."""
     if state.as_json:
         state.emit(result.to_dict())
+        return
+    if result.tables is not None:
+        state.info(
+            f"{result.rows} synthetic rows in {len(result.tables)} linked tables written to "
+            f"{result.output}"
+        )
         return
     if result.filtered is None:
         state.info(f"{result.rows} synthetic rows written to {result.output}")

@@ -29,7 +29,7 @@ import hashlib
 import html
 import logging
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from synthpriv.config import RunConfig
 from synthpriv.errors import ConfigError, InputError
 from synthpriv.frames import is_time, micros
 from synthpriv.io import (
+    ReadResult,
     atomic_directory,
     check_output,
     load_folder,
@@ -64,6 +65,7 @@ from synthpriv.pipeline import (
     scan,
 )
 from synthpriv.relations import (
+    Ordering,
     Relations,
     discover,
     find_orderings,
@@ -212,6 +214,223 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
     return flat.drop("__person", "__t0")
 
 
+@dataclass(frozen=True)
+class Tables:
+    """A folder of linked tables as read: each table, the relations drawn, the key columns.
+
+    ``keys`` holds each table's key and link columns: they are set aside from every stage that
+    looks at values (scan, clean, the model's columns) and replaced by fresh surrogates.
+    """
+
+    folder: Path
+    read: dict[str, ReadResult]
+    relations: Relations
+    keys: dict[str, list[str]]
+    files: dict[str, Path]
+    hashes: dict[str, str]
+
+    @property
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Each table's rows, by table name."""
+        return {name: result.frame for name, result in self.read.items()}
+
+    @property
+    def suffixes(self) -> dict[str, str]:
+        """Each table's file suffix: Parquet in, Parquet out; anything else is written as CSV."""
+        return {
+            t: ".parquet" if r.facts.get("format") == "parquet" else ".csv"
+            for t, r in self.read.items()
+        }
+
+
+@dataclass(frozen=True)
+class CleanedTables:
+    """Every table scanned and cleaned under the policy, its key columns put back untouched."""
+
+    schemas: dict[str, TableSchema]
+    cleaned: dict[str, Any]  # table -> synthpriv.clean.CleanResult (frame, audit, schema)
+    frames: dict[str, pl.DataFrame]  # key columns + cleaned columns
+
+
+def read_tables(folder: Path, config: RunConfig) -> Tables:
+    """Stage *read*: every table of ``folder``, the relations (``relations.toml`` overriding).
+
+    Raises:
+        InputError: a table cannot be read, or no table links to another.
+        ConfigError: ``relations.toml`` is invalid.
+    """
+    overrides_path = folder / RELATIONS_FILE
+    read = load_folder(folder, encoding=config.encoding)
+    frames = {name: result.frame for name, result in read.items()}
+    overrides = load_overrides(overrides_path, frames) if overrides_path.exists() else None
+    relations = discover(frames, overrides)
+    for warning in relations.warnings:
+        log.warning("%s: %s", folder.name, warning)
+    if relations.root is None:
+        raise InputError(
+            f"{folder}: no table links to another (no column's values are all another "
+            f"table's keys); name the links in {RELATIONS_FILE}, or run each table alone"
+        )
+    files = dict(zip(frames, _files(folder, frames), strict=True))
+    return Tables(
+        folder=folder,
+        read=read,
+        relations=relations,
+        keys={t: key_columns(relations, t, f) for t, f in frames.items()},
+        files=files,
+        hashes={t: sha256_file(p) for t, p in files.items()},
+    )
+
+
+def split_people(
+    tables: Tables, config: RunConfig
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+    """Stage *split*: the root's people by a seeded hash of their key, each with all their rows.
+
+    Returns:
+        The training and the holdout rows of every table (real, uncleaned).
+
+    Raises:
+        InputError: too few people to hold some out, or the split left one side empty.
+    """
+    frames, root = tables.frames, tables.relations.root
+    assert root is not None  # read_tables refused a folder without one
+    persons = frames[root].height
+    if persons < MIN_PERSONS:
+        raise InputError(
+            f"{tables.folder}: table {root!r} has {persons} rows (people); at least "
+            f"{MIN_PERSONS} are needed to hold people out for the privacy baseline"
+        )
+    parts = split_by_root(frames, tables.relations, config.holdout_share, config.seed)
+    train = {t: p[0] for t, p in parts.items()}
+    holdout = {t: p[1] for t, p in parts.items()}
+    if not holdout[root].height or not train[root].height:
+        raise InputError(
+            f"{tables.folder}: the seeded split of its {persons} people left one side empty; "
+            "try another seed or holdout share"
+        )
+    return train, holdout
+
+
+def scan_tables(
+    frames: dict[str, pl.DataFrame],
+    tables: Tables,
+    config: RunConfig,
+    detector: Any,
+    progress: Progress,
+) -> dict[str, TableSchema]:
+    """Stage *scan*: each table's columns but its keys, its event times kept as times."""
+    schemas = {}
+    for table, frame in frames.items():
+        schemas[table] = scan(
+            frame.drop(tables.keys[table]),
+            config,
+            source={"file": table, "folder": tables.folder.name},
+            detector=detector,
+        )
+        progress.advance()
+    return {
+        t: keep_event_times(schema, frames[t], root=t == tables.relations.root)
+        for t, schema in schemas.items()
+    }
+
+
+def clean_tables(
+    frames: dict[str, pl.DataFrame],
+    schemas: dict[str, TableSchema],
+    tables: Tables,
+    config: RunConfig,
+    detector: Any,
+    progress: Progress,
+    *,
+    policy: Any,
+    key: bytes | None,
+) -> CleanedTables:
+    """Stage *clean*: each table under the policy, every other table's identifiers searched for.
+
+    Raises:
+        ResidualPIIError: an identifier is left in a cleaned table.
+    """
+    keys = tables.keys
+    cleaned = {}
+    for table, frame in frames.items():
+
+        def elsewhere(result: Any, table: str = table) -> list[Leak]:
+            found: list[Leak] = []
+            for other, other_frame in frames.items():
+                if other != table:
+                    found += find_leaks(other_frame.drop(keys[other]), result.frame, schemas[other])
+            return found
+
+        cleaned[table] = clean_and_verify(
+            frame.drop(keys[table]),
+            schemas[table],
+            detector,
+            policy=policy,
+            key=key,
+            redact_chars=config.budgets.redact_chars,
+            search=elsewhere,
+            scanned_here=True,
+        )
+        progress.advance()
+    return CleanedTables(
+        schemas=schemas,
+        cleaned=cleaned,
+        frames={
+            t: pl.concat([frames[t].select(keys[t]), cleaned[t].frame], how="horizontal")
+            for t in frames
+        },
+    )
+
+
+def clean_alike(
+    frames: dict[str, pl.DataFrame], clean: CleanedTables, tables: Tables, key: bytes | None
+) -> dict[str, pl.DataFrame]:
+    """Other real rows (a holdout) cleaned with the choices fitted on the training rows."""
+    keys = tables.keys
+    return {
+        t: pl.concat(
+            [
+                frames[t].select(keys[t]),
+                apply_steps(frames[t].drop(keys[t]), clean.cleaned[t], key=key),
+            ],
+            how="horizontal",
+        )
+        for t in frames
+    }
+
+
+def fit_tables(
+    train: dict[str, pl.DataFrame], relations: Relations, config: RunConfig
+) -> tuple[list[Ordering], linked.LinkedModel]:
+    """Stage *fit*: the time orderings the cleaned tables always keep, and the linked model.
+
+    The model is fitted on at most ``fit_rows`` rows per table (a sample of whole people).
+    """
+    orderings = find_orderings(train, relations)
+    model = linked.fit(train, relations, orderings, seed=config.seed, max_rows=config.fit_rows)
+    return orderings, model
+
+
+def write_synthetic(
+    synthetic: dict[str, pl.DataFrame],
+    folder: Path,
+    suffixes: dict[str, str],
+    config: RunConfig,
+) -> list[Path]:
+    """Write each synthetic table to ``folder/TABLE.csv`` (or ``.parquet``), times readable."""
+    written = []
+    for table, frame in synthetic.items():
+        path = folder / f"{table}{suffixes[table]}"
+        write_table(
+            frame if suffixes[table] == ".parquet" else _readable_times(frame),
+            path,
+            formulas=not config.protect_formulas,
+        )
+        written.append(path)
+    return written
+
+
 def run_folder(
     input_path: str | Path,
     output: str | Path,
@@ -228,168 +447,38 @@ def run_folder(
     progress = progress or NullProgress()
     folder, output = Path(input_path), Path(output)
     refuse(config)
-    overrides_path = folder / RELATIONS_FILE
     inputs = [folder, config.key_file, config.recognizers]
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
     _, policy, key = prepare(config)
     timer = Timer()
     with timer.stage("read", progress):
-        read = load_folder(folder, encoding=config.encoding)
-        frames = {name: result.frame for name, result in read.items()}
-        overrides = load_overrides(overrides_path, frames) if overrides_path.exists() else None
-        relations = discover(frames, overrides)
-    for warning in relations.warnings:
-        log.warning("%s: %s", folder.name, warning)
-    if relations.root is None:
-        raise InputError(
-            f"{folder}: no table links to another (no column's values are all another "
-            f"table's keys); name the links in {RELATIONS_FILE}, or run each table alone"
-        )
-    persons = frames[relations.root].height
-    if persons < MIN_PERSONS:
-        raise InputError(
-            f"{folder}: table {relations.root!r} has {persons} rows (people); at least "
-            f"{MIN_PERSONS} are needed to hold people out for the privacy baseline"
-        )
+        tables = read_tables(folder, config)
+    frames, relations, keys = tables.frames, tables.relations, tables.keys
     with timer.stage("split", progress):
-        parts = split_by_root(frames, relations, config.holdout_share, config.seed)
-    train_raw = {t: p[0] for t, p in parts.items()}
-    holdout_raw = {t: p[1] for t, p in parts.items()}
-    if not holdout_raw[relations.root].height or not train_raw[relations.root].height:
-        raise InputError(
-            f"{folder}: the seeded split of its {persons} people left one side empty; "
-            "try another seed or holdout share"
-        )
-    keys = {t: key_columns(relations, t, f) for t, f in frames.items()}
-    files = dict(zip(frames, _files(folder, frames), strict=True))
-    hashes = {t: sha256_file(p) for t, p in files.items()}
+        train_raw, holdout_raw = split_people(tables, config)
     detector = make_detector(config)
-    schemas = {}
     with timer.stage("scan", progress, total=len(frames)):
-        for table, frame in train_raw.items():
-            schemas[table] = scan(
-                frame.drop(keys[table]),
-                config,
-                source={"file": table, "folder": folder.name},
-                detector=detector,
-            )
-            progress.advance()
-    schemas = {
-        t: keep_event_times(schema, train_raw[t], root=t == relations.root)
-        for t, schema in schemas.items()
-    }
-    cleaned = {}
+        schemas = scan_tables(train_raw, tables, config, detector, progress)
     with timer.stage("clean", progress, total=len(frames)):
-        for table, frame in train_raw.items():
-
-            def elsewhere(result: Any, table: str = table) -> list[Leak]:
-                found: list[Leak] = []
-                for other, other_frame in train_raw.items():
-                    if other != table:
-                        found += find_leaks(
-                            other_frame.drop(keys[other]), result.frame, schemas[other]
-                        )
-                return found
-
-            cleaned[table] = clean_and_verify(
-                frame.drop(keys[table]),
-                schemas[table],
-                detector,
-                policy=policy,
-                key=key,
-                redact_chars=config.budgets.redact_chars,
-                search=elsewhere,
-                scanned_here=True,
-            )
-            progress.advance()
-    train = {
-        t: pl.concat([train_raw[t].select(keys[t]), cleaned[t].frame], how="horizontal")
-        for t in frames
-    }
-    holdout = {
-        t: pl.concat(
-            [
-                holdout_raw[t].select(keys[t]),
-                apply_steps(holdout_raw[t].drop(keys[t]), cleaned[t], key=key),
-            ],
-            how="horizontal",
+        clean = clean_tables(
+            train_raw, schemas, tables, config, detector, progress, policy=policy, key=key
         )
-        for t in frames
-    }
+    train = clean.frames
+    holdout = clean_alike(holdout_raw, clean, tables, key)
     with timer.stage("fit", progress):
-        orderings = find_orderings(train, relations)
-        model = linked.fit(train, relations, orderings, seed=config.seed, max_rows=config.fit_rows)
+        orderings, model = fit_tables(train, relations, config)
     with timer.stage("sample", progress):
         synthetic = linked.sample(model, config.rows or None, seed=config.seed)
+    files, hashes = tables.files, tables.hashes
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
-        with timer.stage("report", progress), warnings.catch_warnings():
-            # a classifier of 82 people's histories may stop short of convergence: the
-            # report states its figures and intervals; the warning would only scroll by
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            reports = {}
-            for table in frames:
-                mine = keys[table]
-                residual = [
-                    str(leak)
-                    for other in frames
-                    for leak in find_leaks(
-                        frames[other].drop(keys[other]), synthetic[table].drop(mine), schemas[other]
-                    )
-                ]
-                reports[table] = build_report(
-                    train=train[table].drop(mine),
-                    holdout=holdout[table].drop(mine),
-                    synthetic=synthetic[table].drop(mine),
-                    gates=config.gates,
-                    seed=config.seed,
-                    scan=schemas[table].to_dict(),
-                    cleaning=cleaned[table].audit_dict(),
-                    budgets=config.budgets,
-                    residual_identifiers=residual + _key_leaks(frames, synthetic, keys, table),
-                    identifier_values=identifier_values(frames[table], schemas[table]),
-                    provenance={
-                        "input": {"file": files[table].name, "sha256": hashes[table]},
-                        "versions": package_versions(),
-                    },
-                )
-            persons_report = person_report(
-                train,
-                holdout,
-                synthetic,
-                relations,
-                config,
-                provenance={
-                    "input": {
-                        "file": f"{folder.name}/ (each person's rows in {len(frames)} tables)",
-                        "sha256": hashlib.sha256(
-                            "".join(hashes[t] for t in sorted(hashes)).encode()
-                        ).hexdigest(),
-                    },
-                    "versions": package_versions(),
-                },
-            )
-            summary = _summary(
-                folder, relations, orderings, frames, synthetic, reports, persons_report, train
+        with timer.stage("report", progress):
+            reports, persons_report, summary = report_tables(
+                tables, clean, train, holdout, synthetic, orderings, config
             )
         with timer.stage("write", progress):
-            suffix = {
-                t: (".parquet" if read[t].facts.get("format") == "parquet" else ".csv")
-                for t in frames
-            }
             (work / "synthetic").mkdir()
-            for table, frame in synthetic.items():
-                write_table(
-                    frame if suffix[table] == ".parquet" else _readable_times(frame),
-                    work / "synthetic" / f"{table}{suffix[table]}",
-                    formulas=not config.protect_formulas,
-                )
-            for table, report in reports.items():
-                (work / "tables" / table).mkdir(parents=True)
-                write_report(report, work / "tables" / table)
-            (work / "persons").mkdir()
-            write_report(persons_report, work / "persons")
-            write_json(summary, work / "report.json")
-            (work / "report.html").write_text(_page(summary), encoding="utf-8")
+            write_synthetic(synthetic, work / "synthetic", tables.suffixes, config)
+            write_folder_report(reports, persons_report, summary, work)
             write_json(
                 {
                     "relations": relations.to_dict(),
@@ -399,7 +488,7 @@ def run_folder(
                 },
                 work / "schema.json",
             )
-            write_json({t: c.audit_dict() for t, c in cleaned.items()}, work / "audit.json")
+            write_json({t: c.audit_dict() for t, c in clean.cleaned.items()}, work / "audit.json")
             manifest = write_manifest(
                 work,
                 "run",
@@ -433,6 +522,97 @@ def run_folder(
         timings=timer.seconds,
         linked=summary,
     )
+
+
+def report_tables(
+    tables: Tables,
+    clean: CleanedTables,
+    train: dict[str, pl.DataFrame],
+    holdout: dict[str, pl.DataFrame],
+    synthetic: dict[str, pl.DataFrame],
+    orderings: list[Ordering],
+    config: RunConfig,
+    real: dict[str, pl.DataFrame] | None = None,
+) -> tuple[dict[str, Report], Report, dict[str, Any]]:
+    """Stage *report*: a report per table, the person-level report and the folder's summary.
+
+    ``real`` (default: ``tables`` as read) are every real row, both sides, uncleaned: each of
+    their identifiers and keys is searched for in the synthetic tables. ``train`` and
+    ``holdout`` are the cleaned sides, keys kept.
+    """
+    frames = tables.frames if real is None else real
+    keys, schemas = tables.keys, clean.schemas
+    files, hashes = tables.files, tables.hashes
+    with warnings.catch_warnings():
+        # a classifier of 82 people's histories may stop short of convergence: the
+        # report states its figures and intervals; the warning would only scroll by
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reports = {}
+        for table in frames:
+            mine = keys[table]
+            residual = [
+                str(leak)
+                for other in frames
+                for leak in find_leaks(
+                    frames[other].drop(keys[other]), synthetic[table].drop(mine), schemas[other]
+                )
+            ]
+            reports[table] = build_report(
+                train=train[table].drop(mine),
+                holdout=holdout[table].drop(mine),
+                synthetic=synthetic[table].drop(mine),
+                gates=config.gates,
+                seed=config.seed,
+                scan=schemas[table].to_dict(),
+                cleaning=clean.cleaned[table].audit_dict(),
+                budgets=config.budgets,
+                residual_identifiers=residual + _key_leaks(frames, synthetic, keys, table),
+                identifier_values=identifier_values(frames[table], schemas[table]),
+                provenance={
+                    "input": {"file": files[table].name, "sha256": hashes[table]},
+                    "versions": package_versions(),
+                },
+            )
+        persons_report = person_report(
+            train,
+            holdout,
+            synthetic,
+            tables.relations,
+            config,
+            provenance={
+                "input": {
+                    "file": f"{tables.folder.name}/ (each person's rows in {len(frames)} tables)",
+                    "sha256": hashlib.sha256(
+                        "".join(hashes[t] for t in sorted(hashes)).encode()
+                    ).hexdigest(),
+                },
+                "versions": package_versions(),
+            },
+        )
+        summary = _summary(
+            tables.folder,
+            tables.relations,
+            orderings,
+            frames,
+            synthetic,
+            reports,
+            persons_report,
+            train,
+        )
+    return reports, persons_report, summary
+
+
+def write_folder_report(
+    reports: dict[str, Report], persons: Report, summary: dict[str, Any], work: Path
+) -> None:
+    """Write ``tables/TABLE/report.*``, ``persons/report.*``, ``report.json``, ``report.html``."""
+    for table, report in reports.items():
+        (work / "tables" / table).mkdir(parents=True)
+        write_report(report, work / "tables" / table)
+    (work / "persons").mkdir()
+    write_report(persons, work / "persons")
+    write_json(summary, work / "report.json")
+    (work / "report.html").write_text(_page(summary), encoding="utf-8")
 
 
 def person_report(
@@ -707,3 +887,312 @@ a time, the typical gap between a parent's consecutive rows (real / synthetic, a
 the gaps' distributions are).</p>
 <table><tr><th>link</th><th>children per parent</th><th>alike</th><th>parent-child trends</th>
 <th>gap between consecutive rows</th></tr>{"".join(rows)}</table>"""
+
+
+# ------------------------------------------------------------------ the step-by-step commands
+
+
+def scan_folder(
+    input_path: str | Path, output: str | Path, config: RunConfig, *, overwrite: bool = False
+) -> tuple[dict[str, Any], dict[str, TableSchema], dict[str, int]]:
+    """``scan FOLDER``: the links and keys drawn, and each table's column schema, for review.
+
+    Each table is scanned as :func:`run_folder` scans it (keys aside, event times kept as
+    times), on every row of the folder: give ``split``'s ``train/`` to see what ``fit``
+    will clean. Writes ``output`` in the form of ``run``'s ``schema.json`` (without the
+    orderings, which are learned on the cleaned tables).
+
+    Returns:
+        What was written, each table's schema and each table's rows.
+
+    Raises:
+        InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
+    """
+    folder, output = Path(input_path), Path(output)
+    check_output(output, inputs=[folder, config.recognizers], overwrite=overwrite)
+    tables = read_tables(folder, config)
+    detector = make_detector(config)
+    schemas = scan_tables(tables.frames, tables, config, detector, NullProgress())
+    written = {
+        "relations": tables.relations.to_dict(),
+        "tables": {t: s.to_dict() for t, s in schemas.items()},
+        "key_columns": tables.keys,
+    }
+    write_json(written, output)
+    return written, schemas, {t: f.height for t, f in tables.frames.items()}
+
+
+def split_folder(
+    input_path: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    file_format: str = "same",
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """``split FOLDER``: ``output/train/TABLE.*`` and ``output/holdout/TABLE.*``, split by person.
+
+    The people of the root table are split as :func:`run_folder` splits them (the same seed and
+    share give the same people on each side), each with every row of theirs in every table.
+    A ``relations.toml`` in the folder is copied to both sides, so later steps draw the same
+    links. Both sides hold real, uncleaned rows (their times written as ISO text).
+
+    Returns:
+        The manifest written (``rows``: per side, the rows of each table).
+
+    Raises:
+        InputError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
+    """
+    folder, output = Path(input_path), Path(output)
+    refuse(config)
+    check_output(output, inputs=[folder], overwrite=overwrite, directory=True)
+    tables = read_tables(folder, config)
+    train, holdout = split_people(tables, config)
+    suffixes = (
+        tables.suffixes if file_format == "same" else dict.fromkeys(tables.read, f".{file_format}")
+    )
+    overrides = folder / RELATIONS_FILE
+    with atomic_directory(output, overwrite=overwrite, inputs=[folder]) as work:
+        for side, frames in (("train", train), ("holdout", holdout)):
+            (work / side).mkdir()
+            # real rows going back into synthpriv: written as they are (no formula prefix)
+            for table, frame in frames.items():
+                write_table(
+                    frame if suffixes[table] == ".parquet" else _readable_times(frame),
+                    work / side / f"{table}{suffixes[table]}",
+                    formulas=True,
+                )
+            if overrides.exists():
+                (work / side / RELATIONS_FILE).write_bytes(overrides.read_bytes())
+        manifest = write_manifest(
+            work,
+            "split",
+            input={
+                "folder": folder.name,
+                "tables": {
+                    t: {"file": tables.files[t].name, "rows": f.height, "sha256": tables.hashes[t]}
+                    for t, f in tables.frames.items()
+                },
+            },
+            seed=config.seed,
+            holdout_share=config.holdout_share,
+            root=tables.relations.root,
+            rows={
+                "train": {t: f.height for t, f in train.items()},
+                "holdout": {t: f.height for t, f in holdout.items()},
+            },
+        )
+    log.info(
+        "split %s: %d training people, %d holdout people",
+        folder.name,
+        *(manifest["rows"][side][tables.relations.root] for side in ("train", "holdout")),
+    )
+    return manifest
+
+
+@dataclass
+class FolderModel:
+    """A model file's content for a folder: the linked model and each table's file suffix.
+
+    The linked model holds no input value that is one person's: surrogate keys start at a
+    power of ten above the input's keys, every number and time the cart trees keep is
+    smoothed over groups of people, rare categories are pooled by the clean stage.
+    """
+
+    model: linked.LinkedModel
+    suffixes: dict[str, str]
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready settings of this model (no data): the model file's header."""
+        model = self.model
+        return {
+            "kind": "linked",
+            "engine": "cart",
+            "seed": model.seed,
+            "root": model.relations.root,
+            "people": model.root_rows,
+            "tables": {
+                t: {"columns": plan.output, "file": f"{t}{self.suffixes[t]}"}
+                for t, plan in model.plans.items()
+            },
+            "relations": model.relations.to_dict(),
+            "orderings": [o.to_dict() for o in model.orderings],
+        }
+
+
+def fit_folder(
+    input_path: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    overwrite: bool = False,
+) -> tuple[FolderModel, dict[str, Any]]:
+    """``fit FOLDER``: scan and clean every table as :func:`run_folder` does, fit, save.
+
+    ``input_path`` is the training side (``split FOLDER``'s ``train/``): every row is fitted
+    on. Key columns are set aside, the other columns cleaned under ``config.policy`` with every
+    other table's identifiers searched for; the model file is signed as a single table's is.
+
+    Returns:
+        The model and the header of the model file written.
+
+    Raises:
+        InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
+    """
+    from synthpriv import synth
+
+    folder, output = Path(input_path), Path(output)
+    refuse(config)
+    check_output(output, inputs=[folder, config.key_file, config.recognizers], overwrite=overwrite)
+    _, policy, key = prepare(config)
+    progress = NullProgress()
+    tables = read_tables(folder, config)
+    detector = make_detector(config)
+    schemas = scan_tables(tables.frames, tables, config, detector, progress)
+    clean = clean_tables(
+        tables.frames, schemas, tables, config, detector, progress, policy=policy, key=key
+    )
+    _, model = fit_tables(clean.frames, tables.relations, config)
+    folder_model = FolderModel(model=model, suffixes=tables.suffixes)
+    return folder_model, synth.save_model(folder_model, output)
+
+
+def sample_folder(
+    model_path: str | Path,
+    output: str | Path,
+    people: int,
+    config: RunConfig,
+    *,
+    seed: int | None = None,
+    overwrite: bool = False,
+) -> dict[str, int]:
+    """``sample MODEL`` of a folder: ``output/TABLE.csv`` for every table, ``people`` roots.
+
+    ``seed`` defaults to the model's; the same model, people and seed give the same tables,
+    and, for the seed and tables :func:`run_folder` fitted, its synthetic tables.
+
+    Returns:
+        The rows written to each table.
+
+    Raises:
+        ModelError, ConfigError, OutputError: see :mod:`synthpriv.errors`.
+    """
+    from synthpriv import synth
+
+    model_path, output = Path(model_path), Path(output)
+    check_output(output, inputs=[model_path], overwrite=overwrite, directory=True)
+    folder_model = synth.load_model(model_path, kinds=(FolderModel,))
+    synthetic = linked.sample(folder_model.model, people, seed=seed)
+    with atomic_directory(output, overwrite=overwrite, inputs=[model_path]) as work:
+        write_synthetic(synthetic, work, folder_model.suffixes, config)
+        write_manifest(
+            work,
+            "sample",
+            model={"file": model_path.name, "sha256": sha256_file(model_path)},
+            seed=folder_model.model.seed if seed is None else seed,
+            rows={t: f.height for t, f in synthetic.items()},
+        )
+    return {t: f.height for t, f in synthetic.items()}
+
+
+def report_folder(
+    real: str | Path,
+    synthetic: str | Path,
+    holdout: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    overwrite: bool = False,
+) -> RunResult:
+    """``report`` of a folder: the report :func:`run_folder` writes, from the steps' folders.
+
+    ``real`` and ``holdout`` are ``split FOLDER``'s sides (real rows): they are scanned and
+    cleaned as ``fit FOLDER`` cleaned them (the same policy and key give the same tables), the
+    holdout with the choices fitted on ``real``; every identifier and key of both sides is
+    searched for in the synthetic tables. ``synthetic`` is ``sample``'s folder. Writes
+    ``report.json``, ``report.html``, ``tables/TABLE/report.*``, ``persons/report.*``.
+
+    Raises:
+        InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
+    """
+    real_path, synthetic_path, holdout_path = Path(real), Path(synthetic), Path(holdout)
+    output = Path(output)
+    refuse(config)
+    inputs = [real_path, synthetic_path, holdout_path, config.key_file, config.recognizers]
+    check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
+    _, policy, key = prepare(config)
+    tables = read_tables(real_path, config)
+    names = sorted(tables.read)
+    others = {}
+    for path in (synthetic_path, holdout_path):
+        read = load_folder(path, encoding=config.encoding)
+        if sorted(read) != names:
+            raise InputError(
+                f"{path}: its tables ({', '.join(sorted(read))}) are not those of "
+                f"{real_path.name} ({', '.join(names)})"
+            )
+        others[path] = {t: r.frame for t, r in read.items()}
+    _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
+    progress = NullProgress()
+    detector = make_detector(config)
+    schemas = scan_tables(tables.frames, tables, config, detector, progress)
+    clean = clean_tables(
+        tables.frames, schemas, tables, config, detector, progress, policy=policy, key=key
+    )
+    train = clean.frames
+    holdout_frames = clean_alike(others[holdout_path], clean, tables, key)
+    orderings = find_orderings(train, tables.relations)
+    _same_columns(synthetic_path, others[synthetic_path], train, f"{real_path.name} cleaned")
+    synthetic_frames = {
+        t: frame.cast(train[t].schema, strict=False) for t, frame in others[synthetic_path].items()
+    }
+    # every real row, as run_folder's input: both sides' identifiers and keys are searched for
+    real_rows = {
+        t: pl.concat([f, others[holdout_path][t]], how="vertical_relaxed")
+        for t, f in tables.frames.items()
+    }
+    reports, persons_report, summary = report_tables(
+        tables, clean, train, holdout_frames, synthetic_frames, orderings, config, real_rows
+    )
+    with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
+        write_folder_report(reports, persons_report, summary, work)
+        manifest = write_manifest(
+            work,
+            "report",
+            inputs={
+                name: {"folder": path.name, "sha256": _hashes(path, names)}
+                for name, path in (
+                    ("real", real_path),
+                    ("synthetic", synthetic_path),
+                    ("holdout", holdout_path),
+                )
+            },
+            seed=config.seed,
+            gates=vars(config.gates),
+        )
+    return RunResult(
+        output=output,
+        report=persons_report,
+        exit_status=exit_status_of(
+            [*persons_report.gates, *[g for r in reports.values() for g in r.gates]]
+        ),
+        files=manifest["outputs"],
+        timings={},
+        linked=summary,
+    )
+
+
+def _same_columns(
+    path: Path, frames: dict[str, pl.DataFrame], expected: dict[str, pl.DataFrame], what: str
+) -> None:
+    for table, frame in frames.items():
+        if frame.columns != expected[table].columns:
+            raise InputError(
+                f"{path}: the columns of table {table!r} are not those of {what}; give the "
+                "folders of the same 'split' and 'sample'"
+            )
+
+
+def _hashes(folder: Path, tables: list[str]) -> dict[str, str]:
+    files = _files(folder, dict.fromkeys(tables, pl.DataFrame()))
+    return {t: sha256_file(p) for t, p in zip(tables, files, strict=True)}

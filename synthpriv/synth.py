@@ -649,8 +649,13 @@ def _signature(key: bytes, header: dict[str, Any], payload: bytes) -> str:
     return mac.hexdigest()
 
 
-def save_model(model: SynthModel, path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Write ``model`` to ``path`` (atomically) with a signed header; return the header."""
+def save_model(model: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Write ``model`` to ``path`` (atomically) with a signed header; return the header.
+
+    ``model`` is a :class:`SynthModel`, or another kind with a ``describe()`` whose ``kind``
+    names it (``linked``: :class:`synthpriv.linked_run.FolderModel`); the header's ``model`` is
+    that description, so :func:`model_kind` tells the kinds apart before anything is unpickled.
+    """
     import cloudpickle
 
     buffer = io.BytesIO()
@@ -671,8 +676,27 @@ def save_model(model: SynthModel, path: str | os.PathLike[str]) -> dict[str, Any
     return header
 
 
-def load_model(path: str | os.PathLike[str]) -> SynthModel:
+def model_kind(path: str | os.PathLike[str]) -> str:
+    """The kind a model file's header names: ``table`` (one table) or ``linked`` (a folder).
+
+    Nothing is verified here: a file that cannot be read as a model is called ``table``, and
+    :func:`load_model` then says what is wrong with it.
+    """
+    try:
+        with Path(path).open("rb") as handle:
+            if handle.read(len(MAGIC)) != MAGIC:
+                return "table"
+            header = json.loads(handle.readline())
+    except (OSError, ValueError):
+        return "table"
+    described = header.get("model") if isinstance(header, dict) else None
+    return str(described.get("kind", "table")) if isinstance(described, dict) else "table"
+
+
+def load_model(path: str | os.PathLike[str], kinds: tuple[type, ...] = (SynthModel,)) -> Any:
     """Load a model written by :func:`save_model`, after checking its signature.
+
+    ``kinds``: the classes the caller takes (a model of one table unless it says otherwise).
 
     Raises:
         ModelError: the file is missing, not a synthpriv model, corrupt, or signed with another key.
@@ -707,9 +731,10 @@ def load_model(path: str | os.PathLike[str]) -> SynthModel:
     import cloudpickle
 
     model = cloudpickle.loads(payload)
-    if not isinstance(model, SynthModel):
+    if not isinstance(model, kinds):
         raise ModelError(f"{path}: not a synthpriv model")
-    if not isinstance(model.synthesizer, Engine):  # format 3: the engine's estimator alone
+    # format 3: the engine's estimator alone
+    if isinstance(model, SynthModel) and not isinstance(model.synthesizer, Engine):
         engine = engines.get(model.engine)
         model.synthesizer = engine.from_fitted(model.synthesizer, model.params)
     return model
