@@ -430,16 +430,15 @@ def fit(
         modelled = _modelled(frame, plan, parent_ref, owners)
         train = modelled if given is None else pl.concat([given, modelled], how="horizontal")
         first = tuple(given.columns) if given is not None else ()
-        later = _later_rows(frame, plan) if given is not None and plan.columns else None
+        position = _sequence_order(frame, plan) if given is not None and plan.columns else None
+        later = _later_rows(frame, plan, position)
         if later is not None:
             # a sequence: the first row of each parent given the parent, every later row given
             # the parent and the row before it (its time a step from that row's)
             plan = replace(plan, sequence=True)
             plans[table] = plan
-            steps = _to_steps(frame, plan, modelled)
-            context_of_row = pl.concat(
-                [given, _previous(frame, plan, steps), steps], how="horizontal"
-            )
+            steps, previous = _in_order(frame, plan, modelled, position)
+            context_of_row = pl.concat([given, previous, steps], how="horizontal")
             following[table] = _fit_trees(
                 params,
                 _pandas(context_of_row.filter(later)),
@@ -498,23 +497,25 @@ def _people_sample(
 MIN_LATER_ROWS = 20  # fewer rows after a parent's first: no sequence model (too few to learn)
 
 
-def _later_rows(frame: pl.DataFrame, plan: TablePlan) -> pl.Series | None:
-    """Which rows come after their parent's first (``None``: too few for a sequence)."""
-    if plan.reference is None:  # rows without a time have no order the data shows
+def _later_rows(
+    frame: pl.DataFrame, plan: TablePlan, position: pl.Series | None
+) -> pl.Series | None:
+    """Which rows come after their parent's first (``None``: no order, or too few rows)."""
+    if position is None:
         return None
-    later = (_sequence_order(frame, plan) > 0) & frame.get_column(plan.pointer).is_not_null()
+    later = (position > 0) & frame.get_column(plan.pointer).is_not_null()
     return later if int(later.sum()) >= MIN_LATER_ROWS else None
 
 
-def _sequence_order(frame: pl.DataFrame, plan: TablePlan) -> pl.Series:
-    """Each row's place among its parent's rows: by the row's reference time, then as read."""
-    order = (
-        micros(frame.get_column(plan.reference))
-        if plan.reference is not None
-        else pl.Series(np.zeros(frame.height, dtype=np.int64))
-    )
+def _sequence_order(frame: pl.DataFrame, plan: TablePlan) -> pl.Series | None:
+    """Each row's place among its parent's rows: by the row's reference time, then as read.
+
+    ``None`` for rows without a time: they have no order the data shows.
+    """
+    if plan.reference is None:
+        return None
     return (
-        pl.DataFrame({"p": frame.get_column(plan.pointer), "t": order})
+        pl.DataFrame({"p": frame.get_column(plan.pointer), "t": micros(frame[plan.reference])})
         .with_row_index("i")
         .select(pl.struct("t", "i").rank("ordinal").over("p").cast(pl.Int64) - 1)
         .to_series()
@@ -573,30 +574,31 @@ def _stepped(plan: TablePlan) -> str | None:
     return None
 
 
-def _to_steps(frame: pl.DataFrame, plan: TablePlan, modelled: pl.DataFrame) -> pl.DataFrame:
-    """A sequence's reference time as steps, each row's from the one before it.
+def _in_order(
+    frame: pl.DataFrame, plan: TablePlan, modelled: pl.DataFrame, position: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A sequence's rows as steps, and what each later row is drawn given.
 
-    The first row's is its gap from the parent, every later row's the time since the row
-    before it (the time between two admissions, not each one's age).
+    Returns ``modelled`` with its reference time as steps (the first row's its gap from the
+    parent, every later row's the time since the row before it: the time between two
+    admissions, not each one's age), and each row's place with the previous row's stepped
+    columns (missing for a parent's first row: a value the trees split on like any other).
     """
     column = _stepped(plan)
-    if column is None:
-        return modelled
-    gap = (
-        modelled.select(
-            pl.col(column),
-            frame.get_column(plan.pointer).alias("__p"),
-            _sequence_order(frame, plan),
-            pl.int_range(frame.height).alias("__i"),
-        )
-        .sort("__p", POSITION)
-        .with_columns(
+    ordered = modelled.with_columns(
+        frame.get_column(plan.pointer).alias("__p"),
+        position,
+        pl.int_range(frame.height).alias("__i"),
+    ).sort("__p", POSITION)
+    if column is not None:
+        ordered = ordered.with_columns(
             pl.coalesce(pl.col(column) - pl.col(column).shift(1).over("__p"), pl.col(column))
         )
-        .sort("__i")
-        .get_column(column)
-    )
-    return modelled.with_columns(gap)
+    back = ordered.with_columns(
+        [pl.col(c).shift(1).over("__p").alias(PREVIOUS + c) for c in modelled.columns]
+    ).sort("__i")
+    previous = back.select(POSITION, *[PREVIOUS + c for c in modelled.columns])
+    return back.select(modelled.columns), previous
 
 
 def _from_steps(modelled: pl.DataFrame, plan: TablePlan, parents: np.ndarray) -> pl.DataFrame:
@@ -612,27 +614,6 @@ def _from_steps(modelled: pl.DataFrame, plan: TablePlan, parents: np.ndarray) ->
     return modelled.with_columns(
         pl.when(modelled.get_column(column).is_null()).then(None).otherwise(summed).alias(column)
     )
-
-
-def _previous(frame: pl.DataFrame, plan: TablePlan, modelled: pl.DataFrame) -> pl.DataFrame:
-    """Each row's place among its parent's rows and the previous row's modelled columns.
-
-    The first row of a parent has no previous row: its columns are missing (a value the
-    trees split on like any other).
-    """
-    position = _sequence_order(frame, plan)
-    keyed = modelled.with_columns(
-        frame.get_column(plan.pointer).alias("__p"),
-        position,
-        pl.int_range(frame.height).alias("__i"),
-    )
-    ordered = keyed.sort("__p", POSITION)
-    lagged = ordered.select(
-        "__i",
-        *[pl.col(c).shift(1).over("__p").alias(PREVIOUS + c) for c in modelled.columns],
-    )
-    back = lagged.sort("__i").drop("__i")
-    return pl.concat([pl.DataFrame([position]), back], how="horizontal")
 
 
 def _fit_trees(

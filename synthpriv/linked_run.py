@@ -69,6 +69,7 @@ from synthpriv.relations import (
     Relations,
     discover,
     find_orderings,
+    first_times,
     kept_share,
     key_columns,
     load_overrides,
@@ -79,6 +80,7 @@ from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.report.gates import exit_status_of, overall_verdict
 from synthpriv.report.model import Report
 from synthpriv.schema import Role, TableSchema
+from synthpriv.status import ExitStatus
 
 log = logging.getLogger(__name__)
 RELATIONS_FILE = "relations.toml"
@@ -175,19 +177,7 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
         t: [c for c, d in frames[t].schema.items() if is_time(d) and c not in keys_of[t]]
         for t in below
     }
-    starts = [
-        pl.select(
-            owner[t].alias("__person"),
-            pl.min_horizontal([micros(frames[t].get_column(c)) for c in later[t]]).alias("__t0"),
-        )
-        for t in below
-        if later[t]
-    ]
-    first = (
-        pl.concat(starts).group_by("__person").agg(pl.col("__t0").min())
-        if starts
-        else pl.DataFrame(schema={"__person": pl.String, "__t0": pl.Int64})
-    )
+    first = first_times(frames, relations, owner)
     flat = flat.join(first, on="__person", how="left")
     for table in below:
         frame = frames[table]
@@ -512,16 +502,7 @@ def run_folder(
                 timings_seconds=timer.seconds,
                 versions=package_versions(),
             )
-    return RunResult(
-        output=output,
-        report=persons_report,
-        exit_status=exit_status_of(
-            [*persons_report.gates, *[g for r in reports.values() for g in r.gates]]
-        ),
-        files=manifest["outputs"],
-        timings=timer.seconds,
-        linked=summary,
-    )
+    return _folder_result(output, persons_report, summary, manifest, timer.seconds)
 
 
 def report_tables(
@@ -707,6 +688,28 @@ def _key_leaks(
         if hits:
             found.append(f"{hits} cell(s) of key column {column!r} hold an input key value")
     return found
+
+
+def _folder_result(
+    output: Path,
+    persons_report: Report,
+    summary: dict[str, Any],
+    manifest: dict[str, Any],
+    timings: dict[str, float],
+) -> RunResult:
+    """What ``run`` or ``report`` on a folder returns.
+
+    Its exit code is the one the summary states: the worst of the person-level gates and
+    every table's.
+    """
+    return RunResult(
+        output=output,
+        report=persons_report,
+        exit_status=ExitStatus(summary["exit_code"]),
+        files=manifest["outputs"],
+        timings=timings,
+        linked=summary,
+    )
 
 
 def _summary(
@@ -1170,16 +1173,7 @@ def report_folder(
             seed=config.seed,
             gates=vars(config.gates),
         )
-    return RunResult(
-        output=output,
-        report=persons_report,
-        exit_status=exit_status_of(
-            [*persons_report.gates, *[g for r in reports.values() for g in r.gates]]
-        ),
-        files=manifest["outputs"],
-        timings={},
-        linked=summary,
-    )
+    return _folder_result(output, persons_report, summary, manifest, {})
 
 
 def _same_columns(

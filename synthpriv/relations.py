@@ -37,6 +37,7 @@ import polars as pl
 
 from synthpriv.errors import ConfigError
 from synthpriv.executors.rows import row_hashes
+from synthpriv.frames import is_time, micros
 
 LINK_COVERAGE = 0.99  # share of a column's distinct values found in the parent key for a link
 NAMED_COVERAGE = 0.9  # with a name that says so: a broken export, warned about
@@ -459,6 +460,37 @@ def persons(frames: dict[str, pl.DataFrame], relations: Relations) -> dict[str, 
             .get_column("__person")
         )
     return owner
+
+
+def first_times(
+    frames: dict[str, pl.DataFrame],
+    relations: Relations,
+    owner: dict[str, pl.Series] | None = None,
+) -> pl.DataFrame:
+    """Each person's first time in the tables below the root: ``__person``, ``__t0``.
+
+    Microseconds since 1970, over every time column but keys and links (the root's own dates
+    are often generalized or missing: they anchor nothing). ``owner``: :func:`persons`, when
+    the caller has it. People with no time below the root are absent.
+    """
+    owner = persons(frames, relations) if owner is None else owner
+    starts = []
+    for table, person in owner.items():
+        if table == relations.root:
+            continue
+        frame = frames[table]
+        named = set(key_columns(relations, table, frame))
+        times = [c for c, d in frame.schema.items() if is_time(d) and c not in named]
+        if times:
+            starts.append(
+                pl.select(
+                    person.alias("__person"),
+                    pl.min_horizontal([micros(frame.get_column(c)) for c in times]).alias("__t0"),
+                )
+            )
+    if not starts:
+        return pl.DataFrame(schema={"__person": pl.String, "__t0": pl.Int64})
+    return pl.concat(starts).drop_nulls("__person").group_by("__person").agg(pl.col("__t0").min())
 
 
 # ----------------------------------------------------------------------------- given relations

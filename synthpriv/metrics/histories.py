@@ -42,7 +42,7 @@ import polars as pl
 from synthpriv.frames import is_time, micros
 from synthpriv.metrics.linkage import IQR_SHARE, rounding_unit
 from synthpriv.metrics.privacy import paired_share, share_difference
-from synthpriv.relations import Relations, key_columns, persons
+from synthpriv.relations import Relations, first_times, key_columns, persons
 
 HISTORY_SHARE = 0.6  # share of each side's rows matched for one history to near-copy another
 ROW_MISMATCHES = 1  # compared columns a matched row may disagree on (tables comparing 3 or more)
@@ -126,26 +126,6 @@ def _compared(
             [(days.get_column(c) - days.get_column("__first")).alias(c) for c in times]
         )
     return out
-
-
-def _first_times(frames: dict[str, pl.DataFrame], root: str) -> pl.DataFrame:
-    """Each person's first time in any table under the root (days since 1970)."""
-    parts = [
-        frame.select(
-            "__person",
-            pl.min_horizontal([_days(frame.get_column(c)) for c in times]).alias("__first"),
-        )
-        for table, frame in frames.items()
-        if table != root
-        and (
-            times := [
-                c for c in frame.columns if not c.startswith("__") and is_time(frame.schema[c])
-            ]
-        )
-    ]
-    if not parts:
-        return pl.DataFrame(schema={"__person": pl.String, "__first": pl.Float64})
-    return pl.concat(parts).group_by("__person").agg(pl.col("__first").min())
 
 
 def _rules(real: dict[str, pl.DataFrame]) -> dict[str, _Table]:
@@ -245,7 +225,13 @@ def histories(
         for table, person in owner.items()
     }
     root = relations.root
-    first = _first_times(with_person, root) if root else None
+    first = (
+        first_times(frames, relations, owner).select(
+            "__person", (pl.col("__t0").cast(pl.Float64) / DAY).alias("__first")
+        )
+        if root
+        else None
+    )
     out = {
         table: _compared(frame, table, relations, None if table == root else first)
         for table, frame in with_person.items()
