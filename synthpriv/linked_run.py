@@ -409,13 +409,24 @@ def write_synthetic(
     config: RunConfig,
 ) -> list[Path]:
     """Write each synthetic table to ``folder/TABLE.csv`` (or ``.parquet``), times readable."""
+    return write_tables(synthetic, folder, suffixes, formulas=not config.protect_formulas)
+
+
+def write_tables(
+    frames: dict[str, pl.DataFrame], folder: Path, suffixes: dict[str, str], *, formulas: bool
+) -> list[Path]:
+    """Write each table to ``folder/TABLE`` + its suffix; a CSV's times as ISO text.
+
+    ``formulas``: cells that start like a spreadsheet formula are written as they are (real
+    rows going back into synthpriv), else prefixed (:func:`synthpriv.io.write_table`).
+    """
     written = []
-    for table, frame in synthetic.items():
+    for table, frame in frames.items():
         path = folder / f"{table}{suffixes[table]}"
         write_table(
             frame if suffixes[table] == ".parquet" else _readable_times(frame),
             path,
-            formulas=not config.protect_formulas,
+            formulas=formulas,
         )
         written.append(path)
     return written
@@ -959,12 +970,7 @@ def split_folder(
         for side, frames in (("train", train), ("holdout", holdout)):
             (work / side).mkdir()
             # real rows going back into synthpriv: written as they are (no formula prefix)
-            for table, frame in frames.items():
-                write_table(
-                    frame if suffixes[table] == ".parquet" else _readable_times(frame),
-                    work / side / f"{table}{suffixes[table]}",
-                    formulas=True,
-                )
+            write_tables(frames, work / side, suffixes, formulas=True)
             if overrides.exists():
                 (work / side / RELATIONS_FILE).write_bytes(overrides.read_bytes())
         manifest = write_manifest(
