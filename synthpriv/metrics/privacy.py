@@ -324,6 +324,7 @@ def linked_share(
     synthetic: Encoded,
     tolerance: np.ndarray,
     seed: int,
+    max_rows: int | None = None,
 ) -> dict[str, Any]:
     """Of the synthetic rows that near-copy some real row, how many near-copy a training row.
 
@@ -334,8 +335,15 @@ def linked_share(
     sets at once, a table cannot hide copies by leaving out the unseen rows that happen to have
     near matches (which moves the level shares back to their baselines but not this). Reported
     as the DCR share is: as if the two sets were equally large, 0.5 for rows that copy nobody.
+
+    With ``max_rows``, at most that many synthetic rows (a sample drawn with ``seed``) are
+    paired, each against every real row: a dense narrow table's rows each have thousands of
+    tied candidates to draw from, so pairing all of millions of rows grows with the product
+    of the sizes, while a share's interval depends on the rows paired only.
     """
     n_train, n_holdout = enc_train.rows, enc_holdout.rows
+    searched = _some(synthetic.rows, max_rows, np.random.default_rng([seed, 1]))
+    synthetic = synthetic.take(searched)
     real = Encoded(
         np.vstack([enc_train.numbers, enc_holdout.numbers]),
         np.vstack([enc_train.codes, enc_holdout.codes]),
@@ -345,7 +353,9 @@ def linked_share(
     best, train_share = closest_records(synthetic, real, tolerance, seed, most, in_train)
     linked = best <= most
     # each row counts as the expected outcome of picking one of its tied closest rows at random
-    return paired_share(float(np.sum(train_share[linked])), int(linked.sum()), n_train, n_holdout)
+    return paired_share(
+        float(np.sum(train_share[linked])), int(linked.sum()), n_train, n_holdout
+    ) | {"synthetic_searched_from": int(searched.size)}
 
 
 def paired_share(to_train: float, rows: int, n_train: int, n_holdout: int) -> dict[str, Any]:
@@ -714,7 +724,7 @@ def privacy_metrics(
         | {"of_unique_records": unique_record_copies(synthetic, holdout, train)},
         "near_copies": {
             "levels": near,
-            "paired": linked_share(enc_train, enc_holdout, enc_synth, tolerance, seed),
+            "paired": linked_share(enc_train, enc_holdout, enc_synth, tolerance, seed, max_rows),
             "rows": {
                 "synthetic": synthetic.height,
                 "holdout": holdout.height,

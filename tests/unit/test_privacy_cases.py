@@ -148,3 +148,22 @@ def test_the_cleaning_table_separates_the_detail_from_the_spans_redacted(split):
     }
     page = render_html(replace(report_for(train, holdout, fresh), scan=None, cleaning=cleaning))
     assert "PII spans replaced: PERSON: 2, PHONE_NUMBER: 1" in page
+
+
+def test_the_paired_share_pairs_a_sample_against_every_real_row_and_says_so(split):
+    """Pairing every row of a dense table costs rows x ties; a seeded sample still finds copies."""
+    from synthpriv.config import Budgets
+
+    train, holdout, fresh = split
+    leaky = pl.concat([fresh[:600], train[:200]])  # a quarter copied
+    whole = report_for(train, holdout, leaky).privacy.to_dict()["near_copies"]
+    assert whole["paired"]["synthetic_searched_from"] == leaky.height
+    sampled = report_for(train, holdout, leaky, budgets=Budgets(privacy_rows=300))
+    near = sampled.privacy.to_dict()["near_copies"]
+    assert near["paired"]["synthetic_searched_from"] == 300
+    assert near["levels"][0]["rows"][0] == leaky.height  # the levels still count every row
+    assert near["paired"]["reference_rows"] == {"train": 800, "holdout": 800}
+    assert near["paired"]["share"] > 0.6
+    gate = next(g for g in sampled.gates if g.name == "near_copies")
+    assert gate.status == "FAIL"
+    assert "of a seeded sample of 300 synthetic rows, each against every real row" in gate.message
