@@ -645,6 +645,8 @@ def run_folder(
                 {
                     "relations": relations.to_dict(),
                     "orderings": [o.to_dict() for o in orderings],
+                    # columns every parent keeps from row to row, copied to its later rows
+                    "carried": {t: p.carried for t, p in model.plans.items() if p.carried},
                     "tables": {t: s.to_dict() for t, s in clean.schemas.items()},
                     "key_columns": keys,
                 },
@@ -1183,6 +1185,7 @@ class FolderModel:
             "people": model.root_rows,
             "tables": {
                 t: {"columns": plan.output, "file": f"{t}{self.suffixes[t]}"}
+                | ({"carried": plan.carried} if plan.carried else {})
                 for t, plan in model.plans.items()
             },
             "relations": model.relations.to_dict(),
