@@ -293,6 +293,10 @@ def clean(
     config = check_ranges(config or RunConfig())
     input_path, schema_path, output = Path(input_path), Path(schema_path), Path(output)
     holdout_path = Path(holdout) if holdout is not None else None
+    if is_folder(input_path):
+        return _clean_folder(
+            input_path, schema_path, output, config, audit, holdout_path, holdout_output, overwrite
+        )
     audit_path = Path(audit) if audit else output.with_name(output.name + ".audit.json")
     schema_out = output.with_name(output.name + ".schema.json")
     policy = config.policy
@@ -351,6 +355,43 @@ def clean(
     )
 
 
+def _clean_folder(
+    folder: Path,
+    schema: Path,
+    output: Path,
+    config: RunConfig,
+    audit: str | Path | None,
+    holdout: Path | None,
+    holdout_output: str | Path | None,
+    overwrite: bool,
+) -> CleanResult:
+    from synthpriv.linked_run import AUDIT_FILE, SCHEMA_FILE, clean_folder
+
+    if audit is not None:
+        raise ConfigError(f"--audit is for one table; a folder's audit is {output}/{AUDIT_FILE}")
+    if holdout_output is not None and holdout is None:
+        raise ConfigError("--holdout-output needs --holdout")
+    done = clean_folder(
+        folder,
+        schema,
+        output,
+        config,
+        holdout=holdout,
+        holdout_output=holdout_output,
+        overwrite=overwrite,
+    )
+    written = [Path(p) for p in done.rows]
+    return CleanResult(
+        output=output,
+        audit_path=output / AUDIT_FILE,
+        schema_path=output / SCHEMA_FILE,
+        holdout_output=written[1] if len(written) > 1 else None,
+        policy=next(iter(done.tables.values())).policy.name,
+        rows=done.people,
+        cleaned=done,
+    )
+
+
 # -------------------------------------------------------------------------------------- fit
 
 
@@ -396,12 +437,9 @@ def fit(
     if is_folder(input_path):
         from synthpriv.linked_run import fit_folder
 
-        if schema_path is not None:
-            raise ConfigError(
-                "--schema takes one table; a folder's tables are scanned and cleaned by 'fit' "
-                "itself (leave --schema out)"
-            )
-        linked_model, header = fit_folder(input_path, output, config, overwrite=overwrite)
+        linked_model, header = fit_folder(
+            input_path, output, config, schema=schema_path, overwrite=overwrite
+        )
         return FitResult(output=output, model=linked_model, header=header)
     check_output(output, inputs=[input_path, schema_path], overwrite=overwrite)
     parameters = with_budget(
@@ -662,17 +700,14 @@ def _report_folder(
 ) -> ReportResult:
     from synthpriv.linked_run import report_folder
 
-    if schema is not None:
-        raise ConfigError(
-            "--schema takes one table; a folder's tables are scanned by 'report' itself "
-            "(leave --schema out)"
-        )
     if holdout is None:
         raise ConfigError(
             "a folder's report needs --holdout: the holdout/ folder 'synthpriv split' wrote "
             "beside the train/ folder given as --real"
         )
-    result = report_folder(real, synthetic, holdout, output, config, overwrite=overwrite)
+    result = report_folder(
+        real, synthetic, holdout, output, config, schema=schema, overwrite=overwrite
+    )
     files = sorted({name.split("/", 1)[0] for name in result.files})
     return ReportResult(
         output=output,

@@ -257,11 +257,20 @@ def clean(
     categories rare in INPUT are pooled there too, bins keep INPUT's edges, dropped columns are
     dropped. Nothing is fitted on the holdout, so it stays a fair privacy baseline.
 
+    A folder of linked tables (INPUT and --holdout the train/ and holdout/ of 'synthpriv
+    split', --schema what 'synthpriv scan' wrote for train/) is cleaned table by table, every
+    other table's identifiers searched for in each. Keys and links are replaced so the tables
+    still join: by keyed pseudonyms under a policy that needs the key (pseudonymize: the same
+    in every table, file and run), else by fresh numbers in a random order. OUT is a folder of
+    the tables, schema.json, audit.json and relations.toml; 'fit', 'report' and 'run' take it
+    as cleaned and do not clean it again (the holdout goes to OUT.holdout by default).
+
     \b
     Example:
       synthpriv clean sample_data/healthcare.csv --schema healthcare.schema.json -o clean.csv
       synthpriv clean parts/train.csv --schema s.json --holdout parts/holdout.csv -o clean.csv
       synthpriv clean claims.csv --schema s.json --policy hipaa-safe-harbor -o claims.clean.csv
+      synthpriv clean parts/train --schema ehr.schema.json --holdout parts/holdout -o clean
     """
     if holdout_output and not holdout_path:
         raise click.UsageError("--holdout-output needs --holdout")
@@ -310,7 +319,9 @@ def fit(
     direct identifier is refused (exit 5). Values seen fewer than 5 times are pooled before
     fitting, so the model file does not carry them (--keep-rare keeps them).
     CLEAN may be a folder of linked tables (split's train/): each is scanned and cleaned under
-    --policy as 'run' does, keys set aside, and one model of the folder is written.
+    --policy as 'run' does (with --schema, a reviewed 'scan' of the folder, its roles and
+    actions instead of a scan), keys set aside, and one model of the folder is written. A
+    folder 'synthpriv clean' wrote is fitted as it is.
 
     \b
     Examples:
@@ -410,7 +421,8 @@ def report(
     Make the holdout with 'synthpriv split' before cleaning (see 'synthpriv clean --holdout').
 
     --real may be a folder of linked tables (split's train/, with --holdout its holdout/ and
-    --synthetic sample's folder): cleaned under --policy as 'fit' did, reported as 'run' does.
+    --synthetic sample's folder): cleaned under --policy as 'fit' did (give --schema if 'fit'
+    was given one), reported as 'run' does. Folders 'synthpriv clean' wrote are taken as they are.
 
     \b
     Example:

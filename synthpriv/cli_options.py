@@ -324,7 +324,7 @@ clean_options = options(
         "--output",
         required=True,
         type=click.Path(path_type=Path),
-        help="Cleaned table (.csv or .parquet).",
+        help="Cleaned table (.csv or .parquet); for a folder, the folder to write.",
     ),
     click.option(
         "--audit",
@@ -366,7 +366,8 @@ fit_options = options(
         "--schema",
         "schema_path",
         type=click.Path(path_type=Path),
-        help="Column schema; without one the table is scanned and refused if it holds identifiers.",
+        help="Column schema; without one the table is scanned and refused if it holds "
+        "identifiers (a folder: a reviewed 'scan' of it, honoured when cleaning).",
     ),
     synthesis_options(),
     nlp_model_option(),
@@ -448,7 +449,8 @@ report_options = options(
         "schema_path",
         type=PATH,
         help="Column schema (from scan or clean): its quasi-identifier and sensitive roles drive "
-        "the singling-out, inference and k-anonymity measures.",
+        "the singling-out, inference and k-anonymity measures (a folder: the reviewed 'scan' "
+        "fit was given).",
     ),
     overwrite_option,
     pdf_option,

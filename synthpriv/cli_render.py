@@ -302,12 +302,22 @@ def show_clean(state: State, result: Any, input_path: Path) -> None:
     if state.as_json:
         state.emit(result.audit_dict())
         return
+    tables = getattr(result.cleaned, "keys", None)  # a folder: keys replaced in every table
+    what = (
+        f"{len(result.cleaned.tables)} linked tables ({result.rows} people)"
+        if tables
+        else f"{result.rows} rows"
+    )
     state.info(
-        f"cleaned {result.rows} rows under policy {result.policy!r}: "
+        f"cleaned {what} under policy {result.policy!r}: "
         f"dropped {len(result.dropped)} column(s), redacted {result.spans_redacted} span(s); "
         "verified: no direct identifier left"
+        + (f"; keys and links replaced by {tables}" if tables else "")
     )
-    state.info(f"cleaned table: {result.output}\naudit log: {result.audit_path}")
+    state.info(
+        f"cleaned {'tables' if tables else 'table'}: {result.output}\n"
+        f"audit log: {result.audit_path}"
+    )
     if result.holdout_output:
         state.info(f"cleaned holdout (fitted on {input_path.name}): {result.holdout_output}")
 

@@ -79,6 +79,7 @@ class TablePlan:
     counters: dict[str, int | None] = field(default_factory=dict)  # other row ids -> start
     resolution: dict[str, int] = field(default_factory=dict)  # time column -> microseconds
     sequence: bool = False  # rows drawn in order, each given its parent's previous row
+    carried: list[str] = field(default_factory=list)  # a sequence's columns a parent keeps
 
 
 @dataclass
@@ -435,9 +436,9 @@ def fit(
         if later is not None:
             # a sequence: the first row of each parent given the parent, every later row given
             # the parent and the row before it (its time a step from that row's)
-            plan = replace(plan, sequence=True)
-            plans[table] = plan
             steps, previous = _in_order(frame, plan, modelled, position)
+            plan = replace(plan, sequence=True, carried=_carried(modelled, previous, later, plan))
+            plans[table] = plan
             context_of_row = pl.concat([given, previous, steps], how="horizontal")
             following[table] = _fit_trees(
                 params,
@@ -599,6 +600,32 @@ def _in_order(
     ).sort("__i")
     previous = back.select(POSITION, *[PREVIOUS + c for c in modelled.columns])
     return back.select(modelled.columns), previous
+
+
+CARRIED_SHARE = 0.99  # a column a parent's later rows repeat this often is carried over
+
+
+def _carried(
+    modelled: pl.DataFrame, previous: pl.DataFrame, later: pl.Series, plan: TablePlan
+) -> list[str]:
+    """The columns every parent keeps from row to row: a person's ethnicity on each admission.
+
+    A column (not a time) whose later rows repeat the previous row's value at least
+    :data:`CARRIED_SHARE` of the time. Its later rows are copied from the row before them
+    instead of drawn: trees whose leaves hold k people's rows would otherwise draw a new
+    value for a person's second admission as often as the leaf's people differ.
+    """
+    times = {*plan.anchors, *plan.absolute}
+    out = []
+    for column in modelled.columns:
+        if column in times or column.startswith(GAP):
+            continue
+        now = modelled.get_column(column).filter(later)
+        before = previous.get_column(PREVIOUS + column).filter(later)
+        same = (now == before) | (now.is_null() & before.is_null())
+        if float(same.fill_null(False).mean() or 0.0) >= CARRIED_SHARE:
+            out.append(column)
+    return out
 
 
 def _from_steps(modelled: pl.DataFrame, plan: TablePlan, parents: np.ndarray) -> pl.DataFrame:
@@ -767,6 +794,9 @@ def _draw_in_order(
         drawer = trees if previous is None else following
         out = drawer.sample(rows.size, _seed(seed, plan.name, 2 + place), given=context)
         out = out[list(plan.columns)].reset_index(drop=True)
+        if previous is not None:
+            for c in plan.carried:  # kept by every parent: the row before's value
+                out[c] = previous[c].to_numpy()[at]
         parts.append((rows, out))
         previous, previous_parents = out, parents
     order = np.argsort(np.concatenate([rows for rows, _ in parts]), kind="stable")

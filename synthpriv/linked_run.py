@@ -25,27 +25,31 @@ Outputs: ``synthetic/TABLE.csv`` (Parquet in, Parquet out), ``report.json`` and 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
+import json
 import logging
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sklearn.exceptions import ConvergenceWarning
 
 from synthpriv import linked
 from synthpriv.clean import Leak, apply_steps, find_leaks
 from synthpriv.config import RunConfig
-from synthpriv.errors import ConfigError, InputError
+from synthpriv.errors import ConfigError, InputError, ResidualPIIError
 from synthpriv.frames import is_time, micros
 from synthpriv.io import (
     ReadResult,
     atomic_directory,
     check_output,
     load_folder,
+    read_json,
     sha256_file,
     write_json,
     write_table,
@@ -53,6 +57,7 @@ from synthpriv.io import (
 from synthpriv.manifest import package_versions, write_manifest
 from synthpriv.metrics import relational
 from synthpriv.metrics.histories import history_copies
+from synthpriv.operators import PSEUDONYMIZING
 from synthpriv.pipeline import (
     NullProgress,
     Progress,
@@ -84,6 +89,8 @@ from synthpriv.status import ExitStatus
 
 log = logging.getLogger(__name__)
 RELATIONS_FILE = "relations.toml"
+SCHEMA_FILE = "schema.json"
+AUDIT_FILE = "audit.json"
 LINKED_REPORT_FORMAT = "synthpriv-linked-report/1"
 MIN_PERSONS = 20
 DAY = 86_400_000_000  # microseconds
@@ -235,11 +242,35 @@ class Tables:
 
 @dataclass(frozen=True)
 class CleanedTables:
-    """Every table scanned and cleaned under the policy, its key columns put back untouched."""
+    """Every table scanned and cleaned under the policy, its key columns put back untouched.
+
+    ``cleaned`` is None for a folder ``clean FOLDER`` wrote: its tables are taken as they are,
+    with the schemas and audits written beside them.
+    """
 
     schemas: dict[str, TableSchema]
-    cleaned: dict[str, Any]  # table -> synthpriv.clean.CleanResult (frame, audit, schema)
+    cleaned: dict[str, Any] | None  # table -> synthpriv.clean.CleanResult (frame, audit, schema)
     frames: dict[str, pl.DataFrame]  # key columns + cleaned columns
+    audits: dict[str, dict[str, Any]]  # table -> its audit log, as written
+    applied: dict[str, TableSchema]  # table -> its schema with the actions applied
+
+    def modelled(self, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+        """``frames`` without the identifiers kept as pseudonyms: they are not synthesized.
+
+        A pseudonym repeated over a person's rows would otherwise be learned as a category.
+        """
+        return {
+            t: f.drop(
+                [
+                    c.name
+                    for c in self.applied[t].columns
+                    if c.role == Role.DIRECT_IDENTIFIER
+                    and c.action in PSEUDONYMIZING
+                    and c.name in f.columns
+                ]
+            )
+            for t, f in frames.items()
+        }
 
 
 def read_tables(folder: Path, config: RunConfig) -> Tables:
@@ -370,14 +401,142 @@ def clean_tables(
             t: pl.concat([frames[t].select(keys[t]), cleaned[t].frame], how="horizontal")
             for t in frames
         },
+        audits={t: c.audit_dict() for t, c in cleaned.items()},
+        applied={t: c.schema for t, c in cleaned.items()},
+    )
+
+
+def scan_and_clean(
+    frames: dict[str, pl.DataFrame],
+    tables: Tables,
+    config: RunConfig,
+    detector: Any,
+    progress: Progress,
+    *,
+    policy: Any,
+    key: bytes | None,
+    schemas: dict[str, TableSchema] | None = None,
+) -> CleanedTables:
+    """Stages *scan* and *clean*, or the schemas and audits of a folder already cleaned.
+
+    ``schemas`` (a reviewed ``scan FOLDER``) are honoured instead of a scan. A folder
+    ``clean FOLDER`` wrote (:func:`cleaned_mark`) is not cleaned again: its files must be those
+    it wrote, and no column its schema calls a direct identifier may be left unpseudonymized.
+
+    Raises:
+        ConfigError: a cleaned folder's table changed since it was written.
+        ResidualPIIError: an identifier is left in a cleaned table.
+    """
+    mark = cleaned_mark(tables.folder)
+    if mark is not None:
+        return _already_cleaned(frames, tables, mark, schemas)
+    if schemas is None:
+        schemas = scan_tables(frames, tables, config, detector, progress)
+    return clean_tables(frames, schemas, tables, config, detector, progress, policy=policy, key=key)
+
+
+def cleaned_mark(folder: Path) -> dict[str, Any] | None:
+    """The schema ``clean FOLDER`` left in ``folder`` (None: a folder of real, uncleaned rows)."""
+    path = folder / SCHEMA_FILE
+    if not path.is_file():
+        return None
+    data = read_json(path, what="folder schema")
+    return data if isinstance(data, dict) and data.get("cleaned") else None
+
+
+def given_schemas(data: Any, tables: Tables, path: Path) -> dict[str, TableSchema]:
+    """Each table's schema from a folder schema (``scan FOLDER``'s, possibly reviewed).
+
+    Raises:
+        ConfigError: it names other tables, or a table's columns (keys aside) differ.
+    """
+    given = data.get("tables") if isinstance(data, dict) else None
+    if not isinstance(given, dict):
+        raise ConfigError(
+            f"{path}: no 'tables' in it; give the schema 'synthpriv scan FOLDER' wrote"
+        )
+    names = sorted(tables.read)
+    if sorted(given) != names:
+        raise ConfigError(
+            f"{path}: its tables ({', '.join(sorted(given))}) are not those of "
+            f"{tables.folder.name} ({', '.join(names)})"
+        )
+    schemas = {}
+    for table in names:
+        schema = TableSchema.from_dict(given[table], origin=f"{path} (table {table!r})")
+        columns = [c for c in tables.frames[table].columns if c not in tables.keys[table]]
+        named = [c.name for c in schema.columns]
+        for column in columns:
+            if column not in named:
+                raise ConfigError(
+                    f"{path}: table {table!r}: column {column!r} of the folder is not in the schema"
+                )
+        for column in named:
+            if column not in columns:
+                raise ConfigError(
+                    f"{path}: table {table!r}: column {column!r} of the schema is not in the "
+                    "folder (or is one of its keys)"
+                )
+        schemas[table] = schema
+    return schemas
+
+
+def _check_written(folder: Path, mark: dict[str, Any], hashes: dict[str, str]) -> None:
+    """Refuse a cleaned folder whose tables are not the files ``clean FOLDER`` wrote."""
+    written = mark["cleaned"].get("sha256") if isinstance(mark["cleaned"], dict) else None
+    for table, digest in hashes.items():
+        if not isinstance(written, dict) or written.get(table) != digest:
+            raise ConfigError(
+                f"{folder / table}: not the table 'synthpriv clean' wrote into {folder.name} "
+                f"(its {SCHEMA_FILE} holds another checksum); clean the real folder again"
+            )
+
+
+def _already_cleaned(
+    frames: dict[str, pl.DataFrame],
+    tables: Tables,
+    mark: dict[str, Any],
+    schemas: dict[str, TableSchema] | None,
+) -> CleanedTables:
+    path = tables.folder / SCHEMA_FILE
+    _check_written(tables.folder, mark, tables.hashes)
+    schemas = schemas or given_schemas(mark, tables, path)
+    for table, schema in schemas.items():
+        for info in schema.columns:
+            if (
+                info.role == Role.DIRECT_IDENTIFIER
+                and info.action not in PSEUDONYMIZING
+                and info.action != "keep"
+            ):
+                raise ResidualPIIError(
+                    f"{tables.files[table]}: column {info.name!r} is a direct identifier the "
+                    "schema does not say was pseudonymized; clean the real folder again"
+                )
+    audits = (
+        read_json(tables.folder / AUDIT_FILE, what="audit log")
+        if (tables.folder / AUDIT_FILE).is_file()
+        else {}
+    )
+    return CleanedTables(
+        schemas=schemas,
+        cleaned=None,
+        frames=frames,
+        audits={t: audits.get(t, {}) for t in frames},
+        applied=schemas,
     )
 
 
 def clean_alike(
     frames: dict[str, pl.DataFrame], clean: CleanedTables, tables: Tables, key: bytes | None
 ) -> dict[str, pl.DataFrame]:
-    """Other real rows (a holdout) cleaned with the choices fitted on the training rows."""
+    """Other real rows (a holdout) cleaned with the choices fitted on the training rows.
+
+    Rows of a folder ``clean FOLDER`` wrote are taken as they are (its holdout was cleaned with
+    its training rows' choices then).
+    """
     keys = tables.keys
+    if clean.cleaned is None:
+        return frames
     return {
         t: pl.concat(
             [
@@ -458,14 +617,16 @@ def run_folder(
     with timer.stage("split", progress):
         train_raw, holdout_raw = split_people(tables, config)
     detector = make_detector(config)
-    with timer.stage("scan", progress, total=len(frames)):
-        schemas = scan_tables(train_raw, tables, config, detector, progress)
+    schemas = None
+    if cleaned_mark(folder) is None:
+        with timer.stage("scan", progress, total=len(frames)):
+            schemas = scan_tables(train_raw, tables, config, detector, progress)
     with timer.stage("clean", progress, total=len(frames)):
-        clean = clean_tables(
-            train_raw, schemas, tables, config, detector, progress, policy=policy, key=key
+        clean = scan_and_clean(
+            train_raw, tables, config, detector, progress, policy=policy, key=key, schemas=schemas
         )
-    train = clean.frames
-    holdout = clean_alike(holdout_raw, clean, tables, key)
+    train = clean.modelled(clean.frames)
+    holdout = clean.modelled(clean_alike(holdout_raw, clean, tables, key))
     with timer.stage("fit", progress):
         orderings, model = fit_tables(train, relations, config)
     with timer.stage("sample", progress):
@@ -484,12 +645,14 @@ def run_folder(
                 {
                     "relations": relations.to_dict(),
                     "orderings": [o.to_dict() for o in orderings],
-                    "tables": {t: s.to_dict() for t, s in schemas.items()},
+                    # columns every parent keeps from row to row, copied to its later rows
+                    "carried": {t: p.carried for t, p in model.plans.items() if p.carried},
+                    "tables": {t: s.to_dict() for t, s in clean.schemas.items()},
                     "key_columns": keys,
                 },
-                work / "schema.json",
+                work / SCHEMA_FILE,
             )
-            write_json({t: c.audit_dict() for t, c in clean.cleaned.items()}, work / "audit.json")
+            write_json(clean.audits, work / AUDIT_FILE)
             manifest = write_manifest(
                 work,
                 "run",
@@ -556,7 +719,7 @@ def report_tables(
                 gates=config.gates,
                 seed=config.seed,
                 scan=schemas[table].to_dict(),
-                cleaning=clean.cleaned[table].audit_dict(),
+                cleaning=clean.audits[table],
                 budgets=config.budgets,
                 residual_identifiers=residual + _key_leaks(frames, synthetic, keys, table),
                 identifier_values=identifier_values(frames[table], schemas[table]),
@@ -1022,6 +1185,7 @@ class FolderModel:
             "people": model.root_rows,
             "tables": {
                 t: {"columns": plan.output, "file": f"{t}{self.suffixes[t]}"}
+                | ({"carried": plan.carried} if plan.carried else {})
                 for t, plan in model.plans.items()
             },
             "relations": model.relations.to_dict(),
@@ -1034,13 +1198,16 @@ def fit_folder(
     output: str | Path,
     config: RunConfig,
     *,
+    schema: str | Path | None = None,
     overwrite: bool = False,
 ) -> tuple[FolderModel, dict[str, Any]]:
     """``fit FOLDER``: scan and clean every table as :func:`run_folder` does, fit, save.
 
-    ``input_path`` is the training side (``split FOLDER``'s ``train/``): every row is fitted
-    on. Key columns are set aside, the other columns cleaned under ``config.policy`` with every
-    other table's identifiers searched for; the model file is signed as a single table's is.
+    ``input_path`` is the training side (``split FOLDER``'s ``train/``, or the folder
+    ``clean FOLDER`` wrote from it): every row is fitted on. Key columns are set aside, the
+    other columns cleaned under ``config.policy`` with every other table's identifiers searched
+    for (with ``schema``, a reviewed ``scan FOLDER``, its roles and actions instead of a scan);
+    the model file is signed as a single table's is.
 
     Returns:
         The model and the header of the model file written.
@@ -1052,16 +1219,25 @@ def fit_folder(
 
     folder, output = Path(input_path), Path(output)
     refuse(config)
-    check_output(output, inputs=[folder, config.key_file, config.recognizers], overwrite=overwrite)
-    _, policy, key = prepare(config)
-    progress = NullProgress()
-    tables = read_tables(folder, config)
-    detector = make_detector(config)
-    schemas = scan_tables(tables.frames, tables, config, detector, progress)
-    clean = clean_tables(
-        tables.frames, schemas, tables, config, detector, progress, policy=policy, key=key
+    schema_path = Path(schema) if schema is not None else None
+    check_output(
+        output,
+        inputs=[folder, schema_path, config.key_file, config.recognizers],
+        overwrite=overwrite,
     )
-    _, model = fit_tables(clean.frames, tables.relations, config)
+    _, policy, key = prepare(config)
+    tables = read_tables(folder, config)
+    clean = scan_and_clean(
+        tables.frames,
+        tables,
+        config,
+        make_detector(config),
+        NullProgress(),
+        policy=policy,
+        key=key,
+        schemas=_reviewed(schema_path, tables),
+    )
+    _, model = fit_tables(clean.modelled(clean.frames), tables.relations, config)
     folder_model = FolderModel(model=model, suffixes=tables.suffixes)
     return folder_model, synth.save_model(folder_model, output)
 
@@ -1111,9 +1287,14 @@ def report_folder(
     output: str | Path,
     config: RunConfig,
     *,
+    schema: str | Path | None = None,
     overwrite: bool = False,
 ) -> RunResult:
     """``report`` of a folder: the report :func:`run_folder` writes, from the steps' folders.
+
+    Give it the ``schema`` ``fit`` was given (a reviewed ``scan FOLDER``), or the folders
+    ``clean FOLDER`` wrote (``real`` and its holdout), so that it compares the tables the model
+    was fitted on.
 
     ``real`` and ``holdout`` are ``split FOLDER``'s sides (real rows): they are scanned and
     cleaned as ``fit FOLDER`` cleaned them (the same policy and key give the same tables), the
@@ -1127,7 +1308,15 @@ def report_folder(
     real_path, synthetic_path, holdout_path = Path(real), Path(synthetic), Path(holdout)
     output = Path(output)
     refuse(config)
-    inputs = [real_path, synthetic_path, holdout_path, config.key_file, config.recognizers]
+    schema_path = Path(schema) if schema is not None else None
+    inputs = [
+        real_path,
+        synthetic_path,
+        holdout_path,
+        schema_path,
+        config.key_file,
+        config.recognizers,
+    ]
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
     _, policy, key = prepare(config)
     tables = read_tables(real_path, config)
@@ -1142,14 +1331,26 @@ def report_folder(
             )
         others[path] = {t: r.frame for t, r in read.items()}
     _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
-    progress = NullProgress()
-    detector = make_detector(config)
-    schemas = scan_tables(tables.frames, tables, config, detector, progress)
-    clean = clean_tables(
-        tables.frames, schemas, tables, config, detector, progress, policy=policy, key=key
+    holdout_mark = cleaned_mark(holdout_path)
+    if (cleaned_mark(real_path) is None) != (holdout_mark is None):
+        raise InputError(
+            f"{holdout_path}: give both sides as 'synthpriv clean' wrote them, or both as "
+            "'synthpriv split' wrote them"
+        )
+    if holdout_mark is not None:
+        _check_written(holdout_path, holdout_mark, _hashes(holdout_path, names))
+    clean = scan_and_clean(
+        tables.frames,
+        tables,
+        config,
+        make_detector(config),
+        NullProgress(),
+        policy=policy,
+        key=key,
+        schemas=_reviewed(schema_path, tables),
     )
-    train = clean.frames
-    holdout_frames = clean_alike(others[holdout_path], clean, tables, key)
+    train = clean.modelled(clean.frames)
+    holdout_frames = clean.modelled(clean_alike(others[holdout_path], clean, tables, key))
     orderings = find_orderings(train, tables.relations)
     _same_columns(synthetic_path, others[synthetic_path], train, f"{real_path.name} cleaned")
     synthetic_frames = {
@@ -1180,6 +1381,253 @@ def report_folder(
             gates=vars(config.gates),
         )
     return _folder_result(output, persons_report, summary, manifest, {})
+
+
+def replace_keys(
+    sides: list[dict[str, pl.DataFrame]],
+    tables: Tables,
+    *,
+    pseudonym_key: bytes | None,
+    seed: int,
+) -> list[dict[str, pl.DataFrame]]:
+    """Every key and link column of every side replaced, the links between them kept.
+
+    A primary key and every link to it share one mapping, over every side (a holdout's rows
+    keep pointing at their own parents): with ``pseudonym_key`` each value becomes its keyed
+    HMAC-SHA256 pseudonym (16 hex characters, the ``hash`` operator's: the same value and key
+    give the same pseudonym in every table, file and run), else a fresh number, the numbers
+    drawn in a seeded random order so they tell nothing of the input's order or values, all
+    above every integer a key column of the input holds. A link's value found in no parent
+    row gets a number of its own (the link stays broken, as the input's was). Other row
+    counters become each side's row numbers, from the same start.
+    """
+    from synthpriv.operators import pseudonym
+
+    relations = tables.relations
+    link_of = {(k.child, k.column): (k.parent, k.key) for k in relations.links}
+
+    def domain(table: str, column: str) -> tuple[str, str]:
+        seen = set()
+        while (table, column) in link_of and (table, column) not in seen:
+            seen.add((table, column))
+            table, column = link_of[(table, column)]
+        return table, column
+
+    def text(frame: pl.DataFrame, column: str) -> pl.Series:
+        return frame.get_column(column).cast(pl.String).str.strip_chars()
+
+    members: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for table, columns in tables.keys.items():
+        for column in columns:
+            if (table, column) in link_of or relations.keys.get(table) == column:
+                members.setdefault(domain(table, column), []).append((table, column))
+    rng = np.random.default_rng(seed)
+    # numbers start above every integer any key column of the input holds (a power of ten), so
+    # that no new key equals an input key
+    top = max(
+        (
+            int(side[t].get_column(c).cast(pl.Int64, strict=False).abs().max() or 0)
+            for side in sides
+            for t, columns in tables.keys.items()
+            for c in columns
+        ),
+        default=0,
+    )
+    start = 10 ** (len(str(top)) + 1)
+    mappings: dict[tuple[str, str], pl.DataFrame] = {}
+    for home in sorted(members):
+        values = (
+            pl.concat([text(side[t], c) for t, c in members[home] for side in sides])
+            .drop_nulls()
+            .unique(maintain_order=True)
+        )
+        if pseudonym_key is not None:
+            new = pl.Series(
+                [pseudonym(pseudonym_key, v) for v in values.to_list()], dtype=pl.String
+            )
+        else:
+            new = pl.Series(rng.permutation(values.len()) + start, dtype=pl.Int64)
+        mappings[home] = pl.DataFrame({"__old": values, "__new": new})
+    out = []
+    for side in sides:
+        replaced = {}
+        for table, frame in side.items():
+            columns = []
+            for column in frame.columns:
+                if column not in tables.keys[table]:
+                    columns.append(frame.get_column(column))
+                elif (table, column) in link_of or relations.keys.get(table) == column:
+                    mapping = mappings[domain(table, column)]
+                    columns.append(
+                        pl.DataFrame({"__old": text(frame, column)})
+                        .join(mapping, on="__old", how="left", maintain_order="left")
+                        .get_column("__new")
+                        .alias(column)
+                    )
+                else:
+                    columns.append(
+                        pl.Series(column, range(start, start + frame.height), dtype=pl.Int64)
+                    )
+            replaced[table] = pl.DataFrame(columns)
+        out.append(replaced)
+    return out
+
+
+def relations_toml(relations: Relations) -> str:
+    """``relations.toml`` naming the keys, links and root as drawn (for a cleaned folder)."""
+    lines = [f"root = {json.dumps(relations.root)}", "", "[primary_keys]"]
+    lines += [f"{json.dumps(t)} = {json.dumps(c)}" for t, c in sorted(relations.keys.items())]
+    for link in relations.links:
+        lines += ["", "[[links]]"]
+        lines += [
+            f"{name} = {json.dumps(value)}"
+            for name, value in (
+                ("child", link.child),
+                ("column", link.column),
+                ("parent", link.parent),
+                ("key", link.key),
+            )
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def clean_folder(
+    input_path: str | Path,
+    schema: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    holdout: str | Path | None = None,
+    holdout_output: str | Path | None = None,
+    overwrite: bool = False,
+) -> FolderCleaning:
+    """``clean FOLDER``: every table cleaned as ``fit`` cleans it, written with new keys.
+
+    ``schema`` is ``scan FOLDER``'s (possibly reviewed): its roles and actions are honoured.
+    Each table is cleaned under ``config.policy`` with every other table's identifiers searched
+    for in it, and verified. Keys and links are replaced by :func:`replace_keys` (pseudonyms
+    under a policy that needs the pseudonym key, else fresh numbers), so the cleaned tables
+    still join. With ``holdout`` (``split FOLDER``'s ``holdout/``), its tables are cleaned with
+    the choices fitted on ``input_path`` and their keys mapped the same way. Each output folder
+    holds the tables, ``schema.json`` (each table's schema with the actions applied, the
+    relations, each file's checksum), ``audit.json`` and ``relations.toml``: ``fit``,
+    ``report`` and ``run`` take it as cleaned and do not clean it again.
+
+    Returns:
+        Each table's cleaning and the rows written to each folder.
+
+    Raises:
+        InputError, ConfigError, OutputError, ResidualPIIError: see :mod:`synthpriv.errors`.
+    """
+    folder, output, schema_path = Path(input_path), Path(output), Path(schema)
+    holdout_path = Path(holdout) if holdout is not None else None
+    holdout_out = None
+    if holdout_path is not None:
+        holdout_out = (
+            Path(holdout_output)
+            if holdout_output is not None
+            else output.with_name(f"{output.name}.holdout")
+        )
+    refuse(config)
+    inputs = [folder, schema_path, holdout_path, config.key_file, config.recognizers]
+    outputs = [p for p in (output, holdout_out) if p is not None]
+    if len({p.resolve() for p in outputs}) < len(outputs):
+        raise ConfigError(f"{output}: --holdout-output must differ from the output folder")
+    for path in outputs:
+        check_output(path, inputs=inputs, overwrite=overwrite, directory=True)
+    _, policy, key = prepare(config)
+    tables = read_tables(folder, config)
+    if cleaned_mark(folder) is not None:
+        raise InputError(f"{folder}: 'synthpriv clean' wrote it already; give the real folder")
+    schemas = given_schemas(read_json(schema_path, what="folder schema"), tables, schema_path)
+    detector = make_detector(config)
+    clean = clean_tables(
+        tables.frames, schemas, tables, config, detector, NullProgress(), policy=policy, key=key
+    )
+    sides = {output: clean.frames}
+    if holdout_path is not None and holdout_out is not None:
+        read = load_folder(holdout_path, encoding=config.encoding)
+        if sorted(read) != sorted(tables.read):
+            raise InputError(
+                f"{holdout_path}: its tables ({', '.join(sorted(read))}) are not those of "
+                f"{folder.name} ({', '.join(sorted(tables.read))})"
+            )
+        frames = {t: read[t].frame for t in tables.read}
+        _same_columns(holdout_path, frames, tables.frames, folder.name)
+        sides[holdout_out] = clean_alike(frames, clean, tables, key)
+    keyed = replace_keys(
+        list(sides.values()),
+        tables,
+        pseudonym_key=key if policy.needs_key() else None,
+        seed=config.seed,
+    )
+    keys_as = "pseudonyms" if policy.needs_key() else "surrogates"
+    order = {t: tables.frames[t].columns for t in tables.read}
+    rows: dict[str, dict[str, int]] = {}
+    with contextlib.ExitStack() as stack:
+        works = {
+            path: stack.enter_context(atomic_directory(path, overwrite=overwrite, inputs=inputs))
+            for path in sides
+        }
+        for (path, work), frames in zip(works.items(), keyed, strict=True):
+            frames = {
+                t: f.select([c for c in order[t] if c in f.columns]) for t, f in frames.items()
+            }
+            files = write_tables(
+                frames, work, tables.suffixes, formulas=not config.protect_formulas
+            )
+            (work / RELATIONS_FILE).write_text(relations_toml(tables.relations), encoding="utf-8")
+            write_json(clean.audits, work / AUDIT_FILE)
+            write_json(
+                {
+                    "relations": tables.relations.to_dict(),
+                    "tables": {t: c.schema.to_dict() for t, c in (clean.cleaned or {}).items()},
+                    "key_columns": tables.keys,
+                    "cleaned": {
+                        "policy": policy.name,
+                        "policy_sha256": policy.sha256,
+                        "keys": keys_as,
+                        "side": "holdout" if path == holdout_out else "train",
+                        "sha256": {t: sha256_file(f) for t, f in zip(frames, files, strict=True)},
+                    },
+                },
+                work / SCHEMA_FILE,
+            )
+            rows[str(path)] = {t: f.height for t, f in frames.items()}
+    return FolderCleaning(
+        tables=clean.cleaned or {},
+        keys=keys_as,
+        rows=rows,
+        people=tables.frames[str(tables.relations.root)].height,
+    )
+
+
+@dataclass(frozen=True)
+class FolderCleaning:
+    """What ``clean FOLDER`` did: each table's verified cleaning, the keys, the rows written."""
+
+    tables: dict[str, Any]  # table -> synthpriv.clean.CleanResult
+    keys: str  # "pseudonyms" or "surrogates"
+    rows: dict[str, dict[str, int]]  # output folder -> rows of each table
+    people: int
+
+    @property
+    def audit(self) -> tuple[Any, ...]:
+        """Every table's column audits, each column named ``TABLE.COLUMN``."""
+        return tuple(
+            replace(a, column=f"{t}.{a.column}") for t, r in self.tables.items() for a in r.audit
+        )
+
+    def audit_dict(self) -> dict[str, Any]:
+        """The audit log as written: each table's, by table."""
+        return {t: r.audit_dict() for t, r in self.tables.items()} | {"keys": self.keys}
+
+
+def _reviewed(path: Path | None, tables: Tables) -> dict[str, TableSchema] | None:
+    """The per-table schemas of a reviewed folder schema (None: none given)."""
+    if path is None:
+        return None
+    return given_schemas(read_json(path, what="folder schema"), tables, path)
 
 
 def _same_columns(

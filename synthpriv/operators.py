@@ -138,6 +138,11 @@ def _digest(key: bytes, value: str) -> bytes:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).digest()
 
 
+def pseudonym(key: bytes, value: str, length: int = 16, prefix: str = "") -> str:
+    """The ``hash`` operator's pseudonym of ``value``: keyed HMAC-SHA256, hex, ``length`` long."""
+    return prefix + _digest(key, value).hex()[:length]
+
+
 def _per_distinct(series: pl.Series, func: Callable[[str], str]) -> pl.Series:
     """Apply ``func`` once per distinct value (cheap on repeated values), keep nulls."""
     text = series.cast(pl.String)
@@ -158,7 +163,7 @@ class Hash(Operator):
     def apply(self, series, column, params, ctx):  # noqa: D102
         key = ctx.require_key(self.name)
         length, prefix = int(params.get("length", 16)), str(params.get("prefix", ""))
-        out = _per_distinct(series, lambda v: prefix + _digest(key, v).hex()[:length])
+        out = _per_distinct(series, lambda v: pseudonym(key, v, length, prefix))
         return Outcome(out, _changed(series, out), "keyed HMAC-SHA256 pseudonyms")
 
 

@@ -49,7 +49,7 @@ ROW_MISMATCHES = 1  # compared columns a matched row may disagree on (tables com
 MIN_COLUMNS_FOR_MISMATCH = 3
 CANDIDATES = 5  # real people verified per synthetic person
 COMMON = 50  # a row held by more real people than this proposes no candidate
-CHUNK = 20_000  # people searched for at once
+CHUNK = 200_000  # keys of whole people searched for at once (each meets at most COMMON holders)
 DAY = 86_400_000_000  # microseconds
 _NULL = -(2**62)  # the bin of a missing number
 
@@ -257,10 +257,16 @@ def closest(query: Histories, reference: Histories, *, same: bool = False) -> pl
     )
     ref_sizes = reference.sizes.rename({"person": "ref", "rows": "ref_rows"})
     found = []
-    people = query.sizes.get_column("person").sort()
-    for start in range(0, people.len(), CHUNK):
-        chunk = people.slice(start, CHUNK)
-        keys = query.keys.filter(pl.col("person").is_in(chunk.implode()))
+    # whole people at a time, about CHUNK keys: a key meets at most COMMON holders, so each
+    # chunk's joins are bounded by CHUNK x COMMON rows, not by the number of people or rows
+    ordered = query.keys.sort("person")
+    owner = ordered.get_column("person").to_numpy()
+    start = 0
+    while start < owner.size:
+        end = min(start + CHUNK, owner.size)
+        end = int(np.searchsorted(owner, owner[end - 1], side="right"))
+        keys = ordered.slice(start, end - start)
+        start = end
         shared = keys.join(rare, on="key")
         if same:
             shared = shared.filter(pl.col("person") != pl.col("ref"))

@@ -446,7 +446,8 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
         )
         text += (
             f" Paired with its {closest}, {value * 100:.1f}% of the "
-            f"{pairing['rows_linked']:,} synthetic {what}{sampled} that near-copy someone near-copy a "
+            f"{pairing['rows_linked']:,} synthetic {what}{sampled} that near-copy someone "
+            "near-copy a "
             f"training person, as if both sets were equally large (interval {low * 100:.1f}-"
             f"{high * 100:.1f}%; 50% for {what} that copy nobody, above "
             f"{gates.dcr_share_warn * 100:.0f}% warns and above "

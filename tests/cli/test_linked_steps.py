@@ -174,10 +174,6 @@ def test_sampling_a_folder_model_is_seeded(fitted, tmp_path):
             "error: engine 'mst' cannot synthesize linked tables",
         ),
         (
-            ["fit", "{export}", "-o", "{out}", "--schema", "{export}/PATIENTS.csv"],
-            "error: --schema takes one table; a folder's tables are scanned and cleaned",
-        ),
-        (
             ["fit", "{export}/PATIENTS.csv", "-o", "{out}", "--policy", "strict"],
             "error: --policy and --key-file are for a folder of linked tables",
         ),
@@ -272,11 +268,6 @@ def test_a_holdout_key_in_a_synthetic_table_fails_the_folder_report(export, fitt
     ("extra", "message", "code"),
     [
         ([], "error: a folder's report needs --holdout", ExitStatus.CONFIG_ERROR),
-        (
-            ["--holdout", "{parts}/holdout", "--schema", "{parts}/train/PATIENTS.csv"],
-            "error: --schema takes one table; a folder's tables are scanned by 'report'",
-            ExitStatus.CONFIG_ERROR,
-        ),
         (
             ["--holdout", "{parts}/train/PATIENTS.csv"],
             "error: {parts}/train/PATIENTS.csv: not a folder",

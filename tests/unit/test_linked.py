@@ -233,6 +233,36 @@ def test_a_parents_rows_are_drawn_in_order_a_step_from_the_one_before(calendar):
         assert "DAY" in model.plans["visits"].absolute
 
 
+def _repeats(frame: pl.DataFrame, column: str) -> float:
+    ordered = frame.sort("PID", "DAY")
+    same = ordered.get_column("PID") == ordered.get_column("PID").shift(1)
+    values = ordered.get_column(column)
+    return float((values == values.shift(1)).filter(same).mean())
+
+
+def test_a_column_each_parent_keeps_is_carried_to_its_later_rows():
+    """A person's plan on every visit stays theirs; a visit's kind is drawn afresh.
+
+    80 people with 8 plans: leaves of k people pool plans, so trees alone repeat a person's
+    plan on their next visit about 70% of the time.
+    """
+    tables = _visits(80, seed=5, calendar=False)
+    rng = np.random.default_rng(1)
+    plans = pl.DataFrame({"PID": range(80), "PLAN": rng.choice([f"p{i}" for i in range(8)], 80)})
+    tables["visits"] = tables["visits"].join(plans, on="PID", how="left")
+    relations = discover(tables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = linked.fit(tables, relations, find_orderings(tables, relations), seed=0)
+        drawn = linked.sample(model)
+    assert model.plans["visits"].carried == ["PLAN"]
+    assert _repeats(tables["visits"], "PLAN") == 1.0
+    assert _repeats(drawn["visits"], "PLAN") == 1.0
+    assert _repeats(drawn["visits"], "KIND") < 0.6  # not carried: drawn for each visit
+    # the plans are still drawn given the person: every plan appears
+    assert drawn["visits"].get_column("PLAN").n_unique() == 8
+
+
 def test_steps_back_to_gaps_from_the_parent():
     plan = linked.TablePlan(
         name="visits",
