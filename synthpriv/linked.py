@@ -44,9 +44,10 @@ from synthpriv.relations import (
     persons,
     row_counters,
     split_by_root,
+    step_columns,
     with_ancestors,
 )
-from synthpriv.sequential import SequentialTrees
+from synthpriv.sequential import SequentialTrees, _people_bound
 from synthpriv.synthesis_plan import ORDERED_MAX_LEVELS, RARE_LABEL, RARE_MIN_COUNT
 
 COUNT = "__children"
@@ -54,6 +55,8 @@ PARENT = "__parent."
 GAP = "__gap."
 PREVIOUS = "__previous."  # the same parent's previous row's modelled columns
 POSITION = "__position"  # a row's place among its parent's rows (0: the first)
+LENGTH = "__length"  # how many rows a sequence's parent has
+AT = "__at"  # where a sequence's previous row is: its time, summed from the steps
 SECONDS = 1_000_000  # microseconds in a second: gaps are modelled in seconds
 
 
@@ -80,6 +83,8 @@ class TablePlan:
     resolution: dict[str, int] = field(default_factory=dict)  # time column -> microseconds
     sequence: bool = False  # rows drawn in order, each given its parent's previous row
     carried: list[str] = field(default_factory=list)  # a sequence's columns a parent keeps
+    steps: list[str] = field(default_factory=list)  # integer steps modelled as days
+    window: tuple[float, float] | None = None  # a sequence's dates: the span k people reach
 
 
 @dataclass
@@ -392,7 +397,16 @@ def fit(
         )
         if relations.parent_of(table) is not None and parent_plan is None:
             continue  # under a table left out: nothing to attach it to
+        steps = step_columns(frame, relations, table)
+        if steps:  # an integer step orders a parent's rows as a time would: drawn as days
+            original = dict(frame.schema)
+            frame = frame.with_columns(pl.col(c).cast(pl.Int32).cast(pl.Date) for c in steps)
+            frames = {**frames, table: frame}
         plan = _plan(table, frame, relations, orderings, parent_plan)
+        if steps:
+            plan = replace(
+                plan, dtypes={**plan.dtypes, **{c: original[c] for c in steps}}, steps=steps
+            )
         plans[table] = plan
         parent_ref = None
         given = None
@@ -437,14 +451,28 @@ def fit(
             # a sequence: the first row of each parent given the parent, every later row given
             # the parent and the row before it (its time a step from that row's)
             steps, previous = _in_order(frame, plan, modelled, position)
-            plan = replace(plan, sequence=True, carried=_carried(modelled, previous, later, plan))
+            plan = replace(
+                plan,
+                sequence=True,
+                carried=_carried(modelled, previous, later, plan),
+                window=_window(modelled, plan, owners, params),
+            )
             plans[table] = plan
+            # every row is drawn knowing how many rows its parent has: a history of forty
+            # starts earlier and steps shorter than one of two
+            given = given.with_columns(_lengths(frame.get_column(plan.pointer)))
+            first = (*first, LENGTH)
+            train = pl.concat([given, modelled], how="horizontal")
             context_of_row = pl.concat([given, previous, steps], how="horizontal")
             following[table] = _fit_trees(
                 params,
                 _pandas(context_of_row.filter(later)),
                 seed=seed,
-                first=(*first, POSITION, *[PREVIOUS + c for c in steps.columns]),
+                first=(
+                    *first,
+                    *[c for c in (POSITION, AT) if c in previous.columns],
+                    *[PREVIOUS + c for c in steps.columns],
+                ),
                 groups=None if owners is None else owners.filter(later),
             )
             train = train.filter(~later)
@@ -591,18 +619,38 @@ def _in_order(
         position,
         pl.int_range(frame.height).alias("__i"),
     ).sort("__p", POSITION)
+    at: list[str] = []
     if column is not None:
+        # where the previous row is (its date, or its gap from the parent): a history near
+        # the export's end steps less than one at its start
         ordered = ordered.with_columns(
-            pl.coalesce(pl.col(column) - pl.col(column).shift(1).over("__p"), pl.col(column))
+            pl.col(column).fill_null(0).cum_sum().over("__p").shift(1).over("__p").alias(AT),
+            pl.coalesce(pl.col(column) - pl.col(column).shift(1).over("__p"), pl.col(column)),
         )
+        at = [AT]
     back = ordered.with_columns(
         [pl.col(c).shift(1).over("__p").alias(PREVIOUS + c) for c in modelled.columns]
     ).sort("__i")
-    previous = back.select(POSITION, *[PREVIOUS + c for c in modelled.columns])
+    previous = back.select(POSITION, *at, *[PREVIOUS + c for c in modelled.columns])
     return back.select(modelled.columns), previous
 
 
 CARRIED_SHARE = 0.99  # a column a parent's later rows repeat this often is carried over
+
+
+def _lengths(pointer: pl.Series) -> pl.Series:
+    """Each row's parent's number of rows (a row without a parent: 1)."""
+    return (
+        pl.DataFrame({"__p": pointer})
+        .select(
+            pl.when(pl.col("__p").is_null())
+            .then(1)
+            .otherwise(pl.len().over("__p"))
+            .cast(pl.Int64)
+            .alias(LENGTH)
+        )
+        .get_column(LENGTH)
+    )
 
 
 def _carried(
@@ -628,16 +676,47 @@ def _carried(
     return out
 
 
+def _window(
+    modelled: pl.DataFrame, plan: TablePlan, owners: pl.Series | None, params: dict[str, Any]
+) -> tuple[float, float] | None:
+    """The span a sequence drawn on the calendar stays in: the dates k people reach.
+
+    Summed step by step, a long history drifts past the export's end (AMLSim's steps of 3-149
+    reached 442). The bounds are the earliest and latest dates at least k people reach, as
+    the trees' bounds are, never one person's.
+    """
+    column = _stepped(plan)
+    if column is None or column not in plan.absolute or owners is None:
+        return None
+    k = int(params.get("min_samples_leaf", SequentialTrees().min_samples_leaf))
+    values = modelled.get_column(column).cast(pl.Float64).to_numpy()
+    people = owners.to_numpy()
+    return (
+        _people_bound(values, people, k, high=False),
+        _people_bound(values, people, k, high=True),
+    )
+
+
 def _from_steps(modelled: pl.DataFrame, plan: TablePlan, parents: np.ndarray) -> pl.DataFrame:
     """Steps back to gaps from the parent: each parent's rows (in place order) summed."""
     column = _stepped(plan)
     if column is None:
         return modelled
-    summed = (
-        modelled.select(pl.col(column).cast(pl.Float64), pl.Series("__p", parents))
-        .select(pl.col(column).fill_null(0).cum_sum().over("__p"))
-        .get_column(column)
-    )
+    steps = modelled.select(pl.col(column).cast(pl.Float64), pl.Series("__p", parents))
+    summed = steps.select(pl.col(column).fill_null(0).cum_sum().over("__p")).get_column(column)
+    if plan.window is not None:
+        # a history that would end past the span is drawn closer together to end within it:
+        # its order and its start kept, its steps shrunk alike (an export ends; time does not)
+        low, high = plan.window
+        span = steps.with_columns(summed.alias("__t")).select(
+            pl.col("__t").first().over("__p").alias("__first"),
+            pl.col("__t").max().over("__p").alias("__last"),
+            pl.col("__t"),
+        )
+        first, last, at = (span.get_column(c) for c in ("__first", "__last", "__t"))
+        start = first.clip(low, high)
+        shrink = ((high - start) / (last - first)).clip(0.0, 1.0).fill_nan(1.0).fill_null(1.0)
+        summed = (start + (at - first) * shrink).clip(low, high)
     return modelled.with_columns(
         pl.when(modelled.get_column(column).is_null()).then(None).otherwise(summed).alias(column)
     )
@@ -710,6 +789,8 @@ def sample(
             n = index.size
         trees = model.rows[table]
         if trees is not None and n and plan.sequence:
+            if LENGTH in trees.order:  # drawn knowing its parent's number of rows
+                given = given.with_columns(pl.Series(LENGTH, how_many[index].astype(np.int64)))
             modelled = _draw_in_order(
                 trees, model.following[table], plan, given, how_many.astype(int), seed
             )
@@ -752,7 +833,9 @@ def sample(
     for table, plan in model.plans.items():
         drawn[table] = drawn[table].select(
             [
-                pl.col(c).cast(plan.dtypes[c], strict=False)
+                pl.col(c).cast(pl.Date).cast(pl.Int32).cast(plan.dtypes[c])
+                if c in plan.steps
+                else pl.col(c).cast(plan.dtypes[c], strict=False)
                 if c in drawn[table].columns
                 else pl.lit(None, dtype=plan.dtypes[c]).alias(c)
                 for c in plan.output
@@ -781,6 +864,8 @@ def _draw_in_order(
     parts: list[tuple[np.ndarray, pd.DataFrame]] = []
     previous: pd.DataFrame | None = None
     previous_parents = np.array([], dtype=int)
+    stepped = _stepped(plan)
+    summed = np.zeros(0)  # each drawing parent's time so far (the steps summed)
     for place in range(places):
         parents = np.flatnonzero(counts > place)
         rows = starts[parents] + place
@@ -789,6 +874,9 @@ def _draw_in_order(
             context[POSITION] = place
             # the parents still drawing are a subset of those drawn at the place before
             at = np.searchsorted(previous_parents, parents)
+            summed = summed[at]
+            if AT in following.order:
+                context[AT] = summed
             for c in plan.columns:
                 context[PREVIOUS + c] = previous[c].to_numpy()[at]
         drawer = trees if previous is None else following
@@ -797,6 +885,9 @@ def _draw_in_order(
         if previous is not None:
             for c in plan.carried:  # kept by every parent: the row before's value
                 out[c] = previous[c].to_numpy()[at]
+        if stepped is not None:
+            step = pd.to_numeric(out[stepped], errors="coerce").to_numpy(dtype=float)
+            summed = (summed if previous is not None else 0.0) + np.nan_to_num(step)
         parts.append((rows, out))
         previous, previous_parents = out, parents
     order = np.argsort(np.concatenate([rows for rows, _ in parts]), kind="stable")

@@ -1043,7 +1043,8 @@ def _relations_section(summary: dict[str, Any]) -> str:
         sequence = sequences.get(child) or {}
         gaps = sequence.get("gap_days") or {}
         median = (
-            f"{gaps['real']['p50']:.1f} / {gaps['synthetic']['p50']:.1f} days "
+            f"{gaps['real']['p50']:.1f} / {gaps['synthetic']['p50']:.1f} "
+            f"{'steps of ' + e(sequence['ordered_by']) if sequence.get('steps') else 'days'} "
             f"({_share(sequence.get('gap_similarity'))})"
             if gaps.get("real", {}).get("p50") is not None
             and gaps.get("synthetic", {}).get("p50") is not None

@@ -679,3 +679,29 @@ def kept_share(
     if not both.any():
         return None
     return float((earlier <= later).filter(both).mean())
+
+
+# --------------------------------------------------------------------------------- steps
+
+
+STEP_NAME = re.compile(r"(?i)(^|[_ .-])(t|time|timestep|step|tick|period|day|week|month)s?$")
+
+
+def step_columns(frame: pl.DataFrame, relations: Relations, table: str) -> list[str]:
+    """A child table's integer column that orders its rows where it has no time.
+
+    A simulation's or a ledger's step (AMLSim's ``time``: 0..199): a column of non-negative
+    integers named as a time or step is, in a table below the root with no date or time,
+    the order of each parent's rows. It is modelled as days (gaps between a parent's
+    consecutive rows, as a time's) and written back as the integers it was.
+    """
+    if relations.parent_of(table) is None or any(is_time(t) for t in frame.schema.values()):
+        return []
+    named = {relations.keys.get(table)} | {k.column for k in relations.links if k.child == table}
+    for column, dtype in frame.schema.items():
+        if column in named or not dtype.is_integer() or not STEP_NAME.search(column):
+            continue
+        values = frame.get_column(column).drop_nulls()
+        if values.len() and int(values.min()) >= 0 and int(values.max()) < 2**31 - 1:
+            return [column]
+    return []

@@ -28,7 +28,7 @@ import polars as pl
 from synthpriv.frames import is_time, micros
 from synthpriv.metrics.base import MetricError
 from synthpriv.metrics.fidelity import contingency_similarity, correlation_similarity, ks_complement
-from synthpriv.relations import Relations, key_columns
+from synthpriv.relations import Relations, key_columns, step_columns
 from synthpriv.schema import Kind
 
 DAY_SECONDS = 86_400.0
@@ -191,12 +191,23 @@ def sequences(
         table = link.child
         columns = _compared(real[table], table, relations)
         time = order_time(real[table], columns)
+        sides = {"real": real[table], "synthetic": synthetic[table]}
+        entry: dict[str, Any] = {}
         if time is None:
-            continue
-        entry: dict[str, Any] = {"ordered_by": time}
+            # an integer step orders the rows (AMLSim's ``time``): its gaps in steps, as days
+            steps = step_columns(real[table], relations, table)
+            if not steps:
+                continue
+            time = steps[0]
+            sides = {
+                side: f.with_columns(pl.col(time).cast(pl.Int32, strict=False).cast(pl.Date))
+                for side, f in sides.items()
+            }
+            entry["steps"] = True
+        entry = {"ordered_by": time} | entry
         gaps, repeats = {}, {}
-        for side, frames in (("real", real), ("synthetic", synthetic)):
-            rows = _consecutive(frames[table], link, time)
+        for side, frame in sides.items():
+            rows = _consecutive(frame, link, time)
             same = rows.get_column("__prev_parent") == rows.get_column(link.column)
             same = same.fill_null(False)
             now = micros(rows.get_column(time))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 import warnings
 
 import numpy as np
@@ -302,3 +303,83 @@ def test_a_large_folder_is_fitted_on_a_sample_of_people_and_drawn_whole():
     assert (
         sampled["visits"].height == tables["visits"].filter(pl.col("PID").is_in(list(kept))).height
     )
+
+
+def _ledger(accounts: int, seed: int) -> dict[str, pl.DataFrame]:
+    """Accounts and their transfers at integer steps 0..199 of a simulation (no dates)."""
+    rng = np.random.default_rng(seed)
+    owner, step = [], []
+    for account in range(accounts):
+        n = int(rng.integers(1, 12))
+        first = int(rng.integers(0, 120))
+        gaps = rng.integers(1, 8, n - 1)
+        steps = first + np.r_[0, np.cumsum(gaps)]
+        owner += [account] * int((steps < 200).sum())
+        step += [int(s) for s in steps if s < 200]
+    return {
+        "accounts": pl.DataFrame(
+            {"acct": range(accounts), "balance": rng.gamma(2.0, 50.0, accounts).round(2)}
+        ),
+        "transfers": pl.DataFrame(
+            {
+                "acct": owner,
+                "amount": rng.gamma(2.0, 20.0, len(owner)).round(2),
+                "time": step,
+            }
+        ),
+    }
+
+
+def test_an_integer_step_orders_a_parents_rows_where_there_is_no_time():
+    from synthpriv.metrics.relational import sequences
+    from synthpriv.relations import step_columns
+
+    tables = _ledger(400, seed=2)
+    relations = discover(tables)
+    assert step_columns(tables["transfers"], relations, "transfers") == ["time"]
+    assert step_columns(tables["accounts"], relations, "accounts") == []  # the root: no parent
+    dated = tables["transfers"].with_columns(pl.lit(date(2024, 1, 1)).alias("day"))
+    assert step_columns(dated, relations, "transfers") == []  # a time orders it
+    renamed = tables["transfers"].rename({"time": "amount_cents"})
+    assert step_columns(renamed.drop("amount"), relations, "transfers") == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = linked.fit(tables, relations, find_orderings(tables, relations), seed=0)
+        drawn = linked.sample(model)
+    plan = model.plans["transfers"]
+    assert plan.sequence and plan.steps == ["time"]
+    out = drawn["transfers"]
+    assert out.schema["time"] == tables["transfers"].schema["time"]  # integers again
+    assert plan.window is not None  # drawn on the calendar: the span k people reach
+    # a history never runs past the span k people reach (summed steps would drift past 199)
+    assert out.get_column("time").max() <= 199
+    assert out.get_column("time").min() >= 0
+    found = sequences(tables, drawn, relations)["transfers"]
+    assert found["ordered_by"] == "time" and found["steps"] is True
+    # the gaps between an account's transfers, 1..7 steps in the data, are drawn as steps
+    assert found["gap_similarity"] >= 0.8, found
+    assert 1 <= found["gap_days"]["synthetic"]["p50"] <= 7
+
+
+def test_a_history_that_would_end_past_the_span_is_drawn_closer_together():
+    plan = linked.TablePlan(
+        name="transfers",
+        key=None,
+        pointer="acct",
+        parent="accounts",
+        columns=["time"],
+        output=["acct", "time"],
+        dtypes={},
+        anchors={},
+        signs={},
+        reference="time",
+        from_parent=[],
+        absolute=["time"],
+        window=(0.0, 100.0),
+    )
+    # account 0 steps 10, 20, 30 from 60 (ends at 120: past 100); account 1 ends at 90
+    steps = pl.DataFrame({"time": [60.0, 20.0, 20.0, 20.0, 50.0, 40.0]})
+    back = linked._from_steps(steps, plan, np.array([0, 0, 0, 0, 1, 1]))
+    times = back.get_column("time").to_list()
+    assert times[:4] == pytest.approx([60.0, 73.333, 86.667, 100.0], abs=1e-3)  # shrunk alike
+    assert times[4:] == [50.0, 90.0]  # within the span: as drawn
