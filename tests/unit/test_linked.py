@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 import warnings
+from datetime import date
 
 import numpy as np
 import pandas as pd
