@@ -119,6 +119,12 @@ class Gates:
         "one or two), at each level",
         range=SHARE,
     )
+    history_copy_margin: float = setting(
+        0.01,
+        "FAIL if more synthetic people near-copy a training person's whole history (a folder of "
+        "linked tables) than real people near-copy another's, by this",
+        range=SHARE,
+    )
     exposed_margin: float = setting(
         0.02,
         "FAIL if more of the most exposed training people (rare-value holders, people unique "

@@ -404,7 +404,9 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
     k = len(near["levels"]) + (1 if paired else 0) + (2 if histories else 0)
     family = [Comparison(x, margin, _agree(x["mismatches"])) for x in near["levels"]]
     if histories:
-        family.append(Comparison(histories["copies"], margin, "whole histories"))
+        # a person's history repeated is the person-level exact copy: real people near-copy
+        # another's 0.2-0.6% of the time, so the rows' 3-point margin would let 3% through
+        family.append(Comparison(histories["copies"], gates.history_copy_margin, "whole histories"))
     judged = _judge(family, k)
     shares = "; ".join(
         f"{_agree(x['mismatches'])}: {x['share'] * 100:.1f}% (unseen real rows "
