@@ -212,7 +212,9 @@ def scan(
         if previous_path is not None:
             raise ConfigError("--previous takes one table's schema; a folder is scanned without it")
         target = Path(output) if output is not None else Path(f"{input_path.name}.schema.json")
-        written, schemas, rows = scan_folder(input_path, target, config, overwrite=overwrite)
+        written, schemas, rows = scan_folder(
+            input_path, target, config, overwrite=overwrite, progress=progress
+        )
         return ScanResult(output=target, schema=schemas, rows=rows, linked=written)
     output = check_output(
         Path(output) if output is not None else Path(f"{input_path.stem}.schema.json"),
@@ -525,7 +527,9 @@ def sample(
                 "--condition, --privacy-filter, --quality-filter, --train and --holdout are for "
                 "a model of one table; a model of linked tables samples without them"
             )
-        written = sample_folder(model_path, output, rows, config, seed=seed, overwrite=overwrite)
+        written = sample_folder(
+            model_path, output, rows, config, seed=seed, overwrite=overwrite, progress=progress
+        )
         return SampleResult(output=output, rows=sum(written.values()), columns=[], tables=written)
     if filtering and train_path is None:
         raise ConfigError("--privacy-filter and --quality-filter need --train (the cleaned table)")

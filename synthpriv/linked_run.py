@@ -1071,7 +1071,12 @@ the gaps' distributions are).</p>
 
 
 def scan_folder(
-    input_path: str | Path, output: str | Path, config: RunConfig, *, overwrite: bool = False
+    input_path: str | Path,
+    output: str | Path,
+    config: RunConfig,
+    *,
+    overwrite: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, Any], dict[str, TableSchema], dict[str, int]]:
     """``scan FOLDER``: the links and keys drawn, and each table's column schema, for review.
 
@@ -1088,9 +1093,12 @@ def scan_folder(
     """
     folder, output = Path(input_path), Path(output)
     check_output(output, inputs=[folder, config.recognizers], overwrite=overwrite)
+    progress = progress or NullProgress()
     tables = read_tables(folder, config)
     detector = make_detector(config)
-    schemas = scan_tables(tables.frames, tables, config, detector, NullProgress())
+    progress.start("scan", len(tables.frames))  # a step per table
+    schemas = scan_tables(tables.frames, tables, config, detector, progress)
+    progress.finish()
     written = {
         "relations": tables.relations.to_dict(),
         "tables": {t: s.to_dict() for t, s in schemas.items()},
@@ -1251,6 +1259,7 @@ def sample_folder(
     *,
     seed: int | None = None,
     overwrite: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
     """``sample MODEL`` of a folder: ``output/TABLE.csv`` for every table, ``people`` roots.
 
@@ -1267,10 +1276,15 @@ def sample_folder(
 
     model_path, output = Path(model_path), Path(output)
     check_output(output, inputs=[model_path], overwrite=overwrite, directory=True)
+    progress = progress or NullProgress()
     folder_model = synth.load_model(model_path, kinds=(FolderModel,))
+    progress.start("sample")
     synthetic = linked.sample(folder_model.model, people, seed=seed)
+    progress.finish()
     with atomic_directory(output, overwrite=overwrite, inputs=[model_path]) as work:
+        progress.start("write")
         write_synthetic(synthetic, work, folder_model.suffixes, config)
+        progress.finish()
         write_manifest(
             work,
             "sample",
