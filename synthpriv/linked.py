@@ -47,7 +47,7 @@ from synthpriv.relations import (
     step_columns,
     with_ancestors,
 )
-from synthpriv.sequential import SequentialTrees, _people_bound
+from synthpriv.sequential import SequentialTrees, people_bound
 from synthpriv.synthesis_plan import ORDERED_MAX_LEVELS, RARE_LABEL, RARE_MIN_COUNT
 
 COUNT = "__children"
@@ -397,15 +397,17 @@ def fit(
         )
         if relations.parent_of(table) is not None and parent_plan is None:
             continue  # under a table left out: nothing to attach it to
-        steps = step_columns(frame, relations, table)
-        if steps:  # an integer step orders a parent's rows as a time would: drawn as days
+        stepping = step_columns(frame, relations, table)
+        if stepping:  # an integer step orders a parent's rows as a time would: drawn as days
             original = dict(frame.schema)
-            frame = frame.with_columns(pl.col(c).cast(pl.Int32).cast(pl.Date) for c in steps)
+            frame = frame.with_columns(pl.col(c).cast(pl.Int32).cast(pl.Date) for c in stepping)
             frames = {**frames, table: frame}
         plan = _plan(table, frame, relations, orderings, parent_plan)
-        if steps:
+        if stepping:
             plan = replace(
-                plan, dtypes={**plan.dtypes, **{c: original[c] for c in steps}}, steps=steps
+                plan,
+                dtypes={**plan.dtypes, **{c: original[c] for c in stepping}},
+                steps=stepping,
             )
         plans[table] = plan
         parent_ref = None
@@ -692,8 +694,8 @@ def _window(
     values = modelled.get_column(column).cast(pl.Float64).to_numpy()
     people = owners.to_numpy()
     return (
-        _people_bound(values, people, k, high=False),
-        _people_bound(values, people, k, high=True),
+        people_bound(values, people, k, high=False),
+        people_bound(values, people, k, high=True),
     )
 
 

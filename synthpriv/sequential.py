@@ -228,8 +228,8 @@ class SequentialTrees:
                 column.low, column.high = float(np.nanmin(target)), float(np.nanmax(target))
             else:
                 k = self.min_samples_leaf
-                column.low = _people_bound(target, groups, k, high=False)
-                column.high = _people_bound(target, groups, k, high=True)
+                column.low = people_bound(target, groups, k, high=False)
+                column.high = people_bound(target, groups, k, high=True)
         self._fit_nodes(column, features, target, leaf_of, groups)
 
     def _tuned(
@@ -465,7 +465,7 @@ def _person_weighted(values: np.ndarray, owners: np.ndarray) -> tuple[float, flo
     return mean, float(np.sqrt(np.average((values - mean) ** 2, weights=weights)))
 
 
-def _people_bound(values: np.ndarray, owners: np.ndarray, k: int, high: bool) -> float:
+def people_bound(values: np.ndarray, owners: np.ndarray, k: int, high: bool) -> float:
     """The largest (``high``) or smallest value at least ``k`` people reach.
 
     Each person's extreme, the k-th from the end; the overall extreme when fewer than k people.
