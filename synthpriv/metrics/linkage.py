@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from synthpriv.metrics.neighbors import Encoded, encode, numba, number_term, pair_priority
+from synthpriv.metrics.neighbors import (
+    QUERY_CHUNK,
+    Encoded,
+    encode,
+    numba,
+    number_term,
+    pair_priority,
+)
 from synthpriv.schema import Kind
 
 MISMATCHES_ALLOWED = 1
@@ -233,6 +240,7 @@ def _link(
     best_gower,
     ties,
     cap,
+    offset,
 ):  # pragma: no cover - compiled
     """Fewest mismatches per query row, counting at most ``cap``.
 
@@ -270,7 +278,7 @@ def _link(
                             break
                 elif m <= cap and m <= best[i]:
                     g = _gower(q_num, q_cat, i, r_num, r_cat, j)
-                    u = (pair_priority(seed, i, j) + 0.5) / 9223372036854775808.0
+                    u = (pair_priority(seed, i + offset, j) + 0.5) / 9223372036854775808.0
                     race = -np.log(u) / mult[j]
                     if (
                         m < best[i]
@@ -432,30 +440,35 @@ def near_copies(
     widths = np.maximum(tol * (1 + 1e-6), 1e-12)
     rng = np.random.default_rng(seed)
     race_seed = int(rng.integers(0, 2**62))
+    r_num, r_codes = np.ascontiguousarray(reference.numbers), np.ascontiguousarray(reference.codes)
     for key in key_sets(choose_blocks(reference, widths, allowed, rng), allowed):
         block_num, block_cat = _split(key)
         keys = _hashes(reference, key, widths)
         order = np.argsort(keys, kind="stable")
-        _link(
-            np.ascontiguousarray(query.numbers),
-            np.ascontiguousarray(query.codes),
-            np.ascontiguousarray(reference.numbers),
-            np.ascontiguousarray(reference.codes),
-            tol,
-            block_num,
-            block_cat,
-            widths[block_num].copy(),
-            keys[order],
-            order,
-            best,
-            found,
-            mult,
-            race_seed,
-            best_prio,
-            best_gower,
-            ties,
-            allowed,
-        )
+        sorted_keys = keys[order]
+        for start in range(0, n_query, QUERY_CHUNK):  # back to Python between chunks (signals)
+            end = min(start + QUERY_CHUNK, n_query)
+            _link(
+                np.ascontiguousarray(query.numbers[start:end]),
+                np.ascontiguousarray(query.codes[start:end]),
+                r_num,
+                r_codes,
+                tol,
+                block_num,
+                block_cat,
+                widths[block_num].copy(),
+                sorted_keys,
+                order,
+                best[start:end],
+                found[start:end],
+                mult,
+                race_seed,
+                best_prio[start:end],
+                best_gower[start:end],
+                ties,
+                allowed,
+                start,
+            )
     hit = found >= 0
     share[hit] = flagged[found[hit]] / mult[found[hit]]
     found = np.where(hit, kept[np.maximum(found, 0)], -1)

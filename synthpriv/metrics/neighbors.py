@@ -110,6 +110,11 @@ TIE = 1e-9  # distances this close are equal: the same distance summed in anothe
 _M1, _M2, _M3 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 
+# query rows searched per compiled call: between calls Python runs its signal handlers, so a
+# SIGTERM (a cron job's timeout) stops a search of millions of rows within a chunk's time
+QUERY_CHUNK = 65_536
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def pair_priority(seed, i, j):  # pragma: no cover - compiled
     """A pseudo-random priority of the pair (query ``i``, reference ``j``): splitmix64.
@@ -175,13 +180,14 @@ def _worse(d, p, best_d, best_p) -> bool:  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _consider(
-    i, j, base, q_num, q_rest, r_num, r_rest, r_prio, seed, best_d, best_p, best_i, k
+    i, row, j, base, q_num, q_rest, r_num, r_rest, r_prio, seed, best_d, best_p, best_i, k
 ):  # pragma: no cover - compiled
     """Add reference row ``j`` to query ``i``'s best list if it beats the k-th (early abandon).
 
-    With ``seed`` >= 0 the priority is the pair's (:func:`pair_priority` of ``r_prio[j]``).
+    With ``seed`` >= 0 the priority is the pair's (:func:`pair_priority` of ``r_prio[j]`` and
+    ``row``, the query row's place in the whole query table).
     """
-    p = r_prio[j] if seed < 0 else pair_priority(seed, i, r_prio[j])
+    p = r_prio[j] if seed < 0 else pair_priority(seed, row, r_prio[j])
     d = base
     for c in range(r_rest.shape[1]):
         if q_rest[i, c] != r_rest[j, c]:
@@ -197,7 +203,19 @@ def _consider(
 
 @numba.njit(cache=True, parallel=True)
 def _search(
-    q_num, q_key, q_rest, r_num, r_rest, r_prio, seed, group_key, group_start, k, out_d, out_i
+    q_num,
+    q_key,
+    q_rest,
+    r_num,
+    r_rest,
+    r_prio,
+    seed,
+    group_key,
+    group_start,
+    k,
+    out_d,
+    out_i,
+    offset,
 ):  # pragma: no cover - compiled
     n_query, n_groups = q_num.shape[0], group_key.shape[0]
     n_key = group_key.shape[1]
@@ -229,6 +247,7 @@ def _search(
             for j in range(group_start[g], group_start[g + 1]):
                 _consider(
                     i,
+                    i + offset,
                     j,
                     base,
                     q_num,
@@ -299,20 +318,28 @@ def nearest(
     out_d = np.empty((query.rows, k), dtype=np.float64)
     out_i = np.empty((query.rows, k), dtype=np.int64)
     priority = np.arange(reference.rows) if priority is None else np.asarray(priority)
-    _search(
-        np.ascontiguousarray(query.numbers),
-        np.ascontiguousarray(query.codes[:, key]),
-        np.ascontiguousarray(query.codes[:, rest]),
-        np.ascontiguousarray(reference.numbers[order]),
-        np.ascontiguousarray(reference.codes[order][:, rest]),
-        np.ascontiguousarray(priority[order].astype(np.int64)),
-        -1 if seed is None else int(seed) & 0x7FFFFFFFFFFFFFFF,
-        np.ascontiguousarray(group_key.astype(np.int32)),
-        group_start.astype(np.int64),
-        k,
-        out_d,
-        out_i,
-    )
+    r_num = np.ascontiguousarray(reference.numbers[order])
+    r_rest = np.ascontiguousarray(reference.codes[order][:, rest])
+    r_prio = np.ascontiguousarray(priority[order].astype(np.int64))
+    keys = np.ascontiguousarray(group_key.astype(np.int32))
+    starts = group_start.astype(np.int64)
+    for start in range(0, query.rows, QUERY_CHUNK):  # back to Python between chunks (signals)
+        end = min(start + QUERY_CHUNK, query.rows)
+        _search(
+            np.ascontiguousarray(query.numbers[start:end]),
+            np.ascontiguousarray(query.codes[start:end, key]),
+            np.ascontiguousarray(query.codes[start:end, rest]),
+            r_num,
+            r_rest,
+            r_prio,
+            -1 if seed is None else int(seed) & 0x7FFFFFFFFFFFFFFF,
+            keys,
+            starts,
+            k,
+            out_d[start:end],
+            out_i[start:end],
+            start,
+        )
     return out_d / max(query.width, 1), order[out_i]
 
 

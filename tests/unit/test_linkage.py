@@ -11,7 +11,7 @@ from synthpriv.metrics.linkage import (
     near_copies,
     rounding_unit,
 )
-from synthpriv.metrics.neighbors import encode, nearest
+from synthpriv.metrics.neighbors import Encoded, encode, nearest
 from synthpriv.metrics.privacy import balanced_share, content_key
 from synthpriv.schema import Kind
 
@@ -292,3 +292,38 @@ def test_blocks_stop_growing_once_selective_and_find_the_same_copies(monkeypatch
     assert stopping < len(hashed) / 2  # the wide table's columns were not all tried
     for a, b in zip(found, again, strict=True):
         assert np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
+
+
+@pytest.mark.parametrize("search", ["nearest", "near_copies"])
+def test_a_long_search_returns_to_python_between_chunks_so_sigterm_stops_it(monkeypatch, search):
+    """A cron job's SIGTERM runs its handler only when Python regains control: between chunks.
+
+    The compiled search is called once per chunk of query rows; a handler raising at the
+    second call stops the search there, with the rest of the rows never searched.
+    """
+    from synthpriv.metrics import linkage, neighbors
+
+    rng = np.random.default_rng(0)
+    query = Encoded(rng.normal(size=(50, 2)), rng.integers(0, 3, size=(50, 2)).astype(np.int32))
+    reference = Encoded(rng.normal(size=(80, 2)), rng.integers(0, 3, (80, 2)).astype(np.int32))
+    monkeypatch.setattr(neighbors, "QUERY_CHUNK", 10)
+    monkeypatch.setattr(linkage, "QUERY_CHUNK", 10)
+    name, module = ("_search", neighbors) if search == "nearest" else ("_link", linkage)
+    compiled, calls = getattr(module, name), []
+
+    class Terminated(Exception):
+        pass
+
+    def counted(*args):
+        calls.append(args[0].shape[0])  # the chunk's query rows
+        if len(calls) == 2:
+            raise Terminated  # what the SIGTERM handler raises once Python runs again
+        return compiled(*args)
+
+    monkeypatch.setattr(module, name, counted)
+    with pytest.raises(Terminated):
+        if search == "nearest":
+            neighbors.nearest(query, reference, 1, seed=1)
+        else:
+            linkage.near_copies(query, reference, np.array([0.1, 0.1]), seed=1)
+    assert calls == [10, 10]
