@@ -367,6 +367,7 @@ def history_copies(
     to_train = of_synthetic.filter(pl.col("ref") < n_train)
     synthetic_people = encoded["synthetic"].people
     share = _copied(to_train) / synthetic_people if synthetic_people else 0.0
+    train_to_holdout = closest(encoded["train"], encoded["holdout"])
     natural = _copied(closest(encoded["holdout"], encoded["train"])) + _copied(
         closest(encoded["train"], encoded["train"], same=True)
     )
@@ -388,4 +389,14 @@ def history_copies(
         "copies": copies
         | {"people": {"synthetic": synthetic_people, "train": n_train, "holdout": n_holdout}},
         "paired": paired_share(on_train, landed.height, n_train, n_holdout),
+        # a table made from unseen real people: synthetic people who near-copy a holdout
+        # person, beside training people who do (real people outside the holdout)
+        "holdout": share_difference(
+            _copied(of_synthetic.filter(pl.col("ref") >= n_train)) / synthetic_people
+            if synthetic_people
+            else 0.0,
+            synthetic_people,
+            _copied(train_to_holdout) / n_train if n_train else 0.0,
+            n_train,
+        ),
     }

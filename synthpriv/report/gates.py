@@ -270,7 +270,9 @@ def privacy_gates(privacy: Privacy, gates: Gates) -> list[GateResult]:
     return [
         _exact_copies_gate(privacy.exact_copies, gates),
         _near_copies_gate(figures["near_copies"], gates),
-        _holdout_copies_gate(figures["holdout_copies"], gates),
+        _holdout_copies_gate(
+            figures["holdout_copies"], gates, figures.get("near_copies", {}).get("histories")
+        ),
         _dcr_gate(privacy.dcr, gates),
         _membership_gate(figures["membership_inference"], gates),
         *_attack_gates(figures["attacks"], gates, len(privacy.columns)),
@@ -461,24 +463,41 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
     return replace(gate, comparisons=k)
 
 
-def _holdout_copies_gate(copies: dict[str, Any], gates: Gates) -> GateResult:
-    """Exact and near copies of the holdout's real people, against training rows' copies."""
+def _holdout_copies_gate(
+    copies: dict[str, Any], gates: Gates, histories: dict[str, Any] | None = None
+) -> GateResult:
+    """Exact and near copies of the holdout's real people, against training rows' copies.
+
+    On a folder's people, whole histories too: synthetic people who near-copy a holdout
+    person's history, against training people who do.
+    """
     family = [Comparison(copies["exact"], gates.exact_copy_margin, "")] + [
         Comparison(x, gates.near_copy_margin, _agree(x["mismatches"])) for x in copies["near"]
     ]
+    held = (histories or {}).get("holdout")
+    if held is not None:
+        family.append(Comparison(held, gates.history_copy_margin, "whole histories"))
     judged = _judge(family)
     worst = judged[0]
-    what = f"agree on {worst.label} with" if worst.label else "are identical to"
-    return _family_gate(
-        "holdout_copies",
-        judged,
-        f"{worst.entry['share'] * 100:.1f}% of synthetic rows {what} one of the "
-        f"{copies['rows']['holdout']:,} holdout rows, real people the model never saw; "
-        f"{worst.entry['baseline'] * 100:.1f}% of training rows do (real people outside the "
-        "holdout): a table made from real rows gives those people away whichever set they "
-        "were in.",
-        family,
-    )
+    if worst.label == "whole histories" and held is not None and histories is not None:
+        people = histories["copies"]["people"]
+        text = (
+            f"{held['share'] * 100:.1f}% of the {people['synthetic']:,} synthetic people "
+            f"near-copy the history of one of the {people['holdout']:,} holdout people, real "
+            f"people the model never saw; {held['baseline'] * 100:.1f}% of the "
+            f"{people['train']:,} training people do (real people outside the holdout): a "
+            "set made from real people gives them away whichever set they were in."
+        )
+    else:
+        what = f"agree on {worst.label} with" if worst.label else "are identical to"
+        text = (
+            f"{worst.entry['share'] * 100:.1f}% of synthetic rows {what} one of the "
+            f"{copies['rows']['holdout']:,} holdout rows, real people the model never saw; "
+            f"{worst.entry['baseline'] * 100:.1f}% of training rows do (real people outside "
+            "the holdout): a table made from real rows gives those people away whichever set "
+            "they were in."
+        )
+    return _family_gate("holdout_copies", judged, text, family)
 
 
 EXPOSED_GROUPS = {

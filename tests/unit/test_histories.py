@@ -54,6 +54,12 @@ def test_the_clean_sample_and_histories_of_unseen_people_pass_the_near_copy_gate
     figures = report.to_dict()["privacy"]["near_copies"]["histories"]
     # they near-copy holdout people: paired, they land on the holdout side
     assert figures["paired"]["share"] < 0.3
+    # and they are real people all the same: the holdout's histories, copied, fail its gate
+    held = report.gate("holdout_copies")
+    assert held.status.value == "FAIL", held.message
+    assert "synthetic people near-copy the history of one of the" in held.message
+    assert figures["holdout"]["share"] > figures["holdout"]["baseline"] + 0.03
+    assert clean.gate("holdout_copies").status.value == "PASS"
 
 
 def test_a_moved_and_reordered_copy_is_the_same_history(hospital):
