@@ -366,8 +366,13 @@ def clean_tables(
     *,
     policy: Any,
     key: bytes | None,
+    scanned_here: bool = True,
 ) -> CleanedTables:
     """Stage *clean*: each table under the policy, every other table's identifiers searched for.
+
+    ``scanned_here``: ``schemas`` are this run's scan of ``frames``; a schema from elsewhere
+    (a reviewed ``scan FOLDER``) gets every cleaned column scanned again
+    (:func:`synthpriv.clean.verify_clean`).
 
     Raises:
         ResidualPIIError: an identifier is left in a cleaned table.
@@ -391,7 +396,7 @@ def clean_tables(
             key=key,
             redact_chars=config.budgets.redact_chars,
             search=elsewhere,
-            scanned_here=True,
+            scanned_here=scanned_here,
         )
         progress.advance()
     return CleanedTables(
@@ -416,10 +421,12 @@ def scan_and_clean(
     policy: Any,
     key: bytes | None,
     schemas: dict[str, TableSchema] | None = None,
+    scanned_here: bool | None = None,
 ) -> CleanedTables:
     """Stages *scan* and *clean*, or the schemas and audits of a folder already cleaned.
 
-    ``schemas`` (a reviewed ``scan FOLDER``) are honoured instead of a scan. A folder
+    ``schemas`` (a reviewed ``scan FOLDER``) are honoured instead of a scan, and every cleaned
+    column is scanned again unless ``scanned_here`` says they are this run's scan. A folder
     ``clean FOLDER`` wrote (:func:`cleaned_mark`) is not cleaned again: its files must be those
     it wrote, and no column its schema calls a direct identifier may be left unpseudonymized.
 
@@ -430,9 +437,21 @@ def scan_and_clean(
     mark = cleaned_mark(tables.folder)
     if mark is not None:
         return _already_cleaned(frames, tables, mark, schemas)
+    if scanned_here is None:
+        scanned_here = schemas is None
     if schemas is None:
         schemas = scan_tables(frames, tables, config, detector, progress)
-    return clean_tables(frames, schemas, tables, config, detector, progress, policy=policy, key=key)
+    return clean_tables(
+        frames,
+        schemas,
+        tables,
+        config,
+        detector,
+        progress,
+        policy=policy,
+        key=key,
+        scanned_here=scanned_here,
+    )
 
 
 def cleaned_mark(folder: Path) -> dict[str, Any] | None:
@@ -623,7 +642,15 @@ def run_folder(
             schemas = scan_tables(train_raw, tables, config, detector, progress)
     with timer.stage("clean", progress, total=len(frames)):
         clean = scan_and_clean(
-            train_raw, tables, config, detector, progress, policy=policy, key=key, schemas=schemas
+            train_raw,
+            tables,
+            config,
+            detector,
+            progress,
+            policy=policy,
+            key=key,
+            schemas=schemas,
+            scanned_here=True,
         )
     train = clean.modelled(clean.frames)
     holdout = clean.modelled(clean_alike(holdout_raw, clean, tables, key))
@@ -1236,16 +1263,7 @@ def fit_folder(
     )
     _, policy, key = prepare(config)
     tables = read_tables(folder, config)
-    clean = scan_and_clean(
-        tables.frames,
-        tables,
-        config,
-        make_detector(config),
-        NullProgress(),
-        policy=policy,
-        key=key,
-        schemas=_reviewed(schema_path, tables),
-    )
+    clean = _step_clean(tables, config, policy, key, schema_path)
     _, model = fit_tables(clean.modelled(clean.frames), tables.relations, config)
     folder_model = FolderModel(model=model, suffixes=tables.suffixes)
     return folder_model, synth.save_model(folder_model, output)
@@ -1354,16 +1372,7 @@ def report_folder(
         )
     if holdout_mark is not None:
         _check_written(holdout_path, holdout_mark, _hashes(holdout_path, names))
-    clean = scan_and_clean(
-        tables.frames,
-        tables,
-        config,
-        make_detector(config),
-        NullProgress(),
-        policy=policy,
-        key=key,
-        schemas=_reviewed(schema_path, tables),
-    )
+    clean = _step_clean(tables, config, policy, key, schema_path)
     train = clean.modelled(clean.frames)
     holdout_frames = clean.modelled(clean_alike(others[holdout_path], clean, tables, key))
     orderings = find_orderings(train, tables.relations)
@@ -1557,7 +1566,15 @@ def clean_folder(
     schemas = given_schemas(read_json(schema_path, what="folder schema"), tables, schema_path)
     detector = make_detector(config)
     clean = clean_tables(
-        tables.frames, schemas, tables, config, detector, NullProgress(), policy=policy, key=key
+        tables.frames,
+        schemas,
+        tables,
+        config,
+        detector,
+        NullProgress(),
+        policy=policy,
+        key=key,
+        scanned_here=False,  # a reviewed schema: every cleaned column is scanned again
     )
     sides = {output: clean.frames}
     if holdout_path is not None and holdout_out is not None:
@@ -1636,6 +1653,22 @@ class FolderCleaning:
     def audit_dict(self) -> dict[str, Any]:
         """The audit log as written: each table's, by table."""
         return {t: r.audit_dict() for t, r in self.tables.items()} | {"keys": self.keys}
+
+
+def _step_clean(
+    tables: Tables, config: RunConfig, policy: Any, key: bytes | None, schema: Path | None
+) -> CleanedTables:
+    """What ``fit`` and ``report`` of a folder clean: every row it holds, as ``run`` would."""
+    return scan_and_clean(
+        tables.frames,
+        tables,
+        config,
+        make_detector(config),
+        NullProgress(),
+        policy=policy,
+        key=key,
+        schemas=_reviewed(schema, tables),
+    )
 
 
 def _reviewed(path: Path | None, tables: Tables) -> dict[str, TableSchema] | None:

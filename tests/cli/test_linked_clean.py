@@ -274,3 +274,40 @@ def _edit(source: Path, path: Path, *, drop: str) -> Path:
     columns = data["tables"]["PATIENTS"]["columns"]
     data["tables"]["PATIENTS"]["columns"] = [c for c in columns if c["name"] != drop]
     return _write(path, data)
+
+
+@pytest.mark.parametrize("command", ["clean", "fit"])
+def test_an_identifier_a_reviewer_called_harmless_is_still_found(steps, tmp_path, command):
+    """A reviewed schema is not this run's scan: every cleaned column is scanned again.
+
+    The reviewer sets the e-mail column's role to none; the cleaned table, scanned again,
+    still holds e-mail addresses, so the column is escalated (dropped under strict).
+    """
+    import shutil
+
+    train = tmp_path / "train"
+    shutil.copytree(steps / "parts" / "train", train)
+    people = pl.read_csv(train / "PATIENTS.csv")
+    people.with_columns(
+        (pl.lit("patient") + pl.col("SUBJECT_ID").cast(pl.String) + pl.lit("@mailbox.org")).alias(
+            "EMAIL"
+        )
+    ).write_csv(train / "PATIENTS.csv")
+    assert _invoke("scan", str(train), "-o", str(tmp_path / "s.json"), *FAST).exit_code == 0
+    schema = json.loads((tmp_path / "s.json").read_text())
+    email = next(c for c in schema["tables"]["PATIENTS"]["columns"] if c["name"] == "EMAIL")
+    assert email["role"] == "direct_identifier"
+    email.update(role="none", entities=[])
+    reviewed = _write(tmp_path / "reviewed.json", schema)
+    out = tmp_path / "out"
+    args = [command, str(train), "--schema", str(reviewed), "-o", str(out), *FAST]
+    result = _invoke("--json", *args)
+    assert result.exit_code == ExitStatus.SUCCESS, result.output
+    if command == "clean":
+        assert "EMAIL" not in _tables(out)["PATIENTS"].columns
+        audit = json.loads((out / "audit.json").read_text())["PATIENTS"]
+        found = next(c for c in audit["columns"] if c["column"] == "EMAIL")
+        assert found["escalated"] and found["action"] == "drop", found
+    else:
+        assert "EMAIL" not in json.loads(result.stdout)["tables"]["PATIENTS"]["columns"]
+        assert b"@mailbox.org" not in out.read_bytes()
