@@ -508,16 +508,19 @@ def find_leaks(
     schema: TableSchema,
     *,
     replaced_in_place: frozenset[str] = frozenset(),
+    inside: bool = False,
 ) -> list[Leak]:
     """Return where an original direct-identifier value appears in ``cleaned``.
 
     Every distinct value (at least ``MIN_LEAK_LENGTH`` characters) of every column the schema
     marks as a direct identifier is looked for in every column of ``cleaned``: as a whole cell in
     short-valued columns (a department called like a person is not a leak, a surname column is),
-    and as a word or phrase inside free text. A column in ``replaced_in_place`` (Faker
-    replacements) is checked row by row against its own originals instead, since a fake name may
-    by chance equal another person's real one. A match of a name counts only when two or more
-    distinct names match (one coincidence is not a leak); any other identifier counts at once.
+    and as a word or phrase inside free text; with ``inside`` (another linked table's
+    identifiers), as a full name, an e-mail, a phone or an SSN inside any cell too. A column
+    in ``replaced_in_place`` (Faker replacements) is checked row by row against its own
+    originals instead, since a fake name may by chance equal another person's real one. A
+    match of a name counts only when two or more distinct names match (one coincidence is not
+    a leak); any other identifier counts at once.
     """
     leaks = []
     for info in schema.by_role(Role.DIRECT_IDENTIFIER):
@@ -532,7 +535,7 @@ def find_leaks(
                 cells = int((column.cast(pl.String) == source).fill_null(False).sum())
                 found = max(cells, 2 * bool(cells))
             elif column.dtype == pl.String or column.dtype.is_integer():
-                cells, found = _matches(column, needles)
+                cells, found = _matches(column, needles, inside)
             else:
                 continue
             if counts_as_leak(info, cells, found):
@@ -540,12 +543,23 @@ def find_leaks(
     return leaks
 
 
-def _matches(column: pl.Series, needles: pl.Series) -> tuple[int, int]:
-    """(cells holding a needle, distinct needles found) in one column."""
+def _matches(column: pl.Series, needles: pl.Series, inside: bool = False) -> tuple[int, int]:
+    """(cells holding a needle, distinct needles found) in one column.
+
+    ``inside``: in a column that is not free text, a full name, an e-mail, a phone or an SSN
+    inside a longer cell counts too ("Patient Ann Lee seen, call 555-0199"), as a phrase in
+    free text does; never a bare number (an MRN inside another code).
+    """
     text = column.cast(pl.String).str.strip_chars()
     if infer_kind(column) != Kind.TEXT:
-        hit = text.is_in(needles.implode())
-        return int(hit.sum()), text.filter(hit).n_unique()
+        whole = text.is_in(needles.implode()).fill_null(False)
+        phrases = needles.filter(needles.str.contains(r"\s|@|\d[-(). ]+\d")) if inside else None
+        if phrases is None or not phrases.len():
+            return int(whole.sum()), text.filter(whole).n_unique()
+        within = text.str.contains_any(phrases.to_list()).fill_null(False) & ~whole
+        return int((whole | within).sum()), max(
+            text.filter(whole).n_unique(), int(within.any()) * 2
+        )
     phrases = needles.filter(needles.str.contains(r"\s"))
     words = needles.filter(~needles.str.contains(r"\s"))
     tokens = text.str.extract_all(r"[\w'’.@+-]+")

@@ -310,7 +310,8 @@ def _start(series: pl.Series) -> int | None:
     if not series.dtype.is_integer():
         return None
     top = int(series.abs().max() or 0)
-    return 10 ** (len(str(top)) + 1)
+    start = 10 ** (len(str(top)) + 1)
+    return start if start < 2**62 else None  # near the 64-bit limit: text surrogates
 
 
 def _resolution(series: pl.Series) -> int:

@@ -75,6 +75,7 @@ from synthpriv.relations import (
     discover,
     find_orderings,
     first_times,
+    integral_keys,
     kept_share,
     key_columns,
     load_overrides,
@@ -282,7 +283,9 @@ def read_tables(folder: Path, config: RunConfig) -> Tables:
     """
     overrides_path = folder / RELATIONS_FILE
     read = load_folder(folder, encoding=config.encoding)
-    frames = {name: result.frame for name, result in read.items()}
+    # a key a writer stored as floats (1001.0) is the integer it names: else no link matches
+    frames = integral_keys({name: result.frame for name, result in read.items()})
+    read = {name: replace(result, frame=frames[name]) for name, result in read.items()}
     overrides = load_overrides(overrides_path, frames) if overrides_path.exists() else None
     relations = discover(frames, overrides)
     for warning in relations.warnings:
@@ -385,7 +388,9 @@ def clean_tables(
             found: list[Leak] = []
             for other, other_frame in frames.items():
                 if other != table:
-                    found += find_leaks(other_frame.drop(keys[other]), result.frame, schemas[other])
+                    found += find_leaks(
+                        other_frame.drop(keys[other]), result.frame, schemas[other], inside=True
+                    )
             return found
 
         cleaned[table] = clean_and_verify(
@@ -736,7 +741,10 @@ def report_tables(
                 str(leak)
                 for other in frames
                 for leak in find_leaks(
-                    frames[other].drop(keys[other]), synthetic[table].drop(mine), schemas[other]
+                    frames[other].drop(keys[other]),
+                    synthetic[table].drop(mine),
+                    schemas[other],
+                    inside=other != table,
                 )
             ]
             reports[table] = build_report(
@@ -1362,7 +1370,7 @@ def report_folder(
                 f"{path}: its tables ({', '.join(sorted(read))}) are not those of "
                 f"{real_path.name} ({', '.join(names)})"
             )
-        others[path] = {t: r.frame for t, r in read.items()}
+        others[path] = integral_keys({t: r.frame for t, r in read.items()})
     _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
     holdout_mark = cleaned_mark(holdout_path)
     if (cleaned_mark(real_path) is None) != (holdout_mark is None):
@@ -1458,6 +1466,13 @@ def replace_keys(
         default=0,
     )
     start = 10 ** (len(str(top)) + 1)
+    text_keys = start >= 2**62  # near the 64-bit limit: numbers as text, never an input key
+
+    def numbered(numbers: np.ndarray, name: str) -> pl.Series:
+        if text_keys:
+            return pl.Series(name, [f"k{n:09d}" for n in numbers], dtype=pl.String)
+        return pl.Series(name, numbers + start, dtype=pl.Int64)
+
     mappings: dict[tuple[str, str], pl.DataFrame] = {}
     for home in sorted(members):
         values = (
@@ -1470,7 +1485,7 @@ def replace_keys(
                 [pseudonym(pseudonym_key, v) for v in values.to_list()], dtype=pl.String
             )
         else:
-            new = pl.Series(rng.permutation(values.len()) + start, dtype=pl.Int64)
+            new = numbered(rng.permutation(values.len()), "__new")
         mappings[home] = pl.DataFrame({"__old": values, "__new": new})
     out = []
     for side in sides:
@@ -1489,9 +1504,7 @@ def replace_keys(
                         .alias(column)
                     )
                 else:
-                    columns.append(
-                        pl.Series(column, range(start, start + frame.height), dtype=pl.Int64)
-                    )
+                    columns.append(numbered(np.arange(frame.height), column))
             replaced[table] = pl.DataFrame(columns)
         out.append(replaced)
     return out
@@ -1584,7 +1597,7 @@ def clean_folder(
                 f"{holdout_path}: its tables ({', '.join(sorted(read))}) are not those of "
                 f"{folder.name} ({', '.join(sorted(tables.read))})"
             )
-        frames = {t: read[t].frame for t in tables.read}
+        frames = integral_keys({t: read[t].frame for t in tables.read})
         _same_columns(holdout_path, frames, tables.frames, folder.name)
         sides[holdout_out] = clean_alike(frames, clean, tables, key)
     keyed = replace_keys(

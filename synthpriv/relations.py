@@ -145,6 +145,32 @@ def _name_score(column: str, parent: str, key: str) -> int:
     return 0
 
 
+def integral_keys(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Key-named columns a writer stored as floats (``1001.0``) as the integers they are.
+
+    A column named as a key (``..._id``, ``key``, after a table) whose values are all whole
+    numbers: pandas writes an integer column with a missing cell as floats, and a link then
+    matches no parent's key. Other float columns are left as they are.
+    """
+    out = {}
+    for table, frame in frames.items():
+        cast = []
+        for column, dtype in frame.schema.items():
+            if not dtype.is_float():
+                continue
+            if not (_keyish(column) or any(names_table(column, t) for t in frames)):
+                continue
+            values = frame.get_column(column).drop_nulls()
+            if (
+                values.len()
+                and bool((values == values.round(0)).all())
+                and bool((values.abs() < 2**53).all())
+            ):
+                cast.append(pl.col(column).cast(pl.Int64))
+        out[table] = frame.with_columns(cast) if cast else frame
+    return out
+
+
 def _keyable(series: pl.Series) -> bool:
     return series.dtype == pl.String or series.dtype.is_integer()
 
@@ -232,8 +258,35 @@ def discover(frames: dict[str, pl.DataFrame], overrides: dict[str, Any] | None =
         f"row of {k.parent!r} ({k.key!r})"
         for k in links
         if k.evidence.get("orphans")
-    )
+    ) + tuple(_broken_keys(frames, keys))
     return Relations(tuple(frames), keys, tuple(links), root, warnings)
+
+
+BROKEN_KEY_SHARE = 0.01  # a key-named column with this share (or one) of cells repeated or empty
+
+
+def _broken_keys(frames: dict[str, pl.DataFrame], keys: dict[str, str]) -> list[str]:
+    """A column named as a key that is almost one: a few values repeat or cells are empty.
+
+    Nothing can link to it, so the rows of the tables below lose their parent: said, never
+    silent (counts only, never the values). A link column repeats far more (a patient's many
+    admissions) and is not named here.
+    """
+    out = []
+    for table, frame in frames.items():
+        for column in frame.columns:
+            if keys.get(table) == column or not (_keyish(column) or names_table(column, table)):
+                continue
+            series = frame.get_column(column)
+            repeated = series.len() - series.null_count() - series.drop_nulls().n_unique()
+            broken = repeated + series.null_count()
+            if 0 < broken <= max(BROKEN_KEY_SHARE * series.len(), 1):
+                out.append(
+                    f"table {table!r} column {column!r} is named as its key but "
+                    f"{repeated} value(s) repeat and {series.null_count()} cell(s) are empty: "
+                    "no link to it is drawn (name the key in relations.toml once it is mended)"
+                )
+    return out
 
 
 def _link(
@@ -524,6 +577,13 @@ def load_overrides(path: str | Path, frames: dict[str, pl.DataFrame]) -> dict[st
         raise ConfigError(f"{path}: root: no table {data['root']!r} in the folder")
     for table, name in (data.get("primary_keys") or {}).items():
         column(f"primary_keys.{table}", table, name)
+        series = frames[table].get_column(name)
+        repeated = series.len() - series.null_count() - series.drop_nulls().n_unique()
+        if repeated or series.null_count():
+            raise ConfigError(
+                f"{path}: primary_keys.{table}: column {name!r} is not a key: {repeated} "
+                f"value(s) repeat and {series.null_count()} cell(s) are empty"
+            )
     links = data.get("links") or []
     if not isinstance(links, list):
         raise ConfigError(f"{path}: links: write each as a [[links]] table")

@@ -380,3 +380,35 @@ def test_a_run_rescans_only_what_cleaning_changed_and_an_edited_schema_everythin
     verified = verify_clean(frame, again, edited, detector)
     assert "email" not in verified.frame.columns and "email" in again.frame.columns
     assert [e["column"] for e in verified.verification["escalations"]] == ["email"]
+
+
+def test_another_tables_names_and_phones_inside_short_cells_are_found_with_inside():
+    """An admission's note "Patient Ann Lee seen, call 555-0199" holds a patient's identifiers.
+
+    The note has few distinct values (not free text): matched whole cell by whole cell it was
+    missed. With ``inside`` (the linked tables' search) full names, phones, SSNs and e-mails
+    are found inside any cell; a bare number inside another code is not.
+    """
+    original = pl.DataFrame(
+        {
+            "name": ["Ann Lee", "Bo Park", "Cy Diaz"],
+            "phone": ["555-0199", "555-0142", "555-0175"],
+            "mrn": ["40213", "40987", "41120"],
+        }
+    )
+    cleaned = pl.DataFrame(
+        {
+            "note": ["Patient Ann Lee seen, call 555-0199", "fall at home", "fall at home"] * 2,
+            "code": ["X40213Q", "B-1", "B-2"] * 2,  # an MRN's digits inside a code: no leak
+        }
+    )
+    schema = TableSchema(
+        [
+            column("name", Role.DIRECT_IDENTIFIER, ["PERSON"]),
+            column("phone", Role.DIRECT_IDENTIFIER, ["PHONE_NUMBER"]),
+            column("mrn", Role.DIRECT_IDENTIFIER, ["MEDICAL_RECORD_NUMBER"]),
+        ]
+    )
+    assert find_leaks(original, cleaned, schema) == []  # a table's own search: whole cells
+    found = {(p.identifier, p.column) for p in find_leaks(original, cleaned, schema, inside=True)}
+    assert found == {("name", "note"), ("phone", "note")}

@@ -288,3 +288,46 @@ def test_relations_toml_is_checked_against_the_folder(tmp_path):
         given.write_text(text)
         with pytest.raises(ConfigError, match=re.escape(f"{given}: {message}")):
             load_overrides(given, tables)
+
+
+def test_a_link_written_as_floats_is_the_integer_key_it_names():
+    """pandas writes an integer column with a missing cell as 1001.0: the link still holds."""
+    from synthpriv.relations import integral_keys
+
+    tables = _hospital()
+    tables["ADMISSIONS"] = tables["ADMISSIONS"].with_columns(pl.col("SUBJECT_ID").cast(pl.Float64))
+    tables["ADMISSIONS"] = tables["ADMISSIONS"].with_columns(
+        (pl.col("TYPE") == "ELECTIVE").cast(pl.Float64).alias("SCORE")  # whole, not a key: kept
+    )
+    assert not [
+        k for k in discover(tables).links if k.child == "ADMISSIONS" and k.parent == "PATIENTS"
+    ]
+    fixed = integral_keys(tables)
+    assert fixed["ADMISSIONS"].schema["SUBJECT_ID"] == pl.Int64
+    assert fixed["ADMISSIONS"].schema["SCORE"] == pl.Float64
+    links = {(k.child, k.column, k.parent) for k in discover(fixed).links}
+    assert ("ADMISSIONS", "SUBJECT_ID", "PATIENTS") in links
+
+
+def test_a_key_that_repeats_is_said_and_a_forced_one_refused(tmp_path):
+    from synthpriv.errors import ConfigError
+    from synthpriv.relations import load_overrides
+
+    tables = _hospital()
+    ids = tables["PATIENTS"].get_column("SUBJECT_ID").to_list()
+    tables["PATIENTS"] = tables["PATIENTS"].with_columns(
+        pl.Series("SUBJECT_ID", [ids[1], *ids[1:]])  # the first patient's key repeats the second's
+    )
+    found = discover(tables)
+    assert any(
+        "table 'PATIENTS' column 'SUBJECT_ID' is named as its key but 1 value(s) repeat" in w
+        for w in found.warnings
+    ), found.warnings
+    toml = tmp_path / "relations.toml"
+    toml.write_text('[primary_keys]\nPATIENTS = "SUBJECT_ID"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_overrides(toml, tables)
+    assert str(raised.value) == (
+        f"{toml}: primary_keys.PATIENTS: column 'SUBJECT_ID' is not a key: 1 value(s) repeat "
+        "and 0 cell(s) are empty"
+    )
