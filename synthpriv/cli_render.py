@@ -308,10 +308,22 @@ def show_clean(state: State, result: Any, input_path: Path) -> None:
         if tables
         else f"{result.rows} rows"
     )
+    # a direct identifier the schema says to keep is the reviewer's decision: said, not hidden
+    kept = [
+        a.column
+        for a in result.cleaned.audit
+        if a.role == "direct_identifier" and a.action == "keep"
+    ]
+    verified = (
+        f"verified: no direct identifier left but the {len(kept)} the schema keeps "
+        f"({', '.join(kept)})"
+        if kept
+        else "verified: no direct identifier left"
+    )
     state.info(
         f"cleaned {what} under policy {result.policy!r}: "
         f"dropped {len(result.dropped)} column(s), redacted {result.spans_redacted} span(s); "
-        "verified: no direct identifier left"
+        + verified
         + (f"; keys and links replaced by {tables}" if tables else "")
     )
     state.info(

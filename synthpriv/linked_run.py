@@ -433,7 +433,8 @@ def scan_and_clean(
     ``schemas`` (a reviewed ``scan FOLDER``) are honoured instead of a scan, and every cleaned
     column is scanned again unless ``scanned_here`` says they are this run's scan. A folder
     ``clean FOLDER`` wrote (:func:`cleaned_mark`) is not cleaned again: its files must be those
-    it wrote, and no column its schema calls a direct identifier may be left unpseudonymized.
+    it wrote, and no column its schema calls a direct identifier may be left unpseudonymized
+    (but one a reviewer chose to keep, as for a table).
 
     Raises:
         ConfigError: a cleaned folder's table changed since it was written.
@@ -485,6 +486,14 @@ def given_schemas(data: Any, tables: Tables, path: Path) -> dict[str, TableSchem
             f"{path}: its tables ({', '.join(sorted(given))}) are not those of "
             f"{tables.folder.name} ({', '.join(names)})"
         )
+    drawn = data.get("relations")
+    if isinstance(drawn, dict) and _relations_shape(drawn) != _relations_shape(
+        tables.relations.to_dict()
+    ):
+        raise ConfigError(
+            f"{path}: its keys and links are not those found in {tables.folder.name} (an "
+            f"edited schema, or another folder's); name keys and links in {RELATIONS_FILE}"
+        )
     schemas = {}
     for table in names:
         schema = TableSchema.from_dict(given[table], origin=f"{path} (table {table!r})")
@@ -514,6 +523,22 @@ def _check_written(folder: Path, mark: dict[str, Any], hashes: dict[str, str]) -
                 f"{folder / table}: not the table 'synthpriv clean' wrote into {folder.name} "
                 f"(its {SCHEMA_FILE} holds another checksum); clean the real folder again"
             )
+
+
+def _relations_shape(relations: dict[str, Any]) -> tuple[Any, ...]:
+    """The root, keys and links of written relations (their evidence aside)."""
+    links = relations.get("links") or []
+    return (
+        relations.get("root"),
+        tuple(sorted((relations.get("primary_keys") or {}).items())),
+        tuple(
+            sorted(
+                tuple(str(k.get(f)) for f in ("child", "column", "parent", "key"))
+                for k in links
+                if isinstance(k, dict)
+            )
+        ),
+    )
 
 
 def _already_cleaned(

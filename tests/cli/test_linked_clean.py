@@ -237,6 +237,12 @@ def test_a_changed_cleaned_table_is_refused_naming_it(steps, cleaned, tmp_path):
             "error: {schema}: table 'PATIENTS': column 'AGE' of the folder is not in the schema",
             ExitStatus.CONFIG_ERROR,
         ),
+        (
+            lambda steps, tmp: _relinked(steps / "s.json", tmp / "relinked.json"),
+            "error: {schema}: its keys and links are not those found in train (an edited "
+            "schema, or another folder's); name keys and links in relations.toml",
+            ExitStatus.CONFIG_ERROR,
+        ),
     ],
 )
 def test_a_folder_schema_that_does_not_fit_is_refused_in_one_line(
@@ -311,3 +317,52 @@ def test_an_identifier_a_reviewer_called_harmless_is_still_found(steps, tmp_path
     else:
         assert "EMAIL" not in json.loads(result.stdout)["tables"]["PATIENTS"]["columns"]
         assert b"@mailbox.org" not in out.read_bytes()
+
+
+def _relinked(source: Path, path: Path) -> Path:
+    """A schema whose link an editor pointed at another column: links live in relations.toml."""
+    data = json.loads(source.read_text())
+    data["relations"]["links"][0]["column"] = "ROW_ID"
+    return _write(path, data)
+
+
+def test_an_identifier_a_reviewer_keeps_is_kept_and_said(steps, tmp_path):
+    """``keep`` is the reviewer's decision, honoured as for a table, and never hidden.
+
+    Kept where another table holds the same people's names (CONTACT), it is residual
+    personal data all the same: exit 5, nothing written.
+    """
+    import shutil
+
+    train = tmp_path / "train"
+    shutil.copytree(steps / "parts" / "train", train)
+    people = pl.read_csv(train / "PATIENTS.csv")
+    people.with_columns(
+        (pl.lit("p") + pl.col("SUBJECT_ID").cast(pl.String) + pl.lit("@mailbox.org")).alias("EMAIL")
+    ).write_csv(train / "PATIENTS.csv")
+    assert _invoke("scan", str(train), "-o", str(tmp_path / "s.json"), *FAST).exit_code == 0
+    schema = json.loads((tmp_path / "s.json").read_text())
+    for column in schema["tables"]["PATIENTS"]["columns"]:
+        if column["name"] == "EMAIL":
+            column["action"] = "keep"
+    kept = _write(tmp_path / "keep.json", schema)
+    out = tmp_path / "kept"
+    result = _invoke("clean", str(train), "--schema", str(kept), "-o", str(out), *FAST)
+    assert result.exit_code == ExitStatus.SUCCESS, result.output
+    assert "EMAIL" in _tables(out)["PATIENTS"].columns
+    assert "verified: no direct identifier left but the 1 the schema keeps (PATIENTS.EMAIL)" in (
+        result.stderr
+    )
+    for column in schema["tables"]["PATIENTS"]["columns"]:
+        if column["name"] == "NAME":
+            column["action"] = "keep"
+    names = _write(tmp_path / "names.json", schema)
+    refused = _invoke(
+        "clean", str(train), "--schema", str(names), "-o", str(tmp_path / "no"), *FAST
+    )
+    assert refused.exit_code == ExitStatus.RESIDUAL_PII, refused.output
+    assert refused.stderr == (
+        "error: residual PII after cleaning: column 'NAME': hold values of direct identifier "
+        "'CONTACT'\n"
+    )
+    assert not (tmp_path / "no").exists()

@@ -383,3 +383,9 @@ def test_a_history_that_would_end_past_the_span_is_drawn_closer_together():
     times = back.get_column("time").to_list()
     assert times[:4] == pytest.approx([60.0, 73.333, 86.667, 100.0], abs=1e-3)  # shrunk alike
     assert times[4:] == [50.0, 90.0]  # within the span: as drawn
+
+
+def test_surrogates_near_the_64_bit_limit_are_text():
+    """Keys of 19 digits: a power of ten above them does not fit 64 bits; text never collides."""
+    assert linked._start(pl.Series([9_223_372_036_854_771_001])) is None
+    assert linked._start(pl.Series([1001, 1200])) == 100_000
