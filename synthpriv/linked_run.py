@@ -361,7 +361,6 @@ def scan_tables(
 
 def clean_tables(
     frames: dict[str, pl.DataFrame],
-    schemas: dict[str, TableSchema],
     tables: Tables,
     config: RunConfig,
     detector: Any,
@@ -369,17 +368,29 @@ def clean_tables(
     *,
     policy: Any,
     key: bytes | None,
-    scanned_here: bool = True,
+    schemas: dict[str, TableSchema] | None = None,
+    scanned_here: bool | None = None,
 ) -> CleanedTables:
     """Stage *clean*: each table under the policy, every other table's identifiers searched for.
 
-    ``scanned_here``: ``schemas`` are this run's scan of ``frames``; a schema from elsewhere
-    (a reviewed ``scan FOLDER``) gets every cleaned column scanned again
-    (:func:`synthpriv.clean.verify_clean`).
+    Without ``schemas`` the tables are scanned first. Given ``schemas`` (a reviewed
+    ``scan FOLDER``) are honoured, and every cleaned column is scanned again
+    (:func:`synthpriv.clean.verify_clean`) unless ``scanned_here`` says they are this run's
+    scan. A folder ``clean FOLDER`` wrote (:func:`cleaned_mark`) is not cleaned again: its
+    files must be those it wrote, and no column its schema calls a direct identifier may be
+    left unpseudonymized (but one a reviewer chose to keep, as for a table).
 
     Raises:
+        ConfigError: a cleaned folder's table changed since it was written.
         ResidualPIIError: an identifier is left in a cleaned table.
     """
+    mark = cleaned_mark(tables.folder)
+    if mark is not None:
+        return _already_cleaned(frames, tables, mark, schemas)
+    if scanned_here is None:
+        scanned_here = schemas is None
+    if schemas is None:
+        schemas = scan_tables(frames, tables, config, detector, progress)
     keys = tables.keys
     cleaned = {}
     for table, frame in frames.items():
@@ -413,50 +424,6 @@ def clean_tables(
         },
         audits={t: c.audit_dict() for t, c in cleaned.items()},
         applied={t: c.schema for t, c in cleaned.items()},
-    )
-
-
-def scan_and_clean(
-    frames: dict[str, pl.DataFrame],
-    tables: Tables,
-    config: RunConfig,
-    detector: Any,
-    progress: Progress,
-    *,
-    policy: Any,
-    key: bytes | None,
-    schemas: dict[str, TableSchema] | None = None,
-    scanned_here: bool | None = None,
-) -> CleanedTables:
-    """Stages *scan* and *clean*, or the schemas and audits of a folder already cleaned.
-
-    ``schemas`` (a reviewed ``scan FOLDER``) are honoured instead of a scan, and every cleaned
-    column is scanned again unless ``scanned_here`` says they are this run's scan. A folder
-    ``clean FOLDER`` wrote (:func:`cleaned_mark`) is not cleaned again: its files must be those
-    it wrote, and no column its schema calls a direct identifier may be left unpseudonymized
-    (but one a reviewer chose to keep, as for a table).
-
-    Raises:
-        ConfigError: a cleaned folder's table changed since it was written.
-        ResidualPIIError: an identifier is left in a cleaned table.
-    """
-    mark = cleaned_mark(tables.folder)
-    if mark is not None:
-        return _already_cleaned(frames, tables, mark, schemas)
-    if scanned_here is None:
-        scanned_here = schemas is None
-    if schemas is None:
-        schemas = scan_tables(frames, tables, config, detector, progress)
-    return clean_tables(
-        frames,
-        schemas,
-        tables,
-        config,
-        detector,
-        progress,
-        policy=policy,
-        key=key,
-        scanned_here=scanned_here,
     )
 
 
@@ -671,7 +638,7 @@ def run_folder(
         with timer.stage("scan", progress, total=len(frames)):
             schemas = scan_tables(train_raw, tables, config, detector, progress)
     with timer.stage("clean", progress, total=len(frames)):
-        clean = scan_and_clean(
+        clean = clean_tables(
             train_raw,
             tables,
             config,
@@ -1387,15 +1354,7 @@ def report_folder(
     _, policy, key = prepare(config)
     tables = read_tables(real_path, config)
     names = sorted(tables.read)
-    others = {}
-    for path in (synthetic_path, holdout_path):
-        read = load_folder(path, encoding=config.encoding)
-        if sorted(read) != names:
-            raise InputError(
-                f"{path}: its tables ({', '.join(sorted(read))}) are not those of "
-                f"{real_path.name} ({', '.join(names)})"
-            )
-        others[path] = integral_keys({t: r.frame for t, r in read.items()})
+    others = {path: _same_tables(path, tables, config) for path in (synthetic_path, holdout_path)}
     _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
     holdout_mark = cleaned_mark(holdout_path)
     if (cleaned_mark(real_path) is None) != (holdout_mark is None):
@@ -1601,30 +1560,14 @@ def clean_folder(
     tables = read_tables(folder, config)
     if cleaned_mark(folder) is not None:
         raise InputError(f"{folder}: 'synthpriv clean' wrote it already; give the real folder")
-    schemas = given_schemas(read_json(schema_path, what="folder schema"), tables, schema_path)
-    detector = make_detector(config)
-    clean = clean_tables(
-        tables.frames,
-        schemas,
-        tables,
-        config,
-        detector,
-        NullProgress(),
-        policy=policy,
-        key=key,
-        scanned_here=False,  # a reviewed schema: every cleaned column is scanned again
-    )
+    held = None
+    if holdout_path is not None:  # read before the long cleaning: a wrong folder fails at once
+        held = _same_tables(holdout_path, tables, config)
+        _same_columns(holdout_path, held, tables.frames, folder.name)
+    clean = _step_clean(tables, config, policy, key, schema_path)
     sides = {output: clean.frames}
-    if holdout_path is not None and holdout_out is not None:
-        read = load_folder(holdout_path, encoding=config.encoding)
-        if sorted(read) != sorted(tables.read):
-            raise InputError(
-                f"{holdout_path}: its tables ({', '.join(sorted(read))}) are not those of "
-                f"{folder.name} ({', '.join(sorted(tables.read))})"
-            )
-        frames = integral_keys({t: read[t].frame for t in tables.read})
-        _same_columns(holdout_path, frames, tables.frames, folder.name)
-        sides[holdout_out] = clean_alike(frames, clean, tables, key)
+    if held is not None and holdout_out is not None:
+        sides[holdout_out] = clean_alike(held, clean, tables, key)
     keyed = replace_keys(
         list(sides.values()),
         tables,
@@ -1696,8 +1639,12 @@ class FolderCleaning:
 def _step_clean(
     tables: Tables, config: RunConfig, policy: Any, key: bytes | None, schema: Path | None
 ) -> CleanedTables:
-    """What ``fit`` and ``report`` of a folder clean: every row it holds, as ``run`` would."""
-    return scan_and_clean(
+    """What ``clean``, ``fit`` and ``report`` of a folder clean: every row, as ``run`` would.
+
+    With ``schema`` (a reviewed ``scan FOLDER``), its roles and actions, every cleaned column
+    scanned again.
+    """
+    return clean_tables(
         tables.frames,
         tables,
         config,
@@ -1714,6 +1661,22 @@ def _reviewed(path: Path | None, tables: Tables) -> dict[str, TableSchema] | Non
     if path is None:
         return None
     return given_schemas(read_json(path, what="folder schema"), tables, path)
+
+
+def _same_tables(path: Path, tables: Tables, config: RunConfig) -> dict[str, pl.DataFrame]:
+    """Another folder of ``tables``' tables (a holdout, a synthetic set), keys read alike.
+
+    Raises:
+        InputError: it holds other tables.
+    """
+    read = load_folder(path, encoding=config.encoding)
+    names = sorted(tables.read)
+    if sorted(read) != names:
+        raise InputError(
+            f"{path}: its tables ({', '.join(sorted(read))}) are not those of "
+            f"{tables.folder.name} ({', '.join(names)})"
+        )
+    return integral_keys({t: read[t].frame for t in names})
 
 
 def _same_columns(
