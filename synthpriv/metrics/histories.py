@@ -33,7 +33,11 @@ that many people hold proposes no candidate: such a history is not anyone's in p
 
 from __future__ import annotations
 
+import math
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,18 +53,52 @@ ROW_MISMATCHES = 1  # compared columns a matched row may disagree on (tables com
 MIN_COLUMNS_FOR_MISMATCH = 3
 CANDIDATES = 5  # real people verified per synthetic person
 COMMON = 50  # a row held by more real people than this proposes no candidate
-CHUNK = 200_000  # keys of whole people searched for at once (each meets at most COMMON holders)
+PART_KEYS = 250_000  # keys per partition on disk (each meets at most COMMON holders)
+SLICE = 500_000  # rows of a table turned into keys at once
 DAY = 86_400_000_000  # microseconds
 _NULL = -(2**62)  # the bin of a missing number
+_ROW_SHIFT = 1 << 40  # rows of a second set of people, kept apart from the first's
+_KEYS = {"person": pl.Int64, "row": pl.Int64, "key": pl.UInt64}
 
 
 @dataclass(frozen=True)
 class Histories:
-    """People's rows as matching keys (``person``, ``row``, ``key``) and each person's rows."""
+    """People's rows as matching keys, spilled to disk in partitions by key.
 
-    keys: pl.DataFrame
+    ``sources``: folders of Arrow files, ``folder/P/*.arrow`` holding the keys (``person``,
+    ``row``, ``key``) whose ``key`` falls in partition ``P``, and the number each source's
+    people and rows are shifted by (several sources are one set of people); ``sizes``: each
+    person's rows.
+    """
+
+    sources: tuple[tuple[Path, int, int], ...]
+    parts: int
     sizes: pl.DataFrame  # person, rows
     people: int
+
+    def part(self, number: int) -> pl.DataFrame:
+        """The keys of partition ``number`` (every key ``k`` with ``k % parts == number``)."""
+        frames = [
+            pl.read_ipc(path).with_columns(
+                pl.col("person") + person_shift, pl.col("row") + row_shift
+            )
+            for folder, person_shift, row_shift in self.sources
+            for path in sorted((folder / str(number)).glob("*.arrow"))
+        ]
+        return pl.concat(frames) if frames else pl.DataFrame(schema=_KEYS)
+
+    def joined(self, other: Histories) -> Histories:
+        """These people followed by ``other``'s (numbered after them; rows kept apart)."""
+        return Histories(
+            self.sources
+            + tuple(
+                (folder, shift + self.people, row + _ROW_SHIFT)
+                for folder, shift, row in other.sources
+            ),
+            self.parts,
+            pl.concat([self.sizes, other.sizes.with_columns(pl.col("person") + self.people)]),
+            self.people + other.people,
+        )
 
 
 @dataclass(frozen=True)
@@ -169,29 +207,51 @@ def _tokens(frame: pl.DataFrame, rule: _Table) -> list[pl.Expr]:
     return out
 
 
-def _encode(
-    compared: dict[str, pl.DataFrame], rules: dict[str, _Table], people: pl.Series
+def _variants(rule: _Table) -> list[list[str]]:
+    """A row's keys: with one column left out at a time (it may disagree there), or whole."""
+    names = list(rule.columns)
+    if len(names) >= MIN_COLUMNS_FOR_MISMATCH and ROW_MISMATCHES > 0:
+        return [[n for n in names if n != left] for left in names]
+    return [names] if names else []
+
+
+def _keys(frames: dict[str, pl.DataFrame], rules: dict[str, _Table]) -> int:
+    """At most how many keys a set of people's rows make."""
+    return sum(f.height * len(_variants(rules[t])) for t, f in frames.items() if t in rules)
+
+
+def _spill(
+    compared: dict[str, pl.DataFrame],
+    rules: dict[str, _Table],
+    people: pl.Series,
+    folder: Path,
+    parts: int,
 ) -> Histories:
-    """Every row of every table as its matching keys, people numbered in ``people``'s order."""
+    """Every row of every table as its matching keys, written to ``folder`` by partition.
+
+    People are numbered in ``people``'s order, rows in the tables' order. Tables are read
+    :data:`SLICE` rows at a time: what is held is a slice's keys, not every row's.
+    """
     index = pl.DataFrame({"__person": people, "person": np.arange(people.len(), dtype=np.int64)})
-    parts, start = [], 0
+    for p in range(parts):
+        (folder / str(p)).mkdir(parents=True)
+    counts, start = [], 0
     for number, (table, frame) in enumerate(sorted(compared.items())):
         rule = rules[table]
-        rows = (
-            frame.join(index, on="__person", how="inner", maintain_order="left")
-            .with_row_index("row", offset=start)
-            .with_columns(pl.col("row").cast(pl.Int64))
-        )
-        start += rows.height
-        if not rule.columns:
-            continue
-        tokens = rows.select("person", "row", *_tokens(rows, rule))
-        names = list(rule.columns)
-        loose = len(names) >= MIN_COLUMNS_FOR_MISMATCH and ROW_MISMATCHES > 0
-        # a row's keys: with one column left out at a time (it may disagree there), or whole
-        variants = [[n for n in names if n != left] for left in names] if loose else [names]
-        for v, kept in enumerate(variants):
-            parts.append(
+        for at in range(0, frame.height, SLICE):
+            rows = (
+                frame.slice(at, SLICE)
+                .join(index, on="__person", how="inner", maintain_order="left")
+                .with_row_index("row", offset=start)
+                .with_columns(pl.col("row").cast(pl.Int64))
+            )
+            start += rows.height
+            variants = _variants(rule)
+            if not variants:
+                continue
+            counts.append(rows.group_by("person").len("rows"))
+            tokens = rows.select("person", "row", *_tokens(rows, rule))
+            keys = pl.concat(
                 tokens.select(
                     "person",
                     "row",
@@ -203,14 +263,16 @@ def _encode(
                     .hash(11)
                     .alias("key"),
                 )
-            )
-    keys = (
-        pl.concat(parts)
-        if parts
-        else pl.DataFrame(schema={"person": pl.Int64, "row": pl.Int64, "key": pl.UInt64})
+                for v, kept in enumerate(variants)
+            ).with_columns((pl.col("key") % parts).cast(pl.Int64).alias("__part"))
+            for (p,), group in keys.partition_by("__part", as_dict=True).items():
+                group.drop("__part").write_ipc(folder / str(p) / f"{number}-{at}.arrow")
+    sizes = (
+        pl.concat(counts).group_by("person").agg(pl.col("rows").sum().cast(pl.Int64))
+        if counts
+        else pl.DataFrame(schema={"person": pl.Int64, "rows": pl.Int64})
     )
-    sizes = keys.group_by("person").agg(pl.col("row").n_unique().alias("rows"))
-    return Histories(keys, sizes, int(people.len()))
+    return Histories(((folder, 0, 0),), parts, sizes, int(people.len()))
 
 
 def histories(
@@ -240,69 +302,119 @@ def histories(
     return out, people.alias("__person")
 
 
-def closest(query: Histories, reference: Histories, *, same: bool = False) -> pl.DataFrame:
+def _by_person(frame: pl.DataFrame, parts: int, folder: Path, name: str) -> None:
+    """Write ``frame``'s rows to ``folder/<person % parts>/name.arrow``."""
+    marked = frame.with_columns((pl.col("person") % parts).alias("__part"))
+    for (p,), group in marked.partition_by("__part", as_dict=True).items():
+        (folder / str(p)).mkdir(parents=True, exist_ok=True)
+        group.drop("__part").write_ipc(folder / str(p) / f"{name}.arrow")
+
+
+def _gathered(
+    folder: Path, parts: int, step: Callable[[pl.DataFrame], pl.DataFrame]
+) -> list[pl.DataFrame]:
+    """``step`` on each person partition's findings spilled under ``folder``."""
+    out = []
+    for p in range(parts):
+        paths = sorted((folder / str(p)).glob("*.arrow"))
+        if paths:
+            out.append(step(pl.concat(pl.read_ipc(path) for path in paths)))
+    return out
+
+
+def _candidates(shared: pl.DataFrame) -> pl.DataFrame:
+    """Each person's :data:`CANDIDATES`: the most shared rare rows first, ties at random.
+
+    At random: by the index, the training people, numbered first, would always be verified
+    first.
+    """
+    return (
+        shared.group_by("person", "ref")
+        .agg(pl.col("row").n_unique().alias("shared"))
+        .with_columns(pl.struct("person", "ref").hash(13).alias("__draw"))
+        .sort(["person", "shared", "__draw"], descending=[False, True, False])
+        .group_by("person", maintain_order=True)
+        .head(CANDIDATES)
+        .select("person", "ref")
+    )
+
+
+def _similarity(
+    matched: pl.DataFrame, sizes: pl.DataFrame, ref_sizes: pl.DataFrame
+) -> pl.DataFrame:
+    """Each pair's similarity: the smaller of the two sides' shares of rows matched."""
+    return (
+        matched.group_by("person", "ref")
+        .agg(
+            pl.col("row").n_unique().alias("matched"),
+            pl.col("ref_row").n_unique().alias("ref_matched"),
+        )
+        .join(sizes, on="person")
+        .join(ref_sizes, on="ref")
+        .select(
+            "person",
+            "ref",
+            pl.min_horizontal(
+                pl.col("matched") / pl.col("rows"), pl.col("ref_matched") / pl.col("ref_rows")
+            ).alias("similarity"),
+        )
+    )
+
+
+def closest(
+    query: Histories, reference: Histories, *, same: bool = False, work: Path | None = None
+) -> pl.DataFrame:
     """Per query person, each verified reference person with their history similarity.
 
     ``same``: the two are one set (a person is never compared with themself). Returns
     ``person``, ``ref`` and ``similarity`` (the smaller of the two sides' matched shares).
+
+    Both sides are read a partition of keys at a time and what the joins find is spilled by
+    person into ``work`` (default: a temporary folder), so what is held at once is a
+    partition's keys and a partition's people's findings, not every row's keys: a key meets at
+    most :data:`COMMON` holders.
     """
-    holders = reference.keys.group_by("key").agg(pl.col("person").n_unique().alias("holders"))
-    rare = (
-        reference.keys.join(holders.filter(pl.col("holders") <= COMMON).select("key"), on="key")
-        .select(pl.col("person").alias("ref"), "key")
-        .unique()
-    )
-    ref_keys = reference.keys.select(
-        pl.col("person").alias("ref"), pl.col("row").alias("ref_row"), "key"
-    )
-    ref_sizes = reference.sizes.rename({"person": "ref", "rows": "ref_rows"})
-    found = []
-    # whole people at a time, about CHUNK keys: a key meets at most COMMON holders, so each
-    # chunk's joins are bounded by CHUNK x COMMON rows, not by the number of people or rows
-    ordered = query.keys.sort("person")
-    owner = ordered.get_column("person").to_numpy()
-    start = 0
-    while start < owner.size:
-        end = min(start + CHUNK, owner.size)
-        end = int(np.searchsorted(owner, owner[end - 1], side="right"))
-        keys = ordered.slice(start, end - start)
-        start = end
-        shared = keys.join(rare, on="key")
-        if same:
-            shared = shared.filter(pl.col("person") != pl.col("ref"))
-        # the most shared rare rows first; ties in a random order (by the index, the training
-        # people, numbered first, would always be verified first)
-        candidates = (
-            shared.group_by("person", "ref")
-            .agg(pl.col("row").n_unique().alias("shared"))
-            .with_columns(pl.struct("person", "ref").hash(13).alias("__draw"))
-            .sort(["person", "shared", "__draw"], descending=[False, True, False])
-            .group_by("person", maintain_order=True)
-            .head(CANDIDATES)
-            .select("person", "ref")
-        )
-        matched = (
-            keys.join(candidates, on="person")
-            .join(ref_keys, on=["ref", "key"])
-            .group_by("person", "ref")
-            .agg(
-                pl.col("row").n_unique().alias("matched"),
-                pl.col("ref_row").n_unique().alias("ref_matched"),
+    if query.parts != reference.parts:
+        raise ValueError("both sides must be partitioned alike")
+    parts = query.parts
+    with tempfile.TemporaryDirectory(prefix="synthpriv-closest-", dir=work) as tmp:
+        spill = Path(tmp)
+        # 1. per key partition: the rare keys a query person shares with a reference person
+        for p in range(parts):
+            ref = reference.part(p).rename({"person": "ref", "row": "ref_row"})
+            holders = ref.group_by("key").agg(pl.col("ref").n_unique().alias("holders"))
+            rare = (
+                ref.join(holders.filter(pl.col("holders") <= COMMON).select("key"), on="key")
+                .select("ref", "key")
+                .unique()
             )
-            .join(query.sizes, on="person")
-            .join(ref_sizes, on="ref")
-            .select(
-                "person",
-                "ref",
-                pl.min_horizontal(
-                    pl.col("matched") / pl.col("rows"), pl.col("ref_matched") / pl.col("ref_rows")
-                ).alias("similarity"),
+            shared = query.part(p).join(rare, on="key").select("person", "ref", "row")
+            if same:
+                shared = shared.filter(pl.col("person") != pl.col("ref"))
+            _by_person(shared.unique(), parts, spill / "shared", str(p))
+        # 2. per person partition: each person's candidates
+        candidates = _gathered(spill / "shared", parts, _candidates)
+        if not candidates:
+            return pl.DataFrame(
+                schema={"person": pl.Int64, "ref": pl.Int64, "similarity": pl.Float64}
             )
+        chosen = pl.concat(candidates)
+        # 3. per key partition: the rows of each pair that match (any key in common)
+        for p in range(parts):
+            ref = reference.part(p).rename({"person": "ref", "row": "ref_row"})
+            matched = (
+                query.part(p)
+                .join(chosen, on="person")
+                .join(ref, on=["ref", "key"])
+                .select("person", "ref", "row", "ref_row")
+            )
+            _by_person(matched, parts, spill / "matched", str(p))
+        # 4. per person partition: each pair's matched shares
+        ref_sizes = reference.sizes.rename({"person": "ref", "rows": "ref_rows"})
+        found = _gathered(
+            spill / "matched", parts, lambda m: _similarity(m, query.sizes, ref_sizes)
         )
-        found.append(matched)
-    if not found:
-        return pl.DataFrame(schema={"person": pl.Int64, "ref": pl.Int64, "similarity": pl.Float64})
-    return pl.concat(found)
+    return pl.concat(found).sort("person", "ref")
 
 
 def _copied(pairs: pl.DataFrame) -> int:
@@ -323,46 +435,42 @@ def history_copies(
     share whose closest real history is a training person's (ties shared), as if the two sets
     were equally large (0.5 for people who copy nobody).
     """
-    sides = {
-        name: histories(f, relations)
-        for name, f in (("train", train), ("holdout", holdout), ("synthetic", synthetic))
-    }
-    real = {
-        t: pl.concat([sides["train"][0][t], sides["holdout"][0][t]], how="vertical_relaxed")
-        for t in sides["train"][0]
-    }
-    rules = _rules(real)
-    aligned = {
-        name: {
-            # a column one side drops as a numbering and another keeps is missing there
-            t: f.select(
-                "__person",
-                *[pl.col(c) if c in f.columns else pl.lit(None).alias(c) for c in rules[t].columns],
-            ).cast(real[t].schema, strict=False)
-            for t, f in compared.items()
-            if t in rules
-        }
-        for name, (compared, _) in sides.items()
-    }
-    encoded = {name: _encode(aligned[name], rules, sides[name][1]) for name in sides}
+    # the tolerances are the real rows' (both sides); each side is then spilled in turn, so
+    # that one side's compared columns are held at a time
+    real = {name: histories(f, relations) for name, f in (("train", train), ("holdout", holdout))}
+    rules, types = {}, {}
+    for t in real["train"][0]:
+        both = pl.concat([real["train"][0][t], real["holdout"][0][t]], how="vertical_relaxed")
+        rules |= _rules({t: both})
+        types[t] = both.schema
+    del both
+    parts = max(1, math.ceil(max(_keys(f, rules) for f in (train, holdout, synthetic)) / PART_KEYS))
+    with tempfile.TemporaryDirectory(prefix="synthpriv-histories-") as tmp:
+        encoded = {}
+        for name, frames in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
+            compared, people = real.pop(name) if name in real else histories(frames, relations)
+            aligned = {
+                # a column one side drops as a numbering and another keeps is missing there
+                t: f.select(
+                    "__person",
+                    *[
+                        pl.col(c) if c in f.columns else pl.lit(None).alias(c)
+                        for c in rules[t].columns
+                    ],
+                ).cast(types[t], strict=False)
+                for t, f in compared.items()
+                if t in rules
+            }
+            del compared
+            encoded[name] = _spill(aligned, rules, people, Path(tmp) / name, parts)
+            del aligned
+        return _judged(encoded)
+
+
+def _judged(encoded: dict[str, Histories]) -> dict[str, Any]:
+    """:func:`history_copies`' figures from each side's keys."""
     n_train, n_holdout = encoded["train"].people, encoded["holdout"].people
-    both = Histories(
-        pl.concat(
-            [
-                encoded["train"].keys,
-                encoded["holdout"].keys.with_columns(
-                    pl.col("person") + n_train, pl.col("row") + (1 << 40)
-                ),
-            ]
-        ),
-        pl.concat(
-            [
-                encoded["train"].sizes,
-                encoded["holdout"].sizes.with_columns(pl.col("person") + n_train),
-            ]
-        ),
-        n_train + n_holdout,
-    )
+    both = encoded["train"].joined(encoded["holdout"])
     of_synthetic = closest(encoded["synthetic"], both)
     to_train = of_synthetic.filter(pl.col("ref") < n_train)
     synthetic_people = encoded["synthetic"].people

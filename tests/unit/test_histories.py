@@ -15,6 +15,7 @@ import pytest
 
 from synthpriv.config import RunConfig
 from synthpriv.linked_run import person_report
+from synthpriv.metrics import histories as histories_module
 from synthpriv.metrics.histories import (
     HISTORY_SHARE,
     _counters,
@@ -170,3 +171,34 @@ def test_a_numbering_on_one_side_only_does_not_break_the_comparison():
     real, synthetic = tables([2, 2, 5, 5]), tables([1, 2, 1, 1])
     figures = history_copies(real, real, synthetic, discover(real))
     assert figures["copies"]["share"] == 1.0  # the same people, N aside
+
+
+def test_the_search_on_disk_partitions_finds_what_one_partition_finds(
+    hospital, monkeypatch, tmp_path
+):
+    """Keys spilled in many partitions and read a slice at a time: the same figures, no file left.
+
+    A leaky set, so that copies, pairings and holdout matches are all non-zero.
+    """
+    leaky = planted(hospital.train, hospital.clean, 0.05, "jitter")
+    whole = history_copies(hospital.train, hospital.holdout, leaky, hospital.relations)
+    assert whole["copies"]["share"] > 0.03
+    monkeypatch.setattr(histories_module, "PART_KEYS", 997)
+    monkeypatch.setattr(histories_module, "SLICE", 113)
+    monkeypatch.setattr(histories_module.tempfile, "tempdir", str(tmp_path))
+    seen = []
+    spill = histories_module._spill
+    monkeypatch.setattr(histories_module, "_spill", lambda *a: seen.append(a[-1]) or spill(*a))
+    parts = history_copies(hospital.train, hospital.holdout, leaky, hospital.relations)
+    assert seen[0] > 10
+    assert parts == whole
+    assert list(tmp_path.iterdir()) == []  # the spilled keys are removed
+
+
+def test_closest_refuses_sides_partitioned_differently(hospital, tmp_path):
+    compared, people = histories(hospital.train, hospital.relations)
+    rules = histories_module._rules(compared)
+    one = histories_module._spill(compared, rules, people, tmp_path / "one", 1)
+    two = histories_module._spill(compared, rules, people, tmp_path / "two", 2)
+    with pytest.raises(ValueError, match="partitioned alike"):
+        histories_module.closest(one, two)
