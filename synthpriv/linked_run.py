@@ -528,16 +528,24 @@ def _already_cleaned(
                     f"{tables.files[table]}: column {info.name!r} is a direct identifier the "
                     "schema does not say was pseudonymized; clean the real folder again"
                 )
-    audits = (
-        read_json(tables.folder / AUDIT_FILE, what="audit log")
-        if (tables.folder / AUDIT_FILE).is_file()
-        else {}
-    )
+    # the report states what was cleaned: a folder without its audit would say nothing was
+    audit_path = tables.folder / AUDIT_FILE
+    if not audit_path.is_file():
+        raise ConfigError(
+            f"{audit_path}: missing; 'synthpriv clean' writes a folder's audit log beside its "
+            "tables; clean the real folder again"
+        )
+    audits = read_json(audit_path, what="audit log")
+    for table in frames:
+        if not isinstance(audits, dict) or not isinstance(audits.get(table), dict):
+            raise ConfigError(
+                f"{audit_path}: no audit of table {table!r}; clean the real folder again"
+            )
     return CleanedTables(
         schemas=schemas,
         cleaned=None,
         frames=frames,
-        audits={t: audits.get(t, {}) for t in frames},
+        audits={t: audits[t] for t in frames},
         applied=schemas,
     )
 

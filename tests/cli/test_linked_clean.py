@@ -219,6 +219,30 @@ def test_a_changed_cleaned_table_is_refused_naming_it(steps, cleaned, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("damage", ["removed", "table left out"])
+def test_a_cleaned_folder_without_its_audit_is_refused(steps, cleaned, tmp_path, damage):
+    """The report states what was cleaned: without the audit it would state nothing was."""
+    import shutil
+
+    copy = tmp_path / "unaudited"
+    shutil.copytree(cleaned, copy)
+    audit = copy / "audit.json"
+    if damage == "removed":
+        audit.unlink()
+        message = f"error: {audit}: missing; 'synthpriv clean' writes a folder's audit log "
+        message += "beside its tables; clean the real folder again\n"
+    else:
+        kept = json.loads(audit.read_text())
+        del kept["ADMISSIONS"]
+        audit.write_text(json.dumps(kept))
+        message = f"error: {audit}: no audit of table 'ADMISSIONS'; clean the real folder again\n"
+    out = tmp_path / "m.synthpriv"
+    result = _invoke("fit", str(copy), "-o", str(out), *FAST)
+    assert result.exit_code == ExitStatus.CONFIG_ERROR, result.output
+    assert result.stderr == message
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("make", "message", "code"),
     [
