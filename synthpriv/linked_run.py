@@ -306,6 +306,25 @@ def read_tables(folder: Path, config: RunConfig) -> Tables:
     )
 
 
+def searched_only(tables: Tables, schemas: dict[str, TableSchema]) -> Tables:
+    """``tables`` holding only what the report searches the synthetic tables for.
+
+    That is each table's keys and the columns its schema calls identifiers: the rest of the
+    input is not kept past cleaning (its rows are the cleaned tables' now).
+    """
+    roles = (Role.DIRECT_IDENTIFIER, Role.FREE_TEXT_PII)
+    kept = {
+        t: set(tables.keys[t]) | {c.name for c in schemas[t].by_role(*roles)} for t in tables.read
+    }
+    return replace(
+        tables,
+        read={
+            t: replace(r, frame=r.frame.select([c for c in r.frame.columns if c in kept[t]]))
+            for t, r in tables.read.items()
+        },
+    )
+
+
 def split_people(
     tables: Tables, config: RunConfig
 ) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
@@ -659,6 +678,10 @@ def run_folder(
         )
     train = clean.modelled(clean.frames)
     holdout = clean.modelled(clean_alike(holdout_raw, clean, tables, key))
+    # the raw sides are cleaned; of the input the report needs its keys and identifiers only
+    del train_raw, holdout_raw
+    tables = searched_only(tables, clean.schemas)
+    frames = tables.frames
     with timer.stage("fit", progress):
         orderings, model = fit_tables(train, relations, config)
     with timer.stage("sample", progress):
