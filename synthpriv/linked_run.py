@@ -690,7 +690,7 @@ def run_folder(
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         with timer.stage("report", progress):
             reports, persons_report, summary = report_tables(
-                tables, clean, train, holdout, synthetic, orderings, config
+                tables, clean, train, holdout, synthetic, orderings, config, spill=work
             )
         with timer.stage("write", progress):
             (work / "synthetic").mkdir()
@@ -743,12 +743,16 @@ def report_tables(
     orderings: list[Ordering],
     config: RunConfig,
     real: dict[str, pl.DataFrame] | None = None,
+    *,
+    spill: Path | None = None,
 ) -> tuple[dict[str, Report], Report, dict[str, Any]]:
     """Stage *report*: a report per table, the person-level report and the folder's summary.
 
     ``real`` (default: ``tables`` as read) are every real row, both sides, uncleaned: each of
     their identifiers and keys is searched for in the synthetic tables. ``train`` and
-    ``holdout`` are the cleaned sides, keys kept.
+    ``holdout`` are the cleaned sides, keys kept. ``spill``: where the search for copied
+    histories writes its partitions (the output's folder being written: on the disk the
+    user chose for the output, not a ``/tmp`` that may be memory; default: a temporary one).
     """
     frames = tables.frames if real is None else real
     keys, schemas = tables.keys, clean.schemas
@@ -792,6 +796,7 @@ def report_tables(
             synthetic,
             tables.relations,
             config,
+            spill=spill,
             provenance={
                 "input": {
                     "file": f"{tables.folder.name}/ (each person's rows in {len(frames)} tables)",
@@ -835,6 +840,8 @@ def person_report(
     relations: Relations,
     config: RunConfig,
     provenance: dict[str, Any] | None = None,
+    *,
+    spill: Path | None = None,
 ) -> Report:
     """The report on whole histories: every person flattened to a row (:func:`flatten`).
 
@@ -861,7 +868,7 @@ def person_report(
             for c in detected.columns
         ],
     )
-    copies = history_copies(train, holdout, synthetic, relations)
+    copies = history_copies(train, holdout, synthetic, relations, work=spill)
     return build_report(
         train=flat["train"],
         holdout=flat["holdout"],
@@ -1408,10 +1415,18 @@ def report_folder(
         t: pl.concat([f, others[holdout_path][t]], how="vertical_relaxed")
         for t, f in tables.frames.items()
     }
-    reports, persons_report, summary = report_tables(
-        tables, clean, train, holdout_frames, synthetic_frames, orderings, config, real_rows
-    )
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
+        reports, persons_report, summary = report_tables(
+            tables,
+            clean,
+            train,
+            holdout_frames,
+            synthetic_frames,
+            orderings,
+            config,
+            real_rows,
+            spill=work,
+        )
         write_folder_report(reports, persons_report, summary, work)
         manifest = write_manifest(
             work,

@@ -29,6 +29,13 @@ Candidates: the real people sharing the most *rare* rows with a synthetic person
 at most :data:`COMMON` real people; :data:`CANDIDATES` of them) are verified row by row, so the
 work grows with the rows, not with the product of the people. A history made only of rows
 that many people hold proposes no candidate: such a history is not anyone's in particular.
+
+Memory: every row's keys are written, :data:`SLICE` rows at a time, to Arrow files partitioned
+by the key's hash (about :data:`PART_KEYS` keys each) in a temporary folder (the output being
+written, in a run). The search reads a partition of keys at a time and spills the pairs it
+finds by person; each partition of people's pairs (about :data:`PART_ROWS`) is then
+aggregated on its own. What is held is a partition, not every row's keys; the figures do not
+depend on the partitions.
 """
 
 from __future__ import annotations
@@ -53,7 +60,8 @@ ROW_MISMATCHES = 1  # compared columns a matched row may disagree on (tables com
 MIN_COLUMNS_FOR_MISMATCH = 3
 CANDIDATES = 5  # real people verified per synthetic person
 COMMON = 50  # a row held by more real people than this proposes no candidate
-PART_KEYS = 250_000  # keys per partition on disk (each meets at most COMMON holders)
+PART_KEYS = 100_000  # keys per partition on disk (each meets at most COMMON holders)
+PART_ROWS = 500_000  # rows of pairs found aggregated at once (one partition of people)
 SLICE = 500_000  # rows of a table turned into keys at once
 DAY = 86_400_000_000  # microseconds
 _NULL = -(2**62)  # the bin of a missing number
@@ -310,6 +318,21 @@ def _by_person(frame: pl.DataFrame, parts: int, folder: Path, name: str) -> None
         group.drop("__part").write_ipc(folder / str(p) / f"{name}.arrow")
 
 
+def _spread(found: Callable[[int], pl.DataFrame], parts: int, folder: Path) -> int:
+    """Each key partition's findings, ``found(p)``, written under ``folder`` by person.
+
+    Returns the partitions of people: enough for each to hold about :data:`PART_ROWS` rows,
+    estimated from the first key partition's (keys are spread evenly by their hash).
+    """
+    first = found(0)
+    people = max(1, math.ceil(first.height * parts / PART_ROWS))
+    _by_person(first, people, folder, "0")
+    del first
+    for p in range(1, parts):
+        _by_person(found(p), people, folder, str(p))
+    return people
+
+
 def _gathered(
     folder: Path, parts: int, step: Callable[[pl.DataFrame], pl.DataFrame]
 ) -> list[pl.DataFrame]:
@@ -370,17 +393,18 @@ def closest(
     ``person``, ``ref`` and ``similarity`` (the smaller of the two sides' matched shares).
 
     Both sides are read a partition of keys at a time and what the joins find is spilled by
-    person into ``work`` (default: a temporary folder), so what is held at once is a
-    partition's keys and a partition's people's findings, not every row's keys: a key meets at
-    most :data:`COMMON` holders.
+    person into ``work`` (default: a temporary folder), then aggregated a partition of people
+    at a time: what is held at once is a partition's keys (a key meets at most :data:`COMMON`
+    holders) or about :data:`PART_ROWS` pairs found, not every row's keys.
     """
     if query.parts != reference.parts:
         raise ValueError("both sides must be partitioned alike")
     parts = query.parts
     with tempfile.TemporaryDirectory(prefix="synthpriv-closest-", dir=work) as tmp:
         spill = Path(tmp)
+
         # 1. per key partition: the rare keys a query person shares with a reference person
-        for p in range(parts):
+        def shared(p: int) -> pl.DataFrame:
             ref = reference.part(p).rename({"person": "ref", "row": "ref_row"})
             holders = ref.group_by("key").agg(pl.col("ref").n_unique().alias("holders"))
             rare = (
@@ -388,31 +412,33 @@ def closest(
                 .select("ref", "key")
                 .unique()
             )
-            shared = query.part(p).join(rare, on="key").select("person", "ref", "row")
-            if same:
-                shared = shared.filter(pl.col("person") != pl.col("ref"))
-            _by_person(shared.unique(), parts, spill / "shared", str(p))
-        # 2. per person partition: each person's candidates
-        candidates = _gathered(spill / "shared", parts, _candidates)
+            out = query.part(p).join(rare, on="key").select("person", "ref", "row")
+            return (out.filter(pl.col("person") != pl.col("ref")) if same else out).unique()
+
+        people = _spread(shared, parts, spill / "shared")
+        # 2. per partition of people: each person's candidates
+        candidates = _gathered(spill / "shared", people, _candidates)
         if not candidates:
             return pl.DataFrame(
                 schema={"person": pl.Int64, "ref": pl.Int64, "similarity": pl.Float64}
             )
         chosen = pl.concat(candidates)
+
         # 3. per key partition: the rows of each pair that match (any key in common)
-        for p in range(parts):
+        def matched(p: int) -> pl.DataFrame:
             ref = reference.part(p).rename({"person": "ref", "row": "ref_row"})
-            matched = (
+            return (
                 query.part(p)
                 .join(chosen, on="person")
                 .join(ref, on=["ref", "key"])
                 .select("person", "ref", "row", "ref_row")
             )
-            _by_person(matched, parts, spill / "matched", str(p))
-        # 4. per person partition: each pair's matched shares
+
+        people = _spread(matched, parts, spill / "matched")
+        # 4. per partition of people: each pair's matched shares
         ref_sizes = reference.sizes.rename({"person": "ref", "rows": "ref_rows"})
         found = _gathered(
-            spill / "matched", parts, lambda m: _similarity(m, query.sizes, ref_sizes)
+            spill / "matched", people, lambda m: _similarity(m, query.sizes, ref_sizes)
         )
     return pl.concat(found).sort("person", "ref")
 
@@ -427,6 +453,8 @@ def history_copies(
     holdout: dict[str, pl.DataFrame],
     synthetic: dict[str, pl.DataFrame],
     relations: Relations,
+    *,
+    work: Path | None = None,
 ) -> dict[str, Any]:
     """Synthetic people whose whole history near-copies a training person's, with baselines.
 
@@ -434,6 +462,9 @@ def history_copies(
     training person's; ``paired``: of the synthetic people who near-copy someone's history, the
     share whose closest real history is a training person's (ties shared), as if the two sets
     were equally large (0.5 for people who copy nobody).
+
+    Every row's keys are written in partitions to a temporary folder in ``work`` (default: the
+    system's), removed when done.
     """
     # the tolerances are the real rows' (both sides); each side is then spilled in turn, so
     # that one side's compared columns are held at a time
@@ -445,7 +476,7 @@ def history_copies(
         types[t] = both.schema
     del both
     parts = max(1, math.ceil(max(_keys(f, rules) for f in (train, holdout, synthetic)) / PART_KEYS))
-    with tempfile.TemporaryDirectory(prefix="synthpriv-histories-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="synthpriv-histories-", dir=work) as tmp:
         encoded = {}
         for name, frames in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
             compared, people = real.pop(name) if name in real else histories(frames, relations)
@@ -464,20 +495,20 @@ def history_copies(
             del compared
             encoded[name] = _spill(aligned, rules, people, Path(tmp) / name, parts)
             del aligned
-        return _judged(encoded)
+        return _judged(encoded, Path(tmp))
 
 
-def _judged(encoded: dict[str, Histories]) -> dict[str, Any]:
-    """:func:`history_copies`' figures from each side's keys."""
+def _judged(encoded: dict[str, Histories], work: Path) -> dict[str, Any]:
+    """:func:`history_copies`' figures from each side's keys (``work``: where to spill)."""
     n_train, n_holdout = encoded["train"].people, encoded["holdout"].people
     both = encoded["train"].joined(encoded["holdout"])
-    of_synthetic = closest(encoded["synthetic"], both)
+    of_synthetic = closest(encoded["synthetic"], both, work=work)
     to_train = of_synthetic.filter(pl.col("ref") < n_train)
     synthetic_people = encoded["synthetic"].people
     share = _copied(to_train) / synthetic_people if synthetic_people else 0.0
-    train_to_holdout = closest(encoded["train"], encoded["holdout"])
-    natural = _copied(closest(encoded["holdout"], encoded["train"])) + _copied(
-        closest(encoded["train"], encoded["train"], same=True)
+    train_to_holdout = closest(encoded["train"], encoded["holdout"], work=work)
+    natural = _copied(closest(encoded["holdout"], encoded["train"], work=work)) + _copied(
+        closest(encoded["train"], encoded["train"], same=True, work=work)
     )
     base = natural / (n_train + n_holdout) if n_train + n_holdout else 0.0
     copies = share_difference(share, synthetic_people, base, n_train + n_holdout)

@@ -176,7 +176,8 @@ def test_a_numbering_on_one_side_only_does_not_break_the_comparison():
 def test_the_search_on_disk_partitions_finds_what_one_partition_finds(
     hospital, monkeypatch, tmp_path
 ):
-    """Keys spilled in many partitions and read a slice at a time: the same figures, no file left.
+    """Keys spilled in many partitions, read a slice at a time, pairs found aggregated a
+    partition of people at a time: the same figures, and no file left.
 
     A leaky set, so that copies, pairings and holdout matches are all non-zero.
     """
@@ -185,6 +186,7 @@ def test_the_search_on_disk_partitions_finds_what_one_partition_finds(
     assert whole["copies"]["share"] > 0.03
     monkeypatch.setattr(histories_module, "PART_KEYS", 997)
     monkeypatch.setattr(histories_module, "SLICE", 113)
+    monkeypatch.setattr(histories_module, "PART_ROWS", 5000)
     monkeypatch.setattr(histories_module.tempfile, "tempdir", str(tmp_path))
     seen = []
     spill = histories_module._spill
