@@ -67,6 +67,7 @@ DAY = 86_400_000_000  # microseconds
 _NULL = -(2**62)  # the bin of a missing number
 _ROW_SHIFT = 1 << 40  # rows of a second set of people, kept apart from the first's
 _KEYS = {"person": pl.Int64, "row": pl.Int64, "key": pl.UInt64}
+_PAIRS = {"person": pl.Int64, "ref": pl.Int64, "similarity": pl.Float64}
 
 
 @dataclass(frozen=True)
@@ -419,9 +420,7 @@ def closest(
         # 2. per partition of people: each person's candidates
         candidates = _gathered(spill / "shared", people, _candidates)
         if not candidates:
-            return pl.DataFrame(
-                schema={"person": pl.Int64, "ref": pl.Int64, "similarity": pl.Float64}
-            )
+            return pl.DataFrame(schema=_PAIRS)
         chosen = pl.concat(candidates)
 
         # 3. per key partition: the rows of each pair that match (any key in common)
@@ -440,7 +439,8 @@ def closest(
         found = _gathered(
             spill / "matched", people, lambda m: _similarity(m, query.sizes, ref_sizes)
         )
-    return pl.concat(found).sort("person", "ref")
+    # every candidate shares a rare key, so it matches a row; this is defensive
+    return pl.concat(found).sort("person", "ref") if found else pl.DataFrame(schema=_PAIRS)
 
 
 def _copied(pairs: pl.DataFrame) -> int:
