@@ -305,13 +305,20 @@ def _restore_order(anchors: dict[str, str | None], absolute: list[str]) -> dict[
     return ordered
 
 
+def surrogate_start(top: int) -> int | None:
+    """Where integer surrogates start: a power of ten above ``top``, the input's largest key.
+
+    ``None`` near the 64-bit limit: the surrogates are text there, never an input key.
+    """
+    start = 10 ** (len(str(top)) + 1)
+    return start if start < 2**62 else None
+
+
 def _start(series: pl.Series) -> int | None:
     """Integer surrogates start above every input value (a power of ten); text: ``None``."""
     if not series.dtype.is_integer():
         return None
-    top = int(series.abs().max() or 0)
-    start = 10 ** (len(str(top)) + 1)
-    return start if start < 2**62 else None  # near the 64-bit limit: text surrogates
+    return surrogate_start(int(series.abs().max() or 0))
 
 
 def _resolution(series: pl.Series) -> int:

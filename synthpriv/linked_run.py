@@ -218,6 +218,8 @@ class Tables:
 
     ``keys`` holds each table's key and link columns: they are set aside from every stage that
     looks at values (scan, clean, the model's columns) and replaced by fresh surrogates.
+    ``mark``: the schema ``clean FOLDER`` left in the folder (:func:`cleaned_mark`; None for
+    real, uncleaned rows).
     """
 
     folder: Path
@@ -226,6 +228,7 @@ class Tables:
     keys: dict[str, list[str]]
     files: dict[str, Path]
     hashes: dict[str, str]
+    mark: dict[str, Any] | None
 
     @property
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -303,6 +306,7 @@ def read_tables(folder: Path, config: RunConfig) -> Tables:
         keys={t: key_columns(relations, t, f) for t, f in frames.items()},
         files=files,
         hashes={t: sha256_file(p) for t, p in files.items()},
+        mark=cleaned_mark(folder),
     )
 
 
@@ -403,9 +407,8 @@ def clean_tables(
         ConfigError: a cleaned folder's table changed since it was written.
         ResidualPIIError: an identifier is left in a cleaned table.
     """
-    mark = cleaned_mark(tables.folder)
-    if mark is not None:
-        return _already_cleaned(frames, tables, mark, schemas)
+    if tables.mark is not None:
+        return _already_cleaned(frames, tables, tables.mark, schemas)
     if scanned_here is None:
         scanned_here = schemas is None
     if schemas is None:
@@ -661,7 +664,7 @@ def run_folder(
         train_raw, holdout_raw = split_people(tables, config)
     detector = make_detector(config)
     schemas = None
-    if cleaned_mark(folder) is None:
+    if tables.mark is None:
         with timer.stage("scan", progress, total=len(frames)):
             schemas = scan_tables(train_raw, tables, config, detector, progress)
     with timer.stage("clean", progress, total=len(frames)):
@@ -1395,7 +1398,7 @@ def report_folder(
     others = {path: _same_tables(path, tables, config) for path in (synthetic_path, holdout_path)}
     _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
     holdout_mark = cleaned_mark(holdout_path)
-    if (cleaned_mark(real_path) is None) != (holdout_mark is None):
+    if (tables.mark is None) != (holdout_mark is None):
         raise InputError(
             f"{holdout_path}: give both sides as 'synthpriv clean' wrote them, or both as "
             "'synthpriv split' wrote them"
@@ -1411,8 +1414,10 @@ def report_folder(
         t: frame.cast(train[t].schema, strict=False) for t, frame in others[synthetic_path].items()
     }
     # every real row, as run_folder's input: both sides' identifiers and keys are searched for
+    # (of the input, as in run_folder, only they are kept past cleaning)
+    tables, held = searched_only(tables, clean.schemas), others.pop(holdout_path)
     real_rows = {
-        t: pl.concat([f, others[holdout_path][t]], how="vertical_relaxed")
+        t: pl.concat([f, held[t].select(f.columns)], how="vertical_relaxed")
         for t, f in tables.frames.items()
     }
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
@@ -1495,11 +1500,10 @@ def replace_keys(
         ),
         default=0,
     )
-    start = 10 ** (len(str(top)) + 1)
-    text_keys = start >= 2**62  # near the 64-bit limit: numbers as text, never an input key
+    start = linked.surrogate_start(top)
 
     def numbered(numbers: np.ndarray, name: str) -> pl.Series:
-        if text_keys:
+        if start is None:  # near the 64-bit limit: numbers as text, never an input key
             return pl.Series(name, [f"k{n:09d}" for n in numbers], dtype=pl.String)
         return pl.Series(name, numbers + start, dtype=pl.Int64)
 
@@ -1604,7 +1608,7 @@ def clean_folder(
         check_output(path, inputs=inputs, overwrite=overwrite, directory=True)
     _, policy, key = prepare(config)
     tables = read_tables(folder, config)
-    if cleaned_mark(folder) is not None:
+    if tables.mark is not None:
         raise InputError(f"{folder}: 'synthpriv clean' wrote it already; give the real folder")
     held = None
     if holdout_path is not None:  # read before the long cleaning: a wrong folder fails at once

@@ -265,6 +265,12 @@ def discover(frames: dict[str, pl.DataFrame], overrides: dict[str, Any] | None =
 BROKEN_KEY_SHARE = 0.01  # a key-named column with this share (or one) of cells repeated or empty
 
 
+def _key_faults(series: pl.Series) -> tuple[int, int]:
+    """What keeps a column from being a key: (values that repeat, empty cells)."""
+    empty = series.null_count()
+    return series.len() - empty - series.drop_nulls().n_unique(), empty
+
+
 def _broken_keys(frames: dict[str, pl.DataFrame], keys: dict[str, str]) -> list[str]:
     """A column named as a key that is almost one: a few values repeat or cells are empty.
 
@@ -277,13 +283,11 @@ def _broken_keys(frames: dict[str, pl.DataFrame], keys: dict[str, str]) -> list[
         for column in frame.columns:
             if keys.get(table) == column or not (_keyish(column) or names_table(column, table)):
                 continue
-            series = frame.get_column(column)
-            repeated = series.len() - series.null_count() - series.drop_nulls().n_unique()
-            broken = repeated + series.null_count()
-            if 0 < broken <= max(BROKEN_KEY_SHARE * series.len(), 1):
+            repeated, empty = _key_faults(frame.get_column(column))
+            if 0 < repeated + empty <= max(BROKEN_KEY_SHARE * frame.height, 1):
                 out.append(
                     f"table {table!r} column {column!r} is named as its key but "
-                    f"{repeated} value(s) repeat and {series.null_count()} cell(s) are empty: "
+                    f"{repeated} value(s) repeat and {empty} cell(s) are empty: "
                     "no link to it is drawn (name the key in relations.toml once it is mended)"
                 )
     return out
@@ -577,12 +581,11 @@ def load_overrides(path: str | Path, frames: dict[str, pl.DataFrame]) -> dict[st
         raise ConfigError(f"{path}: root: no table {data['root']!r} in the folder")
     for table, name in (data.get("primary_keys") or {}).items():
         column(f"primary_keys.{table}", table, name)
-        series = frames[table].get_column(name)
-        repeated = series.len() - series.null_count() - series.drop_nulls().n_unique()
-        if repeated or series.null_count():
+        repeated, empty = _key_faults(frames[table].get_column(name))
+        if repeated or empty:
             raise ConfigError(
                 f"{path}: primary_keys.{table}: column {name!r} is not a key: {repeated} "
-                f"value(s) repeat and {series.null_count()} cell(s) are empty"
+                f"value(s) repeat and {empty} cell(s) are empty"
             )
     links = data.get("links") or []
     if not isinstance(links, list):

@@ -224,7 +224,7 @@ def _variants(rule: _Table) -> list[list[str]]:
     return [names] if names else []
 
 
-def _keys(frames: dict[str, pl.DataFrame], rules: dict[str, _Table]) -> int:
+def _most_keys(frames: dict[str, pl.DataFrame], rules: dict[str, _Table]) -> int:
     """At most how many keys a set of people's rows make."""
     return sum(f.height * len(_variants(rules[t])) for t, f in frames.items() if t in rules)
 
@@ -475,7 +475,9 @@ def history_copies(
         rules |= _rules({t: both})
         types[t] = both.schema
     del both
-    parts = max(1, math.ceil(max(_keys(f, rules) for f in (train, holdout, synthetic)) / PART_KEYS))
+    parts = max(
+        1, math.ceil(max(_most_keys(f, rules) for f in (train, holdout, synthetic)) / PART_KEYS)
+    )
     with tempfile.TemporaryDirectory(prefix="synthpriv-histories-", dir=work) as tmp:
         encoded = {}
         for name, frames in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):

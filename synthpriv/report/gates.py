@@ -479,7 +479,7 @@ def _holdout_copies_gate(
         family.append(Comparison(held, gates.history_copy_margin, "whole histories"))
     judged = _judge(family)
     worst = judged[0]
-    if worst.label == "whole histories" and held is not None and histories is not None:
+    if histories is not None and worst.entry is held:
         people = histories["copies"]["people"]
         text = (
             f"{held['share'] * 100:.1f}% of the {people['synthetic']:,} synthetic people "
