@@ -556,11 +556,13 @@ def first_times(
 def load_overrides(path: str | Path, frames: dict[str, pl.DataFrame]) -> dict[str, Any]:
     """Read ``relations.toml``: ``root``, ``[primary_keys]`` and ``[[links]]``, checked.
 
-    Every table and column it names must exist in ``frames``.
+    Every table and column it names must exist in ``frames``, and every column it names as a
+    key (a primary key, a link's ``key``) must be one: complete, no value repeated. Else a
+    link would join two people into one, or be dropped without a word.
 
     Raises:
-        ConfigError: unreadable TOML, an unknown key, or a table or column the folder lacks;
-            the message names the file and the entry.
+        ConfigError: unreadable TOML, an unknown key, a table or column the folder lacks, or
+            a key that is not one; the message names the file and the entry.
     """
     path = Path(path)
     try:
@@ -577,16 +579,20 @@ def load_overrides(path: str | Path, frames: dict[str, pl.DataFrame]) -> dict[st
         if name not in frames[table].columns:
             raise ConfigError(f"{path}: {where}: {name!r} is not a column of table {table!r}")
 
-    if "root" in data and data["root"] not in frames:
-        raise ConfigError(f"{path}: root: no table {data['root']!r} in the folder")
-    for table, name in (data.get("primary_keys") or {}).items():
-        column(f"primary_keys.{table}", table, name)
+    def key(where: str, table: Any, name: Any) -> None:
+        column(where, table, name)
         repeated, empty = _key_faults(frames[table].get_column(name))
         if repeated or empty:
             raise ConfigError(
-                f"{path}: primary_keys.{table}: column {name!r} is not a key: {repeated} "
-                f"value(s) repeat and {empty} cell(s) are empty"
+                f"{path}: {where}: column {name!r} of table {table!r} is not a key: "
+                f"{repeated} value(s) repeat and {empty} cell(s) are empty"
             )
+
+    if "root" in data and data["root"] not in frames:
+        raise ConfigError(f"{path}: root: no table {data['root']!r} in the folder")
+    primary = data.get("primary_keys") or {}
+    for table, name in primary.items():
+        key(f"primary_keys.{table}", table, name)
     links = data.get("links") or []
     if not isinstance(links, list):
         raise ConfigError(f"{path}: links: write each as a [[links]] table")
@@ -596,7 +602,12 @@ def load_overrides(path: str | Path, frames: dict[str, pl.DataFrame]) -> dict[st
         if missing:
             raise ConfigError(f"{path}: {where}: {missing[0]!r} is missing")
         column(f"{where}.column", link["child"], link["column"])
-        column(f"{where}.key", link["parent"], link["key"])
+        key(f"{where}.key", link["parent"], link["key"])
+        if primary.get(link["parent"], link["key"]) != link["key"]:
+            raise ConfigError(
+                f"{path}: {where}.key: {link['key']!r} is not the key primary_keys names for "
+                f"table {link['parent']!r} ({primary[link['parent']]!r})"
+            )
     return data
 
 

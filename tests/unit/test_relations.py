@@ -328,6 +328,34 @@ def test_a_key_that_repeats_is_said_and_a_forced_one_refused(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_overrides(toml, tables)
     assert str(raised.value) == (
-        f"{toml}: primary_keys.PATIENTS: column 'SUBJECT_ID' is not a key: 1 value(s) repeat "
-        "and 0 cell(s) are empty"
+        f"{toml}: primary_keys.PATIENTS: column 'SUBJECT_ID' of table 'PATIENTS' is not a key: "
+        "1 value(s) repeat and 0 cell(s) are empty"
     )
+
+
+def test_a_link_to_a_column_that_is_not_a_key_is_refused(tmp_path):
+    """A link to GENDER would be dropped (and the discovered link with it) without a word."""
+    from synthpriv.errors import ConfigError
+    from synthpriv.relations import load_overrides
+
+    tables = _hospital()
+    toml = tmp_path / "relations.toml"
+    link = '[[links]]\nchild = "ADMISSIONS"\ncolumn = "SUBJECT_ID"\nparent = "PATIENTS"\n'
+    for text, message in [
+        (
+            link + 'key = "GENDER"\n',
+            "links[0].key: column 'GENDER' of table 'PATIENTS' is not a key: 58 value(s) "
+            "repeat and 0 cell(s) are empty",
+        ),
+        (
+            '[primary_keys]\nPATIENTS = "ROW_ID"\n' + link + 'key = "SUBJECT_ID"\n',
+            "links[0].key: 'SUBJECT_ID' is not the key primary_keys names for table "
+            "'PATIENTS' ('ROW_ID')",
+        ),
+    ]:
+        toml.write_text(text)
+        with pytest.raises(ConfigError) as raised:
+            load_overrides(toml, tables)
+        assert str(raised.value) == f"{toml}: {message}"
+    toml.write_text(link + 'key = "SUBJECT_ID"\n')
+    assert load_overrides(toml, tables)["links"][0]["key"] == "SUBJECT_ID"
