@@ -12,12 +12,20 @@ values, and names break ties:
   a table's own unique row counter is not a link unless its name names the other table;
 * each table's **primary key** is the candidate other tables point to, else the one its name
   calls a key;
+* the **root** is the people (patients, customers) whose rows go together into training or
+  holdout: the table the most other tables point to (an EHR export puts the patient's key in
+  most tables; a reference table such as organizations is pointed to by a few), then one whose
+  name says people (patients, customers), then the one the most rows reach; ``root`` in
+  ``relations.toml`` names it instead;
 * a table's **parent** is the most specific table it links to with a complete column (an
-  admission rather than the patient, when the admission itself links to the patient); its other
-  links are **implied** (the parent's own link gives the same value on every row) or
-  **secondary** (a further, possibly empty, pointer such as a prescription's ICU stay);
-* the **root** is the table without a parent that most rows descend from: the people (patients,
-  customers) whose rows go together into training or holdout.
+  admission rather than the patient, when the admission itself links to the patient), among
+  the links that keep it under the root if any does (an encounter's patient, not its
+  provider); its other links are **implied** (the parent's own link gives the same value on
+  every row) or **secondary** (a further, possibly empty, pointer such as a prescription's ICU
+  stay, or the root's own pointer to a reference table);
+* an integer column not named after the table it would point to is a link only if its values
+  spread over that table's keys as some of its rows would (not a count of 1 to 11 that falls
+  at the bottom of account numbers up to 11,382);
 
 Links whose values are not all found are kept with a warning naming the table, the column and
 how many values point nowhere (a broken export), never an error. Nothing here reads or writes a
@@ -26,6 +34,7 @@ value into a message: counts and names only.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -183,6 +192,32 @@ def _dense(values: pl.Series) -> bool:
     return (high - low + 1) <= 2 * values.len()
 
 
+SPREAD_ALPHA = 1e-3  # a pointer's values are rejected as not spread at this significance
+
+
+def _spread(series: pl.Series, key_series: pl.Series) -> bool:
+    """Whether integers spread over the parent's keys as some of its rows would.
+
+    A pointer names some of the parent's rows, wherever they sit among its keys; a count or a
+    code that happens to fall within a long run of integer keys (a district's number of towns,
+    1 to 11, among account numbers up to 11,382) sits at their bottom. The ranks of the column's
+    distinct values among the sorted keys are tested against uniform (Kolmogorov-Smirnov at
+    :data:`SPREAD_ALPHA`); text is not tested (its order says nothing).
+    """
+    if not series.dtype.is_integer():
+        return True
+    keys = np.sort(key_series.drop_nulls().to_numpy())
+    values = np.sort(series.drop_nulls().unique().to_numpy())
+    if keys.size == 0 or values.size == 0:
+        return True
+    ranks = (np.searchsorted(keys, values) + 0.5) / keys.size
+    # one-sample KS statistic against uniform on [0, 1]
+    n = values.size
+    steps = np.arange(1, n + 1) / n
+    stat = float(max(np.max(steps - ranks), np.max(ranks - (steps - 1 / n))))
+    return stat <= math.sqrt(-0.5 * math.log(SPREAD_ALPHA / 2)) / math.sqrt(n)
+
+
 def candidates(frame: pl.DataFrame) -> list[str]:
     """Columns of integers or text, unique and complete: what could be the table's key."""
     return [
@@ -251,8 +286,8 @@ def discover(frames: dict[str, pl.DataFrame], overrides: dict[str, Any] | None =
         )
     keys = _primary_keys(frames, cands, found, forced_keys)
     found = [k for k in found if keys.get(k.parent) == k.key]
-    links = _kinds(frames, found)
-    root = overrides.get("root") or _root(frames, links)
+    root = overrides.get("root") or _root(frames, found)
+    links = _kinds(frames, found, root)
     warnings = tuple(
         f"table {k.child!r} column {k.column!r}: {k.evidence['orphans']} value(s) point to no "
         f"row of {k.parent!r} ({k.key!r})"
@@ -312,6 +347,8 @@ def _link(
         return None  # a table's own row counter, not a pointer
     if _dense(key_series) and names == 0:
         return None  # 1..n holds any small integer column
+    if names == 0 and not _spread(series, key_series):
+        return None  # a count or code that falls within a long run of integer keys
     found = values.is_in(_as_text(key_series).implode())
     share = float(found.mean())
     if share < LINK_COVERAGE and not (names and not own_key and share >= NAMED_COVERAGE):
@@ -371,13 +408,50 @@ def _reaches(links: list[Link], start: str, goal: str) -> bool:
     return False
 
 
-def _kinds(frames: dict[str, pl.DataFrame], found: list[Link]) -> list[Link]:
-    """Choose each table's parent; the other links are implied by it or secondary."""
+def _distances(links: list[Link], root: str | None) -> dict[str, int]:
+    """Each table's fewest links to ``root`` (the tables that reach it, and the root: 0)."""
+    if root is None:
+        return {}
+    dist = {root: 0}
+    changed = True
+    while changed:
+        changed = False
+        for k in links:
+            if k.parent in dist and dist.get(k.child, len(links) + 1) > dist[k.parent] + 1:
+                dist[k.child] = dist[k.parent] + 1
+                changed = True
+    return dist
+
+
+def _loop(parents: dict[str, Link], start: str) -> list[str]:
+    """The tables of the parent chain from ``start`` that come round again (empty: none)."""
+    seen: list[str] = []
+    table: str | None = start
+    while table is not None and table not in seen:
+        seen.append(table)
+        table = parents[table].parent if table in parents else None
+    return seen[seen.index(table) :] if table is not None else []
+
+
+def _kinds(frames: dict[str, pl.DataFrame], found: list[Link], root: str | None) -> list[Link]:
+    """Choose each table's parent; the other links are implied by it or secondary.
+
+    A table with a chain of links to the root takes its parent among the links that keep it
+    under the root (an encounter's patient, not its provider: the provider's table is shared by
+    everyone); among those, the most specific (the admission rather than the patient). The
+    root has no parent: its own links (a client's district) are secondary. Parents never form a
+    loop: a table on one takes the link nearest the root instead, or none off the root's tree.
+    """
+    dist = _distances(found, root)
     by_child: dict[str, list[Link]] = {}
     for link in found:
         by_child.setdefault(link.child, []).append(link)
     parents: dict[str, Link] = {}
     for child, links in by_child.items():
+        if child == root:
+            continue
+        if child in dist:
+            links = [k for k in links if k.parent in dist]
         complete = [k for k in links if not k.evidence.get("missing_cells")] or links
         # the most specific: a parent that itself links (directly) to another candidate
         specific = [
@@ -390,18 +464,30 @@ def _kinds(frames: dict[str, pl.DataFrame], found: list[Link]) -> list[Link]:
             )
         ]
         parents[child] = max(specific or complete, key=_rank)
+    for table in sorted(parents):
+        while loop := _loop(parents, table):
+            under = [t for t in loop if t in dist]
+            if under:  # toward the root, one link nearer it each time
+                for t in under:
+                    nearest = min(dist[k.parent] for k in by_child[t] if k.parent in dist)
+                    parents[t] = max(
+                        (k for k in by_child[t] if dist.get(k.parent) == nearest), key=_rank
+                    )
+            else:  # off the root's tree: the weakest link of the loop is no parent
+                del parents[min(loop, key=lambda t: (_rank(parents[t]), t))]
     chosen = [
         Link(k.child, k.column, k.parent, k.key, "parent", k.evidence) for k in parents.values()
     ]
     out = list(chosen)
     for child, links in by_child.items():
-        parent = parents[child]
+        parent = parents.get(child)
         for link in links:
             if link is parent:
                 continue
             kind = (
                 "implied"
-                if _implied(frames, chosen, parent, link)
+                if parent is not None
+                and _implied(frames, chosen, parent, link)
                 and _reaches(chosen, parent.parent, link.parent)
                 else "secondary"
             )
@@ -425,21 +511,35 @@ def _implied(frames: dict[str, pl.DataFrame], chosen: list[Link], parent: Link, 
     return bool(same.all())
 
 
+PEOPLE_WORDS = (
+    "patient applicant beneficiary citizen client customer donor employee individual member "
+    "participant people person policyholder resident respondent student subject user"
+).split()
+
+
+def _names_people(table: str) -> bool:
+    """Whether a table's name says it holds people (``PATIENTS``, ``customer``, ``tbl_users``)."""
+    return any(_stem(word) in PEOPLE_WORDS for word in re.findall(r"[a-z]+", table.lower()))
+
+
 def _root(frames: dict[str, pl.DataFrame], links: list[Link]) -> str | None:
-    """The table without a parent that the most rows descend from (``None``: nothing links)."""
-    parents = {k.child: k.parent for k in links if k.kind == "parent"}
-    if not parents:
+    """The people: the table the most others point to, then one named for people.
+
+    An EHR or bank export puts the person's key in most of its tables (every MIMIC table has
+    the patient's); a reference table (organizations, districts) is pointed to by a few. On a
+    tie, a name that says people (patients, customers) decides, then the rows that reach the
+    table by any chain of links. ``None``: nothing links.
+    """
+    if not links:
         return None
-    below: dict[str, int] = {}
-    for table, frame in frames.items():
-        top = table
-        for _ in range(len(frames)):
-            if top not in parents:
-                break
-            top = parents[top]
-        if top != table:
-            below[top] = below.get(top, 0) + frame.height
-    return max(sorted(below), key=lambda t: below[t]) if below else None
+    pointing: dict[str, set[str]] = {}
+    for k in links:
+        pointing.setdefault(k.parent, set()).add(k.child)
+
+    def reached(table: str) -> int:
+        return sum(frames[t].height for t in _distances(links, table) if t != table)
+
+    return max(sorted(pointing), key=lambda t: (len(pointing[t]), _names_people(t), reached(t)))
 
 
 def split_by_root(

@@ -359,3 +359,137 @@ def test_a_link_to_a_column_that_is_not_a_key_is_refused(tmp_path):
         assert str(raised.value) == f"{toml}: {message}"
     toml.write_text(link + 'key = "SUBJECT_ID"\n')
     assert load_overrides(toml, tables)["links"][0]["key"] == "SUBJECT_ID"
+
+
+def _clinic(patients: int = 40) -> dict[str, pl.DataFrame]:
+    """An EHR export's shape: every table carries the patient; encounters also point to a
+    provider of a shared organization (reference tables), conditions to their encounter."""
+    ids = [f"p-{i:04d}" for i in range(patients)]
+    organizations = pl.DataFrame({"Id": [f"o-{i}" for i in range(6)], "NAME": list("abcdef")})
+    providers = pl.DataFrame(
+        {"Id": [f"d-{i:03d}" for i in range(30)], "ORGANIZATION": [f"o-{i % 6}" for i in range(30)]}
+    )
+    visits = [(p, f"e-{i:04d}-{j}") for i, p in enumerate(ids) for j in range(i % 4 + 1)]
+    doctor = [f"d-{(7 * n) % 30:03d}" for n in range(len(visits))]
+    encounters = pl.DataFrame(
+        {
+            "Id": [e for _, e in visits],
+            "PATIENT": [p for p, _ in visits],
+            "PROVIDER": doctor,
+            "ORGANIZATION": [f"o-{int(d[2:]) % 6}" for d in doctor],
+            "CLASS": ["ambulatory" if n % 3 else "inpatient" for n in range(len(visits))],
+        }
+    )
+    conditions = pl.DataFrame(
+        {
+            "PATIENT": [p for p, _ in visits for _ in range(2)],
+            "ENCOUNTER": [e for _, e in visits for _ in range(2)],
+            "CODE": [str(100 + n % 9) for n in range(2 * len(visits))],
+        }
+    )
+    people = pl.DataFrame({"Id": ids, "GENDER": ["F" if i % 2 else "M" for i in range(patients)]})
+    return {
+        "patients": people,
+        "organizations": organizations,
+        "providers": providers,
+        "encounters": encounters,
+        "conditions": conditions,
+    }
+
+
+def test_the_people_are_the_root_not_a_reference_table_their_rows_point_to():
+    # before: encounters took the provider as parent (the "most specific" link), so the root
+    # was organizations, and a hospital's whole history went to training or holdout together
+    relations = discover(_clinic())
+    assert relations.root == "patients"
+    assert relations.parent_of("encounters").parent == "patients"
+    assert relations.parent_of("conditions").parent == "encounters"
+    assert _by(relations, "conditions", "PATIENT").kind == "implied"
+    assert _by(relations, "encounters", "PROVIDER").kind == "secondary"
+    # reference tables keep their own tree, outside the people's
+    assert relations.parent_of("providers").parent == "organizations"
+    assert relations.parent_of("organizations") is None
+
+
+def test_a_given_root_puts_every_table_that_reaches_it_under_it():
+    tables = _clinic()
+    # an order's lines point to the order and to a product; the product to its category
+    relations = discover(tables, {"root": "organizations"})
+    assert relations.root == "organizations"
+    assert relations.parent_of("encounters").parent in ("organizations", "providers")
+    assert relations.parent_of("patients") is None
+    orders = pl.DataFrame(
+        {"orderID": range(10_248, 10_348), "customerID": [f"C{i % 30:02d}" for i in range(100)]}
+    )
+    customers = pl.DataFrame({"customerID": [f"C{i:02d}" for i in range(30)], "city": ["x"] * 30})
+    products = pl.DataFrame(
+        {"productID": range(1, 78), "categoryID": [1 + i % 8 for i in range(77)]}
+    )
+    categories = pl.DataFrame({"categoryID": range(1, 9), "name": list("abcdefgh")})
+    details = pl.DataFrame(
+        {
+            "orderID": [10_248 + i // 3 for i in range(300)],
+            "productID": [1 + (5 * i) % 77 for i in range(300)],
+            "quantity": [1 + i % 7 for i in range(300)],
+        }
+    )
+    shop = {
+        "orders": orders,
+        "customers": customers,
+        "products": products,
+        "categories": categories,
+        "order_details": details,
+    }
+    found = discover(shop, {"root": "customers"})
+    # before: the lines' parent was the product (fewer distinct values), out of the people's tree
+    assert found.parent_of("order_details").parent == "orders"
+    assert found.parent_of("orders").parent == "customers"
+    assert _by(found, "order_details", "productID").kind == "secondary"
+
+
+def test_a_count_inside_a_run_of_integer_keys_is_not_a_link():
+    # Berka's district table: the number of towns (1 to 11) lies among account numbers, which
+    # run to 11,382 with gaps; a link made the accounts and districts each other's parent
+    accounts = pl.DataFrame(
+        {
+            "account_id": [1 + 3 * i for i in range(3_000)] + list(range(2, 12, 3)),
+            "district_id": [1 + i % 77 for i in range(3_004)],
+        }
+    )
+    districts = pl.DataFrame(
+        {
+            "A1": range(1, 78),
+            "A9": [1 + i % 11 for i in range(77)],
+            "A16": [2_000 + 37 * i for i in range(77)],
+        }
+    )
+    relations = discover({"account": accounts, "district": districts})
+    assert [(k.child, k.column) for k in relations.links] == [("account", "district_id")]
+    assert relations.root == "district"
+    assert relations.order() == ["district", "account"]
+    # a pointer named for nothing whose values spread over the keys is still found
+    transfers = pl.DataFrame({"x": [1 + 3 * ((7 * (i % 400)) % 3_000) for i in range(600)]})
+    found = discover({"account": accounts, "transfers": transfers})
+    assert found.parent_of("transfers") == Link("transfers", "x", "account", "account_id")
+
+
+def test_parents_never_go_round_in_a_loop():
+    # two reference tables that point at each other, off the people's tree, and the people
+    teams = pl.DataFrame(
+        {"team_code": [f"T{i}" for i in range(12)], "lead": [f"E{i}" for i in range(12)]}
+    )
+    staff = pl.DataFrame(
+        {"staff_code": [f"E{i}" for i in range(40)], "team": [f"T{i % 12}" for i in range(40)]}
+    )
+    people = pl.DataFrame({"person_id": [f"P{i:03d}" for i in range(50)]})
+    visits = pl.DataFrame(
+        {"person_id": [f"P{i % 50:03d}" for i in range(150)], "n": list(range(150))}
+    )
+    relations = discover({"teams": teams, "staff": staff, "people": people, "visits": visits})
+    assert relations.root == "people"
+    order = relations.order()
+    assert sorted(order) == ["people", "staff", "teams", "visits"]
+    for table in order:  # each table after its parent: no loop
+        link = relations.parent_of(table)
+        assert link is None or order.index(link.parent) < order.index(table)
+    assert sum(relations.parent_of(t) is None for t in ("teams", "staff")) == 1
