@@ -98,6 +98,8 @@ class LinkedModel:
     seed: int
     orderings: list[Ordering] = field(default_factory=list)
     following: dict[str, SequentialTrees] = field(default_factory=dict)  # later rows of a sequence
+    # rows of each table with no parent (the root and reference tables: organizations)
+    top_rows: dict[str, int] = field(default_factory=dict)
 
 
 def _pooled(
@@ -214,6 +216,7 @@ def _plan(
     relations: Relations,
     orderings: list[Ordering],
     parent_plan: TablePlan | None,
+    top: int = 0,
 ) -> TablePlan:
     link = relations.parent_of(name)
     links = [k for k in relations.links if k.child == name]
@@ -221,7 +224,9 @@ def _plan(
     pointers = {k.column for k in links}
     # another column that names each row (a row counter beside the key) is renumbered too
     counters = {
-        c: _start(frame.get_column(c)) for c in row_counters(frame, name, key) if c not in pointers
+        c: _start(frame.get_column(c), top)
+        for c in row_counters(frame, name, key)
+        if c not in pointers
     }
     own = [c for c in frame.columns if c != key and c not in pointers and c not in counters]
     times = _chronology(frame, [c for c in own if is_time(frame.schema[c])])
@@ -279,7 +284,7 @@ def _plan(
             for k in links
             if k.kind == "secondary"
         },
-        key_start=_start(frame.get_column(key)) if key else None,
+        key_start=_start(frame.get_column(key), top) if key else None,
         counters=counters,
         resolution={c: _resolution(frame.get_column(c)) for c in times},
     )
@@ -314,11 +319,29 @@ def surrogate_start(top: int) -> int | None:
     return start if start < 2**62 else None
 
 
-def _start(series: pl.Series) -> int | None:
-    """Integer surrogates start above every input value (a power of ten); text: ``None``."""
+def _start(series: pl.Series, top: int = 0) -> int | None:
+    """Integer surrogates start above the column's values and ``top`` (a power of ten).
+
+    ``None`` for text (its surrogates are text) and near the 64-bit limit.
+    """
     if not series.dtype.is_integer():
         return None
-    return surrogate_start(int(series.abs().max() or 0))
+    return surrogate_start(max(int(series.abs().max() or 0), top))
+
+
+def key_values_top(frames: dict[str, pl.DataFrame], relations: Relations) -> int:
+    """The largest integer (in magnitude) of any key or link column of ``frames``."""
+    columns = {(t, c) for t, c in relations.keys.items()} | {
+        (k.child, k.column) for k in relations.links
+    }
+    return max(
+        (
+            int(frames[t].get_column(c).cast(pl.Int64, strict=False).abs().max() or 0)
+            for t, c in columns
+            if t in frames and c in frames[t].columns and frames[t].schema[c].is_integer()
+        ),
+        default=0,
+    )
 
 
 def _resolution(series: pl.Series) -> int:
@@ -370,6 +393,7 @@ def fit(
     seed: int = 0,
     params: dict[str, Any] | None = None,
     max_rows: int | None = None,
+    key_top: int = 0,
 ) -> LinkedModel:
     """Fit the root's rows, and each child table's counts and rows given its parent.
 
@@ -382,6 +406,10 @@ def fit(
     if relations.root is None:
         raise ValueError("no root table: nothing links the tables")
     people_in_all = frames[relations.root].height
+    # integer surrogates start above every integer of every key and link column (and
+    # ``key_top``, the input's largest, holdout included): no new key equals an input key
+    top = max(key_top, key_values_top(frames, relations))
+    top_rows = {t: f.height for t, f in frames.items() if relations.parent_of(t) is None}
     frames = _people_sample(frames, relations, max_rows, seed)
     params = params or {}
     # whose each row is: k (rows a leaf, a label, a group of numbers stands for) counts people
@@ -409,7 +437,7 @@ def fit(
             original = dict(frame.schema)
             frame = frame.with_columns(pl.col(c).cast(pl.Int32).cast(pl.Date) for c in stepping)
             frames = {**frames, table: frame}
-        plan = _plan(table, frame, relations, orderings, parent_plan)
+        plan = _plan(table, frame, relations, orderings, parent_plan, top)
         if stepping:
             plan = replace(
                 plan,
@@ -513,6 +541,7 @@ def fit(
         seed,
         list(orderings),
         following,
+        top_rows,
     )
 
 
@@ -776,7 +805,14 @@ def sample(
         parent_keys = None
         parent_ref = None
         if plan.parent is None:
-            n = roots
+            # a reference table (not the people's) keeps its size, scaled as the people are
+            own = getattr(model, "top_rows", {}).get(table)
+            top = model.relations.root
+            n = (
+                roots
+                if own is None or table == top
+                else max(1, round(own * roots / model.root_rows))
+            )
         else:
             parent = context[plan.parent]
             named = parent.drop("__key", "__ref").rename(lambda c: PARENT + c)

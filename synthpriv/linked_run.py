@@ -85,7 +85,7 @@ from synthpriv.relations import persons as persons_of
 from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.report.gates import exit_status_of, overall_verdict
 from synthpriv.report.model import Report
-from synthpriv.schema import Role, TableSchema
+from synthpriv.schema import Kind, Role, TableSchema, infer_kind
 from synthpriv.status import ExitStatus
 
 log = logging.getLogger(__name__)
@@ -259,21 +259,23 @@ class CleanedTables:
     applied: dict[str, TableSchema]  # table -> its schema with the actions applied
 
     def modelled(self, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-        """``frames`` without the identifiers kept as pseudonyms: they are not synthesized.
+        """``frames`` without what is not synthesized, as for a single table.
 
-        A pseudonym repeated over a person's rows would otherwise be learned as a category.
+        The identifiers kept as pseudonyms (a pseudonym repeated over a person's rows would
+        otherwise be learned as a category), and free text (long wordy values, redacted in
+        the cleaned training rows): the training rows decide, so every side drops the same.
         """
+        unsynthesized = {
+            t: [
+                c.name
+                for c in self.applied[t].columns
+                if c.role == Role.DIRECT_IDENTIFIER and c.action in PSEUDONYMIZING
+            ]
+            + [c for c in f.columns if infer_kind(f.get_column(c)) == Kind.TEXT]
+            for t, f in self.frames.items()
+        }
         return {
-            t: f.drop(
-                [
-                    c.name
-                    for c in self.applied[t].columns
-                    if c.role == Role.DIRECT_IDENTIFIER
-                    and c.action in PSEUDONYMIZING
-                    and c.name in f.columns
-                ]
-            )
-            for t, f in frames.items()
+            t: f.drop([c for c in unsynthesized[t] if c in f.columns]) for t, f in frames.items()
         }
 
 
@@ -346,7 +348,8 @@ def split_people(
     if persons < MIN_PERSONS:
         raise InputError(
             f"{tables.folder}: table {root!r} has {persons} rows (people); at least "
-            f"{MIN_PERSONS} are needed to hold people out for the privacy baseline"
+            f"{MIN_PERSONS} are needed to hold people out for the privacy baseline (if another "
+            "table holds the people, name it as root in relations.toml)"
         )
     parts = split_by_root(frames, tables.relations, config.holdout_share, config.seed)
     train = {t: p[0] for t, p in parts.items()}
@@ -596,14 +599,25 @@ def clean_alike(
 
 
 def fit_tables(
-    train: dict[str, pl.DataFrame], relations: Relations, config: RunConfig
+    train: dict[str, pl.DataFrame],
+    relations: Relations,
+    config: RunConfig,
+    real: dict[str, pl.DataFrame] | None = None,
 ) -> tuple[list[Ordering], linked.LinkedModel]:
     """Stage *fit*: the time orderings the cleaned tables always keep, and the linked model.
 
     The model is fitted on at most ``fit_rows`` rows per table (a sample of whole people).
+    ``real``: every input row (both sides), whose keys the synthetic keys start above.
     """
     orderings = find_orderings(train, relations)
-    model = linked.fit(train, relations, orderings, seed=config.seed, max_rows=config.fit_rows)
+    model = linked.fit(
+        train,
+        relations,
+        orderings,
+        seed=config.seed,
+        max_rows=config.fit_rows,
+        key_top=linked.key_values_top(real or train, relations),
+    )
     return orderings, model
 
 
@@ -686,7 +700,7 @@ def run_folder(
     tables = searched_only(tables, clean.schemas)
     frames = tables.frames
     with timer.stage("fit", progress):
-        orderings, model = fit_tables(train, relations, config)
+        orderings, model = fit_tables(train, relations, config, real=frames)
     with timer.stage("sample", progress):
         synthetic = linked.sample(model, config.rows or None, seed=config.seed)
     files, hashes = tables.files, tables.hashes
@@ -767,6 +781,14 @@ def report_tables(
         reports = {}
         for table in frames:
             mine = keys[table]
+            if synthetic[table].drop(mine).width == 0:
+                # keys and links only (a client linked to a district, an employee to a
+                # territory): nothing to compare row by row; its rows are measured by the
+                # relations (children per parent) and in the people's histories
+                leaks = _key_leaks(frames, synthetic, keys, table)
+                if leaks:
+                    raise ResidualPIIError(f"synthetic table {table!r}: {leaks[0]}")
+                continue
             residual = [
                 str(leak)
                 for other in frames
@@ -861,6 +883,16 @@ def person_report(
     flat = {
         side: flatten(frames, relations)
         for side, frames in (("train", train), ("holdout", holdout), ("synthetic", synthetic))
+    }
+    # the training side's columns: a table's column another side holds as numbers and this
+    # one does not (a one-row table's code, cleaned away there) has no aggregate to compare
+    model = flat["train"].schema
+    flat |= {
+        side: flat[side].select(
+            pl.col(c).cast(d, strict=False) if c in flat[side].columns else pl.lit(None, d).alias(c)
+            for c, d in model.items()
+        )
+        for side in ("holdout", "synthetic")
     }
     detected = make_detector(config).detect(flat["train"])
     identifying = (Role.DIRECT_IDENTIFIER, Role.FREE_TEXT_PII)
@@ -1004,6 +1036,20 @@ def _summary(
                 "report": f"tables/{t}/report.html",
             }
             for t, r in reports.items()
+        }
+        | {
+            t: {
+                "rows": {"real": frames[t].height, "synthetic": synthetic[t].height},
+                "verdict": "SKIP",
+                "exit_code": 0,
+                "fidelity": None,
+                "failed_gates": [],
+                "report": None,
+                "not_measured": "keys and links only: measured by the relations and the "
+                "people's histories",
+            }
+            for t in frames
+            if t not in reports
         },
     }
 
@@ -1055,9 +1101,9 @@ def _page(summary: dict[str, Any]) -> str:
         for g in summary["persons"]["gates"]
     )
     table_rows = "".join(
-        f"<tr><td><a href='{e(t['report'])}'>{e(name)}</a></td><td>{t['rows']['real']:,}</td>"
+        f"<tr><td>{_named(name, t['report'])}</td><td>{t['rows']['real']:,}</td>"
         f"<td>{t['rows']['synthetic']:,}</td><td class='{e(t['verdict'])}'>{e(t['verdict'])}</td>"
-        f"<td>{t['fidelity'] * 100:.0f}/100</td>"
+        f"<td>{_score(t['fidelity'])}</td>"
         f"<td>{e(', '.join(t['failed_gates']) or '-')}</td></tr>"
         for name, t in summary["tables"].items()
     )
@@ -1094,6 +1140,17 @@ near copies are also judged row by row on whole histories (a synthetic person wh
 <table><tr><th>table</th><th>real rows</th><th>synthetic rows</th><th>verdict</th>
 <th>fidelity</th><th>failed gates</th></tr>{table_rows}</table>
 </body></html>"""
+
+
+def _named(table: str, report: str | None) -> str:
+    """A table's name, a link to its report if it has one (not a table of keys only)."""
+    e = html.escape
+    return e(table) if report is None else f"<a href='{e(report)}'>{e(table)}</a>"
+
+
+def _score(value: float | None) -> str:
+    """A fidelity score out of 100 ("not measured" for a table with no rows to measure)."""
+    return "not measured" if value is None else f"{value * 100:.0f}/100"
 
 
 def _share(value: float | None) -> str:
@@ -1305,7 +1362,7 @@ def fit_folder(
     _, policy, key = prepare(config)
     tables = read_tables(folder, config)
     clean = _step_clean(tables, config, policy, key, schema_path)
-    _, model = fit_tables(clean.modelled(clean.frames), tables.relations, config)
+    _, model = fit_tables(clean.modelled(clean.frames), tables.relations, config, tables.frames)
     folder_model = FolderModel(model=model, suffixes=tables.suffixes)
     return folder_model, synth.save_model(folder_model, output)
 

@@ -470,8 +470,12 @@ def history_copies(
     # that one side's compared columns are held at a time
     real = {name: histories(f, relations) for name, f in (("train", train), ("holdout", holdout))}
     rules, types = {}, {}
-    for t in real["train"][0]:
-        both = pl.concat([real["train"][0][t], real["holdout"][0][t]], how="vertical_relaxed")
+    for t, mine in real["train"][0].items():
+        # a column the holdout lacks (free text, dropped there rather than redacted) is not
+        # compared: an unseen person could not agree on it
+        theirs = real["holdout"][0][t]
+        shared = [c for c in mine.columns if c in theirs.columns]
+        both = pl.concat([mine.select(shared), theirs.select(shared)], how="vertical_relaxed")
         rules |= _rules({t: both})
         types[t] = both.schema
     del both

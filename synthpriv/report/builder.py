@@ -424,7 +424,8 @@ def build_report(
     holdout = canonical(holdout) if holdout is not None else None
     run_seed, seed = seed, content_key(train.select(list(kinds)), holdout, synthetic)
     fidelity = _fidelity(train, synthetic, holdout, kinds, seed, budgets, hits)
-    if holdout is not None and holdout.height > 0 and kinds:
+    # no row to measure from (a child table the model drew no rows for): copies only
+    if holdout is not None and holdout.height > 0 and synthetic.height > 0 and kinds:
         privacy = privacy_metrics(
             train,
             holdout,

@@ -95,7 +95,7 @@ def tables_table(linked: dict[str, Any]) -> Table:
             name,
             f"{t['rows']['real']:,} / {t['rows']['synthetic']:,}",
             f"[{STATUS_STYLE[status]}]{status.value}[/]",
-            f"{t['fidelity'] * 100:.0f}/100",
+            "not measured" if t["fidelity"] is None else f"{t['fidelity'] * 100:.0f}/100",
             ", ".join(t["failed_gates"]) or "-",
         )
     return table

@@ -186,3 +186,79 @@ def test_the_mimic_demo_folder_runs_with_no_flag(tmp_path):
                     path.name,
                     column,
                 )
+
+
+def _export_with_references(root: Path, patients: int = 150) -> Path:
+    """A hospital export as real systems write one (shapes that broke runs on Synthea,
+    Berka and Northwind): a reference table of wards the admissions point to, a table of
+    keys only (which patient stayed on which ward), a free-text note, and diagnosis row
+    numbers in the millions, above where the other tables' new keys would start."""
+    tables = _timed(_hospital(patients))
+    admissions = tables["ADMISSIONS"]
+    admissions = admissions.with_columns(
+        pl.Series("WARD_ID", [1 + i % 12 for i in range(admissions.height)]),
+        pl.Series(
+            "NOTE",
+            [
+                f"seen on the ward for follow up of a chronic condition, visit {i % 9}"
+                for i in range(admissions.height)
+            ],
+        ),
+    )
+    tables["ADMISSIONS"] = admissions
+    tables["DIAGNOSES_ICD"] = tables["DIAGNOSES_ICD"].with_columns(
+        (pl.col("ROW_ID") + 1_000_000).alias("ROW_ID")
+    )
+    tables["WARDS"] = pl.DataFrame(
+        {
+            "WARD_ID": range(1, 13),
+            "BEDS": [10 + 3 * i for i in range(12)],
+            "FLOOR": [i % 4 for i in range(12)],
+        }
+    )
+    stays = admissions.select("SUBJECT_ID", "WARD_ID").unique(maintain_order=True)
+    tables["PATIENT_WARDS"] = stays
+    folder = root / "export"
+    folder.mkdir()
+    for name, frame in tables.items():
+        frame.write_csv(folder / f"{name}.csv")
+    return folder
+
+
+def test_reference_tables_tables_of_keys_and_free_text_as_real_exports_have(tmp_path):
+    folder = _export_with_references(tmp_path)
+    out = tmp_path / "out"
+    result = _run(folder, out)
+    summary = json.loads((out / "report.json").read_text())
+    assert result.exit_code == summary["exit_code"], result.output
+    relations = summary["relations"]
+    assert relations["root"] == "PATIENTS"
+    parents = {k["child"]: k["parent"] for k in relations["links"] if k["kind"] == "parent"}
+    assert parents == {
+        "ADMISSIONS": "PATIENTS",
+        "DIAGNOSES_ICD": "ADMISSIONS",
+        "PATIENT_WARDS": "PATIENTS",
+    }
+    synthetic = {p.stem: pl.read_csv(p) for p in (out / "synthetic").glob("*.csv")}
+    # a reference table keeps its size (it was drawn as many rows as there are people)
+    assert synthetic["WARDS"].height == 12
+    assert set(summary["foreign_keys_resolved"].values()) == {1.0}
+    # a table of keys only has nothing to compare row by row: said, not a crash
+    keys_only = summary["tables"]["PATIENT_WARDS"]
+    assert keys_only["verdict"] == "SKIP" and keys_only["fidelity"] is None
+    assert keys_only["report"] is None and "keys and links only" in keys_only["not_measured"]
+    assert not (out / "tables" / "PATIENT_WARDS").exists()
+    assert "PATIENT_WARDS" in (out / "report.html").read_text()
+    # free text is not synthesized, as for a single table (it failed residual_pii before)
+    assert "NOTE" not in synthetic["ADMISSIONS"].columns
+    assert "residual_pii" not in summary["tables"]["ADMISSIONS"]["failed_gates"]
+    # no new key equals any key of the input, whichever table's
+    real = {p.stem: pl.read_csv(p) for p in folder.glob("*.csv")}
+    columns = ("ROW_ID", "SUBJECT_ID", "HADM_ID", "WARD_ID")
+    keys = pl.concat(
+        [f.get_column(c).cast(pl.Int64) for f in real.values() for c in columns if c in f.columns]
+    ).implode()
+    for table, frame in synthetic.items():
+        for column in columns:
+            if column in frame.columns:
+                assert not frame.get_column(column).is_in(keys).any(), (table, column)

@@ -87,7 +87,8 @@ def test_split_of_a_folder_with_too_few_people_is_refused_naming_it(tmp_path):
     assert result.exit_code == ExitStatus.INPUT_ERROR
     assert result.stderr == (
         f"error: {folder}: table 'PATIENTS' has 12 rows (people); at least 20 are needed to "
-        "hold people out for the privacy baseline\n"
+        "hold people out for the privacy baseline (if another table holds the people, name "
+        "it as root in relations.toml)\n"
     )
     assert not (tmp_path / "parts").exists()
 

@@ -204,3 +204,26 @@ def test_closest_refuses_sides_partitioned_differently(hospital, tmp_path):
     two = histories_module._spill(compared, rules, people, tmp_path / "two", 2)
     with pytest.raises(ValueError, match="partitioned alike"):
         histories_module.closest(one, two)
+
+
+def test_a_column_the_holdout_lacks_is_not_compared():
+    """Free text: redacted in the training rows, dropped (not redacted) in the holdout's."""
+
+    def tables(note: bool) -> dict[str, pl.DataFrame]:
+        visits = {
+            "VID": [10, 11, 12, 13],
+            "PID": [1, 1, 2, 3],
+            "WARD": ["a", "b", "a", "c"],
+            "DAY": [date(2020, 1, 1)] * 4,
+        }
+        if note:
+            visits["NOTE"] = ["seen by <PERSON> on the ward for a follow up"] * 4
+        return {
+            "people": pl.DataFrame({"PID": [1, 2, 3], "SEX": ["F", "M", "F"]}),
+            "visits": pl.DataFrame(visits),
+        }
+
+    train, holdout = tables(note=True), tables(note=False)
+    # before: the two real sides could not be stacked, and the run stopped with an error
+    figures = history_copies(train, holdout, holdout, discover(train))
+    assert figures["copies"]["share"] == 1.0  # the same people: the note is not compared
