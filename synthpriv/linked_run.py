@@ -262,16 +262,20 @@ class CleanedTables:
         """``frames`` without what is not synthesized, as for a single table.
 
         The identifiers kept as pseudonyms (a pseudonym repeated over a person's rows would
-        otherwise be learned as a category), and free text (long wordy values, redacted in
-        the cleaned training rows): the training rows decide, so every side drops the same.
+        otherwise be learned as a category), free text (long wordy values, redacted in the
+        cleaned training rows) and text nearly every row of which is its own (a product's
+        name): the training rows decide, so every side drops the same. Keys and links stay.
         """
         unsynthesized = {
             t: [
                 c.name
                 for c in self.applied[t].columns
-                if c.role == Role.DIRECT_IDENTIFIER and c.action in PSEUDONYMIZING
+                if c.name in f.columns
+                and (
+                    (c.role == Role.DIRECT_IDENTIFIER and c.action in PSEUDONYMIZING)
+                    or infer_kind(f.get_column(c.name)) in (Kind.TEXT, Kind.ID)
+                )
             ]
-            + [c for c in f.columns if infer_kind(f.get_column(c)) == Kind.TEXT]
             for t, f in self.frames.items()
         }
         return {

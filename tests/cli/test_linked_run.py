@@ -196,7 +196,7 @@ def _export_with_references(root: Path, patients: int = 150) -> Path:
     tables = _timed(_hospital(patients))
     admissions = tables["ADMISSIONS"]
     admissions = admissions.with_columns(
-        pl.Series("WARD_ID", [1 + i % 12 for i in range(admissions.height)]),
+        pl.Series("WARD_ID", [1 + i % 24 for i in range(admissions.height)]),
         pl.Series(
             "NOTE",
             [
@@ -211,9 +211,9 @@ def _export_with_references(root: Path, patients: int = 150) -> Path:
     )
     tables["WARDS"] = pl.DataFrame(
         {
-            "WARD_ID": range(1, 13),
-            "BEDS": [10 + 3 * i for i in range(12)],
-            "FLOOR": [i % 4 for i in range(12)],
+            "WARD_ID": range(1, 25),
+            "BEDS": [10 + 3 * i for i in range(24)],
+            "FLOOR": [i % 4 for i in range(24)],
         }
     )
     stays = admissions.select("SUBJECT_ID", "WARD_ID").unique(maintain_order=True)
@@ -241,7 +241,7 @@ def test_reference_tables_tables_of_keys_and_free_text_as_real_exports_have(tmp_
     }
     synthetic = {p.stem: pl.read_csv(p) for p in (out / "synthetic").glob("*.csv")}
     # a reference table keeps its size (it was drawn as many rows as there are people)
-    assert synthetic["WARDS"].height == 12
+    assert synthetic["WARDS"].height == 24
     assert set(summary["foreign_keys_resolved"].values()) == {1.0}
     # a table of keys only has nothing to compare row by row: said, not a crash
     keys_only = summary["tables"]["PATIENT_WARDS"]
@@ -249,7 +249,8 @@ def test_reference_tables_tables_of_keys_and_free_text_as_real_exports_have(tmp_
     assert keys_only["report"] is None and "keys and links only" in keys_only["not_measured"]
     assert not (out / "tables" / "PATIENT_WARDS").exists()
     assert "PATIENT_WARDS" in (out / "report.html").read_text()
-    # free text is not synthesized, as for a single table (it failed residual_pii before)
+    # free text is not synthesized, as for a single table (it failed residual_pii before, as
+    # a column the report does not measure)
     assert "NOTE" not in synthetic["ADMISSIONS"].columns
     assert "residual_pii" not in summary["tables"]["ADMISSIONS"]["failed_gates"]
     # no new key equals any key of the input, whichever table's

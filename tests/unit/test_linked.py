@@ -389,3 +389,43 @@ def test_surrogates_near_the_64_bit_limit_are_text():
     """Keys of 19 digits: a power of ten above them does not fit 64 bits; text never collides."""
     assert linked._start(pl.Series([9_223_372_036_854_771_001])) is None
     assert linked._start(pl.Series([1001, 1200])) == 100_000
+
+
+def test_what_a_single_table_does_not_synthesize_a_folder_does_not_either():
+    """Free text and text nearly every row of which is its own (Northwind's product names)
+    are left out of the model, as for one table; keys and links, outside the schema, stay."""
+    from synthpriv.linked_run import CleanedTables
+    from synthpriv.schema import ColumnInfo, Kind, Role, TableSchema
+
+    n = 40
+    products = pl.DataFrame(
+        {
+            "productID": range(1, n + 1),
+            "productName": [f"Product {i % (n - 2)} of the house" for i in range(n)],
+            "blurb": [f"a long description of product {i}, sold by the box" for i in range(n)],
+            "unitPrice": [float(i) for i in range(n)],
+            "category": ["a" if i % 2 else "b" for i in range(n)],
+        }
+    )
+
+    def info(name: str, kind: Kind) -> ColumnInfo:
+        return ColumnInfo(name=name, dtype="str", kind=kind, role=Role.NONE)
+
+    kinds = {"productName": Kind.ID, "blurb": Kind.TEXT, "unitPrice": Kind.NUMERICAL}
+    schema = TableSchema(
+        [info(c, k) for c, k in kinds.items()] + [info("category", Kind.CATEGORICAL)]
+    )
+    clean = CleanedTables(
+        schemas={"products": schema},
+        cleaned=None,
+        frames={"products": products},
+        audits={},
+        applied={"products": schema},
+    )
+    holdout = {"products": products.head(10).drop("blurb")}  # the holdout drops free text
+    assert clean.modelled(clean.frames)["products"].columns == [
+        "productID",
+        "unitPrice",
+        "category",
+    ]
+    assert clean.modelled(holdout)["products"].columns == ["productID", "unitPrice", "category"]
