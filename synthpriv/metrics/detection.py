@@ -13,6 +13,7 @@ good for a logistic model.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -120,6 +121,7 @@ def discriminator_auc(
     ``SPLIT_FEATURES`` columns (as a random forest does), so cost grows with rows, not columns.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.exceptions import FitFailedWarning
     from sklearn.model_selection import cross_val_score
 
     real, synthetic = _balanced(real, synthetic, seed, max_rows)
@@ -133,7 +135,16 @@ def discriminator_auc(
         random_state=seed,
         max_features=min(1.0, SPLIT_FEATURES / max(x.shape[1], 1)),
     )
-    return float(np.mean(cross_val_score(model, x, y, cv=3, scoring="roc_auc")))
+    with warnings.catch_warnings():
+        # a fold the classifier cannot be fitted on (a column with no value in its rows) is
+        # left out of the mean; sklearn's warning would print the fold's traceback, which
+        # may quote a value
+        warnings.simplefilter("ignore", FitFailedWarning)
+        scores = cross_val_score(model, x, y, cv=3, scoring="roc_auc", error_score=np.nan)
+    scores = scores[~np.isnan(scores)]
+    if not scores.size:
+        raise MetricError("the discriminator could not be fitted on any fold")
+    return float(np.mean(scores))
 
 
 def auc_interval(auc: float, rows_each: int, z: float = 1.96) -> tuple[float, float]:

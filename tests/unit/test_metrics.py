@@ -442,3 +442,31 @@ def test_equivalence_classes_repu_and_rare_categories_hand_computed():
     other = pl.DataFrame({"sex": ["F"], "dx": ["b"]})
     # every category is rare (< 5 times); F and b reappear
     assert rare_categories(real, other, kinds) == 2
+
+
+def test_a_fold_the_discriminator_cannot_fit_is_left_out_silently():
+    # a column empty in the real rows and in all but one synthetic row (Synthea's devices):
+    # a fold without its one value could not be fitted; the AUC was NaN and sklearn printed
+    # the fold's traceback to the user's terminal
+    import warnings
+
+    from synthpriv.metrics.detection import discriminator_auc
+
+    n = 30
+    real = pl.DataFrame(
+        {
+            "a": [float(i % 5) for i in range(n)],
+            "x": [None] * n,
+            "c": ["p" if i % 2 else "q" for i in range(n)],
+        },
+        schema={"a": pl.Float64, "x": pl.Float64, "c": pl.String},
+    )
+    synthetic = real.with_columns(
+        pl.Series("x", [1.5 if i == 3 else None for i in range(n)], dtype=pl.Float64)
+    )
+    kinds = {"a": Kind.NUMERICAL, "x": Kind.NUMERICAL, "c": Kind.CATEGORICAL}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        auc = discriminator_auc(real, synthetic, kinds)
+    assert 0.0 <= auc <= 1.0
+    assert not [w for w in caught if "fits failed" in str(w.message)]
