@@ -429,3 +429,31 @@ def test_what_a_single_table_does_not_synthesize_a_folder_does_not_either():
         "category",
     ]
     assert clean.modelled(holdout)["products"].columns == ["productID", "unitPrice", "category"]
+
+
+def test_a_number_a_column_holds_itself_is_not_another_tables_identifier():
+    """Berka: a district's count of crimes equals the number of one account in a transfer
+    order (a direct identifier); the real district table holds it, and so does a synthetic
+    one that keeps the column's values. Another account's number is a leak."""
+    from synthpriv.linked_run import residual_identifiers
+    from synthpriv.schema import ColumnInfo, Kind, Role, TableSchema
+
+    orders = pl.DataFrame({"order_id": [1, 2, 3], "account_to": [2674, 87144583, 55501234]})
+    district = pl.DataFrame({"A1": [1, 2, 3], "A16": [2674, 3000, 4100]})
+    schemas = {
+        "order": TableSchema(
+            [ColumnInfo("account_to", "i64", Kind.NUMERICAL, Role.DIRECT_IDENTIFIER)]
+        ),
+        "district": TableSchema([ColumnInfo("A16", "i64", Kind.NUMERICAL, Role.NONE)]),
+    }
+    real = {"order": orders, "district": district}
+    keys = {"order": ["order_id"], "district": ["A1"]}
+
+    def leaks(values: list[int]) -> list[str]:
+        synthetic = {"district": pl.DataFrame({"A1": [7, 8, 9], "A16": values}), "order": orders}
+        return residual_identifiers("district", real, synthetic, real, keys, schemas)
+
+    assert leaks([2674, 2674, 3000]) == []
+    assert leaks([2674, 87144583, 3000]) == [
+        "1 cell(s) of column 'A16' hold values of direct identifier 'account_to'"
+    ]
