@@ -542,6 +542,9 @@ def _root(frames: dict[str, pl.DataFrame], links: list[Link]) -> str | None:
     return max(sorted(pointing), key=lambda t: (len(pointing[t]), _names_people(t), reached(t)))
 
 
+MIN_SPLIT_ROWS = 20  # a reference table with fewer rows stays whole in training
+
+
 def split_by_root(
     frames: dict[str, pl.DataFrame], relations: Relations, share: float, seed: int
 ) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
@@ -549,24 +552,36 @@ def split_by_root(
 
     The root's rows are split by a seeded hash of their key (as a single table's rows are split
     by a hash of their values); every other row goes where the row its parent link points to
-    went, down any depth. A table not under the root (a reference table) and a row whose parent
-    is missing stay in training: they are no one's history.
+    went, down any depth. A reference table (organizations, districts: a table with no parent
+    other than the root) is split the same way by its own rows, its children going with them,
+    so that its synthetic rows have unseen real rows as a baseline too; one of fewer than
+    :data:`MIN_SPLIT_ROWS` rows, and a row whose parent is missing, stay in training.
     """
     root = relations.root
     if root is None:
         raise ValueError("no root table: nothing links the tables")
-    key = relations.keys[root]
-    hashes = row_hashes(frames[root].select(pl.col(key).cast(pl.String)), seed)
     cut = np.uint64(int(round(share * 1_000_000)))
-    held = {
-        root: frames[root].with_columns(pl.Series("__held", hashes % np.uint64(1_000_000) < cut))
-    }
+
+    def split(table: str) -> pl.DataFrame:
+        frame = frames[table]
+        key = relations.keys.get(table)
+        if table != root and frame.height < MIN_SPLIT_ROWS:
+            return frame.with_columns(pl.lit(False).alias("__held"))
+        # by the key's hash, or the whole row's for a table without a key
+        values = frame.select(pl.col(key).cast(pl.String)) if key in frame.columns else frame
+        hashes = row_hashes(values, seed)
+        return frame.with_columns(pl.Series("__held", hashes % np.uint64(1_000_000) < cut))
+
+    held = {root: split(root)}
     for table in relations.order():
         if table == root:
             continue
         link = relations.parent_of(table)
         frame = frames[table]
-        if link is None or link.parent not in held:
+        if link is None:
+            held[table] = split(table)
+            continue
+        if link.parent not in held:
             held[table] = frame.with_columns(pl.lit(False).alias("__held"))
             continue
         sides = held[link.parent].select(pl.col(link.key).cast(pl.String).alias("__key"), "__held")

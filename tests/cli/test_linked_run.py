@@ -240,8 +240,12 @@ def test_reference_tables_tables_of_keys_and_free_text_as_real_exports_have(tmp_
         "PATIENT_WARDS": "PATIENTS",
     }
     synthetic = {p.stem: pl.read_csv(p) for p in (out / "synthetic").glob("*.csv")}
-    # a reference table keeps its size (it was drawn as many rows as there are people)
-    assert synthetic["WARDS"].height == 24
+    # a reference table is split by its own rows and keeps its size (it was drawn as many rows
+    # as there are people), as the people's tables keep theirs
+    rows = json.loads((out / "manifest.json").read_text())["rows"]
+    assert 0 < rows["WARDS"]["holdout"] < rows["WARDS"]["train"]
+    assert synthetic["WARDS"].height == rows["WARDS"]["train"]
+    assert synthetic["PATIENTS"].height == rows["PATIENTS"]["train"]
     assert set(summary["foreign_keys_resolved"].values()) == {1.0}
     # a table of keys only has nothing to compare row by row: said, not a crash
     keys_only = summary["tables"]["PATIENT_WARDS"]

@@ -493,3 +493,32 @@ def test_parents_never_go_round_in_a_loop():
         link = relations.parent_of(table)
         assert link is None or order.index(link.parent) < order.index(table)
     assert sum(relations.parent_of(t) is None for t in ("teams", "staff")) == 1
+
+
+def test_a_reference_table_is_split_by_its_own_rows_its_children_with_them():
+    # before: organizations and providers stayed whole in training, so their synthetic rows
+    # had no unseen rows to be compared with and every folder with one was INCOMPLETE
+    tables = _clinic()
+    organizations = pl.DataFrame({"Id": [f"o-{i}" for i in range(30)], "NAME": ["x"] * 30})
+    providers = pl.DataFrame(
+        {
+            "Id": [f"d-{i:03d}" for i in range(90)],
+            "ORGANIZATION": [f"o-{i % 30}" for i in range(90)],
+        }
+    )
+    wards = pl.DataFrame({"ward": [f"w{i}" for i in range(5)]})
+    tables |= {"organizations": organizations, "providers": providers, "wards": wards}
+    tables["encounters"] = tables["encounters"].with_columns(
+        pl.Series("WARD", [f"w{i % 5}" for i in range(tables["encounters"].height)]),
+        pl.Series("ORGANIZATION", [f"o-{i % 30}" for i in range(tables["encounters"].height)]),
+    )
+    relations = discover(tables)
+    assert relations.root == "patients"
+    parts = split_by_root(tables, relations, 0.3, seed=1)
+    train, held = parts["organizations"]
+    assert train.height and held.height and train.height + held.height == 30
+    for side, orgs in enumerate((train, held)):
+        owners = set(parts["providers"][side].get_column("ORGANIZATION"))
+        assert owners <= set(orgs.get_column("Id"))
+    # a table of five rows is too small to hold any out: it stays whole in training
+    assert parts["wards"][0].height == 5 and parts["wards"][1].height == 0
