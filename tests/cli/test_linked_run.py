@@ -41,7 +41,11 @@ def _folder(root: Path, patients: int = 240, broken: bool = False) -> Path:
             .alias("SUBJECT_ID")
         )
     tables["ADMISSIONS"] = admissions
-    folder = root / "export"
+    return _written(tables, root / "export")
+
+
+def _written(tables: dict[str, pl.DataFrame], folder: Path) -> Path:
+    """Each table as ``folder/NAME.csv``, as an export writes them."""
     folder.mkdir()
     for name, frame in tables.items():
         frame.write_csv(folder / f"{name}.csv")
@@ -218,11 +222,7 @@ def _export_with_references(root: Path, patients: int = 150) -> Path:
     )
     stays = admissions.select("SUBJECT_ID", "WARD_ID").unique(maintain_order=True)
     tables["PATIENT_WARDS"] = stays
-    folder = root / "export"
-    folder.mkdir()
-    for name, frame in tables.items():
-        frame.write_csv(folder / f"{name}.csv")
-    return folder
+    return _written(tables, root / "export")
 
 
 def test_reference_tables_tables_of_keys_and_free_text_as_real_exports_have(tmp_path):
