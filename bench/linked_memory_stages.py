@@ -1,0 +1,87 @@
+"""Where ``synthpriv run FOLDER`` holds its memory: resident memory around each stage.
+
+Usage:
+    OMP_NUM_THREADS=1 .venv/bin/python bench/linked_memory_stages.py FOLDER OUT
+
+Runs ``run FOLDER -o OUT`` in this process with each stage function wrapped. Around each
+stage it prints the resident memory before, the stage's peak (``VmHWM``, reset through
+``/proc/self/clear_refs``), after, and after ``malloc_trim(0)``: the last is what the stage
+left live, not what the allocator kept. Linux only. Make the folder with ``linked_scale.py``
+(``--workdir``): e.g. ``/tmp/synthpriv-linked-scale/export-100000-2000000``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import sys
+import time
+
+os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench-model-key-0123456789")
+os.environ.setdefault("SYNTHPRIV_CHROMIUM", "")
+
+from synthpriv import linked, linked_run  # noqa: E402
+from synthpriv.cli import main  # noqa: E402
+
+LIBC = ctypes.CDLL("libc.so.6")
+STARTED = time.time()
+STAGES = [
+    "read_tables",
+    "split_people",
+    "scan_tables",
+    "clean_tables",
+    "clean_alike",
+    "searched_only",
+    "fit_tables",
+    "build_report",
+    "history_copies",
+    "person_report",
+    "_summary",
+    "write_synthetic",
+    "write_folder_report",
+]
+
+
+def _status(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def _measured(module: object, name: str) -> None:
+    stage = getattr(module, name)
+
+    @functools.wraps(stage)
+    def wrapped(*args: object, **kwargs: object) -> object:
+        LIBC.malloc_trim(0)
+        before = _status("VmRSS")
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")  # resets VmHWM to the current resident memory
+        out = stage(*args, **kwargs)
+        peak, after = _status("VmHWM"), _status("VmRSS")
+        LIBC.malloc_trim(0)
+        print(
+            f"{time.time() - STARTED:7.1f}s {name:20s} before {before:6d} peak {peak:6d} "
+            f"after {after:6d} trimmed {_status('VmRSS'):6d} MB",
+            flush=True,
+        )
+        return out
+
+    setattr(module, name, wrapped)
+
+
+def run() -> None:
+    for name in STAGES:
+        _measured(linked_run, name)
+    _measured(linked, "sample")
+    folder, out = sys.argv[1:3]
+    sys.argv = ["synthpriv", "--quiet", "run", folder, "-o", out, "--nlp-model", "none"]
+    sys.argv += ["--no-pdf"]
+    main()
+
+
+if __name__ == "__main__":
+    run()
