@@ -329,16 +329,26 @@ def _start(series: pl.Series, top: int = 0) -> int | None:
     return surrogate_start(max(int(series.abs().max() or 0), top))
 
 
-def key_values_top(frames: dict[str, pl.DataFrame], relations: Relations) -> int:
-    """The largest integer (in magnitude) of any key or link column of ``frames``."""
-    columns = {(t, c) for t, c in relations.keys.items()} | {
-        (k.child, k.column) for k in relations.links
-    }
+def key_columns_of(relations: Relations) -> dict[str, list[str]]:
+    """Each table's primary key and link columns."""
+    columns: dict[str, list[str]] = {t: [k] for t, k in relations.keys.items()}
+    for link in relations.links:
+        columns.setdefault(link.child, []).append(link.column)
+    return columns
+
+
+def key_values_top(frames: dict[str, pl.DataFrame], columns: dict[str, list[str]]) -> int:
+    """The largest integer (in magnitude) ``columns`` (table -> key columns) of ``frames`` hold.
+
+    Text that reads as an integer counts; other text does not.
+    """
     return max(
         (
             int(frames[t].get_column(c).cast(pl.Int64, strict=False).abs().max() or 0)
-            for t, c in columns
-            if t in frames and c in frames[t].columns and frames[t].schema[c].is_integer()
+            for t, names in columns.items()
+            if t in frames
+            for c in names
+            if c in frames[t].columns
         ),
         default=0,
     )
@@ -408,7 +418,7 @@ def fit(
     people_in_all = frames[relations.root].height
     # integer surrogates start above every integer of every key and link column (and
     # ``key_top``, the input's largest, holdout included): no new key equals an input key
-    top = max(key_top, key_values_top(frames, relations))
+    top = max(key_top, key_values_top(frames, key_columns_of(relations)))
     top_rows = {t: f.height for t, f in frames.items() if relations.parent_of(t) is None}
     frames = _people_sample(frames, relations, max_rows, seed)
     params = params or {}

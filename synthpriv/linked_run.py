@@ -26,6 +26,7 @@ Outputs: ``synthetic/TABLE.csv`` (Parquet in, Parquet out), ``report.json`` and 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -85,6 +86,7 @@ from synthpriv.relations import persons as persons_of
 from synthpriv.report import build_report, exit_status_for, write_report
 from synthpriv.report.gates import exit_status_of, overall_verdict
 from synthpriv.report.model import Report
+from synthpriv.report.terminal import score_text
 from synthpriv.schema import Kind, Role, TableSchema, infer_kind
 from synthpriv.status import ExitStatus
 
@@ -258,15 +260,16 @@ class CleanedTables:
     audits: dict[str, dict[str, Any]]  # table -> its audit log, as written
     applied: dict[str, TableSchema]  # table -> its schema with the actions applied
 
-    def modelled(self, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-        """``frames`` without what is not synthesized, as for a single table.
+    @functools.cached_property
+    def unsynthesized(self) -> dict[str, list[str]]:
+        """Each table's columns not synthesized, as for a single table.
 
         The identifiers kept as pseudonyms (a pseudonym repeated over a person's rows would
         otherwise be learned as a category), free text (long wordy values, redacted in the
         cleaned training rows) and text nearly every row of which is its own (a product's
         name): the training rows decide, so every side drops the same. Keys and links stay.
         """
-        unsynthesized = {
+        return {
             t: [
                 c.name
                 for c in self.applied[t].columns
@@ -278,9 +281,11 @@ class CleanedTables:
             ]
             for t, f in self.frames.items()
         }
-        return {
-            t: f.drop([c for c in unsynthesized[t] if c in f.columns]) for t, f in frames.items()
-        }
+
+    def modelled(self, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+        """``frames`` without the columns not synthesized (:attr:`unsynthesized`)."""
+        drop = self.unsynthesized
+        return {t: f.drop([c for c in drop[t] if c in f.columns]) for t, f in frames.items()}
 
 
 def read_tables(folder: Path, config: RunConfig) -> Tables:
@@ -606,12 +611,12 @@ def fit_tables(
     train: dict[str, pl.DataFrame],
     relations: Relations,
     config: RunConfig,
-    real: dict[str, pl.DataFrame] | None = None,
+    real: Tables | None = None,
 ) -> tuple[list[Ordering], linked.LinkedModel]:
     """Stage *fit*: the time orderings the cleaned tables always keep, and the linked model.
 
     The model is fitted on at most ``fit_rows`` rows per table (a sample of whole people).
-    ``real``: every input row (both sides), whose keys the synthetic keys start above.
+    ``real``: the input (both sides), whose key columns the synthetic keys start above.
     """
     orderings = find_orderings(train, relations)
     model = linked.fit(
@@ -620,7 +625,7 @@ def fit_tables(
         orderings,
         seed=config.seed,
         max_rows=config.fit_rows,
-        key_top=linked.key_values_top(real or train, relations),
+        key_top=linked.key_values_top(real.frames, real.keys) if real is not None else 0,
     )
     return orderings, model
 
@@ -704,7 +709,7 @@ def run_folder(
     tables = searched_only(tables, clean.schemas)
     frames = tables.frames
     with timer.stage("fit", progress):
-        orderings, model = fit_tables(train, relations, config, real=frames)
+        orderings, model = fit_tables(train, relations, config, real=tables)
     with timer.stage("sample", progress):
         synthetic = linked.sample(model, config.rows or None, seed=config.seed)
     files, hashes = tables.files, tables.hashes
@@ -1147,7 +1152,7 @@ def _page(summary: dict[str, Any]) -> str:
     table_rows = "".join(
         f"<tr><td>{_named(name, t['report'])}</td><td>{t['rows']['real']:,}</td>"
         f"<td>{t['rows']['synthetic']:,}</td><td class='{e(t['verdict'])}'>{e(t['verdict'])}</td>"
-        f"<td>{_score(t['fidelity'])}</td>"
+        f"<td>{score_text(t['fidelity'])}</td>"
         f"<td>{e(', '.join(t['failed_gates']) or '-')}</td></tr>"
         for name, t in summary["tables"].items()
     )
@@ -1190,11 +1195,6 @@ def _named(table: str, report: str | None) -> str:
     """A table's name, a link to its report if it has one (not a table of keys only)."""
     e = html.escape
     return e(table) if report is None else f"<a href='{e(report)}'>{e(table)}</a>"
-
-
-def _score(value: float | None) -> str:
-    """A fidelity score out of 100 ("not measured" for a table with no rows to measure)."""
-    return "not measured" if value is None else f"{value * 100:.0f}/100"
 
 
 def _share(value: float | None) -> str:
@@ -1406,7 +1406,7 @@ def fit_folder(
     _, policy, key = prepare(config)
     tables = read_tables(folder, config)
     clean = _step_clean(tables, config, policy, key, schema_path)
-    _, model = fit_tables(clean.modelled(clean.frames), tables.relations, config, tables.frames)
+    _, model = fit_tables(clean.modelled(clean.frames), tables.relations, config, tables)
     folder_model = FolderModel(model=model, suffixes=tables.suffixes)
     return folder_model, synth.save_model(folder_model, output)
 
@@ -1592,15 +1592,7 @@ def replace_keys(
     rng = np.random.default_rng(seed)
     # numbers start above every integer any key column of the input holds (a power of ten), so
     # that no new key equals an input key
-    top = max(
-        (
-            int(side[t].get_column(c).cast(pl.Int64, strict=False).abs().max() or 0)
-            for side in sides
-            for t, columns in tables.keys.items()
-            for c in columns
-        ),
-        default=0,
-    )
+    top = max((linked.key_values_top(side, tables.keys) for side in sides), default=0)
     start = linked.surrogate_start(top)
 
     def numbered(numbers: np.ndarray, name: str) -> pl.Series:

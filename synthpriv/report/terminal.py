@@ -80,6 +80,11 @@ def linked_summary(linked: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def score_text(value: float | None) -> str:
+    """A fidelity score out of 100 ("not measured" for a table with no rows to measure)."""
+    return "not measured" if value is None else f"{value * 100:.0f}/100"
+
+
 def tables_table(linked: dict[str, Any]) -> Table:
     """A folder run's verdict and one line per table: rows, verdict, fidelity, failed gates."""
     verdict = Verdict(linked["verdict"])
@@ -95,7 +100,7 @@ def tables_table(linked: dict[str, Any]) -> Table:
             name,
             f"{t['rows']['real']:,} / {t['rows']['synthetic']:,}",
             f"[{STATUS_STYLE[status]}]{status.value}[/]",
-            "not measured" if t["fidelity"] is None else f"{t['fidelity'] * 100:.0f}/100",
+            score_text(t["fidelity"]),
             ", ".join(t["failed_gates"]) or "-",
         )
     return table
