@@ -59,13 +59,16 @@ def verdicts(people: int, seed: int, shares: tuple[float, ...]) -> list[dict]:
                 "history_copies": histories["copies"]["share"],
                 "real_baseline": histories["copies"]["baseline"],
                 "paired_share": histories["paired"]["share"],
+                "paired_close": histories["paired_close"]["share"],
+                "paired_close_people": histories["paired_close"]["rows_linked"],
             }
         )
         print(
             f"{people:>5} seed {seed} {source:>7} {shape:>8} {share:4.2f}: exit "
             f"{out[-1]['exit_code']} near_copies {out[-1]['near_copies']:4} copies "
             f"{out[-1]['history_copies']:.3f} vs real {out[-1]['real_baseline']:.3f} paired "
-            f"{out[-1]['paired_share']:.2f}",
+            f"{out[-1]['paired_share']:.2f} close {out[-1]['paired_close']:.2f} of "
+            f"{out[-1]['paired_close_people']}",
             flush=True,
         )
     return out

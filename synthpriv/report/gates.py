@@ -360,13 +360,20 @@ def _family_gate(
     """The gate of a judged family (:func:`_judge`): ``text``, then its worst excess, judged."""
     worst, interval, failed, k = judged
     x = worst.entry
+    # a pairing judged beside the shares: say which one decides when the shares do not
+    deciding = [c.name for c in extra or [] if c.decide() != Verdict.PASS]
+    decided = (
+        f" The {' and the '.join(deciding)} decide{'s' if len(deciding) == 1 else ''} this check."
+        if deciding and not failed
+        else ""
+    )
     return _gate(
         name,
         None,  # from the criteria
         x["excess"],
         worst.margin,
         f"{text} The excess is {x['excess'] * 100:+.1f} points ({_ci(interval, k)}); above "
-        f"{worst.margin * 100:.1f} points fails when the interval excludes 0.",
+        f"{worst.margin * 100:.1f} points fails when the interval excludes 0.{decided}",
         interval=interval,
         comparisons=k,
         criteria=_family_criteria(judged, family) + (extra or []),
@@ -403,7 +410,8 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
     margin = gates.near_copy_margin
     paired = near.get("paired")
     histories = near.get("histories")
-    k = len(near["levels"]) + (1 if paired else 0) + (2 if histories else 0)
+    # histories: their copies, and their pairing at two levels of similarity
+    k = len(near["levels"]) + (1 if paired else 0) + (3 if histories else 0)
     family = [Comparison(x, margin, _agree(x["mismatches"])) for x in near["levels"]]
     if histories:
         # a person's history repeated is the person-level exact copy: real people near-copy
@@ -429,35 +437,52 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
         )
     text += f" The largest excess is on {judged[0].label}."
     extra = []
-    for what, pairing in (("rows", paired), ("people", (histories or {}).get("paired"))):
+    pairings = (
+        ("rows", paired),
+        ("people", (histories or {}).get("paired")),
+        ("close", (histories or {}).get("paired_close")),
+    )
+    for what, pairing in pairings:
         if not pairing or not pairing["rows_linked"]:
             continue
         low, high = _balanced_interval(
             pairing["rows_linked_to_train"], pairing["rows_linked"], pairing["reference_rows"], k
         )
         value = pairing["share"]
-        closest = (
-            "closest real row (every training and holdout row; the fewest columns disagreeing, "
-            "then the nearest)"
-            if what == "rows"
-            else "closest real history (training or holdout: the one it near-copies most)"
-        )
+        closest = {
+            "rows": "closest real row (every training and holdout row; the fewest columns "
+            "disagreeing, then the nearest)",
+            "people": "closest real history (training or holdout: the one it near-copies most)",
+            "close": "closest real history",
+        }[what]
         searched = pairing.get("synthetic_searched_from")
         sampled = (
             f" (of a seeded sample of {searched:,} synthetic rows, each against every real row)"
             if what == "rows" and searched is not None and searched < near["rows"]["synthetic"]
             else ""
         )
+        who, copying = (
+            (
+                f"people of {pairing['min_rows']} rows or more",
+                f"repeat at least {pairing['similarity']:.0%} of someone's history",
+            )
+            if what == "close"
+            else (what, "near-copy someone")
+        )
         text += (
             f" Paired with its {closest}, {value * 100:.1f}% of the "
-            f"{pairing['rows_linked']:,} synthetic {what}{sampled} that near-copy someone "
-            "near-copy a "
-            f"training person, as if both sets were equally large (interval {low * 100:.1f}-"
-            f"{high * 100:.1f}%; 50% for {what} that copy nobody, above "
-            f"{gates.dcr_share_warn * 100:.0f}% warns and above "
+            f"{pairing['rows_linked']:,} synthetic {who}{sampled} that {copying} "
+            f"{'repeat' if what == 'close' else 'near-copy'} a training person, as if both "
+            f"sets were equally large (interval {low * 100:.1f}-{high * 100:.1f}%; 50% for "
+            f"{who} that copy nobody, above {gates.dcr_share_warn * 100:.0f}% warns and above "
             f"{gates.dcr_share_max * 100:.0f}% fails, each only when the interval excludes 50%)."
         )
-        name = "paired share" if what == "rows" else "paired share of histories"
+        name = (
+            f"paired share of histories {pairing['similarity']:.0%} alike, "
+            f"{pairing['min_rows']}+ rows"
+            if what == "close"
+            else {"rows": "paired share", "people": "paired share of histories"}[what]
+        )
         extra.append(_training_share(name, value, (low, high), gates))
     gate = _family_gate("near_copies", judged, text, family, extra)
     return replace(gate, comparisons=k)
@@ -477,8 +502,27 @@ def _holdout_copies_gate(
     held = (histories or {}).get("holdout")
     if held is not None:
         family.append(Comparison(held, gates.history_copy_margin, "whole histories"))
-    judged = _judge(family)
+    close = (histories or {}).get("paired_close") or {}
+    paired = bool(close.get("rows_linked"))
+    judged = _judge(family, len(family) + paired)
     worst = judged[0]
+    extra = []
+    if paired:
+        # the pairing of the near-copy gate, read from the other side: people who repeat most of
+        # a holdout person's history, where look-alikes are too many for the shares above
+        low, high = _balanced_interval(
+            close["rows_linked_to_train"], close["rows_linked"], close["reference_rows"], judged[3]
+        )
+        on_holdout = round(1 - close["share"], 4)
+        extra.append(
+            _training_share(
+                f"paired share of histories {close['similarity']:.0%} alike, "
+                f"{close['min_rows']}+ rows, on the holdout",
+                on_holdout,
+                (round(1 - high, 4), round(1 - low, 4)),
+                gates,
+            )
+        )
     if histories is not None and worst.entry is held:
         people = histories["copies"]["people"]
         text = (
@@ -497,7 +541,16 @@ def _holdout_copies_gate(
             "the holdout): a table made from real rows gives those people away whichever set "
             "they were in."
         )
-    return _family_gate("holdout_copies", judged, text, family)
+    if paired:
+        text += (
+            f" Of the {close['rows_linked']:,} synthetic people of {close['min_rows']} rows or "
+            f"more who repeat at least {close['similarity']:.0%} of a real person's history, "
+            f"{(1 - close['share']) * 100:.1f}% repeat a holdout person's, as if both sets were "
+            f"equally large (interval {(1 - high) * 100:.1f}-{(1 - low) * 100:.1f}%; 50% for "
+            f"people who copy nobody, above {gates.dcr_share_max * 100:.0f}% fails when the "
+            "interval excludes 50%)."
+        )
+    return _family_gate("holdout_copies", judged, text, family, extra)
 
 
 EXPOSED_GROUPS = {
