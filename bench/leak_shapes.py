@@ -78,6 +78,12 @@ def cases(train, holdout, unseen, quasi, secret, seed):
         ),
         "cart_default": (lambda: _cart(train, False, seed), "pass"),
         "cart_memorizing": (lambda: _cart(train, True, seed), "fail"),
+        # the honest engine's rows with copies mixed in: the generator's own near matches are
+        # the background the copies must stand out from, not unseen rows'
+        "cart_plus_copies_5pct": (
+            lambda: shapes.copies_mixed_in(_cart(train, False, seed), train, 0.05, seed),
+            "fail",
+        ),
         "rare_holders_0.5pct": (
             lambda: shapes.rare_value_holders_copied(unseen, train, 0.005, seed),
             "fail",

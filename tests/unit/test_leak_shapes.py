@@ -128,6 +128,14 @@ def test_a_memorizing_engine_fails_on_near_copies(parts, engines):
     assert {"near_copies", "membership_inference"} <= failed(report)
 
 
+def test_the_default_engine_with_copies_mixed_in_fails_on_near_copies(parts, engines):
+    # the engine's own near matches, not unseen rows', are the background copies hide in
+    train = parts[0]
+    report = report_on(parts, shapes.copies_mixed_in(engines["default"], train, 0.05))
+    assert exit_status_for(report) == ExitStatus.PRIVACY_GATE_FAILED
+    assert "near_copies" in failed(report)
+
+
 @pytest.mark.parametrize("shape", ["copies_5pct", "unseen"])
 def test_the_verdict_does_not_move_with_the_seed(parts, shape):
     synthetic = parts[2] if shape == "unseen" else LEAKS[shape][0](*parts)
