@@ -13,7 +13,8 @@ look-alikes do, so its excess drowns in the baseline. Here a history is judged b
   left out, and so are columns that only number each parent's rows (1..n: their order);
 - a row matches a row of the same table that agrees on every compared column but at most
   :data:`ROW_MISMATCHES` (tables comparing :data:`MIN_COLUMNS_FOR_MISMATCH` or more columns;
-  fewer: on every one);
+  two: on a column of at least :data:`MIN_DISTINCT_ALONE` distinct values, such as a code;
+  else on every one);
 - a person's history **near-copies** another's when at least :data:`HISTORY_SHARE` of each
   side's rows match a row of the other (matched both ways, so neither a short history inside a
   long one nor the reverse counts).
@@ -60,6 +61,10 @@ CLOSE_SHARE = 0.8  # ... for one to repeat most of another (judged apart: see _p
 CLOSE_ROWS = 4  # rows of a synthetic history judged at CLOSE_SHARE (the root's and 3 below)
 ROW_MISMATCHES = 1  # compared columns a matched row may disagree on (tables comparing 3 or more)
 MIN_COLUMNS_FOR_MISMATCH = 3
+# In a table comparing two columns, a row may disagree on one if the other, alone, tells rows
+# apart: it holds at least this many distinct values in the real rows (a diagnosis's code, not
+# its yes/no flag). Else flipping the flag on every row unmatched every copied diagnosis.
+MIN_DISTINCT_ALONE = 20
 CANDIDATES = 5  # real people verified per synthetic person
 COMMON = 50  # a row held by more real people than this proposes no candidate
 PART_KEYS = 100_000  # keys per partition on disk (each meets at most COMMON holders)
@@ -118,6 +123,7 @@ class _Table:
 
     columns: tuple[str, ...]
     tolerance: dict[str, float]
+    alone: tuple[str, ...] = ()  # of two compared columns, one a row may agree on alone
 
 
 def _days(series: pl.Series) -> pl.Series:
@@ -177,8 +183,12 @@ def _compared(
     return out
 
 
-def _rules(real: dict[str, pl.DataFrame]) -> dict[str, _Table]:
-    """Per table, the compared columns and each number's (and time's) tolerance."""
+def _rules(real: dict[str, pl.DataFrame], root: str | None = None) -> dict[str, _Table]:
+    """Per table, the compared columns and each number's (and time's) tolerance.
+
+    The ``root``'s one row per person is matched on every column: its year of birth alone is
+    shared by hundreds (a table below the root may match on its code alone).
+    """
     rules = {}
     for table, frame in real.items():
         columns = tuple(c for c in frame.columns if c != "__person")
@@ -191,7 +201,12 @@ def _rules(real: dict[str, pl.DataFrame]) -> dict[str, _Table]:
             values = values[np.isfinite(values)]
             spread = float(np.subtract(*np.quantile(values, [0.75, 0.25]))) if values.size else 0.0
             tolerance[c] = max(rounding_unit(values), IQR_SHARE * spread, 1e-12)
-        rules[table] = _Table(columns, tolerance)
+        alone = ()
+        if len(columns) == 2 and table != root:
+            alone = tuple(
+                c for c in columns if frame.get_column(c).n_unique() >= MIN_DISTINCT_ALONE
+            )
+        rules[table] = _Table(columns, tolerance, alone)
     return rules
 
 
@@ -219,11 +234,16 @@ def _tokens(frame: pl.DataFrame, rule: _Table) -> list[pl.Expr]:
 
 
 def _variants(rule: _Table) -> list[list[str]]:
-    """A row's keys: with one column left out at a time (it may disagree there), or whole."""
+    """A row's keys: with one column left out at a time (it may disagree there), or whole.
+
+    Of two columns, each that may stand alone (:data:`MIN_DISTINCT_ALONE`) is a key too.
+    """
     names = list(rule.columns)
     if len(names) >= MIN_COLUMNS_FOR_MISMATCH and ROW_MISMATCHES > 0:
         return [[n for n in names if n != left] for left in names]
-    return [names] if names else []
+    if not names:
+        return []
+    return [names] + ([[c] for c in rule.alone] if ROW_MISMATCHES > 0 else [])
 
 
 def _most_keys(frames: dict[str, pl.DataFrame], rules: dict[str, _Table]) -> int:
@@ -478,7 +498,7 @@ def history_copies(
         theirs = real["holdout"][0][t]
         shared = [c for c in mine.columns if c in theirs.columns]
         both = pl.concat([mine.select(shared), theirs.select(shared)], how="vertical_relaxed")
-        rules |= _rules({t: both})
+        rules |= _rules({t: both}, relations.root)
         types[t] = both.schema
     del both
     parts = max(
@@ -524,7 +544,9 @@ def _judged(encoded: dict[str, Histories], work: Path) -> dict[str, Any]:
         "rule": (
             f"a history near-copies another when at least {HISTORY_SHARE:.0%} of each side's "
             f"rows match a row of the same table (agreeing on every compared column but at most "
-            f"{ROW_MISMATCHES} where the table compares {MIN_COLUMNS_FOR_MISMATCH} or more; "
+            f"{ROW_MISMATCHES} where the table compares {MIN_COLUMNS_FOR_MISMATCH} or more, "
+            f"or where it compares two and the other holds {MIN_DISTINCT_ALONE} or more "
+            "distinct values; "
             "numbers and times within their tolerance; times of a person's rows counted from "
             "their first time below the root, the root's as years)"
         ),

@@ -771,6 +771,16 @@ def _attack_gates(attacks: dict[str, Any], gates: Gates, columns: int) -> list[G
             message = f"Not applicable: with {columns} column compared there is nothing to {what}."
             out.append(_gate(name, Verdict.SKIP, None, None, message, applicable=False))
             continue
+        if name == "attribute_inference" and not entries:
+            # every compared column is a quasi-identifier: no other value to infer (the
+            # singling-out and linkability attacks still use them all)
+            message = (
+                "Not applicable: every compared column is a quasi-identifier and none is "
+                "sensitive, so there is no other value to infer (mark a column sensitive in the "
+                "schema to attack it)."
+            )
+            out.append(_gate(name, Verdict.SKIP, None, None, message, applicable=False))
+            continue
         if not known:
             out.append(_gate(name, Verdict.SKIP, None, None, f"Could not {what}."))
             continue

@@ -275,6 +275,23 @@ def test_attacks_that_need_two_columns_are_not_applicable_to_one():
     assert overall_verdict(evaluate({"score": 0.9}, two)) == "INCOMPLETE"
 
 
+def test_inference_does_not_apply_when_every_column_is_a_quasi_identifier():
+    # the audit's honest folder whose patients hold sex, birth date, insurance, ethnicity only:
+    # no secret to infer, and the verdict was INCOMPLETE (exit 9) for ever
+    every_qi = safe_privacy(
+        columns=["sex", "birth_date", "insurance"],
+        quasi_identifiers=["sex", "birth_date", "insurance"],
+        attacks__inference={},
+    )
+    result = {g.name: g for g in evaluate({"score": 0.9}, every_qi)}
+    assert (result["attribute_inference"].status, result["attribute_inference"].applicable) == (
+        "SKIP",
+        False,
+    )
+    assert "every compared column is a quasi-identifier" in result["attribute_inference"].message
+    assert overall_verdict(list(result.values())) == "PASS"
+
+
 def test_the_exact_copies_message_names_the_training_rows_with_thousands_separators():
     gates = evaluate({"score": 0.85, "baseline_score": 0.9}, safe_privacy())
     message = next(g.message for g in gates if g.name == "exact_copies")

@@ -8,7 +8,7 @@ shapes made from people the model never saw must not.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -163,6 +163,93 @@ def test_nudged_copies_of_unseen_accounts_fail_the_holdout_gate_only(bank):
 
 
 BANK = ((2000, 1, 0), (500, 100_000, 1), (2000, 200_000, 2))  # training, holdout, fresh
+
+
+def _ward(people: int, first: int, seed: int) -> dict[str, pl.DataFrame]:
+    """Patients, 1-4 stays each, 1-6 diagnoses a stay: a code and a present-on-admission flag."""
+    rng = np.random.default_rng(seed)
+    ids = np.arange(first, first + people)
+    stays = np.repeat(ids, rng.integers(1, 5, people))
+    codes = rng.integers(1, 7, stays.size)
+    stay_ids = np.arange(stays.size) + 10 * first
+    popular = 1 / np.arange(1, 201) ** 1.1
+    return {
+        "patients": pl.DataFrame({"patient_id": ids, "sex": rng.choice(["F", "M"], people)}),
+        "admissions": pl.DataFrame(
+            {
+                "admission_id": stay_ids,
+                "patient_id": stays,
+                "admit_time": [
+                    datetime(2015, 1, 1) + timedelta(hours=int(h))
+                    for h in rng.integers(0, 50_000, stays.size)
+                ],
+                "stay_days": rng.gamma(2.0, 3.0, stays.size).round(2),
+            }
+        ),
+        "diagnoses": pl.DataFrame(
+            {
+                "diagnosis_id": np.arange(codes.sum()) + 100 * first,
+                "admission_id": np.repeat(stay_ids, codes),
+                "seq_num": np.concatenate([np.arange(1, n + 1) for n in codes]),
+                "icd_code": rng.choice(
+                    [f"{c:03d}" for c in range(200)], codes.sum(), p=popular / popular.sum()
+                ),
+                "present_on_admission": rng.choice(["Y", "N"], codes.sum(), p=[0.7, 0.3]),
+            }
+        ),
+    }
+
+
+def test_copied_histories_with_a_flag_flipped_on_every_row_fail():
+    """The audit's shape: whole histories under a new patient, moved, every diagnosis's
+    yes/no flag flipped. A diagnosis compares its code and its flag only: the flag flipped,
+    no row matched and the copies passed."""
+    train, holdout, fresh = (_ward(n, first, seed) for n, first, seed in WARD)
+    relations = discover(train)
+    picked = train["patients"]["patient_id"].head(45)  # 5% of the synthetic people
+    stays = train["admissions"].filter(pl.col("patient_id").is_in(picked.implode()))
+    moved = pl.Series(np.random.default_rng(1).integers(-400, 400, 45))
+    copied = {
+        "patients": fresh["patients"].head(45).with_columns(pl.Series("patient_id", picked)),
+        "admissions": stays.join(
+            pl.DataFrame({"patient_id": picked, "days": moved}), on="patient_id"
+        )
+        .with_columns(pl.col("admit_time") + pl.duration(days=pl.col("days")))
+        .drop("days"),
+        "diagnoses": train["diagnoses"]
+        .filter(pl.col("admission_id").is_in(stays["admission_id"].implode()))
+        .with_columns(pl.col("present_on_admission").replace({"Y": "N", "N": "Y"})),
+    }
+    renewed = {
+        t: f.with_columns(
+            [pl.col(c) + 10**9 for c in ("patient_id", "admission_id", "diagnosis_id") if c in f]
+        )
+        for t, f in copied.items()
+    }
+    kept = fresh["patients"]["patient_id"][45:].implode()
+    leaky = {
+        "patients": pl.concat(
+            [fresh["patients"].filter(pl.col("patient_id").is_in(kept)), renewed["patients"]]
+        ),
+        "admissions": pl.concat(
+            [fresh["admissions"].filter(pl.col("patient_id").is_in(kept)), renewed["admissions"]]
+        ),
+    }
+    leaky["diagnoses"] = pl.concat(
+        [
+            fresh["diagnoses"].filter(
+                pl.col("admission_id").is_in(leaky["admissions"]["admission_id"].implode())
+            ),
+            renewed["diagnoses"],
+        ]
+    )
+    for synthetic, status in ((fresh, "PASS"), (leaky, "FAIL")):
+        report = person_report(train, holdout, synthetic, relations, CONFIG)
+        gate = report.gate("near_copies")
+        assert gate.status.value == status, gate.message
+
+
+WARD = ((900, 1, 4), (250, 100_000, 5), (900, 200_000, 6))  # training, holdout, fresh
 
 
 def test_a_moved_and_reordered_copy_is_the_same_history(hospital):
