@@ -57,6 +57,7 @@ class _Column:
     # per leaf id: the nodes on its path (root first) and the weight each lends the leaf
     paths: dict[int, Any] = field(default_factory=dict)
     integer: bool = False
+    decimals: int | None = None  # the places every real value fits in (cents: 2); None: more
     leaf_size: int = 0
     shrinkage: float = 0.0
     low: float = -np.inf
@@ -162,7 +163,9 @@ class SequentialTrees:
             integer = pd.api.types.is_integer_dtype(series) or bool(
                 np.all(np.mod(values[~np.isnan(values)], 1) == 0)
             )
-            return _Column(name, categorical=False, integer=integer), values
+            column = _Column(name, categorical=False, integer=integer)
+            column.decimals = None if integer else decimal_places(values)
+            return column, values
         categories = sorted(series.dropna().unique().tolist(), key=_sort_key)
         lookup = {value: code for code, value in enumerate(categories)}
         codes = series.map(lookup).fillna(MISSING).astype(int).to_numpy()
@@ -451,10 +454,28 @@ class SequentialTrees:
             return pd.Series(pd.to_datetime(np.round(values), unit="ns"), name=name).astype(dtype)
         if column.integer:
             values = np.round(values)
+        elif getattr(column, "decimals", None) is not None:  # models fitted before: unrounded
+            # the real column's precision (charges in cents, weights to 0.1 kg): a drawn value
+            # with sixteen digits is told from a real one at a glance
+            values = np.round(values, column.decimals)
         return pd.Series(values, name=name)
 
 
 SHRINKAGE_GRID = (0.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
+MAX_DECIMALS = 6
+
+
+def decimal_places(values: np.ndarray) -> int | None:
+    """The fewest decimal places every finite value is written with, up to MAX_DECIMALS.
+
+    ``None`` when some value needs more (measurements stored at full float precision).
+    """
+    finite = values[np.isfinite(values)]
+    for places in range(MAX_DECIMALS + 1):
+        scaled = finite * 10.0**places
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
+            return places
+    return None
 
 
 def _person_weighted(values: np.ndarray, owners: np.ndarray) -> tuple[float, float]:

@@ -587,3 +587,23 @@ def test_a_sample_the_caller_drew_is_recorded_with_the_rows_it_came_from(table):
     model = synth.fit(table.head(120), seed=0, fit_rows=None, sampled_from_rows=table.height)
     assert model.training_rows == 120
     assert model.preparation["fit_sampled_from_rows"] == table.height
+
+
+def test_cart_writes_numbers_to_the_real_columns_precision():
+    # the audit's charges came out as 42113.513676466304 beside real ones in cents: told from
+    # real rows at a glance, and not what a user's systems write
+    from synthpriv.sequential import SequentialTrees, decimal_places
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {
+            "charges": rng.lognormal(9, 0.8, 600).round(2),
+            "weight": rng.normal(70, 12, 600).round(1),
+            "ratio": rng.random(600),  # full float precision: left as drawn
+        }
+    )
+    drawn = SequentialTrees(min_samples_leaf=5).fit(frame, seed=0).sample(400, seed=1)
+    assert [decimal_places(frame[c].to_numpy()) for c in frame] == [2, 1, None]
+    np.testing.assert_allclose(drawn["charges"], drawn["charges"].round(2), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(drawn["weight"], drawn["weight"].round(1), rtol=0, atol=1e-9)
+    assert drawn["ratio"].round(6).ne(drawn["ratio"]).any()
