@@ -41,6 +41,7 @@ from synthpriv.frames import is_time, micros
 from synthpriv.relations import (
     Ordering,
     Relations,
+    parent_positions,
     persons,
     row_counters,
     split_by_root,
@@ -84,6 +85,7 @@ class TablePlan:
     carried: list[str] = field(default_factory=list)  # a sequence's columns a parent keeps
     steps: list[str] = field(default_factory=list)  # integer steps modelled as days
     window: tuple[float, float] | None = None  # a sequence's dates: the span k people reach
+    positions: dict[str, int] = field(default_factory=dict)  # 1..n within a parent -> start
 
 
 @dataclass
@@ -229,6 +231,9 @@ def _plan(
         if c not in pointers
     }
     own = [c for c in frame.columns if c != key and c not in pointers and c not in counters]
+    # a column numbering each parent's rows (a diagnosis's SEQ_NUM) is numbered again, not drawn
+    positions = parent_positions(frame, link.column if link else None, own)
+    own = [c for c in own if c not in positions]
     times = _chronology(frame, [c for c in own if is_time(frame.schema[c])])
     ordered = {(o.before, o.after) for o in orderings if o.before_table == o.after_table == name}
     complete = {c for c in times if frame.get_column(c).null_count() == 0}
@@ -286,6 +291,7 @@ def _plan(
         },
         key_start=_start(frame.get_column(key), top) if key else None,
         counters=counters,
+        positions=positions,
         resolution={c: _resolution(frame.get_column(c)) for c in times},
     )
 
@@ -860,6 +866,7 @@ def sample(
             columns[plan.pointer] = parent_keys.alias(plan.pointer)
             parents_of[table] = parent_keys
         frame = frame.with_columns(list(columns.values())) if columns else frame
+        frame = _numbered(frame, plan)
         reference = (
             micros(frame.get_column(plan.reference))
             if plan.reference is not None
@@ -890,6 +897,21 @@ def sample(
             ]
         )
     return drawn
+
+
+def _numbered(frame: pl.DataFrame, plan: TablePlan) -> pl.DataFrame:
+    """Each parent's rows numbered from their first (by time where the table has one)."""
+    positions = getattr(plan, "positions", {})  # models fitted before: drawn as any column
+    if not positions or plan.pointer is None:
+        return frame
+    order = (
+        pl.col(plan.reference).rank("ordinal").over(plan.pointer) - 1
+        if plan.reference is not None
+        else pl.int_range(pl.len()).over(plan.pointer)
+    )
+    return frame.with_columns(
+        (order + start).cast(pl.Int64).alias(column) for column, start in positions.items()
+    )
 
 
 def _draw_in_order(

@@ -243,6 +243,28 @@ def row_counters(frame: pl.DataFrame, table: str, key: str | None) -> list[str]:
     ]
 
 
+def parent_positions(frame: pl.DataFrame, link: str | None, columns: list[str]) -> dict[str, int]:
+    """Integer columns numbering each parent's rows (1..n or 0..n-1 within every parent).
+
+    Each with the number it starts at. They hold the rows' order, not their content (a
+    diagnosis's SEQ_NUM): a history with its rows reordered is the same history, and a
+    synthetic table numbers its own rows so.
+    """
+    if link is None or frame.height == 0:
+        return {}
+    out = {}
+    for c in columns:
+        if not frame.schema[c].is_integer():
+            continue
+        rank = pl.col(c).rank("ordinal").over(link)
+        low = pl.col(c).min().over(link)
+        ok = frame.select(((pl.col(c) - low + 1 == rank) & low.is_in([0, 1])).mean()).item()
+        if ok is not None and ok >= 0.95:
+            start = frame.select(pl.col(c).min().over(link).mode().first()).item()
+            out[c] = int(start) if start in (0, 1) else 1
+    return out
+
+
 def _as_text(series: pl.Series) -> pl.Series:
     return series.cast(pl.String).str.strip_chars()
 

@@ -54,7 +54,7 @@ import polars as pl
 from synthpriv.frames import is_time, micros
 from synthpriv.metrics.linkage import IQR_SHARE, rounding_unit
 from synthpriv.metrics.privacy import paired_share, share_difference
-from synthpriv.relations import Relations, first_times, key_columns, persons
+from synthpriv.relations import Relations, first_times, key_columns, parent_positions, persons
 
 HISTORY_SHARE = 0.6  # share of each side's rows matched for one history to near-copy another
 CLOSE_SHARE = 0.8  # ... for one to repeat most of another (judged apart: see _paired)
@@ -130,26 +130,6 @@ def _days(series: pl.Series) -> pl.Series:
     return micros(series).cast(pl.Float64) / DAY
 
 
-def _counters(frame: pl.DataFrame, link: str | None, columns: list[str]) -> list[str]:
-    """Integer columns numbering each parent's rows (1..n or 0..n-1 within every parent).
-
-    They hold the rows' order, not their content: a history with its rows reordered is the
-    same history.
-    """
-    if link is None or frame.height == 0:
-        return []
-    out = []
-    for c in columns:
-        if not frame.schema[c].is_integer():
-            continue
-        rank = pl.col(c).rank("ordinal").over(link)
-        low = pl.col(c).min().over(link)
-        ok = frame.select(((pl.col(c) - low + 1 == rank) & low.is_in([0, 1])).mean()).item()
-        if ok is not None and ok >= 0.95:
-            out.append(c)
-    return out
-
-
 def _compared(
     frame: pl.DataFrame, table: str, relations: Relations, first: pl.DataFrame | None
 ) -> pl.DataFrame:
@@ -161,7 +141,7 @@ def _compared(
     named = set(key_columns(relations, table, frame))
     columns = [c for c in frame.columns if c not in named and not c.startswith("__")]
     link = relations.parent_of(table)
-    order = set(_counters(frame, link.column if link else None, columns))
+    order = set(parent_positions(frame, link.column if link else None, columns))
     columns = [c for c in columns if c not in order]
     times = [c for c in columns if is_time(frame.schema[c])]
     root = first is None

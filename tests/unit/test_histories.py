@@ -19,11 +19,10 @@ from synthpriv.linked_run import person_report
 from synthpriv.metrics import histories as histories_module
 from synthpriv.metrics.histories import (
     HISTORY_SHARE,
-    _counters,
     histories,
     history_copies,
 )
-from synthpriv.relations import discover
+from synthpriv.relations import discover, parent_positions
 from synthpriv.report import exit_status_for
 from synthpriv.status import ExitStatus
 from tests.linked_fixture import fitted_hospital, planted
@@ -323,8 +322,11 @@ def test_only_a_numbering_within_each_parent_is_a_counter():
             "ZERO_BASED": [0, 1, 2, 0, 1],
         }
     )
-    assert _counters(frame, "PID", ["SEQ", "DOSE", "ZERO_BASED"]) == ["SEQ", "ZERO_BASED"]
-    assert _counters(frame, None, ["SEQ"]) == []
+    assert parent_positions(frame, "PID", ["SEQ", "DOSE", "ZERO_BASED"]) == {
+        "SEQ": 1,
+        "ZERO_BASED": 0,
+    }
+    assert parent_positions(frame, None, ["SEQ"]) == {}
 
 
 def test_the_rule_is_stated_with_its_threshold(hospital):

@@ -457,3 +457,24 @@ def test_a_number_a_column_holds_itself_is_not_another_tables_identifier():
     assert leaks([2674, 87144583, 3000]) == [
         "1 cell(s) of column 'A16' hold values of direct identifier 'account_to'"
     ]
+
+
+def test_a_column_numbering_each_parents_rows_is_numbered_again_not_drawn():
+    # the audit's synthetic stays held diagnoses numbered 4, 4, 2: drawn as any number
+    rng = np.random.default_rng(0)
+    people = pl.DataFrame({"PID": np.arange(300), "SEX": rng.choice(["F", "M"], 300)})
+    codes = rng.integers(1, 6, 300)
+    diagnoses = pl.DataFrame(
+        {
+            "PID": np.repeat(np.arange(300), codes),
+            "SEQ_NUM": np.concatenate([np.arange(1, n + 1) for n in codes]),
+            "CODE": rng.choice([f"C{i}" for i in range(12)], int(codes.sum())),
+        }
+    )
+    tables = {"people": people, "diagnoses": diagnoses}
+    relations = discover(tables)
+    model = linked.fit(tables, relations, [], seed=0)
+    assert model.plans["diagnoses"].positions == {"SEQ_NUM": 1}
+    drawn = linked.sample(model)["diagnoses"]
+    numbered = drawn.with_columns(pl.int_range(1, pl.len() + 1).over("PID").alias("expected"))
+    assert numbered["SEQ_NUM"].to_list() == numbered["expected"].to_list()
