@@ -1,12 +1,14 @@
 """Where ``synthpriv run FOLDER`` holds its memory: resident memory around each stage.
 
 Usage:
-    OMP_NUM_THREADS=1 .venv/bin/python bench/linked_memory_stages.py FOLDER OUT
+    OMP_NUM_THREADS=1 .venv/bin/python bench/linked_memory_stages.py FOLDER OUT [--inner]
 
 Runs ``run FOLDER -o OUT`` in this process with each stage function wrapped. Around each
 stage it prints the resident memory before, the stage's peak (``VmHWM``, reset through
 ``/proc/self/clear_refs``), after, and after ``malloc_trim(0)``: the last is what the stage
-left live, not what the allocator kept. Linux only. Make the folder with ``linked_scale.py``
+left live, not what the allocator kept. ``--inner`` measures the steps inside each table's
+report too (an enclosing stage's peak then counts from its last inner step only). Linux only.
+Make the folder with ``linked_scale.py``
 (``--workdir``): e.g. ``/tmp/synthpriv-linked-scale/export-100000-2000000``.
 """
 
@@ -73,10 +75,35 @@ def _measured(module: object, name: str) -> None:
     setattr(module, name, wrapped)
 
 
+# inside a table's report (--inner): each privacy and fidelity step, where the report peaks
+INNER = {
+    "synthpriv.metrics.privacy": [
+        "near_copy_levels",
+        "linked_share",
+        "distance_metrics",
+        "membership_inference",
+        "attack_metrics",
+        "exposed_people",
+        "exact_copies",
+        "unique_record_copies",
+        "holdout_copies",
+        "linkable",
+    ],
+    "synthpriv.report.builder": ["privacy_metrics", "_fidelity"],
+}
+
+
 def run() -> None:
     for name in STAGES:
         _measured(linked_run, name)
     _measured(linked, "sample")
+    if "--inner" in sys.argv:
+        import importlib
+
+        sys.argv.remove("--inner")
+        for module, names in INNER.items():
+            for name in names:
+                _measured(importlib.import_module(module), name)
     folder, out = sys.argv[1:3]
     sys.argv = ["synthpriv", "--quiet", "run", folder, "-o", out, "--nlp-model", "none"]
     sys.argv += ["--no-pdf"]
