@@ -953,8 +953,12 @@ def _draw_in_order(
         parts.append((rows, out))
         previous, previous_parents = out, parents
     order = np.argsort(np.concatenate([rows for rows, _ in parts]), kind="stable")
-    stacked = pd.concat([out for _, out in parts], ignore_index=True).iloc[order]
-    return pl.from_pandas(stacked.reset_index(drop=True))
+    # a place whose column is all missing takes the other places' type: left out of the
+    # concatenation and filled back (pandas deprecates leaving it out of the dtype itself)
+    stacked = pd.concat(
+        [out.dropna(axis=1, how="all") for _, out in parts], ignore_index=True
+    ).reindex(columns=list(plan.columns))
+    return pl.from_pandas(stacked.iloc[order].reset_index(drop=True))
 
 
 def _kept_in_order(drawn: dict[str, pl.DataFrame], model: LinkedModel, table: str) -> pl.DataFrame:
