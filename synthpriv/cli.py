@@ -42,7 +42,7 @@ from synthpriv.cli_render import (
 )
 from synthpriv.config import load_config
 from synthpriv.errors import ConfigError, SynthprivError
-from synthpriv.status import ExitStatus, exit_codes_help
+from synthpriv.status import ExitStatus, exit_codes_help, mark_interrupted
 
 __all__ = ["cli", "main"]
 
@@ -522,6 +522,7 @@ def config_init(state: State, path: Path, overwrite: bool) -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    mark_interrupted()  # kept if the exception is lost (raised inside a finalizer)
     raise Interrupted()
 
 

@@ -56,3 +56,21 @@ SHORT = {
 def exit_codes_help() -> str:
     """``0 ok, 1 internal error, ...``: every code, from the enum (none can be left out)."""
     return ", ".join(f"{status.value} {SHORT[status]}" for status in ExitStatus)
+
+
+# A SIGTERM's exception can be lost: raised while Python runs a finalizer (``__del__``, a
+# weakref callback), it is printed as "Exception ignored" and the run goes on to exit 0 with
+# its output in place. The handler marks it here too, and outputs are never committed after.
+_signalled = False
+
+
+def mark_interrupted() -> None:
+    """Record that the process was asked to stop (from the signal handler)."""
+    global _signalled
+    _signalled = True
+
+
+def raise_if_interrupted() -> None:
+    """Raise ``KeyboardInterrupt`` if a stop was asked, even if its exception was lost."""
+    if _signalled:
+        raise KeyboardInterrupt("a stop was asked while the run went on")

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from synthpriv.errors import OutputError
+from synthpriv.status import raise_if_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +265,7 @@ def atomic_files(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Path]
         temporaries.append(_temp_name(target))
     try:
         yield temporaries
+        raise_if_interrupted()
         for tmp, target in zip(temporaries, targets, strict=True):
             try:
                 os.replace(tmp, target)
@@ -307,6 +309,7 @@ def atomic_directory(
             raise OutputError(f"{path}: cannot create a folder here ({exc.strerror})") from None
         try:
             yield tmp
+            raise_if_interrupted()  # a SIGTERM whose exception was lost commits nothing
             if path.exists():
                 check_output(path, inputs=inputs, overwrite=overwrite, directory=True)
                 old = _temp_name(path)
