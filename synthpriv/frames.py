@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import polars as pl
 
 VALUE, COUNT = "value", "count"
@@ -45,3 +46,16 @@ def micros(series: pl.Series) -> pl.Series:
     elif series.dtype.time_zone is not None:  # type: ignore[union-attr]
         series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     return series.dt.cast_time_unit("us").cast(pl.Int64)
+
+
+def decimal_places(values: np.ndarray, most: int) -> int | None:
+    """The fewest decimal places (at most ``most``) every value of ``values`` is written with.
+
+    ``None`` when some value needs more (a measurement stored at full float precision). A value
+    fits when it is within 1e-6 (or a millionth of a millionth) of the places' grid.
+    """
+    for places in range(most + 1):
+        scaled = values * 10.0**places
+        if np.all(np.abs(scaled - np.round(scaled)) <= np.maximum(1e-6, 1e-12 * scaled)):
+            return places
+    return None

@@ -258,9 +258,11 @@ def parent_positions(frame: pl.DataFrame, link: str | None, columns: list[str]) 
             continue
         rank = pl.col(c).rank("ordinal").over(link)
         low = pl.col(c).min().over(link)
-        ok = frame.select(((pl.col(c) - low + 1 == rank) & low.is_in([0, 1])).mean()).item()
+        ok, start = frame.select(
+            ((pl.col(c) - low + 1 == rank) & low.is_in([0, 1])).mean().alias("ok"),
+            low.mode().first().alias("start"),
+        ).row(0)
         if ok is not None and ok >= 0.95:
-            start = frame.select(pl.col(c).min().over(link).mode().first()).item()
             out[c] = int(start) if start in (0, 1) else 1
     return out
 

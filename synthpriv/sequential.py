@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthpriv.frames import decimal_places
+
 MISSING = -1
 
 
@@ -164,7 +166,8 @@ class SequentialTrees:
                 np.all(np.mod(values[~np.isnan(values)], 1) == 0)
             )
             column = _Column(name, categorical=False, integer=integer)
-            column.decimals = None if integer else decimal_places(values)
+            finite = values[np.isfinite(values)]
+            column.decimals = None if integer else decimal_places(finite, MAX_DECIMALS)
             return column, values
         categories = sorted(series.dropna().unique().tolist(), key=_sort_key)
         lookup = {value: code for code, value in enumerate(categories)}
@@ -462,20 +465,7 @@ class SequentialTrees:
 
 
 SHRINKAGE_GRID = (0.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
-MAX_DECIMALS = 6
-
-
-def decimal_places(values: np.ndarray) -> int | None:
-    """The fewest decimal places every finite value is written with, up to MAX_DECIMALS.
-
-    ``None`` when some value needs more (measurements stored at full float precision).
-    """
-    finite = values[np.isfinite(values)]
-    for places in range(MAX_DECIMALS + 1):
-        scaled = finite * 10.0**places
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
-            return places
-    return None
+MAX_DECIMALS = 6  # places a drawn number is rounded to at most (more: left as drawn)
 
 
 def _person_weighted(values: np.ndarray, owners: np.ndarray) -> tuple[float, float]:

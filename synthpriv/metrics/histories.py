@@ -520,6 +520,12 @@ def _judged(encoded: dict[str, Histories], work: Path) -> dict[str, Any]:
     )
     base = natural / (n_train + n_holdout) if n_train + n_holdout else 0.0
     copies = share_difference(share, synthetic_people, base, n_train + n_holdout)
+    # each synthetic person's closest real histories (ties kept), paired below at two levels
+    best = of_synthetic.filter(pl.col("similarity") == pl.col("similarity").max().over("person"))
+    close = best.join(
+        encoded["synthetic"].sizes.filter(pl.col("rows") >= CLOSE_ROWS).select("person"),
+        on="person",
+    )
     return {
         "rule": (
             f"a history near-copies another when at least {HISTORY_SHARE:.0%} of each side's "
@@ -532,16 +538,8 @@ def _judged(encoded: dict[str, Histories], work: Path) -> dict[str, Any]:
         ),
         "copies": copies
         | {"people": {"synthetic": synthetic_people, "train": n_train, "holdout": n_holdout}},
-        "paired": _paired(of_synthetic, HISTORY_SHARE, n_train, n_holdout),
-        "paired_close": _paired(
-            of_synthetic.join(
-                encoded["synthetic"].sizes.filter(pl.col("rows") >= CLOSE_ROWS).select("person"),
-                on="person",
-            ),
-            CLOSE_SHARE,
-            n_train,
-            n_holdout,
-        )
+        "paired": _paired(best, HISTORY_SHARE, n_train, n_holdout),
+        "paired_close": _paired(close, CLOSE_SHARE, n_train, n_holdout)
         | {"similarity": CLOSE_SHARE, "min_rows": CLOSE_ROWS},
         # a table made from unseen real people: synthetic people who near-copy a holdout
         # person, beside training people who do (real people outside the holdout)
@@ -556,10 +554,11 @@ def _judged(encoded: dict[str, Histories], work: Path) -> dict[str, Any]:
     }
 
 
-def _paired(pairs: pl.DataFrame, level: float, n_train: int, n_holdout: int) -> dict[str, Any]:
+def _paired(best: pl.DataFrame, level: float, n_train: int, n_holdout: int) -> dict[str, Any]:
     """Synthetic people whose closest history is at least ``level`` similar, paired with it.
 
-    Each is paired with the real history it copies most (ties shared): the share on a training
+    ``best``: each person's closest real histories (ties kept). Each person is paired with the
+    real history they copy most (ties shared): the share on a training
     person, as if both sets were equally large. Which side holds a person's closest history does
     not depend on how close it is for people who copy nobody, so the share is 0.5 for them at
     every level and for every set of people chosen by their own rows.
@@ -572,8 +571,10 @@ def _paired(pairs: pl.DataFrame, level: float, n_train: int, n_holdout: int) -> 
     most of who is left (0.88 in the same run; bench/README.md, ``linked_leak_berka.py``). A
     history of fewer rows is a row or two, judged row by row in its tables.
     """
-    near = pairs.filter(pl.col("similarity") >= level)
-    best = near.filter(pl.col("similarity") == pl.col("similarity").max().over("person"))
-    landed = best.group_by("person").agg((pl.col("ref") < n_train).mean().alias("train"))
+    landed = (
+        best.filter(pl.col("similarity") >= level)
+        .group_by("person")
+        .agg((pl.col("ref") < n_train).mean().alias("train"))
+    )
     on_train = float(landed.get_column("train").sum()) if landed.height else 0.0
     return paired_share(on_train, landed.height, n_train, n_holdout)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from synthpriv.frames import decimal_places
 from synthpriv.metrics.neighbors import (
     QUERY_CHUNK,
     Encoded,
@@ -87,10 +88,9 @@ def rounding_unit(values: np.ndarray) -> float:
     if values.size == 0:
         return 1.0
     sample = np.unique(values)[:100_000]
-    for decimals in range(0, MAX_DECIMALS + 1):
-        scaled = sample * 10.0**decimals
-        if np.all(np.abs(scaled - np.round(scaled)) <= np.maximum(1e-6, 1e-12 * scaled)):
-            break
+    decimals = decimal_places(sample, MAX_DECIMALS)
+    if decimals is None:
+        return 10.0**-MAX_DECIMALS
     if decimals > 0:
         return 10.0**-decimals
     unit = 1.0

@@ -478,14 +478,18 @@ def _near_copies_gate(near: dict[str, Any], gates: Gates) -> GateResult:
             f"{gates.dcr_share_max * 100:.0f}% fails, each only when the interval excludes 50%)."
         )
         name = (
-            f"paired share of histories {pairing['similarity']:.0%} alike, "
-            f"{pairing['min_rows']}+ rows"
+            _close_name(pairing)
             if what == "close"
             else {"rows": "paired share", "people": "paired share of histories"}[what]
         )
         extra.append(_training_share(name, value, (low, high), gates))
     gate = _family_gate("near_copies", judged, text, family, extra)
     return replace(gate, comparisons=k)
+
+
+def _close_name(close: dict[str, Any]) -> str:
+    """The criterion of histories paired at the strict level (``histories.paired_close``)."""
+    return f"paired share of histories {close['similarity']:.0%} alike, {close['min_rows']}+ rows"
 
 
 def _holdout_copies_gate(
@@ -516,8 +520,7 @@ def _holdout_copies_gate(
         on_holdout = round(1 - close["share"], 4)
         extra.append(
             _training_share(
-                f"paired share of histories {close['similarity']:.0%} alike, "
-                f"{close['min_rows']}+ rows, on the holdout",
+                f"{_close_name(close)}, on the holdout",
                 on_holdout,
                 (round(1 - high, 4), round(1 - low, 4)),
                 gates,
