@@ -516,40 +516,98 @@ def fewest_mismatches(
     return best
 
 
+@numba.njit(cache=True, parallel=True)
+def _row_hashes(numbers, bits, codes):  # pragma: no cover - compiled
+    """A hash of every row's values: missing numbers alike, -0.0 as 0.0."""
+    n = numbers.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    for i in numba.prange(n):
+        h = np.int64(-3750763034362895579)
+        for c in range(codes.shape[1]):
+            h = _mix(h, np.int64(codes[i, c]))
+        for c in range(numbers.shape[1]):
+            x = numbers[i, c]
+            if np.isnan(x):
+                h = _mix(h, _MISSING_BIN)
+            elif x == 0.0:
+                h = _mix(h, np.int64(0))
+            else:
+                h = _mix(h, bits[i, c])
+        out[i] = h
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _same_row(numbers, codes, a, b):  # pragma: no cover - compiled
+    for c in range(codes.shape[1]):
+        if codes[a, c] != codes[b, c]:
+            return False
+    for c in range(numbers.shape[1]):
+        x, y = numbers[a, c], numbers[b, c]
+        if not (x == y or (np.isnan(x) and np.isnan(y))):
+            return False
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def _groups(numbers, codes, hashes, order, flags):  # pragma: no cover - compiled
+    """Identical rows grouped: each group's first row, its count and its flagged count.
+
+    ``order`` sorts ``hashes`` stably, so within a run of equal hashes rows come in their
+    order and the first row met of each group is its first row; rows of a run that differ
+    (a hash collision) start groups of their own.
+    """
+    n = hashes.size
+    first = np.empty(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.float64)
+    flagged = np.zeros(n, dtype=np.float64)
+    groups = 0
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and hashes[order[end]] == hashes[order[start]]:
+            end += 1
+        run_first = groups
+        for p in range(start, end):
+            row = order[p]
+            g = run_first
+            while g < groups and not _same_row(numbers, codes, first[g], row):
+                g += 1
+            if g == groups:
+                first[g] = row
+                groups += 1
+            count[g] += 1.0
+            if flags[row]:
+                flagged[g] += 1.0
+        start = end
+    return first[:groups], count[:groups], flagged[:groups]
+
+
 def _distinct(
     reference: Encoded, flags: np.ndarray
 ) -> tuple[Encoded, np.ndarray, np.ndarray, np.ndarray]:
     """Identical reference rows kept once: ``(rows, positions, counts, flagged counts)``.
 
     Identical rows disagree equally with any query; each distinct row stands for its count.
+    Distinct rows come in the order of their first row. Rows are grouped by a hash of their
+    values sorted, then compared value by value: a few arrays of one number per row, where
+    a group-by over the columns held several times the rows (450 MB over 1.6M rows of 4
+    columns; bench/README.md).
     """
-    frame = pl.DataFrame(
-        {f"n{i}": reference.numbers[:, i] for i in range(reference.numbers.shape[1])}
-        | {f"c{i}": reference.codes[:, i] for i in range(reference.codes.shape[1])}
-    )
     ones = np.ones(reference.rows)
-    if frame.width == 0:
+    if reference.width == 0 or reference.rows == 0:
         return reference, np.arange(reference.rows), ones, flags.astype(np.float64)
-    columns = list(frame.columns)
-    groups = (
-        frame.with_columns(pl.Series("__flag", flags), pl.int_range(pl.len()).alias("__row"))
-        .group_by(columns, maintain_order=True)
-        .agg(
-            pl.col("__row").first().alias("__first"),
-            pl.len().alias("__count"),
-            pl.col("__flag").sum().alias("__flagged"),
-        )
-        .sort("__first")
-    )
-    if groups.height == reference.rows:
+    numbers = np.ascontiguousarray(reference.numbers, dtype=np.float64)
+    codes = np.ascontiguousarray(reference.codes)
+    hashes = _row_hashes(numbers, numbers.view(np.int64), codes)
+    order = np.argsort(hashes, kind="stable")
+    first, count, flagged = _groups(numbers, codes, hashes, order, np.asarray(flags, bool))
+    del hashes, order
+    if first.size == reference.rows:
         return reference, np.arange(reference.rows), ones, flags.astype(np.float64)
-    first = groups.get_column("__first").to_numpy().astype(np.int64)
-    return (
-        reference.take(first),
-        first,
-        groups.get_column("__count").to_numpy().astype(np.float64),
-        groups.get_column("__flagged").to_numpy().astype(np.float64),
-    )
+    by_first = np.argsort(first, kind="stable")
+    first = first[by_first]
+    return reference.take(first), first, count[by_first], flagged[by_first]
 
 
 def linkable(

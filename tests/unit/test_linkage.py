@@ -5,6 +5,8 @@ import polars as pl
 import pytest
 
 from synthpriv.metrics.linkage import (
+    _distinct,
+    _groups,
     agreement,
     fewest_mismatches,
     linkable,
@@ -327,3 +329,41 @@ def test_a_long_search_returns_to_python_between_chunks_so_sigterm_stops_it(monk
         else:
             linkage.near_copies(query, reference, np.array([0.1, 0.1]), seed=1)
     assert calls == [10, 10]
+
+
+def _groups_by_value(numbers: np.ndarray, codes: np.ndarray) -> list[list[int]]:
+    """Rows grouped by their values in Python (missing alike, -0.0 as 0.0), by first row."""
+    seen: dict[tuple, list[int]] = {}
+    for i in range(numbers.shape[0]):
+        key = tuple("nan" if np.isnan(x) else float(x) + 0.0 for x in numbers[i]) + tuple(
+            int(c) for c in codes[i]
+        )
+        seen.setdefault(key, []).append(i)
+    return sorted(seen.values())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_identical_rows_are_kept_once_with_their_counts(seed):
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(1, 400))
+    numbers = rng.choice([0.0, -0.0, 1.5, np.nan, -3.25], size=(rows, seed % 3))
+    codes = rng.integers(-1, 3, size=(rows, 1 + seed % 2))
+    flags = rng.random(rows) < 0.4
+    kept, first, counts, flagged = _distinct(Encoded(numbers, codes), flags)
+    expected = _groups_by_value(numbers, codes)
+    assert first.tolist() == [g[0] for g in expected]
+    assert counts.tolist() == [len(g) for g in expected]
+    assert flagged.tolist() == [int(flags[g].sum()) for g in expected]
+    assert np.array_equal(kept.codes, codes[first])
+
+
+def test_rows_whose_hashes_collide_are_still_told_apart():
+    numbers = np.array([[1.0], [2.0], [1.0], [np.nan], [2.0], [np.nan]])
+    codes = np.array([[0], [0], [0], [0], [1], [0]])
+    every_hash_equal = np.zeros(6, dtype=np.int64)
+    first, counts, flagged = _groups(
+        numbers, codes, every_hash_equal, np.arange(6), np.array([1, 0, 1, 0, 0, 1], bool)
+    )
+    assert first.tolist() == [0, 1, 3, 4]
+    assert counts.tolist() == [2, 1, 2, 1]
+    assert flagged.tolist() == [2, 0, 1, 0]
