@@ -29,6 +29,8 @@ from synthpriv.operators import (
     PSEUDONYMIZING,
     OperatorContext,
     changed_cells,
+    frequent_values,
+    rare_phrase,
     suppress_rare,
 )
 from synthpriv.pii.detector import ColumnDetector
@@ -206,8 +208,8 @@ def _coarse_enough_zip(
         out = generalize.apply(series, info, trial, ctx).series
         if out is None:
             return params
-        counts = value_counts(out.drop_nulls())
-        rare = int(counts.filter(pl.col(COUNT) < k).get_column(COUNT).sum())
+        text = out.cast(pl.String)
+        rare = int((text.is_not_null() & ~text.is_in(frequent_values(text, k, ctx.people))).sum())
         if rare <= MAX_SUPPRESSED_SHARE * max(out.len() - out.null_count(), 1):
             return trial
     return {**params, "zip_digits": 1}
@@ -251,8 +253,12 @@ def clean_table(
     on_column: Callable[[str], None] | None = None,
     redact_chars: int | None = None,
     row_by_row: bool = False,
+    people: pl.Series | None = None,
 ) -> CleanResult:
     """Apply ``policy`` (default ``strict``) with per-column overrides to ``frame``.
+
+    ``people`` (linked tables): the person each row belongs to; rare categories and ZIP areas
+    are then those fewer than k people hold, since one person's rows repeat their values.
 
     ``row_by_row`` (for a differentially private engine) skips every step fitted on the rows,
     so that one row more or less changes no other row's cleaned values: rare categories are not
@@ -274,7 +280,7 @@ def clean_table(
         redactor = redactor or Redactor(analyzers)
         return redactor
 
-    ctx = OperatorContext(redactor=get_redactor, key=key)
+    ctx = OperatorContext(redactor=get_redactor, key=key, people=people)
     steps: list[Step] = []
     kept: list[pl.Series] = []
     audit: list[ColumnAudit] = []
@@ -324,7 +330,8 @@ def clean_table(
         if asked is not None and params.get("zip_digits", asked) < asked:
             outcome.detail += (
                 f" ({asked} digits would leave more than {MAX_SUPPRESSED_SHARE:.0%} of cells in "
-                f"areas of fewer than {policy.suppress_rare_k or 2} rows, all pooled to "
+                f"areas of fewer than {policy.suppress_rare_k or 2} "
+                f"{'people' if people is not None else 'rows'}, all pooled to "
                 f"{POOLED_LABEL!r}; fewer digits keep the regions)"
             )
         steps.append(Step(name, operator, params, info, outcome.fitted))
@@ -349,14 +356,14 @@ def clean_table(
             and policy.suppresses_rare_in(info, operator)
         ):
             k = policy.suppress_rare_k or 2
-            outcome.series, rare, categories = suppress_rare(outcome.series, k)
+            outcome.series, rare, categories = suppress_rare(outcome.series, k, people=people)
             steps.append(Step(name, "suppress_rare", {"k": k}, info, {"kept": categories}))
             if rare:
                 # a cell both generalized and pooled is one changed cell, not two
                 outcome.cells_changed = changed_cells(series, outcome.series)
                 outcome.detail += (
-                    f"{'; ' if outcome.detail else ''}{rare} cells of categories seen fewer than "
-                    f"{policy.suppress_rare_k} times to {POOLED_LABEL!r}"
+                    f"{'; ' if outcome.detail else ''}{rare} cells of "
+                    f"{rare_phrase(k, people)} to {POOLED_LABEL!r}"
                 )
         audit.append(
             ColumnAudit(

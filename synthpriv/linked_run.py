@@ -426,6 +426,8 @@ def clean_tables(
     if schemas is None:
         schemas = scan_tables(frames, tables, config, detector, progress)
     keys = tables.keys
+    # a value is rare when few people hold it: one person's rows repeat their values
+    owner = persons_of(frames, tables.relations)
     cleaned = {}
     for table, frame in frames.items():
 
@@ -447,6 +449,7 @@ def clean_tables(
             redact_chars=config.budgets.redact_chars,
             search=elsewhere,
             scanned_here=scanned_here,
+            people=owner.get(table),
         )
         progress.advance()
     return CleanedTables(

@@ -34,6 +34,9 @@ class OperatorContext:
     fitted: dict[str, Any] | None = None
     """What a data-dependent operator learned on the training rows (``Outcome.fitted``), to be
     applied as it is to other rows (the holdout); ``None`` while fitting."""
+    people: pl.Series | None = None
+    """The person each row belongs to (linked tables; a row of nobody is its own person): a
+    value is rare when fewer than k *people* hold it, however many rows repeat it."""
 
     def require_key(self, operator: str) -> bytes:
         """Return the pseudonym key or explain how to provide one."""
@@ -336,10 +339,8 @@ class SuppressRare(Operator):
     def apply(self, series, column, params, ctx):  # noqa: D102
         k, other = int(params.get("k", 10)), str(params.get("other", POOLED_LABEL))
         kept = None if ctx.fitted is None else ctx.fitted["kept"]
-        out, n, kept = suppress_rare(series, k, other, kept=kept)
-        return Outcome(
-            out, n, f"categories seen fewer than {k} times to {other!r}", fitted={"kept": kept}
-        )
+        out, n, kept = suppress_rare(series, k, other, kept=kept, people=ctx.people)
+        return Outcome(out, n, f"{rare_phrase(k, ctx.people)} to {other!r}", fitted={"kept": kept})
 
 
 def changed_cells(before: pl.Series, after: pl.Series) -> int:
@@ -348,10 +349,51 @@ def changed_cells(before: pl.Series, after: pl.Series) -> int:
     return int(((a != b).fill_null(True) & ~(a.is_null() & b.is_null())).sum())
 
 
+def rare_phrase(k: int, people: pl.Series | None) -> str:
+    """How the audit says what was pooled."""
+    return f"categories {'held by' if people is not None else 'seen'} fewer than {k} " + (
+        "people" if people is not None else "times"
+    )
+
+
+def frequent_values(text: pl.Series, k: int, people: pl.Series | None = None) -> list[str]:
+    """The values of ``text`` at least ``k`` rows hold, or with ``people``, ``k`` people.
+
+    One person's rows repeat their values (a customer's city on each of their orders), so
+    counting rows would keep a value only one person has. A row whose person is missing counts
+    as a person of its own.
+    """
+    if people is None:
+        counts = Counter(text.drop_nulls().to_list())
+        return sorted(v for v, n in counts.items() if n >= k)
+    if people.len() != text.len():
+        raise ValueError(f"{people.len()} people for {text.len()} rows")
+    holders = (
+        pl.DataFrame(
+            [
+                text.alias("__v"),
+                people.cast(pl.String).alias("__p"),
+                pl.int_range(text.len(), eager=True).alias("__row"),
+            ]
+        )
+        .drop_nulls("__v")
+        .select("__v", pl.coalesce(pl.col("__p"), pl.format("\x00{}", "__row")).alias("__p"))
+        .group_by("__v")
+        .agg(pl.col("__p").n_unique().alias("__n"))
+        .filter(pl.col("__n") >= k)
+    )
+    return sorted(holders.get_column("__v").to_list())
+
+
 def suppress_rare(
-    series: pl.Series, k: int, other: str = POOLED_LABEL, *, kept: list[str] | None = None
+    series: pl.Series,
+    k: int,
+    other: str = POOLED_LABEL,
+    *,
+    kept: list[str] | None = None,
+    people: pl.Series | None = None,
 ) -> tuple[pl.Series, int, list[str]]:
-    """Replace categories seen fewer than ``k`` times by ``other``.
+    """Replace categories seen fewer than ``k`` times (held by fewer than ``k`` ``people``).
 
     With ``kept`` (the categories kept when this was fitted on the training rows) every other
     category is pooled, however often it occurs here. Returns the column, the cells changed and
@@ -359,8 +401,7 @@ def suppress_rare(
     """
     text = series.cast(pl.String)
     if kept is None:
-        counts = Counter(text.drop_nulls().to_list())
-        kept = sorted(v for v, n in counts.items() if n >= k)
+        kept = frequent_values(text, k, people)
     pooled = text.is_not_null() & ~text.is_in(kept)
     changed = int(pooled.sum())
     if not changed:

@@ -143,12 +143,14 @@ def clean_and_verify(
     search: Callable[[CleanResult], list[Leak]] | None = None,
     row_by_row: bool = False,
     scanned_here: bool = False,
+    people: pl.Series | None = None,
 ) -> CleanResult:
     """Clean ``frame`` under ``policy`` (default ``strict``); prove no direct identifier is left.
 
     ``search`` looks for identifier values beyond ``frame`` (see :func:`verify_clean`);
     ``row_by_row`` skips the steps fitted on the rows (for a DP engine, see :func:`clean_table`);
-    ``scanned_here``: ``schema`` is ``detector``'s scan of ``frame`` (see :func:`verify_clean`).
+    ``scanned_here``: ``schema`` is ``detector``'s scan of ``frame`` (see :func:`verify_clean`);
+    ``people``: each row's person, in linked tables (see :func:`clean_table`).
     """
     progress = progress or NullProgress()
     result = clean_table(
@@ -160,6 +162,7 @@ def clean_and_verify(
         on_column=lambda _: progress.advance(),
         redact_chars=redact_chars,
         row_by_row=row_by_row,
+        people=people,
     )
     verified = verify_clean(
         frame, result, schema, detector, key=key, search=search, scanned_here=scanned_here

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from synthpriv.schema import POOLED_LABEL
 from synthpriv.status import ExitStatus
 from tests.cli.test_linked_run import FAST, _folder
 from tests.cli.test_linked_steps import TABLES, _invoke, _tables
@@ -390,3 +391,56 @@ def test_an_identifier_a_reviewer_keeps_is_kept_and_said(steps, tmp_path):
         "'CONTACT'\n"
     )
     assert not (tmp_path / "no").exists()
+
+
+def _shop(folder: Path) -> Path:
+    """80 customers with 12 orders each, every order shipped to the customer's own city.
+
+    60 customers share three cities; 20 have a city nobody else has, on 12 rows each.
+    """
+    folder.mkdir()
+    shared = ["Lisbon", "Porto", "Madrid"]
+    alone = (
+        "Aveiro Braga Coimbra Evora Faro Guarda Leiria Viseu Tomar Sintra Beja Setubal Lagos "
+        "Chaves Elvas Fatima Nazare Obidos Peniche Silves"
+    ).split()
+    cities = [shared[i % 3] for i in range(60)] + alone
+    people = list(range(1, len(cities) + 1))
+    pl.DataFrame({"CUSTOMER_ID": people, "SEGMENT": ["retail", "trade"] * 40}).write_csv(
+        folder / "customers.csv"
+    )
+    pl.DataFrame(
+        {
+            "ORDER_ID": range(1000, 1000 + 12 * len(people)),
+            "CUSTOMER_ID": [p for p in people for _ in range(12)],
+            "SHIP_CITY": [c for c in cities for _ in range(12)],
+            "AMOUNT": [round(10 + (i * 37) % 400 + 0.25, 2) for i in range(12 * len(people))],
+        }
+    ).write_csv(folder / "orders.csv")
+    return folder
+
+
+def test_a_value_one_person_repeats_on_many_rows_is_pooled_as_rare(tmp_path):
+    """A city only one customer ships to is that customer, however many orders repeat it.
+
+    Counted by rows, each such city (12 orders) passed the policy's 10 and was kept in the
+    cleaned orders; the model then pooled it by people, so the report met real cities on the
+    training side and the pooled label on the holdout's, where they are unseen.
+    """
+    export = _shop(tmp_path / "export")
+    schema = tmp_path / "s.json"
+    assert _invoke("scan", str(export), "-o", str(schema), *FAST).exit_code == 0
+    scanned = json.loads(schema.read_text())
+    roles = {c["name"]: c["role"] for c in scanned["tables"]["orders"]["columns"]}
+    assert roles["SHIP_CITY"] == "quasi_identifier"
+    result = _invoke("clean", str(export), "--schema", str(schema), "-o", str(tmp_path / "c"))
+    assert result.exit_code == ExitStatus.SUCCESS, result.output
+    cities = pl.read_csv(tmp_path / "c" / "orders.csv").get_column("SHIP_CITY")
+    assert dict(cities.value_counts().iter_rows()) == {
+        "Lisbon": 240,
+        "Porto": 240,
+        "Madrid": 240,
+        POOLED_LABEL: 240,
+    }
+    audit = (tmp_path / "c" / "audit.json").read_text()
+    assert "240 cells of categories held by fewer than 10 people to '(other)'" in audit

@@ -6,7 +6,13 @@ import polars as pl
 import pytest
 
 from synthpriv.errors import ConfigError
-from synthpriv.operators import OPERATORS, OperatorContext, restricted_zip3
+from synthpriv.operators import (
+    OPERATORS,
+    OperatorContext,
+    frequent_values,
+    restricted_zip3,
+    suppress_rare,
+)
 from synthpriv.schema import POOLED_LABEL, ColumnInfo, Entity, Kind, Role
 
 KEY = OperatorContext(key=b"0123456789abcdef-one")
@@ -109,3 +115,15 @@ def test_suppress_rare():
     out = apply("suppress_rare", ["a"] * 10 + ["b"] * 9 + [None], {"k": 10})
     assert out.series.to_list() == ["a"] * 10 + [POOLED_LABEL] * 9 + [None]
     assert out.cells_changed == 9
+
+
+def test_rare_means_held_by_few_people_when_rows_have_people():
+    """One person's ten rows do not make a value common; a row of nobody is a person of its own."""
+    text = pl.Series(["own"] * 10 + ["shared"] * 10 + ["orphans"] * 3 + [None])
+    people = pl.Series(["p1"] * 10 + [f"q{i % 5}" for i in range(10)] + [None] * 3 + ["p2"])
+    assert frequent_values(text, 3) == ["orphans", "own", "shared"]
+    assert frequent_values(text, 3, people) == ["orphans", "shared"]
+    assert frequent_values(text, 4, people) == ["shared"]
+    out, changed, kept = suppress_rare(text, 4, people=people)
+    assert (changed, kept) == (13, ["shared"])
+    assert out.to_list() == [POOLED_LABEL] * 10 + ["shared"] * 10 + [POOLED_LABEL] * 3 + [None]
