@@ -231,11 +231,28 @@ def unique_record_copies(
     A copy of a common record gives nobody away; a copy of a record only one person has is that
     person, so these copies are judged on a much smaller margin than copies of any row.
     """
-    unique = train.filter(pl.len().over(train.columns) == 1)
-    share, base = exact_copy_share(synthetic, unique), exact_copy_share(holdout, unique)
+    # by the rows' hashes sorted, as exact_copy_share compares rows: a window over every
+    # column held several times the training rows (+310 MB over 1.6M rows of 4 columns)
+    hashes = np.sort(train.hash_rows(seed=0).to_numpy())
+    single = np.ones(hashes.size, dtype=bool)
+    repeated = hashes[1:] == hashes[:-1]
+    single[1:] &= ~repeated
+    single[:-1] &= ~repeated
+    unique = hashes[single]
+    del hashes, single, repeated
+    share, base = (_share_in(frame, unique) for frame in (synthetic, holdout))
     return share_difference(share, synthetic.height, base, holdout.height) | {
-        "unique_records": unique.height
+        "unique_records": int(unique.size)
     }
+
+
+def _share_in(frame: pl.DataFrame, hashes: np.ndarray) -> float:
+    """The share of ``frame``'s rows whose hash is among the sorted ``hashes``."""
+    if frame.height == 0 or hashes.size == 0:
+        return 0.0
+    rows = frame.hash_rows(seed=0).to_numpy()
+    at = np.minimum(np.searchsorted(hashes, rows), hashes.size - 1)
+    return float(np.mean(hashes[at] == rows))
 
 
 def copies_summary(
