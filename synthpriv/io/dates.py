@@ -13,7 +13,10 @@ What real exports write, and how each is read:
 * epoch seconds, milliseconds, microseconds or nanoseconds, only in a column whose header says
   time (``created_at``, ``timestamp``, ``event_time``…) or whose neighbour is such a column in
   the same unit: elsewhere a long number is a key, not a time;
-* Excel serial day numbers (``41926``, ``41926.18``) only in a column whose header says date.
+* Excel serial day numbers (``41926``, ``41926.18``) only in a column whose header says date;
+* dates written as digits, ``20141014`` (YYYYMMDD, as SAS and banking systems write them) or
+  ``941014`` (YYMMDD, the century by the spreadsheet rule), only in a column whose header says
+  date and whose every value is a valid date so written.
 
 A column is a date column only when every non-empty cell parses; otherwise it stays as it was.
 Each column's *form* (how its values were written) is returned so that synthetic values can be
@@ -149,8 +152,8 @@ SPAN_WORDS = {"start", "end", "begin", "stop", "from", "to", "until", "since", "
 class Form:
     """How one column's dates or times were written, to read them and write them back."""
 
-    kind: str  # "text", "epoch" or "excel_serial"
-    formats: list[str] = field(default_factory=list)  # text: the forms, most used first
+    kind: str  # "text", "epoch", "excel_serial" or "digits"
+    formats: list[str] = field(default_factory=list)  # text, digits: the forms, most used first
     counts: list[int] = field(default_factory=list)  # cells written in each form
     zone: str | None = None  # text: "Z", "+02:00", "mixed" (written back as UTC), or None
     fraction: int = 0  # digits of second fractions written
@@ -379,6 +382,31 @@ def parse_excel(name: str, with_time: bool) -> pl.Expr:
     return parsed if with_time else parsed.dt.date()
 
 
+DIGIT_FORMS = {"%Y%m%d": "YYYYMMDD", "%y%m%d": "YYMMDD"}
+# YYMMDD from 2010: a year 00-09 loses its leading zero (50315) and reads as an Excel day
+_DIGIT_RANGES = (("%Y%m%d", 18000101, 20991231), ("%y%m%d", 100101, 991231))
+
+
+def digit_date_format(values: pl.Series) -> str | None:
+    """``%Y%m%d`` or ``%y%m%d`` when every value of an integer column is a date so written."""
+    low, high = values.min(), values.max()
+    if low is None or high is None:
+        return None
+    for fmt, lo, hi in _DIGIT_RANGES:
+        if lo <= low and high <= hi:
+            distinct = values.unique().cast(pl.Int64).cast(pl.String)
+            parsed = distinct.str.strptime(pl.Date, fmt, strict=False)
+            return fmt if parsed.null_count() == 0 else None
+    return None
+
+
+def parse_digits(name: str, fmt: str) -> pl.Expr:
+    """Column ``name`` (dates written as the digits of ``fmt``) as dates."""
+    text = pl.col(name).cast(pl.Float64).cast(pl.Int64).cast(pl.String).str.strip_chars()
+    parsed = text.str.strptime(pl.Date, fmt, strict=False)
+    return fixed_century(parsed) if fmt == "%y%m%d" else parsed
+
+
 # ------------------------------------------------------------------------------ writing back
 
 
@@ -407,6 +435,8 @@ def _written(name: str, form: Form, dtype: pl.DataType) -> pl.Expr:
     if form.kind == "excel_serial":
         days = (col - pl.datetime(1899, 12, 30)).dt.total_microseconds() / 86_400_000_000
         return days.round(6) if not form.date_only else days.floor().cast(pl.Int64)
+    if form.kind == "digits":
+        return col.dt.strftime(form.formats[0]).cast(pl.Int64)
     fmt = form.formats[0] if form.formats else "%Y-%m-%dT%H:%M:%S"
     fraction = f"%.{form.fraction}f" if form.fraction in (3, 6, 9) else ""
     fmt = fmt.replace("%.f", fraction)

@@ -654,6 +654,8 @@ def plan_types(sample: pl.DataFrame) -> TypePlan:
             casts[name] = dates.parse_epoch(name, form.unit or "s")
         elif form is not None and form.kind == "excel_serial":
             casts[name] = dates.parse_excel(name, not form.date_only)
+        elif form is not None and form.kind == "digits":
+            casts[name] = dates.parse_digits(name, form.formats[0])
         elif form is not None:
             casts[name] = dates.parse_text(name, form)
         else:
@@ -791,7 +793,8 @@ def _readable(fmt: str) -> str:
 def _numbers_as_times(
     frame: pl.DataFrame,
 ) -> tuple[pl.DataFrame, dict[str, dates.Form], list[str]]:
-    """Epoch numbers where the header (or a neighbour) says time; Excel days where it says date.
+    """Epoch numbers where the header (or a neighbour) says time; Excel days or dates written
+    as digits (YYYYMMDD, YYMMDD) where it says date.
 
     Returns the table, the forms of the columns read as times, and the warnings.
     """
@@ -812,6 +815,18 @@ def _numbers_as_times(
             if unit:
                 units[name] = unit
                 continue
+        digits = dates.digit_date_format(values) if dtype.is_integer() else None
+        if dates.says_date(name) and digits:
+            frame = frame.with_columns(dates.parse_digits(name, digits).alias(name))
+            century = dates.century_rule(False) if digits == "%y%m%d" else None
+            forms[name] = dates.Form(
+                kind="digits", formats=[digits], date_only=True, century=century
+            )
+            warnings.append(
+                f"column {name!r}: dates written as digits ({dates.DIGIT_FORMS[digits]}) in a "
+                "date column; read as dates" + (f"; {century}" if century else "")
+            )
+            continue
         if dates.says_date(name) and dates.is_excel_serial(values):
             with_time = bool(dtype.is_float() and (values % 1 != 0).any())
             frame = frame.with_columns(dates.parse_excel(name, with_time).alias(name))

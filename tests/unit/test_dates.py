@@ -138,6 +138,39 @@ def test_excel_serial_days_in_a_date_column():
     assert out.schema["amount"] == pl.Int64
 
 
+def test_dates_written_as_digits_in_a_date_column():
+    """YYYYMMDD (SAS, banks) and YYMMDD (the Berka bank export) read as dates, and written back."""
+    frame = pl.DataFrame(
+        {
+            "trans_date": ["20141014", "19991231", "20000229"],
+            "date": ["930101", "981231", "960229"],
+            "birth_number": ["706213", "450204", "406009"],  # months + 50 for women
+            "amount": ["20141014", "19991231", "20000229"],
+            "visit_date": ["20141014", "20140231", "20000229"],  # no 31 February
+        }
+    )
+    out, facts, warnings, _ = decide_types(frame)
+    assert out["trans_date"].to_list() == [
+        dt.date(2014, 10, 14),
+        dt.date(1999, 12, 31),
+        dt.date(2000, 2, 29),
+    ]
+    assert out["date"].to_list() == [
+        dt.date(1993, 1, 1),
+        dt.date(1998, 12, 31),
+        dt.date(1996, 2, 29),
+    ]
+    assert out.schema["birth_number"] == out.schema["amount"] == pl.Int64
+    assert out.schema["visit_date"] == pl.Int64
+    assert "1930-1999" in facts["datetime_forms"]["date"]["century"]
+    assert any("'trans_date': dates written as digits (YYYYMMDD)" in w for w in warnings)
+    written = dates.write_back(out, facts["datetime_forms"])
+    assert written.select("trans_date", "date").cast(pl.String).to_dict(as_series=False) == {
+        "trans_date": ["20141014", "19991231", "20000229"],
+        "date": ["930101", "981231", "960229"],
+    }
+
+
 def test_two_digit_years_follow_the_spreadsheet_rule_and_say_so():
     frame = pl.DataFrame({"DOB": ["3/5/94 0:00", "8/28/26 0:00", "1/1/30 0:00"]})
     out, facts, warnings, _ = decide_types(frame)
@@ -200,3 +233,15 @@ def test_header_words():
     assert dates.says_time("createdAt") and dates.says_time("event_time")
     assert dates.says_date("DOB") and dates.says_date("AdmitDate")
     assert not dates.says_time("account_number") and not dates.says_date("amount")
+
+
+def test_a_plan_read_elsewhere_reads_digit_dates_as_one_run_does():
+    """The Spark path applies the casts chosen on a sample to each part, as text."""
+    from synthpriv.io.read import plan_types
+
+    text = pl.DataFrame({"date": ["930101", "981231"], "trans_date": ["20141014", "19991231"]})
+    plan = plan_types(text)
+    assert text.select(plan.casts["date"], plan.casts["trans_date"]).to_dict(as_series=False) == {
+        "date": [dt.date(1993, 1, 1), dt.date(1998, 12, 31)],
+        "trans_date": [dt.date(2014, 10, 14), dt.date(1999, 12, 31)],
+    }
