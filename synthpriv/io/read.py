@@ -793,9 +793,9 @@ def _readable(fmt: str) -> str:
 def _numbers_as_times(
     frame: pl.DataFrame,
 ) -> tuple[pl.DataFrame, dict[str, dates.Form], list[str]]:
-    """Epoch numbers where the header (or a neighbour) says time; Excel days or dates written
-    as digits (YYYYMMDD, YYMMDD) where it says date.
+    """Epoch numbers where the header (or a neighbour) says time; day numbers where it says date.
 
+    Day numbers: Excel serial days, or dates written as digits (YYYYMMDD, YYMMDD).
     Returns the table, the forms of the columns read as times, and the warnings.
     """
     forms: dict[str, dates.Form] = {}
