@@ -31,6 +31,7 @@ import hashlib
 import html
 import json
 import logging
+import math
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 
 from synthpriv import linked
@@ -862,7 +864,8 @@ def residual_identifiers(
     Searched for another table's identifiers, a number the same column of the cleaned
     training rows holds is that column's own value, not a leak: Berka's count of crimes in a
     district equals the number of one account written in a transfer order, in the real
-    district table as in a synthetic one that keeps it.
+    district table as in a synthetic one that keeps it. The other numbers of such a column
+    count when more equal the identifier's than chance gives (:func:`by_chance`).
     """
     mine = synthetic[table].drop(keys[table])
     own = train[table]
@@ -885,16 +888,60 @@ def residual_identifiers(
         if searched
         else mine
     )
-    return [
-        str(leak)
-        for other in real
+    found = []
+    for other in real:
         for leak in find_leaks(
             real[other].drop(keys[other]),
             mine if other == table else explained,
             schemas[other],
             inside=other != table,
-        )
-    ]
+        ):
+            if (
+                other != table
+                and leak.column in numbers
+                and by_chance(
+                    explained.get_column(leak.column),
+                    real[other].get_column(leak.identifier),
+                    leak.cells,
+                )
+            ):
+                continue
+            found.append(str(leak))
+    return found
+
+
+CHANCE_P = 0.001  # numbers found as often as this probability allows by chance are no leak
+CHANCE_SPREAD = 50  # at least this many units either side of an identifier's numbers
+CHANCE_SHARE = 0.05  # or this share of the column's interquartile range, if wider
+
+
+def by_chance(column: pl.Series, identifier: pl.Series, cells: int) -> bool:
+    """Whether ``cells`` numbers of a synthetic number column equal to an identifier's are chance.
+
+    A model draws amounts and counts it never saw as such; now and then one equals another
+    table's account number or a district's population (Berka: a synthetic loan of 112,065,
+    one district's inhabitants, in about one run in eighteen). How often is estimated from the
+    column's numbers within a window either side of each of the identifier's (not themselves
+    the identifier's): their count per unit of the windows, times the identifier's numbers, is
+    the count expected at them. Chance when at least ``cells`` have a probability above
+    :data:`CHANCE_P` (Poisson). With no number near, any found is a leak; identifier values
+    that are not all bare integers are never chance.
+    """
+    text = identifier.drop_nulls().cast(pl.String).str.strip_chars()
+    if not text.len() or not text.str.contains(r"^-?\d{1,18}$").all():
+        return False
+    numbers = np.unique(text.cast(pl.Int64).to_numpy()).astype(np.float64)
+    values = column.cast(pl.Float64, strict=False).drop_nulls().to_numpy()
+    values = np.sort(values[~np.isin(values, numbers)])
+    if values.size == 0:
+        return False
+    spread = float(np.subtract(*np.quantile(values, [0.75, 0.25])))
+    window = max(float(CHANCE_SPREAD), math.ceil(CHANCE_SHARE * spread))
+    near = np.searchsorted(values, numbers + window, side="right") - np.searchsorted(
+        values, numbers - window, side="left"
+    )
+    expected = float(near.sum()) / (2 * window)
+    return float(stats.poisson.sf(cells - 1, expected)) > CHANCE_P
 
 
 def write_folder_report(

@@ -459,6 +459,40 @@ def test_a_number_a_column_holds_itself_is_not_another_tables_identifier():
     ]
 
 
+def test_an_amount_that_equals_another_tables_identifier_by_chance_is_no_leak():
+    """Berka: a synthetic loan of 112,065 equalled one district's inhabitants (a column the
+    scan calls a record key) in about one run in eighteen, and the folder failed on it. Among
+    hundreds of amounts drawn over the same range, one such number is chance; a column that
+    carries the identifier's numbers is a leak."""
+    from synthpriv.linked_run import residual_identifiers
+    from synthpriv.schema import ColumnInfo, Kind, Role, TableSchema
+
+    rng = np.random.default_rng(4)
+    inhabitants = rng.choice(np.arange(40_000, 1_300_000), 60, replace=False)
+    district = pl.DataFrame({"A1": np.arange(60), "A4": inhabitants})
+    real_loans = pl.DataFrame(
+        {"loan_id": np.arange(500), "amount": rng.integers(5_000, 600_000, 500) * 2 + 1}
+    )
+    schemas = {
+        "district": TableSchema([ColumnInfo("A4", "i64", Kind.NUMERICAL, Role.DIRECT_IDENTIFIER)]),
+        "loan": TableSchema([ColumnInfo("amount", "i64", Kind.NUMERICAL, Role.NONE)]),
+    }
+    real = {"district": district, "loan": real_loans}
+    keys = {"district": ["A1"], "loan": ["loan_id"]}
+    drawn = rng.integers(5_000, 600_000, 500) * 2  # even: never a real (odd) amount
+
+    def leaks(amounts: np.ndarray) -> list[str]:
+        synthetic = {"loan": pl.DataFrame({"loan_id": np.arange(500), "amount": amounts})}
+        return residual_identifiers("loan", real, synthetic, real, keys, schemas)
+
+    one = drawn.copy()
+    one[7] = inhabitants[inhabitants < 600_000][0]
+    assert leaks(one) == []
+    carried = drawn.copy()
+    carried[:25] = inhabitants[:25]
+    assert leaks(carried) == ["25 cell(s) of column 'amount' hold values of direct identifier 'A4'"]
+
+
 def test_a_column_numbering_each_parents_rows_is_numbered_again_not_drawn():
     # the audit's synthetic stays held diagnoses numbered 4, 4, 2: drawn as any number
     rng = np.random.default_rng(0)
