@@ -163,29 +163,37 @@ def _compared(
     return out
 
 
-def _rules(real: dict[str, pl.DataFrame], root: str | None = None) -> dict[str, _Table]:
+def _rules(
+    real: dict[str, pl.DataFrame | list[pl.DataFrame]], root: str | None = None
+) -> dict[str, _Table]:
     """Per table, the compared columns and each number's (and time's) tolerance.
 
-    The ``root``'s one row per person is matched on every column: its year of birth alone is
-    shared by hundreds (a table below the root may match on its code alone).
+    A table may come in parts (training and holdout rows, with the same columns): each column
+    is then read from all of them, one column at a time. The ``root``'s one row per person is
+    matched on every column: its year of birth alone is shared by hundreds (a table below the
+    root may match on its code alone).
     """
     rules = {}
-    for table, frame in real.items():
-        columns = tuple(c for c in frame.columns if c != "__person")
+    for table, given in real.items():
+        parts = given if isinstance(given, list) else [given]
+        schema = pl.concat([p.head(0) for p in parts], how="vertical_relaxed").schema
+
+        def column(c: str, parts: list[pl.DataFrame] = parts, schema=schema) -> pl.Series:
+            return pl.concat([p.get_column(c).cast(schema[c]) for p in parts])
+
+        columns = tuple(c for c in schema if c != "__person")
         tolerance = {}
         for c in columns:
-            dtype = frame.schema[c]
+            dtype = schema[c]
             if not (dtype.is_numeric() or dtype == pl.Boolean):
                 continue
-            values = frame.get_column(c).cast(pl.Float64).drop_nulls().to_numpy()
+            values = column(c).cast(pl.Float64).drop_nulls().to_numpy()
             values = values[np.isfinite(values)]
             spread = float(np.subtract(*np.quantile(values, [0.75, 0.25]))) if values.size else 0.0
             tolerance[c] = max(rounding_unit(values), IQR_SHARE * spread, 1e-12)
         alone = ()
         if len(columns) == 2 and table != root:
-            alone = tuple(
-                c for c in columns if frame.get_column(c).n_unique() >= MIN_DISTINCT_ALONE
-            )
+            alone = tuple(c for c in columns if column(c).n_unique() >= MIN_DISTINCT_ALONE)
         rules[table] = _Table(columns, tolerance, alone)
     return rules
 
@@ -292,9 +300,14 @@ def histories(
     """Each table under the root as its compared columns with ``__person``; the root's people."""
     owner = persons(frames, relations)
     with_person = {
-        table: frames[table]
-        .with_columns(person.alias("__person"))
-        .filter(pl.col("__person").is_not_null())
+        # filtered only where some row has nobody: a filter copies every column
+        table: (
+            frames[table].with_columns(person.alias("__person"))
+            if person.null_count() == 0
+            else frames[table]
+            .with_columns(person.alias("__person"))
+            .filter(pl.col("__person").is_not_null())
+        )
         for table, person in owner.items()
     }
     root = relations.root
@@ -477,10 +490,9 @@ def history_copies(
         # compared: an unseen person could not agree on it
         theirs = real["holdout"][0][t]
         shared = [c for c in mine.columns if c in theirs.columns]
-        both = pl.concat([mine.select(shared), theirs.select(shared)], how="vertical_relaxed")
-        rules |= _rules({t: both}, relations.root)
-        types[t] = both.schema
-    del both
+        parts = [mine.select(shared), theirs.select(shared)]
+        rules |= _rules({t: parts}, relations.root)
+        types[t] = pl.concat([p.head(0) for p in parts], how="vertical_relaxed").schema
     parts = max(
         1, math.ceil(max(_most_keys(f, rules) for f in (train, holdout, synthetic)) / PART_KEYS)
     )
