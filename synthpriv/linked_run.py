@@ -846,6 +846,8 @@ def report_tables(
             reports,
             persons_report,
             train,
+            config.budgets.fidelity_rows,
+            config.seed,
         )
     return reports, persons_report, summary
 
@@ -1094,6 +1096,8 @@ def _summary(
     reports: dict[str, Report],
     persons: Report,
     train: dict[str, pl.DataFrame],
+    rows: int | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     gates = [*persons.gates, *[g for r in reports.values() for g in r.gates]]
     status = exit_status_of(gates)
@@ -1117,8 +1121,9 @@ def _summary(
             for o in orderings
         ],
         "cardinality": relational.cardinality(train, synthetic, relations),
-        "pair_trends": relational.pair_trends(train, synthetic, relations),
-        "sequences": relational.sequences(train, synthetic, relations),
+        # of parents holding at most fidelity_rows children a side, as a table's fidelity
+        "pair_trends": relational.pair_trends(train, synthetic, relations, rows, seed),
+        "sequences": relational.sequences(train, synthetic, relations, rows, seed),
         "persons": {
             "verdict": persons.verdict.value,
             "exit_code": int(exit_status_for(persons)),

@@ -137,10 +137,39 @@ def _with_parent(
     )
 
 
+def _some_parents(frame: pl.DataFrame, column: str, rows: int | None, seed: int) -> pl.DataFrame:
+    """The rows of a seeded sample of parents holding about ``rows`` rows (all within it).
+
+    Whole parents, so that each parent's consecutive rows stay together; chosen by a seeded
+    hash of the parent's key, so the same tables give the same sample.
+    """
+    if rows is None or frame.height <= rows:
+        return frame
+    share = rows / frame.height
+    cut = int(share * 2**32)
+    drawn = pl.col(column).cast(pl.String).hash(seed) % (2**32)
+    return frame.filter(drawn < cut)
+
+
+def _sampled(sides: dict[str, pl.DataFrame], full: dict[str, int]) -> dict[str, Any]:
+    """The rows compared on each side, and whether they are a sample of the table's."""
+    rows = {side: frame.height for side, frame in sides.items()}
+    return {"rows_compared": rows, "sampled": any(rows[s] < full[s] for s in rows)}
+
+
 def pair_trends(
-    real: dict[str, pl.DataFrame], synthetic: dict[str, pl.DataFrame], relations: Relations
+    real: dict[str, pl.DataFrame],
+    synthetic: dict[str, pl.DataFrame],
+    relations: Relations,
+    max_rows: int | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Per parent link, the mean pair score of every parent column with every child column."""
+    """Per parent link, the mean pair score of every parent column with every child column.
+
+    With ``max_rows``, each side's children are those of a seeded sample of parents holding
+    about that many rows (the report's ``fidelity_rows``): its memory and time do not grow with
+    the children.
+    """
     out: dict[str, Any] = {}
     for link in _parent_links(relations):
         parent_cols = _compared(real[link.parent], link.parent, relations)
@@ -148,7 +177,13 @@ def pair_trends(
         if not parent_cols or not child_cols:
             continue
         joined = {
-            side: _with_parent(frames, link, parent_cols, child_cols)
+            side: _with_parent(
+                frames
+                | {link.child: _some_parents(frames[link.child], link.column, max_rows, seed)},
+                link,
+                parent_cols,
+                child_cols,
+            )
             for side, frames in (("real", real), ("synthetic", synthetic))
         }
         if joined["real"].height == 0 or joined["synthetic"].height == 0:
@@ -159,10 +194,11 @@ def pair_trends(
             if score is not None:
                 pairs[f"{link.parent}.{p} ~ {link.child}.{c}"] = round(score, 4)
         if pairs:
+            full = {"real": real[link.child].height, "synthetic": synthetic[link.child].height}
             out[f"{link.child}.{link.column} -> {link.parent}"] = {
                 "score": round(float(np.mean(list(pairs.values()))), 4),
                 "pairs": pairs,
-            }
+            } | _sampled(joined, full)
     return out
 
 
@@ -193,15 +229,27 @@ def _consecutive(frame: pl.DataFrame, link: Any, time: str, columns: list[str]) 
 
 
 def sequences(
-    real: dict[str, pl.DataFrame], synthetic: dict[str, pl.DataFrame], relations: Relations
+    real: dict[str, pl.DataFrame],
+    synthetic: dict[str, pl.DataFrame],
+    relations: Relations,
+    max_rows: int | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Per child table with a time: gaps between a parent's consecutive rows, and repeats."""
+    """Per child table with a time: gaps between a parent's consecutive rows, and repeats.
+
+    With ``max_rows``, of a seeded sample of parents holding about that many rows per side
+    (each parent's rows whole).
+    """
     out: dict[str, Any] = {}
     for link in _parent_links(relations):
         table = link.child
         columns = _compared(real[table], table, relations)
         time = order_time(real[table], columns)
-        sides = {"real": real[table], "synthetic": synthetic[table]}
+        full = {"real": real[table].height, "synthetic": synthetic[table].height}
+        sides = {
+            "real": _some_parents(real[table], link.column, max_rows, seed),
+            "synthetic": _some_parents(synthetic[table], link.column, max_rows, seed),
+        }
         entry: dict[str, Any] = {}
         if time is None:
             # an integer step orders the rows (AMLSim's ``time``): its gaps in steps, as days
@@ -245,5 +293,6 @@ def sequences(
         }
         entry["gap_similarity"] = similarity(gaps["real"], gaps["synthetic"])
         entry["repeats_previous"] = repeats
+        entry |= _sampled(sides, full)
         out[table] = entry
     return out

@@ -74,3 +74,24 @@ def test_a_constant_column_scores_no_pair_rather_than_failing():
     (trend,) = relational.pair_trends(tables, tables, relations).values()
     assert not any(pair.startswith("people.AGE ~ visits.COST") for pair in trend["pairs"])
     assert trend["score"] == 1.0
+
+
+def test_the_statistics_across_tables_sample_whole_parents_above_the_budget():
+    """At 2M children the joins and sorts of every row were the folder summary's peak."""
+    from tests.linked_fixture import random_hospital
+
+    real, fake = random_hospital(400, 1), random_hospital(400, 2)
+    relations = discover(real)
+    whole = relational.sequences(real, fake, relations)
+    some = relational.sequences(real, fake, relations, max_rows=300, seed=3)
+    again = relational.sequences(real, fake, relations, max_rows=300, seed=3)
+    assert some == again
+    for table, entry in whole.items():
+        assert entry["sampled"] is False
+        assert entry["rows_compared"]["real"] == real[table].height
+    admissions = some["ADMISSIONS"]
+    assert admissions["sampled"] is True
+    assert 150 < admissions["rows_compared"]["real"] < 450  # whole patients: about 300 rows
+    trends = relational.pair_trends(real, fake, relations, max_rows=300, seed=3)
+    assert all(t["sampled"] and t["rows_compared"]["real"] < 600 for t in trends.values())
+    assert relational.pair_trends(real, fake, relations) != trends
