@@ -8,6 +8,7 @@ and shares only, never a value, so it can go into the schema as evidence.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,12 +129,34 @@ def value_class(series: pl.Series) -> str:
     return TEXT
 
 
+WHOLE_FLOAT = re.compile(r"\.0+$")
+_INT64 = 2.0**63
+
+
+def whole_numbers(series: pl.Series) -> bool:
+    """Whether every value of a float column is a whole number within 64-bit integers.
+
+    Above 2**53 a float is whole whatever it was: an 18-digit user ID written as a float
+    (8.405478643549184e+17) has lost its last digits but is still an integer key.
+    """
+    values = series.drop_nulls()
+    if values.len() == 0 or not values.is_finite().all():
+        return False
+    return bool((values == values.floor()).all() and values.abs().max() < _INT64)
+
+
 def profile_column(series: pl.Series, sample: list[str], distinct: int | None = None) -> Profile:
     """Profile ``series``; ``sample`` is its seeded sample of distinct values as strings.
 
     ``distinct`` is the number of distinct non-null values, counted when not given.
     """
     klass = value_class(series)
+    if klass == FLOAT and whole_numbers(series):
+        # integers a float column holds (pandas writes an integer column with a missing cell
+        # as 2281181600.0, a ZIP as 42420.0): profiled as the integers they are
+        series = series.cast(pl.Int64)
+        sample = [WHOLE_FLOAT.sub("", value) for value in sample]
+        klass = INT
     non_null = series.len() - series.null_count()
     profile = Profile(
         value_class=klass,

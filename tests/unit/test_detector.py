@@ -181,6 +181,23 @@ def test_keys_and_row_counters(detector, header, values, expected):
         assert info.entity_types[0] == "ID"
 
 
+def test_integers_a_float_column_holds_are_read_as_the_integers_they_are(detector):
+    """pandas writes an integer column with a missing cell as floats: a user ID as
+    2281181600.0 (or, past 2**53, 8.405478643549184e+17), a ZIP code as 42420.0. Read as
+    floats, both passed as harmless numbers and were copied into the synthetic table."""
+    users = _cycle([2281181600.0, 47384430.0, 3105440746.0, 8.405478643549184e17] * 10)
+    users = [u + i * 1000.0 if i < 30 else u for i, u in enumerate(users)]
+    with_gaps = [None if i % 3 else u for i, u in enumerate(users)]
+    info = detector.detect_column(pl.Series("in_reply_to_user_id", with_gaps))
+    assert (info.role, info.entity_types) == (Role.DIRECT_IDENTIFIER, ["ID"]), info.evidence
+    zips = detector.detect_column(
+        pl.Series("Postal_Code", _cycle([42420.0, 90036.0, 33311.0, 10024.0, 98103.0, 19140.0]))
+    )
+    assert (zips.role, zips.entity_types) == (Role.QUASI_IDENTIFIER, ["ZIP_CODE"]), zips.evidence
+    prices = detector.detect_column(pl.Series("price", _cycle([10.0, 12.5, 99.0, 3.25])))
+    assert prices.role == Role.NONE and prices.evidence["values"]["value_class"] == "float"
+
+
 def test_uuid_foreign_keys_to_a_person_table(detector):
     patients = [str(uuid.UUID(int=random.Random(i).getrandbits(128))) for i in range(40)]
     info = detector.detect_column(pl.Series("c5", _cycle(patients)))
