@@ -53,7 +53,7 @@ import polars as pl
 
 from synthpriv.frames import is_time, micros
 from synthpriv.metrics.linkage import IQR_SHARE, rounding_unit
-from synthpriv.metrics.privacy import paired_share, share_difference
+from synthpriv.metrics.privacy import comparable_text, paired_share, share_difference
 from synthpriv.relations import Relations, first_times, key_columns, parent_positions, persons
 
 HISTORY_SHARE = 0.6  # share of each side's rows matched for one history to near-copy another
@@ -211,8 +211,7 @@ def _tokens(frame: pl.DataFrame, rule: _Table) -> list[pl.Expr]:
             )
         else:
             out.append(
-                pl.col(c)
-                .cast(pl.String)
+                comparable_text(pl.col(c))
                 .fill_null("\x00")
                 .hash(7)
                 .reinterpret(signed=True)

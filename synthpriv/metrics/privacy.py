@@ -103,19 +103,35 @@ def canonical(frame: pl.DataFrame) -> pl.DataFrame:
     return frame[order]
 
 
+_BETWEEN_WORDS = r"([\p{L}\p{N}])[\s_-]+([\p{L}\p{N}])"
+
+
+def comparable_text(column: pl.Expr) -> pl.Expr:
+    """Text as a reader compares it: Unicode-normalised, trimmed, case-folded, words apart.
+
+    ``Self-emp-not-inc``, ``self_emp_not_inc`` and ``SELF - EMP - NOT - INC `` are one value
+    to anyone linking records: spaces, hyphens and underscores between two letters or digits
+    are one space. Other signs are kept, and so are these at either end: ``<=50K`` is not
+    ``>50K``, nor ``A-`` ``A+``.
+    """
+    text = column.cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_lowercase()
+    # a match takes the letter after its separator, so "a-b-c" needs a second pass; the mark
+    # put in their place is no separator, so the second pass finds the ones the first skipped
+    for _ in range(2):
+        text = text.str.replace_all(_BETWEEN_WORDS, "$1\x01$2")
+    return text.str.replace_all("\x01", " ", literal=True)
+
+
 def comparable(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text compared as a reader would: Unicode-normalised, trimmed and case-folded.
+    """Text compared as a reader would (:func:`comparable_text`).
 
     ``Male``, ``male`` and ``male `` are one value to anyone linking records, so a copy written
-    in another case or with a trailing space is still a copy.
+    in another case, with other spaces, hyphens or underscores between its words is still one.
     """
     text = [c for c, t in frame.schema.items() if t in (pl.String, pl.Categorical, pl.Enum)]
     if not text:
         return frame
-    return frame.with_columns(
-        pl.col(c).cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_lowercase()
-        for c in text
-    )
+    return frame.with_columns(comparable_text(pl.col(c)).alias(c) for c in text)
 
 
 def row_order(synthetic: pl.DataFrame, train: pl.DataFrame, shifts: int = 3) -> dict[str, Any]:

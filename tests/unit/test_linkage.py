@@ -367,3 +367,24 @@ def test_rows_whose_hashes_collide_are_still_told_apart():
     assert first.tolist() == [0, 1, 3, 4]
     assert counts.tolist() == [2, 1, 2, 1]
     assert flagged.tolist() == [2, 0, 1, 0]
+
+
+def test_labels_spelled_with_other_separators_are_the_same_label_and_signs_are_not():
+    """An outside audit wrote 5% training rows with "-" as "_" or " - " and upper case: trimmed
+    and case-folded only, they were new rows and passed. ``<=50K`` is still not ``>50K``."""
+    from synthpriv.metrics.privacy import comparable, exact_copy_share
+
+    train = pl.DataFrame(
+        {"work": ["Self-emp-not-inc", "Never-worked", "Local-gov"], "income": ["<=50K"] * 3}
+    )
+    respelled = pl.DataFrame(
+        {
+            "work": ["SELF_EMP_NOT_INC", "never - worked  ", "Local gov"],
+            "income": ["<=50K ", "<=50k", "<=50K"],
+        }
+    )
+    other_sign = respelled.with_columns(pl.lit(">50K").alias("income"))
+    assert exact_copy_share(comparable(respelled), comparable(train)) == 1.0
+    assert exact_copy_share(comparable(other_sign), comparable(train)) == 0.0
+    signs = comparable(pl.DataFrame({"blood": ["A-", "A+", "A", "AB-"]}))
+    assert signs.get_column("blood").n_unique() == 4
