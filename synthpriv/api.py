@@ -487,7 +487,7 @@ class SampleResult:
 def sample(
     model_path: str | Path,
     output: str | Path,
-    rows: int,
+    rows: int | None = None,
     config: RunConfig | None = None,
     *,
     seed: int | None = None,
@@ -498,6 +498,8 @@ def sample(
     progress: Any = None,
 ) -> SampleResult:
     """Sample ``rows`` synthetic rows from a model file into ``output``.
+
+    ``rows`` defaults to as many as the model was fitted on (of a linked model: people).
 
     ``seed`` defaults to the model's. Without a filter rows are drawn and written in chunks
     (bounded memory); with ``config.privacy_filter`` or ``config.quality_filter`` they are drawn
@@ -539,6 +541,7 @@ def sample(
     check_output(output, inputs=inputs, overwrite=overwrite)
     wanted = dict(conditions or {})
     model = synth.load_model(model_path)
+    rows = model.training_rows if rows is None else rows
     formulas = not config.protect_formulas
     if filtering:
         refuse_filters(model.engine, config.privacy_filter, config.quality_filter)

@@ -350,7 +350,7 @@ def fit(
 def sample(
     state: State,
     model_path: Path,
-    rows: int,
+    rows: int | None,
     output: Path,
     seed: int | None,
     conditions: tuple[str, ...],

@@ -381,7 +381,14 @@ fit_options = options(
 
 sample_options = options(
     click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path)),
-    config_option("rows", "-n", "--rows", required=True, default=None, help="Rows to sample."),
+    config_option(
+        "rows",
+        "-n",
+        "--rows",
+        default=None,
+        help="Rows to sample [default: as many as the model was fitted on; of linked tables, "
+        "people].",
+    ),
     click.option(
         "-o",
         "--output",

@@ -1469,7 +1469,7 @@ def fit_folder(
 def sample_folder(
     model_path: str | Path,
     output: str | Path,
-    people: int,
+    people: int | None,
     config: RunConfig,
     *,
     seed: int | None = None,

@@ -151,6 +151,11 @@ def test_step_by_step(runner, tmp_path, small_csv):
     result = invoke(runner, "--json", "sample", model, "-n", 240, "-o", synthetic)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["rows"] == 240
+    # without -n, as many rows as the model was fitted on (this crashed: exit 1, TypeError)
+    same_size = tmp_path / "same_size.csv"
+    result = invoke(runner, "sample", model, "-o", same_size)
+    assert result.exit_code == 0, result.stderr
+    assert pl.read_csv(same_size).height == cleaned.height
 
     real_schema = tmp_path / "clean.csv.schema.json"
     base = ["--json", "report", "--real", clean, "--synthetic", synthetic, "--schema", real_schema]
