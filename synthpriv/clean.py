@@ -505,8 +505,12 @@ def _needles(original: pl.DataFrame, info: ColumnInfo) -> pl.Series | None:
     if info.name not in original.columns or not searched(info):
         return None
     values = original.get_column(info.name).cast(pl.String).str.strip_chars().drop_nulls()
-    values = values.unique().filter(values.unique().str.len_chars() >= MIN_LEAK_LENGTH)
-    return values if values.len() else None
+    # one unique(): two calls need not list the values in the same order, and a length mask
+    # of one applied to the other kept '' (an export's quoted empty cells), which every empty
+    # cell of every other column then "held"
+    distinct = values.unique()
+    distinct = distinct.filter(distinct.str.len_chars() >= MIN_LEAK_LENGTH)
+    return distinct if distinct.len() else None
 
 
 def find_leaks(
