@@ -504,13 +504,26 @@ def _needles(original: pl.DataFrame, info: ColumnInfo) -> pl.Series | None:
     """The distinct values of one identifier column worth searching for (None: nothing to find)."""
     if info.name not in original.columns or not searched(info):
         return None
-    values = original.get_column(info.name).cast(pl.String).str.strip_chars().drop_nulls()
+    distinct = searchable(original.get_column(info.name))
+    return distinct if distinct.len() else None
+
+
+def searchable(column: pl.Series) -> pl.Series:
+    """An identifier column's distinct values worth looking for.
+
+    Trimmed, of at least :data:`MIN_LEAK_LENGTH` characters, and not a missing-value mark (a
+    name column's "None" is nobody's name, nor is it in the "None" of a flag column beside it).
+    """
+    from synthpriv.io.read import MISSING_TOKENS
+
     # one unique(): two calls need not list the values in the same order, and a length mask
     # of one applied to the other kept '' (an export's quoted empty cells), which every empty
     # cell of every other column then "held"
-    distinct = values.unique()
-    distinct = distinct.filter(distinct.str.len_chars() >= MIN_LEAK_LENGTH)
-    return distinct if distinct.len() else None
+    distinct = column.cast(pl.String).str.strip_chars().drop_nulls().unique()
+    return distinct.filter(
+        (distinct.str.len_chars() >= MIN_LEAK_LENGTH)
+        & ~distinct.str.to_lowercase().is_in(list(MISSING_TOKENS))
+    )
 
 
 def find_leaks(

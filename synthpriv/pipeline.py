@@ -113,19 +113,17 @@ def scan(
 def identifier_values(frame: pl.DataFrame, schema: TableSchema) -> list[pl.Series]:
     """The original values of the schema's direct identifiers, to keep out of chart labels.
 
-    As the searches for identifier values take them (:data:`synthpriv.clean.MIN_LEAK_LENGTH`
-    characters or more, trimmed): an identifier column's empty cells or a flat's number "1"
-    are no one's, and a chart label "" or "1" equal to them hid the label and failed the run.
+    As the searches for identifier values take them (:func:`synthpriv.clean.searchable`): an
+    identifier column's empty cells, a flat's number "1" or a "None" are no one's, and a chart
+    label "", "1" or "None" equal to them hid the label and failed the run.
     """
-    from synthpriv.clean import MIN_LEAK_LENGTH
+    from synthpriv.clean import searchable
 
-    out = []
-    for c in schema.by_role(Role.DIRECT_IDENTIFIER, Role.FREE_TEXT_PII):
-        if c.name not in frame.columns:
-            continue
-        values = frame.get_column(c.name).cast(pl.String).str.strip_chars().drop_nulls().unique()
-        out.append(values.filter(values.str.len_chars() >= MIN_LEAK_LENGTH))
-    return out
+    return [
+        searchable(frame.get_column(c.name))
+        for c in schema.by_role(Role.DIRECT_IDENTIFIER, Role.FREE_TEXT_PII)
+        if c.name in frame.columns
+    ]
 
 
 def make_detector(config: RunConfig) -> ColumnDetector:

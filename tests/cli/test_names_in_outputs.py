@@ -108,12 +108,14 @@ def test_json_is_accepted_after_the_command_as_cron_lines_write_it(tmp_path):
 
 
 def test_an_identifiers_empty_cells_and_short_values_hide_no_label():
-    """An ip column of 0.0.0.0 and quoted empty cells, an address line of flat numbers: their
-    "" and "1" hid the empty and "1" labels of other columns' charts and failed the run."""
+    """An ip column of 0.0.0.0 and quoted empty cells, an address line of flat numbers, a dog's
+    name "None": their "", "1" and "None" hid other columns' chart labels and failed the run."""
     from synthpriv.pipeline import identifier_values
     from synthpriv.schema import ColumnInfo, Kind, Role, TableSchema
 
-    frame = pl.DataFrame({"ip": ["0.0.0.0", "", ""], "address2": ["1", "Apt 4B", None]})
+    frame = pl.DataFrame(
+        {"ip": ["0.0.0.0", "", "None"], "address2": ["1", "Apt 4B", None], "name": ["Bo"] * 3}
+    )
     schema = TableSchema(
         [
             ColumnInfo("ip", "String", Kind.CATEGORICAL, Role.DIRECT_IDENTIFIER),
@@ -121,6 +123,6 @@ def test_an_identifiers_empty_cells_and_short_values_hide_no_label():
         ]
     )
     values = identifier_values(frame, schema)
-    charts = {"campaign": {"type": "categories", "labels": ["", "spring", "1"]}}
+    charts = {"campaign": {"type": "categories", "labels": ["", "spring", "1", "None"]}}
     assert hide_identifier_labels(charts, values) == []
     assert sorted(v for s in values for v in s.to_list()) == ["0.0.0.0", "Apt 4B"]
