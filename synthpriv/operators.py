@@ -277,8 +277,12 @@ class Generalize(Operator):
 
     @staticmethod
     def _zip(series: pl.Series, digits: int, restricted: bool) -> Outcome:
-        text = series.cast(pl.String).str.strip_chars()
-        if series.dtype.is_integer():
+        numbers = series
+        if series.dtype.is_float():  # 42420.0, as pandas writes a ZIP column with a gap
+            numbers = series.cast(pl.Int64, strict=False)
+        # a spreadsheet keeps a ZIP's leading zero by writing it as text: '02134
+        text = numbers.cast(pl.String).str.strip_chars().str.strip_chars_start("'")
+        if numbers.dtype.is_integer():
             text = text.str.zfill(5)
         out = text.str.slice(0, digits)
         detail = f"ZIP codes to first {digits} digits"

@@ -92,6 +92,18 @@ def test_generalize_zip_with_safe_harbor_restricted_areas():
     assert len(restricted_zip3()) == 17 and "036" in restricted_zip3()
 
 
+def test_zip_codes_as_exports_write_them_keep_their_leading_digits():
+    """pandas writes a ZIP column with a gap as floats (2134.0 for 02134); a shop's export
+    keeps the leading zero as spreadsheet text ('02134), which generalized to one digit gave
+    the apostrophe."""
+    floats = apply(
+        "generalize", [2134.0, 42420.0, None], {"zip_digits": 3}, column=info("ZIP_CODE")
+    )
+    assert floats.series.to_list() == ["021", "424", None]
+    quoted = apply("generalize", ["'02134", "'90210"], {"zip_digits": 1}, column=info("ZIP_CODE"))
+    assert quoted.series.to_list() == ["0", "9"]
+
+
 def test_generalize_ages_at_the_89_90_edge():
     out = apply(
         "generalize", [89, 90, 104, None], {"top_code": 90}, column=info("AGE", kind=Kind.NUMERICAL)
