@@ -277,10 +277,14 @@ def _greedy(sample: pl.Series, formats: list[str]) -> list[str] | None:
 
 
 def _zone_of(values: pl.Series) -> str:
-    zones = values.str.extract(_ZONE, 1).str.replace(r"^([+-]\d{2})(\d{2})$", "$1:$2")
+    """The column's one zone as it is written (`` +0000`` stays so, its space too), or ``mixed``."""
+    written = values.str.extract(r"(\s?" + _ZONE[:-1] + r")$", 1).drop_nulls()
+    zones = written.str.strip_chars().str.replace(r"^([+-]\d{2})(\d{2})$", "$1:$2")
     zones = zones.str.replace(r"^([+-]\d{2})$", "$1:00")
-    zones = zones.str.replace(r"^[+-]00:00$", "Z").unique().drop_nulls()
-    return zones[0] if zones.len() == 1 else "mixed"
+    zones = zones.str.replace(r"^[+-]00:00$", "Z")
+    if zones.n_unique() != 1:
+        return "mixed"
+    return str(written.mode().sort()[0])
 
 
 def parse_text(name: str, form: Form) -> pl.Expr:
@@ -442,14 +446,18 @@ def _written(name: str, form: Form, dtype: pl.DataType) -> pl.Expr:
     fmt = fmt.replace("%.f", fraction)
     if form.zone is None:
         return col.dt.strftime(fmt)
-    offset = 0 if form.zone in ("Z", "mixed") else _minutes(form.zone)
+    utc = form.zone.strip() in ("Z", "mixed")
+    offset = 0 if utc else _minutes(form.zone)
     local = col + pl.duration(minutes=offset)
-    suffix = "Z" if form.zone in ("Z", "mixed") else form.zone
-    sep = " " if fmt.endswith(" %#z") else ""
+    # the zone as the input wrote it, with the space before it if it had one
+    suffix = "Z" if form.zone == "mixed" else form.zone
+    sep = " " if fmt.endswith(" %#z") and not suffix.startswith(" ") else ""
     return local.dt.strftime(fmt.replace(" %#z", "").replace("%#z", "")) + pl.lit(sep + suffix)
 
 
 def _minutes(zone: str) -> int:
+    """``+02:00``, ``+0200`` or ``+02`` as minutes east of UTC."""
+    zone = zone.strip()
     sign = -1 if zone.startswith("-") else 1
-    hours, minutes = zone[1:3], zone[-2:]
-    return sign * (int(hours) * 60 + int(minutes))
+    digits = zone[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 60 + int(digits[2:4] or 0))

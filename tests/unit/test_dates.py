@@ -211,6 +211,11 @@ def test_a_cell_outside_the_sampled_forms_leaves_the_column_as_text():
         ["10/14/2014 04:17 PM", "01/02/2015 10:00 AM"],
         ["14 Oct 2014", "02 Jan 2015"],
         ["14.10.2014", "02.01.2015"],
+        # the zone as written, its space too (a tweet archive's +0000 came back as Z)
+        ["2017-08-01 16:23:56 +0000", "2017-07-01 00:17:27 +0000"],
+        ["2014-10-14T04:17:47+02", "2015-01-02T10:00:00+02"],
+        ["2014-10-14T04:17:47+0530", "2015-01-02T10:00:00+0530"],
+        ["Tue, 14 Oct 2014 04:17:47 +0000", "Fri, 02 Jan 2015 10:00:00 +0000"],
     ],
 )
 def test_dates_are_written_back_as_they_were_read(values):
