@@ -229,6 +229,17 @@ def copies_recased(unseen: pl.DataFrame, train: pl.DataFrame, share: float, seed
     return pl.concat([rest, copied.select(rest.columns)])
 
 
+def secrets_by_offset(
+    unseen: pl.DataFrame, train: pl.DataFrame, secrets: list[str], shift: int, reverse: bool
+):
+    """Unseen rows whose ``secrets`` are those of training row i + ``shift`` (of the training
+    rows reversed): an outside audit's shapes, past a comparison of rows a few apart."""
+    n = min(unseen.height, train.height)
+    source = train.head(n).reverse() if reverse else train.head(n)
+    moved = source.select(secrets).gather((np.arange(n) + shift) % n)
+    return unseen.head(n).with_columns(moved)
+
+
 def secrets_by_position(unseen: pl.DataFrame, train: pl.DataFrame, secrets: list[str]):
     """Unseen rows whose ``secrets`` are those of the training row at the same position."""
     n = min(unseen.height, train.height)

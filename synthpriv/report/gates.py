@@ -888,10 +888,16 @@ def _residual_gate(privacy: Privacy, gates: Gates | None = None) -> GateResult:
     if "excess" in order:
         judged = _judge([Comparison(order, margin, order["column"])], order["columns"])
         if judged[2]:
+            how = order.get("alignment")
+            row = "i"
+            if how:
+                row = "n - 1 - i" if how["reversed"] else "i"
+                row += f" + {how['shift']}" if how["shift"] else ""
+                row += " (of the first n rows, counted round)" if how["shift"] else ""
             return _family_gate(
                 "residual_pii",
                 judged,
-                f"Synthetic row i repeats training row i's {order['column']} "
+                f"Synthetic row i repeats training row {row}'s {order['column']} "
                 f"{order['share'] * 100:.1f}% of the time, rows a few apart "
                 f"{order['baseline'] * 100:.1f}%: the order of the rows carries training "
                 "people's values.",

@@ -77,6 +77,14 @@ LEAKS = {
         lambda t, h, u: shapes.secrets_by_position(u, t, ["income", "label"]),
         "residual_pii",
     ),
+    "secrets_rows_50_apart": (
+        lambda t, h, u: shapes.secrets_by_offset(u, t, ["label"], 50, reverse=False),
+        "residual_pii",
+    ),
+    "secrets_in_reverse": (
+        lambda t, h, u: shapes.secrets_by_offset(u, t, ["income", "label"], 0, reverse=True),
+        "residual_pii",
+    ),
 }
 
 

@@ -388,3 +388,28 @@ def test_labels_spelled_with_other_separators_are_the_same_label_and_signs_are_n
     assert exact_copy_share(comparable(other_sign), comparable(train)) == 0.0
     signs = comparable(pl.DataFrame({"blood": ["A-", "A+", "A", "AB-"]}))
     assert signs.get_column("blood").n_unique() == 4
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_alignment_is_found_at_the_shift_planted_and_none_in_honest_tables(seed):
+    from synthpriv.metrics.privacy import alignment
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(300, 1500))
+
+    def table():
+        return pl.DataFrame(
+            {
+                "flag": rng.choice(["y", "n"], n, p=[0.3, 0.7]),
+                "code": rng.integers(0, 40, n),
+                "amount": np.where(rng.random(n) < 0.1, rng.integers(100, 10**6, n), 0),
+            }
+        )
+
+    train, honest = table(), table()
+    assert alignment(honest, train) is None
+    shift, reverse = int(rng.integers(1, n)), bool(seed % 2)
+    source = train.reverse() if reverse else train
+    planted = honest.with_columns(source.get_column("code").gather((np.arange(n) + shift) % n))
+    found = alignment(planted, train)
+    assert (found["shift"], found["reversed"], found["column"]) == (shift, reverse, "code")
