@@ -1132,7 +1132,11 @@ def _summary(
         },
         "tables": {
             t: {
-                "rows": {"real": frames[t].height, "synthetic": synthetic[t].height},
+                "rows": {
+                    "real": frames[t].height,
+                    "train": train[t].height,
+                    "synthetic": synthetic[t].height,
+                },
                 "verdict": r.verdict.value,
                 "exit_code": int(exit_status_for(r)),
                 "fidelity": r.fidelity.score,
@@ -1143,7 +1147,11 @@ def _summary(
         }
         | {
             t: {
-                "rows": {"real": frames[t].height, "synthetic": synthetic[t].height},
+                "rows": {
+                    "real": frames[t].height,
+                    "train": train[t].height,
+                    "synthetic": synthetic[t].height,
+                },
                 "verdict": "SKIP",
                 "exit_code": 0,
                 "fidelity": None,
@@ -1205,7 +1213,7 @@ def _page(summary: dict[str, Any]) -> str:
         for g in summary["persons"]["gates"]
     )
     table_rows = "".join(
-        f"<tr><td>{_named(name, t['report'])}</td><td>{t['rows']['real']:,}</td>"
+        f"<tr><td>{_named(name, t['report'])}</td><td>{_real_rows(t['rows'])}</td>"
         f"<td>{t['rows']['synthetic']:,}</td><td class='{e(t['verdict'])}'>{e(t['verdict'])}</td>"
         f"<td>{score_text(t['fidelity'])}</td>"
         f"<td>{e(', '.join(t['failed_gates']) or '-')}</td></tr>"
@@ -1241,9 +1249,14 @@ near copies are also judged row by row on whole histories (a synthetic person wh
 (<a href="{e(summary["persons"]["report"])}">full report</a>).</p>
 <table><tr><th>check</th><th>result</th><th>what it means</th></tr>{gate_rows}</table>
 <h2>Each table</h2>
-<table><tr><th>table</th><th>real rows</th><th>synthetic rows</th><th>verdict</th>
+<table><tr><th>table</th><th>real rows (training)</th><th>synthetic rows</th><th>verdict</th>
 <th>fidelity</th><th>failed gates</th></tr>{table_rows}</table>
 </body></html>"""
+
+
+def _real_rows(rows: dict[str, int]) -> str:
+    """Every real row, and in brackets the training rows the synthetic ones are sized to."""
+    return f"{rows['real']:,}" + (f" ({rows['train']:,})" if "train" in rows else "")
 
 
 def _named(table: str, report: str | None) -> str:

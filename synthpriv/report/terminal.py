@@ -92,13 +92,21 @@ def tables_table(linked: dict[str, Any]) -> Table:
         title=f"synthpriv verdict of {len(linked['tables'])} linked tables: "
         f"[{STATUS_STYLE[verdict]}]{verdict.value}[/]"
     )
-    for header in ("table", "rows real / synthetic", "result", "fidelity", "failed gates"):
+    for header in (
+        "table",
+        "rows real (training) / synthetic",
+        "result",
+        "fidelity",
+        "failed gates",
+    ):
         table.add_column(header)
     for name, t in linked["tables"].items():
         status = Verdict(t["verdict"])
         table.add_row(
             name,
-            f"{t['rows']['real']:,} / {t['rows']['synthetic']:,}",
+            f"{t['rows']['real']:,}"
+            + (f" ({t['rows']['train']:,})" if "train" in t["rows"] else "")
+            + f" / {t['rows']['synthetic']:,}",
             f"[{STATUS_STYLE[status]}]{status.value}[/]",
             score_text(t["fidelity"]),
             ", ".join(t["failed_gates"]) or "-",

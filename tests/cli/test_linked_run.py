@@ -83,6 +83,10 @@ def test_a_folder_runs_with_no_flag_and_every_table_is_written(folder_run):
     ]
     assert (out / "persons" / "report.html").exists()
     assert all((out / "tables" / t / "report.json").exists() for t in summary["tables"])
+    # every real row, and the training rows the synthetic ones are sized to (an audit read
+    # 1,200 real beside 938 synthetic patients as rows lost)
+    rows = summary["tables"]["PATIENTS"]["rows"]
+    assert rows["train"] < rows["real"] and rows["synthetic"] == rows["train"]
     # the history search spills its partitions into the output being written: none is left
     assert not [p for p in out.rglob("*") if p.name.startswith("synthpriv-")]
     # keys found with no config, every synthetic foreign key resolves, orderings kept
