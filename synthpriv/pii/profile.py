@@ -85,7 +85,6 @@ class Profile:
     years_spanned: float | None = None
     latest_year: float | None = None
     median_year: float | None = None
-    timed: float = 0.0  # share of times with a time of day (not midnight): events, not births
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -113,8 +112,6 @@ class Profile:
             out["consecutive"] = self.consecutive
         if self.years_spanned is not None:
             out["years_spanned"] = round(self.years_spanned, 1)
-        if self.timed:
-            out["with_time_of_day"] = round(self.timed, 2)
         return out
 
 
@@ -210,9 +207,6 @@ def _dates(series: pl.Series, profile: Profile) -> None:
         return
     low, high = years.quantile(0.02), years.quantile(0.98)
     profile.years_spanned = float(high - low) if low is not None and high is not None else None
-    if isinstance(series.dtype, pl.Datetime):
-        times = series.drop_nulls()
-        profile.timed = float((times != times.dt.truncate("1d")).mean() or 0.0)
     profile.latest_year = float(years.max())
     profile.median_year = float(years.median())
 
@@ -276,8 +270,6 @@ MIN_MEDIAN_AGE_YEARS = 15
 def birth_dates_likely(profile: Profile) -> bool:
     """Dates spread over decades and mostly well in the past read as dates of birth, not events.
 
-    Times most of which carry a time of day are events whatever their spread.
-
     "Now" is not read from the clock, so that a scan (and so a run) gives the same answer any
     day: it is ``BIRTH_REFERENCE_YEAR``, or the column's latest year when that is later (a
     table cannot have been written before its latest date). Birth dates span at least
@@ -288,10 +280,6 @@ def birth_dates_likely(profile: Profile) -> bool:
     is treated as a quasi-identifier, the cautious side.
     """
     if profile.years_spanned is None or profile.latest_year is None:
-        return False
-    if profile.timed >= 0.5:
-        # most carry a time of day (MIMIC's admittime 2104-06-18 14:25:00, its years shifted
-        # per patient so that they span a century): events; a birth is written as a date
         return False
     now = max(BIRTH_REFERENCE_YEAR, profile.latest_year)
     median = profile.median_year if profile.median_year is not None else now

@@ -644,18 +644,3 @@ def test_reading_dates_as_births_does_not_depend_on_the_day_it_runs(detector, mo
             )
     assert decisions[0] == decisions[1] == decisions[2]
     assert decisions[0] == (False, Role.NONE, ["DATE_TIME"])
-
-
-def test_times_with_a_time_of_day_over_a_century_are_events_not_births(detector):
-    """MIMIC shifts each patient's years on its own, so its admission times span a century:
-    read as births they were cut to the year, and discharge came before admission in 32 of
-    104 synthetic rows. A birth is written as a date; the same spread at midnight still is."""
-    rng = random.Random(5)
-    days = [rng.randint(0, 365 * 120) for _ in range(N)]
-    timed = pl.Series(
-        "c4", [datetime(2100, 1, 1) + timedelta(days=d, minutes=rng.randint(1, 1439)) for d in days]
-    )
-    midnight = pl.Series("c5", [datetime(1900, 1, 1) + timedelta(days=d) for d in days])
-    found = roles(detector, pl.DataFrame([timed, midnight]))
-    assert found["c4"] == (Role.NONE, ["DATE_TIME"])
-    assert found["c5"] == (Role.QUASI_IDENTIFIER, ["DATE_OF_BIRTH"])
