@@ -183,6 +183,9 @@ def load_table(
     for magic, what in _ARCHIVES:
         if head.startswith(magic):
             raise InputError(f"{path}: {what}")
+    if re.match(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html[\s>])", head[:512], re.IGNORECASE):
+        # a web page saved under a .csv name: its rows "have an inconsistent number of fields"
+        raise InputError(f"{path}: an HTML page, not a table; save the data as CSV")
     if head[:4] == PARQUET_MAGIC:
         facts["format"] = "parquet"
         typed = decide_types(_read_parquet(path, content))

@@ -106,6 +106,19 @@ def test_an_excel_workbook_is_named_for_what_it_is(tmp_path):
         read_table(path)
 
 
+@pytest.mark.parametrize(
+    "page", [b"<!DOCTYPE HTML>\n<html>\n<td>a</td>", b"\xef\xbb\xbf  <html lang='en'><body>"]
+)
+def test_a_web_page_saved_as_csv_is_named_for_what_it_is(tmp_path, page):
+    """A repository's 'CSV' that was a notebook's HTML page: the reader said its rows had an
+    inconsistent number of fields near line 12."""
+    path = write(tmp_path, page + b"\n" * 20, "archive.csv")
+    with pytest.raises(InputError, match="an HTML page, not a table; save the data as CSV$"):
+        read_table(path)
+    text = write(tmp_path, b"note,html\n<html> in a cell,1\n", "fine.csv")
+    assert read_table(text).shape == (1, 2)
+
+
 def test_utf16_with_a_byte_order_mark(tmp_path):
     path = write(tmp_path, "a\tb\n1\tü\n".encode("utf-16"))
     assert read_table(path)["b"].to_list() == ["ü"]
