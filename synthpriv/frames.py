@@ -34,6 +34,22 @@ def value_counts(series: pl.Series, *, sort: bool = False) -> pl.DataFrame:
     return counts
 
 
+def holders(series: pl.Series, people: pl.Series | None) -> pl.DataFrame:
+    """Each value of ``series`` with how many people (or, without ``people``, rows) hold it.
+
+    Columns: ``series``' name and ``count``. Missing values are left out; rows of a missing
+    person count as one person.
+    """
+    if people is None:
+        return series.drop_nulls().value_counts(name=COUNT)
+    return (
+        pl.DataFrame([series, people.alias("__who")])
+        .drop_nulls(series.name)
+        .group_by(series.name)
+        .agg(pl.col("__who").n_unique().alias(COUNT))
+    )
+
+
 def is_time(dtype: pl.DataType) -> bool:
     """A date or a datetime (what linked tables order and count gaps in)."""
     return dtype == pl.Date or isinstance(dtype, pl.Datetime)

@@ -37,7 +37,7 @@ import pandas as pd
 import polars as pl
 
 from synthpriv.engines import engine_errors
-from synthpriv.frames import is_time, micros
+from synthpriv.frames import holders, is_time, micros
 from synthpriv.relations import (
     Ordering,
     Relations,
@@ -116,25 +116,13 @@ def _pooled(
         series = frame.get_column(name)
         if series.dtype in (pl.String, pl.Categorical):
             series = series.cast(pl.String)
-            holders = _holders(series, people)
-            rare = holders.filter(pl.col("count") < RARE_MIN_COUNT).get_column(name)
+            held = holders(series, people)
+            rare = held.filter(pl.col("count") < RARE_MIN_COUNT).get_column(name)
             series = pl.Series(name, series).set(series.is_in(rare.implode()), RARE_LABEL)
         elif series.dtype.is_numeric():
             series = pooled_numbers(series, people)
         out.append(series)
     return pl.DataFrame(out) if out else pl.DataFrame()
-
-
-def _holders(series: pl.Series, people: pl.Series | None) -> pl.DataFrame:
-    """Each value of ``series`` with how many people (or rows) hold it, as ``count``."""
-    if people is None:
-        return series.drop_nulls().value_counts()
-    return (
-        pl.DataFrame([series, people.alias("__who")])
-        .drop_nulls(series.name)
-        .group_by(series.name)
-        .agg(pl.col("__who").n_unique().alias("count"))
-    )
 
 
 def pooled_numbers(series: pl.Series, people: pl.Series | None = None) -> pl.Series:
@@ -148,7 +136,7 @@ def pooled_numbers(series: pl.Series, people: pl.Series | None = None) -> pl.Ser
     """
     if series.n_unique() > ORDERED_MAX_LEVELS or series.drop_nulls().len() < RARE_MIN_COUNT:
         return series
-    counts = _holders(series, people).sort(series.name)
+    counts = holders(series, people).sort(series.name)
     if bool((counts.get_column("count") >= RARE_MIN_COUNT).all()):
         return series
     values = counts.get_column(series.name).cast(pl.Float64).to_list()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,6 +20,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from synthpriv.errors import ConfigError
+from synthpriv.frames import COUNT, holders
 from synthpriv.schema import POOLED_LABEL, ColumnInfo
 
 
@@ -367,26 +367,16 @@ def frequent_values(text: pl.Series, k: int, people: pl.Series | None = None) ->
     counting rows would keep a value only one person has. A row whose person is missing counts
     as a person of its own.
     """
-    if people is None:
-        counts = Counter(text.drop_nulls().to_list())
-        return sorted(v for v, n in counts.items() if n >= k)
-    if people.len() != text.len():
-        raise ValueError(f"{people.len()} people for {text.len()} rows")
-    holders = (
-        pl.DataFrame(
-            [
-                text.alias("__v"),
-                people.cast(pl.String).alias("__p"),
-                pl.int_range(text.len(), eager=True).alias("__row"),
-            ]
+    if people is not None:
+        if people.len() != text.len():
+            raise ValueError(f"{people.len()} people for {text.len()} rows")
+        people = (
+            pl.DataFrame({"p": people.cast(pl.String)})
+            .select(pl.coalesce("p", pl.format("\x00{}", pl.int_range(pl.len()))))
+            .to_series()
         )
-        .drop_nulls("__v")
-        .select("__v", pl.coalesce(pl.col("__p"), pl.format("\x00{}", "__row")).alias("__p"))
-        .group_by("__v")
-        .agg(pl.col("__p").n_unique().alias("__n"))
-        .filter(pl.col("__n") >= k)
-    )
-    return sorted(holders.get_column("__v").to_list())
+    counts = holders(text.alias("__v"), people)
+    return sorted(counts.filter(pl.col(COUNT) >= k).get_column("__v").to_list())
 
 
 def suppress_rare(

@@ -290,11 +290,7 @@ def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple
 
 def exact_copy_share(synthetic: pl.DataFrame, real: pl.DataFrame) -> float:
     """Share of synthetic rows identical to a real row (all columns; missing equals missing)."""
-    if synthetic.height == 0:
-        return 0.0
-    seen = real.hash_rows(seed=0)
-    rows = synthetic.hash_rows(seed=0)
-    return float(rows.is_in(seen.implode()).mean() or 0.0)
+    return _share_in(synthetic, np.unique(real.hash_rows(seed=0).to_numpy()))
 
 
 def exact_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
