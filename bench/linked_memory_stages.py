@@ -7,7 +7,9 @@ Runs ``run FOLDER -o OUT`` in this process with each stage function wrapped. Aro
 stage it prints the resident memory before, the stage's peak (``VmHWM``, reset through
 ``/proc/self/clear_refs``), after, and after ``malloc_trim(0)``: the last is what the stage
 left live, not what the allocator kept. ``--inner`` measures the steps inside each table's
-report too (an enclosing stage's peak then counts from its last inner step only). Linux only.
+report too (an enclosing stage's peak then counts from its last inner step only). Beside each,
+the anonymous memory (``RssAnon``, sampled: what the process holds in its heap, without the
+pages of the memory-mapped files it reads its tables from). Linux only.
 Make the folder with ``linked_scale.py``
 (``--workdir``): e.g. ``/tmp/synthpriv-linked-scale/export-100000-2000000``.
 """
@@ -18,6 +20,7 @@ import ctypes
 import functools
 import os
 import sys
+import threading
 import time
 
 os.environ.setdefault("SYNTHPRIV_MODEL_KEY", "bench-model-key-0123456789")
@@ -53,6 +56,29 @@ def _status(field: str) -> int:
     return 0
 
 
+class _AnonPeak(threading.Thread):
+    """The largest anonymous resident memory (``RssAnon``: the heap, not mapped files) seen.
+
+    Sampled every 50 ms: the kernel keeps a peak of the whole resident memory only, which
+    counts the pages of memory-mapped files the kernel may drop whenever memory is short.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+        self.overall = 0
+
+    def run(self) -> None:
+        while True:
+            now = _status("RssAnon")
+            self.peak = max(self.peak, now)
+            self.overall = max(self.overall, now)
+            time.sleep(0.05)
+
+
+ANON = _AnonPeak()
+
+
 def _measured(module: object, name: str) -> None:
     stage = getattr(module, name)
 
@@ -62,12 +88,16 @@ def _measured(module: object, name: str) -> None:
         before = _status("VmRSS")
         with open("/proc/self/clear_refs", "w") as refs:
             refs.write("5")  # resets VmHWM to the current resident memory
+        ANON.peak = _status("RssAnon")
+        anon_before = ANON.peak
         out = stage(*args, **kwargs)
         peak, after = _status("VmHWM"), _status("VmRSS")
+        anon_peak = ANON.peak
         LIBC.malloc_trim(0)
         print(
             f"{time.time() - STARTED:7.1f}s {name:20s} before {before:6d} peak {peak:6d} "
-            f"after {after:6d} trimmed {_status('VmRSS'):6d} MB",
+            f"after {after:6d} trimmed {_status('VmRSS'):6d} MB; anonymous {anon_before:6d} "
+            f"-> peak {anon_peak:6d} (run's peak {ANON.overall:6d})",
             flush=True,
         )
         return out
@@ -94,6 +124,7 @@ INNER = {
 
 
 def run() -> None:
+    ANON.start()
     for name in STAGES:
         _measured(linked_run, name)
     _measured(linked, "sample")

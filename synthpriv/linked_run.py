@@ -57,6 +57,7 @@ from synthpriv.io import (
     write_json,
     write_table,
 )
+from synthpriv.io.held import Shelf
 from synthpriv.manifest import package_versions, write_manifest
 from synthpriv.metrics import relational
 from synthpriv.metrics.histories import history_copies
@@ -93,6 +94,8 @@ from synthpriv.schema import Kind, Role, TableSchema, infer_kind
 from synthpriv.status import ExitStatus
 
 log = logging.getLogger(__name__)
+
+HELD_FOLDER = ".held"  # inside the output being written: the tables held between stages
 RELATIONS_FILE = "relations.toml"
 SCHEMA_FILE = "schema.json"
 AUDIT_FILE = "audit.json"
@@ -685,11 +688,42 @@ def run_folder(
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
     _, policy, key = prepare(config)
     timer = Timer()
+    with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
+        # every table held between stages is a memory-mapped file of the output being written
+        shelf = Shelf(work / HELD_FOLDER)
+        try:
+            result = _run_folder(folder, work, config, progress, timer, shelf, policy, key)
+        finally:
+            shelf.remove()
+    persons_report, summary, manifest = result
+    return _folder_result(output, persons_report, summary, manifest, timer.seconds)
+
+
+def _run_folder(
+    folder: Path,
+    work: Path,
+    config: RunConfig,
+    progress: Progress,
+    timer: Timer,
+    shelf: Shelf,
+    policy: Any,
+    key: bytes | None,
+) -> tuple[Report, dict[str, Any], dict[str, Any]]:
+    """:func:`run_folder`'s stages, writing into ``work``; each table held on ``shelf``."""
     with timer.stage("read", progress):
         tables = read_tables(folder, config)
+        tables = replace(
+            tables,
+            read={
+                t: replace(r, frame=shelf.hold(r.frame, f"input-{t}"))
+                for t, r in tables.read.items()
+            },
+        )
     frames, relations, keys = tables.frames, tables.relations, tables.keys
     with timer.stage("split", progress):
         train_raw, holdout_raw = split_people(tables, config)
+        train_raw = shelf.hold_tables(train_raw, "train-raw")
+        holdout_raw = shelf.hold_tables(holdout_raw, "holdout-raw")
     detector = make_detector(config)
     schemas = None
     if tables.mark is None:
@@ -707,8 +741,11 @@ def run_folder(
             schemas=schemas,
             scanned_here=True,
         )
-    train = clean.modelled(clean.frames)
-    holdout = clean.modelled(clean_alike(holdout_raw, clean, tables, key))
+        clean = replace(clean, frames=shelf.hold_tables(clean.frames, "train"))
+        train = clean.modelled(clean.frames)
+        holdout = shelf.hold_tables(
+            clean.modelled(clean_alike(holdout_raw, clean, tables, key)), "holdout"
+        )
     # the raw sides are cleaned; of the input the report needs its keys and identifiers only
     del train_raw, holdout_raw
     tables = searched_only(tables, clean.schemas)
@@ -716,53 +753,55 @@ def run_folder(
     with timer.stage("fit", progress):
         orderings, model = fit_tables(train, relations, config, real=tables)
     with timer.stage("sample", progress):
-        synthetic = linked.sample(model, config.rows or None, seed=config.seed)
+        synthetic = shelf.hold_tables(
+            linked.sample(model, config.rows or None, seed=config.seed), "synthetic"
+        )
     files, hashes = tables.files, tables.hashes
-    with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
-        with timer.stage("report", progress):
-            reports, persons_report, summary = report_tables(
-                tables, clean, train, holdout, synthetic, orderings, config, spill=work
-            )
-        with timer.stage("write", progress):
-            (work / "synthetic").mkdir()
-            write_synthetic(synthetic, work / "synthetic", tables.suffixes, config)
-            write_folder_report(reports, persons_report, summary, work)
-            write_json(
-                {
-                    "relations": relations.to_dict(),
-                    "orderings": [o.to_dict() for o in orderings],
-                    # columns every parent keeps from row to row, copied to its later rows
-                    "carried": {t: p.carried for t, p in model.plans.items() if p.carried},
-                    "tables": {t: s.to_dict() for t, s in clean.schemas.items()},
-                    "key_columns": keys,
+    with timer.stage("report", progress):
+        reports, persons_report, summary = report_tables(
+            tables, clean, train, holdout, synthetic, orderings, config, spill=work
+        )
+    with timer.stage("write", progress):
+        (work / "synthetic").mkdir()
+        write_synthetic(synthetic, work / "synthetic", tables.suffixes, config)
+        write_folder_report(reports, persons_report, summary, work)
+        write_json(
+            {
+                "relations": relations.to_dict(),
+                "orderings": [o.to_dict() for o in orderings],
+                # columns every parent keeps from row to row, copied to its later rows
+                "carried": {t: p.carried for t, p in model.plans.items() if p.carried},
+                "tables": {t: s.to_dict() for t, s in clean.schemas.items()},
+                "key_columns": keys,
+            },
+            work / SCHEMA_FILE,
+        )
+        write_json(clean.audits, work / AUDIT_FILE)
+        shelf.remove()  # not an output: the frames still mapped keep their pages
+        manifest = write_manifest(
+            work,
+            "run",
+            input={
+                "folder": folder.name,
+                "tables": {
+                    t: {"file": files[t].name, "rows": f.height, "sha256": hashes[t]}
+                    for t, f in frames.items()
                 },
-                work / SCHEMA_FILE,
-            )
-            write_json(clean.audits, work / AUDIT_FILE)
-            manifest = write_manifest(
-                work,
-                "run",
-                input={
-                    "folder": folder.name,
-                    "tables": {
-                        t: {"file": files[t].name, "rows": f.height, "sha256": hashes[t]}
-                        for t, f in frames.items()
-                    },
-                },
-                config=config.to_dict(),
-                seed=config.seed,
-                rows={
-                    t: {
-                        "train": train[t].height,
-                        "holdout": holdout[t].height,
-                        "synthetic": synthetic[t].height,
-                    }
-                    for t in frames
-                },
-                timings_seconds=timer.seconds,
-                versions=package_versions(),
-            )
-    return _folder_result(output, persons_report, summary, manifest, timer.seconds)
+            },
+            config=config.to_dict(),
+            seed=config.seed,
+            rows={
+                t: {
+                    "train": train[t].height,
+                    "holdout": holdout[t].height,
+                    "synthetic": synthetic[t].height,
+                }
+                for t in frames
+            },
+            timings_seconds=timer.seconds,
+            versions=package_versions(),
+        )
+    return persons_report, summary, manifest
 
 
 def report_tables(

@@ -89,6 +89,8 @@ def test_a_folder_runs_with_no_flag_and_every_table_is_written(folder_run):
     assert rows["train"] < rows["real"] and rows["synthetic"] == rows["train"]
     # the history search spills its partitions into the output being written: none is left
     assert not [p for p in out.rglob("*") if p.name.startswith("synthpriv-")]
+    # nor the tables held on disk between stages
+    assert not [p for p in out.rglob("*") if p.suffix == ".arrow" or p.name == ".held"]
     # keys found with no config, every synthetic foreign key resolves, orderings kept
     assert summary["relations"]["root"] == "PATIENTS"
     assert set(summary["foreign_keys_resolved"].values()) == {1.0}
@@ -122,6 +124,26 @@ def test_no_identifier_or_key_of_the_input_reaches_an_output(folder_run):
                 assert not synthetic.get_column(column).is_in(values).any(), (table, column)
     schema = json.loads((out / "schema.json").read_text())
     assert schema["key_columns"]["ADMISSIONS"] == ["ROW_ID", "SUBJECT_ID", "HADM_ID"]
+
+
+def test_a_run_that_fails_after_holding_its_tables_leaves_nothing(tmp_path, monkeypatch):
+    from synthpriv import linked_run
+
+    folder = _folder(tmp_path)
+    held = []
+
+    def fail(train, *args, **kwargs):
+        # by now the input, both sides and the cleaned tables are files of the output
+        held.extend(p.name for p in (tmp_path / "out").parent.rglob("*.arrow"))
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(linked_run, "fit_tables", fail)
+    result = CliRunner().invoke(cli, ["run", str(folder), "-o", str(tmp_path / "out"), *FAST])
+    assert result.exit_code == 1  # an unexpected error: its type, never its text
+    assert "internal error: OSError" in result.output and "disk gone" not in result.output
+    assert "train-PATIENTS.arrow" in held and "input-ADMISSIONS.arrow" in held
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name not in {folder.name}]
 
 
 def test_a_broken_link_is_a_warning_naming_table_and_column(tmp_path):

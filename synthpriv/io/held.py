@@ -1,0 +1,64 @@
+"""Tables held on disk between a run's stages, read back memory-mapped.
+
+A folder of linked tables is held at every stage of a run: the input's keys and identifiers,
+both cleaned sides, the synthetic tables. In the process's heap each grows with the rows and
+can only be given back when the run lets go of it. A :class:`Shelf` writes each table once,
+as uncompressed Arrow IPC, and reads it back memory-mapped: its rows are then pages of the
+operating system's file cache, read in as they are used and dropped when memory is short,
+so a run whose rows outgrow its memory slows down instead of being killed.
+
+The shelf is a folder inside the output being written (on the disk the user chose for it,
+never ``/tmp``, which may be memory). Its files are readable by this user only; the folder
+goes with the output's temporary folder when the run ends, whether it succeeds or fails, and
+:func:`synthpriv.io.outputs.atomic_directory` removes what a killed run left.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.ipc
+
+
+class Shelf:
+    """A folder of tables written once and read back memory-mapped (see the module)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(mode=0o700, exist_ok=True)
+        self._names: set[str] = set()
+
+    def hold(self, frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        """``frame``, the same rows and types, backed by a file of the shelf.
+
+        The caller lets go of ``frame``; the frame returned reads its rows from the file.
+        ``name`` (any text) names the file, once per shelf.
+        """
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+        while stem in self._names:
+            stem += "_"
+        self._names.add(stem)
+        path = self.folder / f"{stem}.arrow"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            # uncompressed: only such a file can be mapped; a compressed one is read whole
+            frame.write_ipc(file, compression="uncompressed")
+        # pyarrow maps the file and polars takes its buffers as they are (strings too:
+        # polars writes them as Arrow string views); ``pl.read_ipc`` would copy them
+        with pa.memory_map(str(path)) as source:
+            held = pl.from_arrow(pa.ipc.open_file(source).read_all(), rechunk=False)
+        assert isinstance(held, pl.DataFrame)
+        return held
+
+    def hold_tables(self, frames: dict[str, pl.DataFrame], side: str) -> dict[str, pl.DataFrame]:
+        """Each of ``frames`` held (:meth:`hold`), as ``side``/``table``."""
+        return {table: self.hold(frame, f"{side}-{table}") for table, frame in frames.items()}
+
+    def remove(self) -> None:
+        """Remove the shelf's folder (frames still mapped keep their pages until let go)."""
+        shutil.rmtree(self.folder, ignore_errors=True)

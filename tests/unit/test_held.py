@@ -1,0 +1,89 @@
+"""Tables held on disk between stages: the same rows back, from a file, and nothing left."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import stat
+
+import numpy as np
+import polars as pl
+import pytest
+
+from synthpriv.io.held import Shelf
+
+
+def _every_type() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "int": [1, None, 3],
+            "small": pl.Series([1, 2, 3], dtype=pl.UInt8),
+            "text": ["a", None, "ccc"],
+            "category": pl.Series(["x", "y", None], dtype=pl.Categorical),
+            "enum": pl.Series(["x", "y", "x"], dtype=pl.Enum(["x", "y"])),
+            "zoned": [dt.datetime(2020, 1, 1, tzinfo=dt.UTC)] * 3,
+            "day": [dt.date(2020, 1, 1)] * 3,
+            "flag": [True, False, None],
+            "nothing": pl.Series([None, None, None]),
+            "number": [0.5, float("nan"), None],
+            "gap": [dt.timedelta(days=1)] * 3,
+            "clock": [dt.time(1, 2)] * 3,
+            "money": pl.Series(["1.5", "2.25", None]).cast(pl.Decimal(10, 2)),
+        }
+    )
+
+
+def test_a_held_table_has_the_same_rows_and_types(tmp_path):
+    frame = _every_type()
+    held = Shelf(tmp_path / "shelf").hold(frame, "t")
+    assert held.schema == frame.schema
+    assert held.equals(frame)
+
+
+def test_a_held_table_is_read_from_its_file_not_copied_to_the_heap(tmp_path):
+    def anonymous_mb() -> int:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("RssAnon"):
+                    return int(line.split()[1]) // 1024
+        pytest.skip("no RssAnon in /proc/self/status (not Linux)")
+        return 0
+
+    n = 2_000_000
+    frame = pl.DataFrame({"n": np.arange(n), "s": [f"row-{i:09d}" for i in range(n)]})
+    shelf = Shelf(tmp_path / "shelf")
+    before = anonymous_mb()
+    held = shelf.hold(frame, "big")
+    del frame
+    gc.collect()
+    # about 70 MB of rows went to the file; a copy in the heap would stay
+    assert anonymous_mb() - before < 20
+    assert held.get_column("n").sum() == n * (n - 1) // 2
+    assert held.get_column("s")[n - 1] == f"row-{n - 1:09d}"
+
+
+def test_held_files_are_the_users_own_and_go_with_the_shelf(tmp_path):
+    shelf = Shelf(tmp_path / "shelf")
+    held = shelf.hold(pl.DataFrame({"a": [1, 2]}), "side/table")
+    again = shelf.hold(pl.DataFrame({"a": [3]}), "side/table")  # same name: a file of its own
+    files = sorted(shelf.folder.iterdir())
+    assert [f.name for f in files] == ["side_table.arrow", "side_table_.arrow"]
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    assert stat.S_IMODE(shelf.folder.stat().st_mode) == 0o700
+    shelf.remove()
+    assert not shelf.folder.exists()
+    # a frame mapped before the files went keeps its rows
+    assert held.get_column("a").to_list() == [1, 2]
+    assert again.get_column("a").to_list() == [3]
+
+
+def test_hold_tables_keeps_each_table_by_name(tmp_path):
+    shelf = Shelf(tmp_path / "shelf")
+    frames = {"patients": pl.DataFrame({"a": [1]}), "admissions": pl.DataFrame({"b": ["x"]})}
+    held = shelf.hold_tables(frames, "train")
+    assert list(held) == ["patients", "admissions"]
+    assert all(held[t].equals(frames[t]) for t in frames)
+    assert sorted(p.name for p in shelf.folder.iterdir()) == [
+        "train-admissions.arrow",
+        "train-patients.arrow",
+    ]
