@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import resource
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,8 +23,12 @@ def write_results(name: str, results: dict) -> None:
     print(json.dumps(results, indent=2))
 
 
-def run_measured(command: list[str], env: dict[str, str]) -> tuple[dict, object]:
+def run_measured(
+    command: list[str], env: dict[str, str], before_exec: Callable[[], None] | None = None
+) -> tuple[dict, object]:
     """Run a child process; its exit code, wall and CPU seconds, peak RSS, and the process.
+
+    ``before_exec`` runs in the child before the command starts (e.g. to join a cgroup).
 
     CPU and RSS are the children's (``RUSAGE_CHILDREN``): a grandchild such as a Spark JVM counts
     once it exits and is waited for. The peak RSS is the largest child's of this process so far.
@@ -33,7 +38,9 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[dict, object]
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=False, preexec_fn=before_exec
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime

@@ -2,12 +2,15 @@
 
 Usage:
     OMP_NUM_THREADS=1 .venv/bin/python bench/linked_scale.py [--parents 100000] [--children 2000000]
+        [--memory-cap MB] [--results NAME]
 
 Writes a folder of two linked tables (patients: key, sex, birth date, a category; admissions:
 key, the patient's key, admission and discharge times, a type, a length of stay; about
 ``children / parents`` admissions each, geometric) into ``--workdir``, runs ``synthpriv run``
 on it in a child process and records wall time, CPU seconds and the child's peak RSS, the exit
-code and the report's figures. Writes bench/results/linked_scale.json.
+code and the report's figures. Writes bench/results/linked_scale.json (or NAME.json).
+``--memory-cap MB`` runs the child in a memory cgroup with that hard limit (:func:`capped`):
+a run whose memory is bounded finishes under a cap below what it would otherwise touch.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -64,12 +68,60 @@ def generate(folder: Path, parents: int, children: int, seed: int) -> dict[str, 
     return {"patients": parents, "admissions": n}
 
 
+CGROUPS = Path("/sys/fs/cgroup/memory")  # cgroup v1's memory controller (root only)
+
+
+def capped(command: list[str], env: dict[str, str], cap_mb: int) -> tuple[dict, object]:
+    """Run ``command`` as :func:`run_measured` does, inside a memory cgroup capped at ``cap_mb``.
+
+    The cap counts everything the kernel charges the process: its heap and the file pages it
+    touches (memory-mapped tables, the CSV read). Past it the kernel first drops file pages
+    it can read again, then kills the process (exit -9). Also records the group's largest
+    usage and how often it hit the cap (``failcnt``: reclaim, not necessarily a failure).
+    """
+    group = CGROUPS / f"synthpriv-bench-{os.getpid()}"
+    group.mkdir()
+    try:
+        (group / "memory.limit_in_bytes").write_text(str(cap_mb * 1024 * 1024))
+        (group / "memory.memsw.limit_in_bytes").write_text(str(cap_mb * 1024 * 1024))
+        procs = str(group / "cgroup.procs")
+
+        def enter() -> None:
+            with open(procs, "w") as file:
+                file.write(str(os.getpid()))
+
+        figures, done = run_measured(command, env, before_exec=enter)
+        figures |= {
+            "memory_cap_mb": cap_mb,
+            "cgroup_max_usage_mb": round(
+                int((group / "memory.max_usage_in_bytes").read_text()) / 2**20
+            ),
+            "cgroup_hit_cap": int((group / "memory.failcnt").read_text()),
+        }
+        return figures, done
+    finally:
+        for _ in range(50):  # the group goes once its last process has been reaped
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parents", type=int, default=100_000)
     parser.add_argument("--children", type=int, default=2_000_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/synthpriv-linked-scale"))
+    parser.add_argument(
+        "--memory-cap",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="run inside a memory cgroup capped at MB (Linux, cgroup v1, root)",
+    )
+    parser.add_argument("--results", default="linked_scale", help="results/NAME.json")
     args = parser.parse_args()
     folder = args.workdir / f"export-{args.parents}-{args.children}"
     rows = generate(folder, args.parents, args.children, args.seed)
@@ -81,7 +133,10 @@ def main() -> int:
     }
     command = [sys.executable, "-m", "synthpriv", "--json", "--quiet", "run", str(folder)]
     command += ["-o", str(out), "--nlp-model", "none", "--no-pdf"]
-    figures, done = run_measured(command, env)
+    if args.memory_cap:
+        figures, done = capped(command, env, args.memory_cap)
+    else:
+        figures, done = run_measured(command, env)
     results: dict[str, object] = {"rows": rows, **figures}
     report = out / "report.json"
     if report.exists():
@@ -101,7 +156,7 @@ def main() -> int:
     else:
         results["error"] = done.stderr.strip().splitlines()[-1:] if done.stderr else []
     print(json.dumps(results, indent=2, default=str))
-    write_results("linked_scale", results)
+    write_results(args.results, results)
     return 0
 
 

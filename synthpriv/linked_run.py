@@ -51,6 +51,7 @@ from synthpriv.io import (
     ReadResult,
     atomic_directory,
     check_output,
+    held,
     load_folder,
     read_json,
     sha256_file,
@@ -690,9 +691,11 @@ def run_folder(
     timer = Timer()
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         # every table held between stages is a memory-mapped file of the output being written
+        # and so is each large array the report's searches encode the rows into
         shelf = Shelf(work / HELD_FOLDER)
         try:
-            result = _run_folder(folder, work, config, progress, timer, shelf, policy, key)
+            with held.shelved(shelf):
+                result = _run_folder(folder, work, config, progress, timer, shelf, policy, key)
         finally:
             shelf.remove()
     persons_report, summary, manifest = result

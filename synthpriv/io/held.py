@@ -15,14 +15,22 @@ goes with the output's temporary folder when the run ends, whether it succeeds o
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import math
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.ipc
+
+# arrays of fewer bytes stay in the heap: a file and a mapping per small array cost more
+HELD_BYTES = 8 * 2**20
 
 
 class Shelf:
@@ -32,6 +40,7 @@ class Shelf:
         self.folder = Path(folder)
         self.folder.mkdir(mode=0o700, exist_ok=True)
         self._names: set[str] = set()
+        self._arrays = 0
 
     def hold(self, frame: pl.DataFrame, name: str) -> pl.DataFrame:
         """``frame``, the same rows and types, backed by a file of the shelf.
@@ -59,6 +68,66 @@ class Shelf:
         """Each of ``frames`` held (:meth:`hold`), as ``side``/``table``."""
         return {table: self.hold(frame, f"{side}-{table}") for table, frame in frames.items()}
 
+    def array(self, shape: tuple[int, ...], dtype: np.typing.DTypeLike) -> np.ndarray:
+        """A new array (contents undefined, as ``np.empty``) backed by a file of the shelf.
+
+        The file is unlinked once mapped: its pages stay on disk while the array lives, and
+        the disk space goes with the array.
+        """
+        self._arrays += 1
+        path = self.folder / f"array-{self._arrays}.bin"
+        size = max(1, math.prod(shape) * np.dtype(dtype).itemsize)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.ftruncate(descriptor, size)
+            mapped = np.memmap(path, dtype=dtype, mode="r+", shape=shape)
+        finally:
+            os.close(descriptor)
+        with contextlib.suppress(OSError):  # where a mapped file cannot go, the shelf's does
+            path.unlink()
+        return mapped
+
     def remove(self) -> None:
         """Remove the shelf's folder (frames still mapped keep their pages until let go)."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_ACTIVE: contextvars.ContextVar[Shelf | None] = contextvars.ContextVar("shelf", default=None)
+
+
+@contextlib.contextmanager
+def shelved(shelf: Shelf) -> Iterator[Shelf]:
+    """Within the block, :func:`empty` puts large arrays on ``shelf``."""
+    token = _ACTIVE.set(shelf)
+    try:
+        yield shelf
+    finally:
+        _ACTIVE.reset(token)
+
+
+def empty(shape: tuple[int, ...], dtype: np.typing.DTypeLike) -> np.ndarray:
+    """``np.empty(shape, dtype)``: on the active shelf (:func:`shelved`) when it is large.
+
+    Outside a run's shelf, or below :data:`HELD_BYTES`, an array of the heap.
+    """
+    shelf = _ACTIVE.get()
+    if shelf is None or math.prod(shape) * np.dtype(dtype).itemsize < HELD_BYTES:
+        return np.empty(shape, dtype)
+    return shelf.array(shape, dtype)
+
+
+def taken(array: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``array[rows]`` (rows of a 1- or 2-d array), in an array from :func:`empty`."""
+    out = empty((len(rows), *array.shape[1:]), array.dtype)
+    np.take(array, rows, axis=0, out=out)
+    return out
+
+
+def stacked(arrays: list[np.ndarray]) -> np.ndarray:
+    """``np.vstack(arrays)`` (2-d, same columns and type), in an array from :func:`empty`."""
+    out = empty((sum(a.shape[0] for a in arrays), *arrays[0].shape[1:]), arrays[0].dtype)
+    start = 0
+    for a in arrays:
+        out[start : start + a.shape[0]] = a
+        start += a.shape[0]
+    return out

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from synthpriv.io import held
 from synthpriv.metrics.fidelity import as_float
 from synthpriv.schema import Kind
 
@@ -53,8 +54,11 @@ class Encoded:
         return self.numbers.shape[1] + self.codes.shape[1]
 
     def take(self, rows: np.ndarray) -> Encoded:
-        """Return the given rows."""
-        return Encoded(self.numbers[rows], self.codes[rows])
+        """Return the given rows (positions or a mask); on a run's shelf when large."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        return Encoded(held.taken(self.numbers, rows), held.taken(self.codes, rows))
 
     def columns(self, numeric: list[int], categorical: list[int]) -> Encoded:
         """Return only the given numeric and categorical column positions."""
@@ -93,10 +97,11 @@ def encode(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> list[Encoded]:
         codes_by_column.append(codes.astype(np.int32))
     encoded, start = [], 0
     for frame, size in zip(frames, sizes, strict=True):
-        numbers = np.empty((size, len(numeric)), dtype=np.float64)
+        # one number per row and column of each side: on a run's shelf when large
+        numbers = held.empty((size, len(numeric)), np.float64)
         for j, (name, (lo, span)) in enumerate(zip(numeric, scales, strict=True)):
             numbers[:, j] = (as_float(frame.get_column(name)) - lo) / span
-        codes = np.empty((size, len(categorical)), dtype=np.int32)
+        codes = held.empty((size, len(categorical)), np.int32)
         for j, column in enumerate(codes_by_column):
             codes[:, j] = column[start : start + size]
         encoded.append(Encoded(numbers, codes))

@@ -40,6 +40,7 @@ from scipy.stats import beta
 
 from synthpriv.config import budget_hit
 from synthpriv.frames import COUNT, VALUE, fresh, value_counts
+from synthpriv.io import held
 from synthpriv.metrics import exposure
 from synthpriv.metrics.attacks import (
     MAX_ATTEMPTS,
@@ -490,8 +491,8 @@ def linked_share(
     searched = _some(synthetic.rows, max_rows, np.random.default_rng([seed, 1]))
     synthetic = synthetic.take(searched)
     real = Encoded(
-        np.vstack([enc_train.numbers, enc_holdout.numbers]),
-        np.vstack([enc_train.codes, enc_holdout.codes]),
+        held.stacked([enc_train.numbers, enc_holdout.numbers]),
+        held.stacked([enc_train.codes, enc_holdout.codes]),
     )
     most = max(copy_levels(synthetic, NEAR_COPY_LEVELS))
     in_train = np.arange(real.rows) < n_train

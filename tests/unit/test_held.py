@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from synthpriv.io import held
 from synthpriv.io.held import Shelf
 
 
@@ -87,3 +88,51 @@ def test_hold_tables_keeps_each_table_by_name(tmp_path):
         "train-admissions.arrow",
         "train-patients.arrow",
     ]
+
+
+def test_large_arrays_go_on_the_active_shelf_small_ones_and_others_stay_in_the_heap(tmp_path):
+    shelf = Shelf(tmp_path / "shelf")
+    rows = held.HELD_BYTES // 8
+    assert not isinstance(held.empty((rows, 1), np.float64), np.memmap)  # no shelf active
+    with held.shelved(shelf):
+        big = held.empty((rows, 1), np.float64)
+        small = held.empty((10, 2), np.int32)
+        assert isinstance(big, np.memmap) and big.shape == (rows, 1)
+        assert not isinstance(small, np.memmap) and small.dtype == np.int32
+        big[:] = 2.0
+        # the file is unlinked once mapped: its space goes with the array
+        assert not list(shelf.folder.iterdir())
+        source = np.arange(rows * 2, dtype=np.int64).reshape(rows, 2)
+        picked = held.taken(source, np.array([3, 0, rows - 1]))
+        assert picked.tolist() == [[6, 7], [0, 1], [2 * rows - 2, 2 * rows - 1]]
+        both = held.stacked([source, source[:5]])
+        assert isinstance(both, np.memmap)
+        assert np.array_equal(both, np.vstack([source, source[:5]]))
+    assert float(big.sum()) == 2.0 * rows
+    assert not isinstance(held.empty((rows, 1), np.float64), np.memmap)
+
+
+def test_encoded_rows_are_the_same_on_a_shelf(tmp_path):
+    from synthpriv.metrics.neighbors import encode
+    from synthpriv.schema import Kind
+
+    n = held.HELD_BYTES // 8 + 5
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "y": rng.choice(["a", "b", None], n),
+        }
+    )
+    kinds = {"x": Kind.NUMERICAL, "y": Kind.CATEGORICAL}
+    plain = encode([frame, frame.head(7)], kinds)
+    with held.shelved(Shelf(tmp_path / "shelf")):
+        on_disk = encode([frame, frame.head(7)], kinds)
+        mask = np.zeros(n, bool)
+        mask[[1, 4]] = True
+        rows = on_disk[0].take(mask)
+    assert isinstance(on_disk[0].numbers, np.memmap)
+    for a, b in zip(plain, on_disk, strict=True):
+        assert np.array_equal(a.numbers, b.numbers, equal_nan=True)
+        assert np.array_equal(a.codes, b.codes)
+    assert np.array_equal(rows.numbers, plain[0].numbers[[1, 4]])
