@@ -80,11 +80,11 @@ from synthpriv.relations import (
     discover,
     find_orderings,
     first_times,
+    held_out,
     integral_keys,
     kept_share,
     key_columns,
     load_overrides,
-    split_by_root,
 )
 from synthpriv.relations import persons as persons_of
 from synthpriv.report import build_report, exit_status_for, write_report
@@ -366,9 +366,12 @@ def split_people(
             f"{MIN_PERSONS} are needed to hold people out for the privacy baseline (if another "
             "table holds the people, name it as root in relations.toml)"
         )
-    parts = split_by_root(frames, tables.relations, config.holdout_share, config.seed)
-    train = {t: p[0] for t, p in parts.items()}
-    holdout = {t: p[1] for t, p in parts.items()}
+    flags = held_out(frames, tables.relations, config.holdout_share, config.seed)
+    # one side of one table at a time, each held (when a run holds its tables) once made
+    train, holdout = {}, {}
+    for table in flags:
+        train[table] = held.table(frames[table].filter(~flags[table]), f"train-raw-{table}")
+        holdout[table] = held.table(frames[table].filter(flags[table]), f"holdout-raw-{table}")
     if not holdout[root].height or not train[root].height:
         raise InputError(
             f"{tables.folder}: the seeded split of its {persons} people left one side empty; "
@@ -725,8 +728,6 @@ def _run_folder(
     frames, relations, keys = tables.frames, tables.relations, tables.keys
     with timer.stage("split", progress):
         train_raw, holdout_raw = split_people(tables, config)
-        train_raw = shelf.hold_tables(train_raw, "train-raw")
-        holdout_raw = shelf.hold_tables(holdout_raw, "holdout-raw")
     detector = make_detector(config)
     schemas = None
     if tables.mark is None:

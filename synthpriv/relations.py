@@ -581,20 +581,34 @@ def split_by_root(
     so that its synthetic rows have unseen real rows as a baseline too; one of fewer than
     :data:`MIN_SPLIT_ROWS` rows, and a row whose parent is missing, stay in training.
     """
+    return {
+        table: (frames[table].filter(~flags), frames[table].filter(flags))
+        for table, flags in held_out(frames, relations, share, seed).items()
+    }
+
+
+def held_out(
+    frames: dict[str, pl.DataFrame], relations: Relations, share: float, seed: int
+) -> dict[str, pl.Series]:
+    """Per table, which rows :func:`split_by_root` holds out (True), in ``relations.order()``.
+
+    Only flags and the link columns are made: a caller can take one side of one table at a
+    time.
+    """
     root = relations.root
     if root is None:
         raise ValueError("no root table: nothing links the tables")
     cut = np.uint64(int(round(share * 1_000_000)))
 
-    def split(table: str) -> pl.DataFrame:
+    def split(table: str) -> pl.Series:
         frame = frames[table]
         key = relations.keys.get(table)
         if table != root and frame.height < MIN_SPLIT_ROWS:
-            return frame.with_columns(pl.lit(False).alias("__held"))
+            return pl.Series("__held", np.zeros(frame.height, bool))
         # by the key's hash, or the whole row's for a table without a key
         values = frame.select(pl.col(key).cast(pl.String)) if key in frame.columns else frame
         hashes = row_hashes(values, seed)
-        return frame.with_columns(pl.Series("__held", hashes % np.uint64(1_000_000) < cut))
+        return pl.Series("__held", hashes % np.uint64(1_000_000) < cut)
 
     held = {root: split(root)}
     for table in relations.order():
@@ -606,20 +620,19 @@ def split_by_root(
             held[table] = split(table)
             continue
         if link.parent not in held:
-            held[table] = frame.with_columns(pl.lit(False).alias("__held"))
+            held[table] = pl.Series("__held", np.zeros(frame.height, bool))
             continue
-        sides = held[link.parent].select(pl.col(link.key).cast(pl.String).alias("__key"), "__held")
-        joined = frame.with_columns(pl.col(link.column).cast(pl.String).alias("__key")).join(
+        sides = pl.DataFrame(
+            {
+                "__key": frames[link.parent].get_column(link.key).cast(pl.String),
+                "__held": held[link.parent],
+            }
+        )
+        joined = frame.select(pl.col(link.column).cast(pl.String).alias("__key")).join(
             sides, on="__key", how="left", maintain_order="left"
         )
-        held[table] = joined.drop("__key").with_columns(pl.col("__held").fill_null(False))
-    return {
-        table: (
-            frame.filter(~pl.col("__held")).drop("__held"),
-            frame.filter(pl.col("__held")).drop("__held"),
-        )
-        for table, frame in held.items()
-    }
+        held[table] = joined.get_column("__held").fill_null(False)
+    return held
 
 
 def key_columns(relations: Relations, table: str, frame: pl.DataFrame) -> list[str]:

@@ -21,7 +21,7 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -48,21 +48,48 @@ class Shelf:
         The caller lets go of ``frame``; the frame returned reads its rows from the file.
         ``name`` (any text) names the file, once per shelf.
         """
-        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-        while stem in self._names:
-            stem += "_"
-        self._names.add(stem)
-        path = self.folder / f"{stem}.arrow"
+        path = self._path(name)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as file:
             # uncompressed: only such a file can be mapped; a compressed one is read whole
             frame.write_ipc(file, compression="uncompressed")
+        return self._mapped(path)
+
+    def _path(self, name: str) -> Path:
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+        while stem in self._names:
+            stem += "_"
+        self._names.add(stem)
+        return self.folder / f"{stem}.arrow"
+
+    @staticmethod
+    def _mapped(path: Path) -> pl.DataFrame:
         # pyarrow maps the file and polars takes its buffers as they are (strings too:
         # polars writes them as Arrow string views); ``pl.read_ipc`` would copy them
         with pa.memory_map(str(path)) as source:
             held = pl.from_arrow(pa.ipc.open_file(source).read_all(), rechunk=False)
         assert isinstance(held, pl.DataFrame)
         return held
+
+    def stream(self, batches: Iterable[pl.DataFrame], name: str) -> pl.DataFrame | None:
+        """The rows of ``batches`` (same columns), written one batch at a time, held.
+
+        None when there is no batch. A batch is let go once written, so the rows never all
+        sit in the heap at once.
+        """
+        path = self._path(name)
+        writer = None
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            for batch in batches:
+                table = batch.to_arrow(compat_level=pl.CompatLevel.newest())
+                if writer is None:
+                    writer = pa.ipc.new_file(file, table.schema)
+                writer.write_table(table)
+            if writer is None:
+                return None
+            writer.close()
+        return self._mapped(path)
 
     def hold_tables(self, frames: dict[str, pl.DataFrame], side: str) -> dict[str, pl.DataFrame]:
         """Each of ``frames`` held (:meth:`hold`), as ``side``/``table``."""
@@ -103,6 +130,25 @@ def shelved(shelf: Shelf) -> Iterator[Shelf]:
         yield shelf
     finally:
         _ACTIVE.reset(token)
+
+
+def active() -> Shelf | None:
+    """The shelf of the block being run (:func:`shelved`), if any."""
+    return _ACTIVE.get()
+
+
+def column(series: pl.Series) -> pl.Series:
+    """``series`` on the active shelf (:meth:`Shelf.hold`) when it is large, else itself."""
+    shelf = _ACTIVE.get()
+    if shelf is None or series.estimated_size() < HELD_BYTES:
+        return series
+    return shelf.hold(series.to_frame(), f"column-{series.name}").to_series()
+
+
+def table(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """``frame`` held on the active shelf (:meth:`Shelf.hold`), or itself without one."""
+    shelf = _ACTIVE.get()
+    return frame if shelf is None else shelf.hold(frame, name)
 
 
 def empty(shape: tuple[int, ...], dtype: np.typing.DTypeLike) -> np.ndarray:

@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from synthpriv.errors import InputError
-from synthpriv.io import dates
+from synthpriv.io import dates, held
 
 log = logging.getLogger(__name__)
 
@@ -421,6 +421,16 @@ def _read_csv(
     )
 
 
+READ_BATCH_ROWS = 100_000  # rows of a large CSV parsed at a time when a run holds its tables
+
+
+def _large(path: Path) -> bool:
+    try:
+        return path.stat().st_size >= held.HELD_BYTES
+    except OSError:
+        return False
+
+
 class _NotUtf8(Exception):
     """polars met bytes that are not UTF-8."""
 
@@ -444,16 +454,26 @@ def _polars_csv(source: Any, separator: str, names: list[str], path: Path) -> pl
     it as a character, as spreadsheets do. The header is always read by Python's module, so a
     table whose polars reading disagrees with it is read again that way.
     """
+    options: dict[str, Any] = {
+        "separator": separator,
+        "infer_schema": False,
+        "encoding": "utf8",
+        "has_header": False,
+        "skip_rows": 1,
+        "new_columns": names,
+    }
+    shelf = held.active()
     try:
-        frame = pl.read_csv(
-            source,
-            separator=separator,
-            infer_schema=False,
-            encoding="utf8",
-            has_header=False,
-            skip_rows=1,
-            new_columns=names,
-        )
+        if shelf is not None and isinstance(source, Path) and _large(source):
+            # a run holding its tables on disk: read in batches, each written to the shelf
+            batches = pl.scan_csv(source, **options).collect_batches(
+                chunk_size=READ_BATCH_ROWS, engine="streaming"
+            )
+            frame = shelf.stream(batches, f"read-{path.stem}")
+            if frame is None:
+                frame = pl.DataFrame({n: [] for n in names}, schema=dict.fromkeys(names, pl.String))
+        else:
+            frame = pl.read_csv(source, **options)
     except pl.exceptions.ComputeError as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             raise _NotUtf8() from None
@@ -590,7 +610,8 @@ def decide_types(frame: pl.DataFrame) -> Typed:
                     short_years[name] = (
                         column.str.strip_chars().str.contains(dates.SHORT_YEAR).fill_null(False)
                     )
-                typed.append(_checked(column, column.to_frame().select(cast.expr.alias(name))))
+                cast_column = _checked(column, column.to_frame().select(cast.expr.alias(name)))
+                typed.append(held.column(cast_column))  # on a run's shelf when large
         except pl.exceptions.PolarsError:
             forms.pop(name, None)
             short_years.pop(name, None)

@@ -136,3 +136,29 @@ def test_encoded_rows_are_the_same_on_a_shelf(tmp_path):
         assert np.array_equal(a.numbers, b.numbers, equal_nan=True)
         assert np.array_equal(a.codes, b.codes)
     assert np.array_equal(rows.numbers, plain[0].numbers[[1, 4]])
+
+
+def test_a_table_read_in_batches_onto_a_shelf_is_the_table_read_whole(tmp_path, monkeypatch):
+    from synthpriv.io import read
+
+    path = tmp_path / "admissions.csv"
+    path.write_text(
+        "id,admitted,note,amount\n"
+        '1,2020-01-02T10:00:00+01:00,"two\nlines",1.5\n'
+        "2,2020-01-03T11:30:00+01:00,plain,NA\n"
+        '3,2020-01-04T09:15:00+01:00,"a ""quoted"" word",7\n'
+        "4,2020-01-05T23:59:00+01:00,,8.25\n"
+        "5,2020-01-06T00:00:00+01:00,last,9\n"
+    )
+    whole = read.load_table(path)
+    monkeypatch.setattr(held, "HELD_BYTES", 1)  # every file and column is large
+    monkeypatch.setattr(read, "READ_BATCH_ROWS", 2)  # three batches
+    shelf = Shelf(tmp_path / "shelf")
+    with held.shelved(shelf):
+        batched = read.load_table(path)
+    assert batched.frame.schema == whole.frame.schema
+    assert batched.frame.equals(whole.frame)
+    assert batched.facts == whole.facts and batched.warnings == whole.warnings
+    written = sorted(p.name for p in shelf.folder.iterdir())
+    assert "read-admissions.arrow" in written and "column-admitted.arrow" in written
+    assert whole.frame.get_column("note")[0] == "two\nlines"
