@@ -29,6 +29,7 @@ numbers, categories shared by fewer than ``RARE_MIN_COUNT`` rows pooled before f
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -102,6 +103,10 @@ class LinkedModel:
     following: dict[str, SequentialTrees] = field(default_factory=dict)  # later rows of a sequence
     # rows of each table with no parent (the root and reference tables: organizations)
     top_rows: dict[str, int] = field(default_factory=dict)
+    # rows of every table per root row, as fitted (0: not known, a model fitted before)
+    rows_per_root: float = 0.0
+    # rows drawn per part of people (:func:`sample_parts`): the fitting's ``max_rows``
+    part_rows: int | None = None
 
 
 def _pooled(
@@ -414,6 +419,7 @@ def fit(
     # ``key_top``, the input's largest, holdout included): no new key equals an input key
     top = max(key_top, key_values_top(frames, key_columns_of(relations)))
     top_rows = {t: f.height for t, f in frames.items() if relations.parent_of(t) is None}
+    rows_per_root = sum(f.height for f in frames.values()) / max(1, people_in_all)
     frames = _people_sample(frames, relations, max_rows, seed)
     params = params or {}
     # whose each row is: k (rows a leaf, a label, a group of numbers stands for) counts people
@@ -546,6 +552,8 @@ def fit(
         list(orderings),
         following,
         top_rows,
+        rows_per_root,
+        max_rows,
     )
 
 
@@ -780,25 +788,87 @@ def _seed(seed: int, table: str, part: int) -> int:
 
 
 def _surrogates(
-    plan: TablePlan, n: int, name: str | None = None, start: int | None = None
+    plan: TablePlan, n: int, name: str | None = None, start: int | None = None, before: int = 0
 ) -> pl.Series:
-    """Fresh row identifiers: integers from ``start``, else ``<table>-0000001`` text."""
+    """Fresh row identifiers: integers from ``start``, else ``<table>-0000001`` text.
+
+    ``before``: rows drawn in earlier parts (:func:`sample_parts`), numbered past them.
+    """
     name = name or plan.key or "__key"
     start = plan.key_start if name == plan.key else start
     if start is not None:
-        return pl.Series(name, np.arange(start, start + n))
+        return pl.Series(name, np.arange(start + before, start + before + n))
     stem = "".join(ch for ch in plan.name.lower() if ch.isalnum())[:12] or "row"
-    return pl.Series(name, [f"{stem}-{i:07d}" for i in range(1, n + 1)])
+    return pl.Series(name, [f"{stem}-{i:07d}" for i in range(before + 1, before + n + 1)])
+
+
+def part_roots(model: LinkedModel, rows: int | None = None) -> int | None:
+    """Root rows per part of :func:`sample_parts` drawing about ``rows`` rows in all tables.
+
+    ``rows`` defaults to the model's ``part_rows`` (the rows it was fitted on at most). None
+    where the tables are drawn at once: no such bound, a model that does not know its rows
+    per root (fitted before), or one with tables drawn beside the people (reference tables
+    such as districts, which people of every part point to).
+    """
+    rows = getattr(model, "part_rows", None) if rows is None else rows
+    per_root = getattr(model, "rows_per_root", 0.0)
+    if rows is None:
+        return None
+    root = model.relations.root
+    beside = [t for t, p in model.plans.items() if p.parent is None and t != root]
+    if per_root <= 0 or beside:
+        return None
+    return max(1, int(rows / per_root))
+
+
+def sample_parts(
+    model: LinkedModel,
+    roots: int | None = None,
+    *,
+    seed: int | None = None,
+    rows: int | None = None,
+) -> Iterator[dict[str, pl.DataFrame]]:
+    """:func:`sample`'s tables drawn in parts of whole people, each of about ``rows`` rows.
+
+    ``rows`` defaults to the rows the model was fitted on at most (``fit_rows``), so ``run``
+    and ``sample`` of its model draw the same parts.
+
+    The tables are the parts' rows one after another: the work and memory of drawing grow
+    with a part, not with the number of children (each part can be written or held before the
+    next is drawn). Keys run on from part to part, so each stays unique and every foreign key
+    points to a parent of its own part. The first part is drawn with ``seed``, so a draw that
+    fits in one part is :func:`sample`'s; each later part with its own seed from it. Pointers
+    to a table other than a parent or a sibling point within their part.
+    """
+    seed = model.seed if seed is None else seed
+    roots = model.root_rows if roots is None else roots
+    per = part_roots(model, rows)
+    if per is None or roots <= per:
+        yield sample(model, roots, seed=seed)
+        return
+    before = dict.fromkeys(model.plans, 0)
+    for part, start in enumerate(range(0, roots, per)):
+        part_seed = seed if part == 0 else _seed(seed, "part", part)
+        drawn = sample(model, min(per, roots - start), seed=part_seed, before=before)
+        for table, frame in drawn.items():
+            before[table] += frame.height
+        yield drawn
 
 
 def sample(
-    model: LinkedModel, roots: int | None = None, *, seed: int | None = None
+    model: LinkedModel,
+    roots: int | None = None,
+    *,
+    seed: int | None = None,
+    before: dict[str, int] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Draw linked tables: ``roots`` root rows and their descendants.
 
     ``roots`` defaults to as many as the model was fitted on; every synthetic foreign key points
-    to a synthetic parent.
+    to a synthetic parent. ``before``: rows of each table drawn in earlier parts
+    (:func:`sample_parts`), whose keys these run on from.
     """
+    before = before or {}
     seed = model.seed if seed is None else seed
     roots = model.root_rows if roots is None else roots
     drawn: dict[str, pl.DataFrame] = {}
@@ -847,9 +917,12 @@ def sample(
             )
         restorable = _from_steps(modelled, plan, index) if plan.sequence else modelled
         frame = _restore(restorable, plan, parent_ref, n)
-        keys = _surrogates(plan, n)
+        done = before.get(table, 0)
+        keys = _surrogates(plan, n, before=done)
         columns = {plan.key: keys} if plan.key else {}
-        columns |= {c: _surrogates(plan, n, c, start) for c, start in plan.counters.items()}
+        columns |= {
+            c: _surrogates(plan, n, c, start, before=done) for c, start in plan.counters.items()
+        }
         if plan.pointer is not None:
             columns[plan.pointer] = parent_keys.alias(plan.pointer)
             parents_of[table] = parent_keys

@@ -642,6 +642,23 @@ def fit_tables(
     return orderings, model
 
 
+def drawn_held(
+    model: linked.LinkedModel, roots: int | None, seed: int | None, shelf: Shelf
+) -> dict[str, pl.DataFrame]:
+    """Synthetic tables drawn in parts of whole people of about ``fit_rows`` rows (the model's).
+
+    Each part is held on ``shelf`` before the next is drawn: the tables are the parts one
+    after another, read from disk (:func:`synthpriv.linked.sample_parts`).
+    """
+    parts = [
+        shelf.hold_tables(part, f"synthetic-{i}")
+        for i, part in enumerate(linked.sample_parts(model, roots, seed=seed))
+    ]
+    return {
+        t: pl.concat([p[t] for p in parts], how="vertical_relaxed", rechunk=False) for t in parts[0]
+    }
+
+
 def write_synthetic(
     synthetic: dict[str, pl.DataFrame],
     folder: Path,
@@ -757,9 +774,7 @@ def _run_folder(
     with timer.stage("fit", progress):
         orderings, model = fit_tables(train, relations, config, real=tables)
     with timer.stage("sample", progress):
-        synthetic = shelf.hold_tables(
-            linked.sample(model, config.rows or None, seed=config.seed), "synthetic"
-        )
+        synthetic = drawn_held(model, config.rows or None, config.seed, shelf)
     files, hashes = tables.files, tables.hashes
     with timer.stage("report", progress):
         reports, persons_report, summary = report_tables(
@@ -1549,13 +1564,17 @@ def sample_folder(
     check_output(output, inputs=[model_path], overwrite=overwrite, directory=True)
     progress = progress or NullProgress()
     folder_model = synth.load_model(model_path, kinds=(FolderModel,))
-    progress.start("sample")
-    synthetic = linked.sample(folder_model.model, people, seed=seed)
-    progress.finish()
     with atomic_directory(output, overwrite=overwrite, inputs=[model_path]) as work:
-        progress.start("write")
-        write_synthetic(synthetic, work, folder_model.suffixes, config)
-        progress.finish()
+        shelf = Shelf(work / HELD_FOLDER)
+        try:
+            progress.start("sample")
+            synthetic = drawn_held(folder_model.model, people, seed, shelf)
+            progress.finish()
+            progress.start("write")
+            write_synthetic(synthetic, work, folder_model.suffixes, config)
+            progress.finish()
+        finally:
+            shelf.remove()
         write_manifest(
             work,
             "sample",

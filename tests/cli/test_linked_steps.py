@@ -375,3 +375,27 @@ def test_a_table_model_is_not_sampled_as_a_folder_nor_a_folder_model_as_a_table(
     with pytest.raises(ModelError, match="not a synthpriv model"):
         synth.load_model(model)  # the callers of one table's model get one
     assert isinstance(synth.load_model(model, kinds=(FolderModel,)), FolderModel)
+
+
+def test_run_and_sample_draw_the_same_parts_of_people(export, tmp_path):
+    """A folder larger than ``--fit-rows`` is drawn in parts; ``sample`` of its model too."""
+    small = ["--fit-rows", "150"]
+    ran = _invoke("run", str(export), "-o", str(tmp_path / "run"), *FAST, *small)
+    # whatever the gates say, the synthetic tables are written (the gates are not this test's)
+    assert (tmp_path / "run" / "synthetic" / "PATIENTS.csv").exists(), ran.output
+    assert _invoke("split", str(export), "-o", str(tmp_path / "parts")).exit_code == 0
+    model = tmp_path / "ehr.synthpriv"
+    fit = _invoke("fit", str(tmp_path / "parts" / "train"), "-o", str(model), *FAST, *small)
+    assert fit.exit_code == ExitStatus.SUCCESS, fit.output
+    from synthpriv import linked, synth
+    from synthpriv.linked_run import FolderModel
+
+    fitted = synth.load_model(model, kinds=(FolderModel,)).model
+    people = pl.read_csv(tmp_path / "parts" / "train" / "PATIENTS.csv").height
+    assert people > 2 * linked.part_roots(fitted)  # three parts or more
+    out = tmp_path / "synthetic"
+    assert _invoke("sample", str(model), "-n", str(people), "-o", str(out)).exit_code == 0
+    for table in TABLES:
+        written = pl.read_csv(out / f"{table}.csv")
+        assert written.equals(pl.read_csv(tmp_path / "run" / "synthetic" / f"{table}.csv"))
+        assert written.get_column("ROW_ID").n_unique() == written.height

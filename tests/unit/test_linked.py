@@ -512,3 +512,52 @@ def test_a_column_numbering_each_parents_rows_is_numbered_again_not_drawn():
     drawn = linked.sample(model)["diagnoses"]
     numbered = drawn.with_columns(pl.int_range(1, pl.len() + 1).over("PID").alias("expected"))
     assert numbered["SEQ_NUM"].to_list() == numbered["expected"].to_list()
+
+
+def test_tables_drawn_in_parts_of_people_link_and_number_as_drawn_whole(drawn):
+    tables, relations, orderings, model, whole = drawn
+    rows = sum(f.height for f in whole.values())
+    # about six parts: each part's rows are let go (held) before the next is drawn
+    parts = list(linked.sample_parts(model, rows=rows // 6))
+    assert 5 <= len(parts) <= 8
+    synthetic = {t: pl.concat([p[t] for p in parts]) for t in whole}
+    roots = synthetic["PATIENTS"]
+    assert roots.height == model.root_rows
+    for table, frame in synthetic.items():
+        assert frame.schema == whole[table].schema
+        # keys and row counters run on from part to part
+        assert frame.get_column("ROW_ID").n_unique() == frame.height
+        for column in ("ROW_ID", "SUBJECT_ID", "HADM_ID"):
+            if column in frame.columns:
+                real = tables[table].get_column(column).implode()
+                assert not frame.get_column(column).is_in(real).any(), (table, column)
+    for link in relations.links:
+        pointers = synthetic[link.child].get_column(link.column)
+        assert pointers.is_in(synthetic[link.parent].get_column(link.key).implode()).all()
+    for ordering in orderings:
+        assert kept_share(synthetic, relations, ordering) == 1.0
+    # the same children per parent as drawn whole, within what a draw varies
+    per_parent = [
+        synthetic["ADMISSIONS"].height / roots.height,
+        whole["ADMISSIONS"].height / whole["PATIENTS"].height,
+    ]
+    assert abs(per_parent[0] - per_parent[1]) < 0.2 * per_parent[1]
+    # a draw that fits in one part is the whole draw, row for row
+    (one,) = linked.sample_parts(model, rows=10 * rows)
+    assert all(one[t].equals(whole[t]) for t in whole)
+
+
+def test_a_model_with_tables_beside_the_people_is_drawn_at_once():
+    tables = _visits(60, seed=1)
+    tables["clinics"] = pl.DataFrame({"CLINIC": [1, 2, 3], "size": [10, 20, 30]})
+    tables["visits"] = tables["visits"].with_columns(
+        (pl.int_range(pl.len()) % 3 + 1).alias("CLINIC")
+    )
+    relations = discover(tables)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = linked.fit(tables, relations, find_orderings(tables, relations), seed=0)
+    beside = [t for t, p in model.plans.items() if p.parent is None and t != relations.root]
+    assert beside  # the clinics, which every part's visits would point to
+    assert linked.part_roots(model, rows=10) is None
+    assert len(list(linked.sample_parts(model, rows=10))) == 1
