@@ -1624,46 +1624,61 @@ def report_folder(
     ]
     check_output(output, inputs=inputs, overwrite=overwrite, directory=True)
     _, policy, key = prepare(config)
-    tables = read_tables(real_path, config)
-    names = sorted(tables.read)
-    others = {path: _same_tables(path, tables, config) for path in (synthetic_path, holdout_path)}
-    _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
-    holdout_mark = cleaned_mark(holdout_path)
-    if (tables.mark is None) != (holdout_mark is None):
-        raise InputError(
-            f"{holdout_path}: give both sides as 'synthpriv clean' wrote them, or both as "
-            "'synthpriv split' wrote them"
-        )
-    if holdout_mark is not None:
-        _check_written(holdout_path, holdout_mark, _hashes(holdout_path, names))
-    clean = _step_clean(tables, config, policy, key, schema_path)
-    train = clean.modelled(clean.frames)
-    holdout_frames = clean.modelled(clean_alike(others[holdout_path], clean, tables, key))
-    orderings = find_orderings(train, tables.relations)
-    _same_columns(synthetic_path, others[synthetic_path], train, f"{real_path.name} cleaned")
-    synthetic_frames = {
-        t: frame.cast(train[t].schema, strict=False) for t, frame in others[synthetic_path].items()
-    }
-    # every real row, as run_folder's input: both sides' identifiers and keys are searched for
-    # (of the input, as in run_folder, only they are kept past cleaning)
-    tables, held = searched_only(tables, clean.schemas), others.pop(holdout_path)
-    real_rows = {
-        t: pl.concat([f, held[t].select(f.columns)], how="vertical_relaxed")
-        for t, f in tables.frames.items()
-    }
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
-        reports, persons_report, summary = report_tables(
-            tables,
-            clean,
-            train,
-            holdout_frames,
-            synthetic_frames,
-            orderings,
-            config,
-            real_rows,
-            spill=work,
-        )
-        write_folder_report(reports, persons_report, summary, work)
+        # as in run_folder: the tables read and the report's encodings are held on disk
+        shelf = Shelf(work / HELD_FOLDER)
+        try:
+            with held.shelved(shelf):
+                tables = read_tables(real_path, config)
+                names = sorted(tables.read)
+                others = {
+                    path: _same_tables(path, tables, config)
+                    for path in (synthetic_path, holdout_path)
+                }
+                _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
+                holdout_mark = cleaned_mark(holdout_path)
+                if (tables.mark is None) != (holdout_mark is None):
+                    raise InputError(
+                        f"{holdout_path}: give both sides as 'synthpriv clean' wrote them, or "
+                        "both as 'synthpriv split' wrote them"
+                    )
+                if holdout_mark is not None:
+                    _check_written(holdout_path, holdout_mark, _hashes(holdout_path, names))
+                clean = _step_clean(tables, config, policy, key, schema_path)
+                train = clean.modelled(clean.frames)
+                holdout_frames = clean.modelled(
+                    clean_alike(others[holdout_path], clean, tables, key)
+                )
+                orderings = find_orderings(train, tables.relations)
+                _same_columns(
+                    synthetic_path, others[synthetic_path], train, f"{real_path.name} cleaned"
+                )
+                synthetic_frames = {
+                    t: frame.cast(train[t].schema, strict=False)
+                    for t, frame in others[synthetic_path].items()
+                }
+                # every real row, as run_folder's input: both sides' identifiers and keys are
+                # searched for (of the input, as in run_folder, only they are kept past cleaning)
+                tables = searched_only(tables, clean.schemas)
+                unseen = others.pop(holdout_path)
+                real_rows = {
+                    t: pl.concat([f, unseen[t].select(f.columns)], how="vertical_relaxed")
+                    for t, f in tables.frames.items()
+                }
+                reports, persons_report, summary = report_tables(
+                    tables,
+                    clean,
+                    train,
+                    holdout_frames,
+                    synthetic_frames,
+                    orderings,
+                    config,
+                    real_rows,
+                    spill=work,
+                )
+                write_folder_report(reports, persons_report, summary, work)
+        finally:
+            shelf.remove()
         manifest = write_manifest(
             work,
             "report",
