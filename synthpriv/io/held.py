@@ -7,6 +7,12 @@ as uncompressed Arrow IPC, and reads it back memory-mapped: its rows are then pa
 operating system's file cache, read in as they are used and dropped when memory is short,
 so a run whose rows outgrow its memory slows down instead of being killed.
 
+While a shelf is active (:func:`shelved`), the steps that would otherwise build a table's
+worth of heap use it too: a large CSV is parsed a batch at a time into a file of the shelf
+and each cast column is held as it is made (:mod:`synthpriv.io.read`), and the report's
+searches encode their rows into arrays that are files of it (:func:`empty`). Outside a
+shelf (a single table's run, a library call) everything stays in the heap as before.
+
 The shelf is a folder inside the output being written (on the disk the user chose for it,
 never ``/tmp``, which may be memory). Its files are readable by this user only; the folder
 goes with the output's temporary folder when the run ends, whether it succeeds or fails, and
