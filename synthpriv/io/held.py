@@ -14,9 +14,9 @@ searches encode their rows into arrays that are files of it (:func:`empty`). Out
 shelf (a single table's run, a library call) everything stays in the heap as before.
 
 The shelf is a folder inside the output being written (on the disk the user chose for it,
-never ``/tmp``, which may be memory). Its files are readable by this user only; the folder
-goes with the output's temporary folder when the run ends, whether it succeeds or fails, and
-:func:`synthpriv.io.outputs.atomic_directory` removes what a killed run left.
+never ``/tmp``, which may be memory). Its files are readable by this user only, and each is
+removed as soon as it is mapped: its pages stay on disk while the process maps them, no name
+leads to them, and none outlives the process, even one killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ class Shelf:
         with pa.memory_map(str(path)) as source:
             held = pl.from_arrow(pa.ipc.open_file(source).read_all(), rechunk=False)
         assert isinstance(held, pl.DataFrame)
+        _unlink(path)
         return held
 
     def stream(self, batches: Iterable[pl.DataFrame], name: str) -> pl.DataFrame | None:
@@ -104,8 +105,7 @@ class Shelf:
     def array(self, shape: tuple[int, ...], dtype: np.typing.DTypeLike) -> np.ndarray:
         """A new array (contents undefined, as ``np.empty``) backed by a file of the shelf.
 
-        The file is unlinked once mapped: its pages stay on disk while the array lives, and
-        the disk space goes with the array.
+        The file is removed once mapped (:func:`_unlink`): the disk space goes with the array.
         """
         self._arrays += 1
         path = self.folder / f"array-{self._arrays}.bin"
@@ -116,13 +116,23 @@ class Shelf:
             mapped = np.memmap(path, dtype=dtype, mode="r+", shape=shape)
         finally:
             os.close(descriptor)
-        with contextlib.suppress(OSError):  # where a mapped file cannot go, the shelf's does
-            path.unlink()
+        _unlink(path)
         return mapped
 
     def remove(self) -> None:
-        """Remove the shelf's folder (frames still mapped keep their pages until let go)."""
+        """Remove the shelf's folder (what is still mapped keeps its pages until let go)."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _unlink(path: Path) -> None:
+    """Remove a file once mapped: its pages stay while mapped, and no name leads to them.
+
+    Nothing held outlives the process, even one killed with SIGKILL; the disk space goes
+    with the mapping. Where a mapped file cannot be removed (Windows), the shelf's folder
+    goes at the end of the run instead.
+    """
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 _ACTIVE: contextvars.ContextVar[Shelf | None] = contextvars.ContextVar("shelf", default=None)

@@ -128,13 +128,16 @@ def test_no_identifier_or_key_of_the_input_reaches_an_output(folder_run):
 
 def test_a_run_that_fails_after_holding_its_tables_leaves_nothing(tmp_path, monkeypatch):
     from synthpriv import linked_run
+    from synthpriv.io import held as held_module
 
     folder = _folder(tmp_path)
-    held = []
+    held, lingering = [], []
+    unlink = held_module._unlink
+    monkeypatch.setattr(held_module, "_unlink", lambda p: held.append(p.name) or unlink(p))
 
     def fail(train, *args, **kwargs):
-        # by now the input, both sides and the cleaned tables are files of the output
-        held.extend(p.name for p in (tmp_path / "out").parent.rglob("*.arrow"))
+        # by now the input, both sides and the cleaned tables are held, their files gone
+        lingering.extend(p.name for p in tmp_path.rglob("*.arrow"))
         raise OSError("disk gone")
 
     monkeypatch.setattr(linked_run, "fit_tables", fail)
@@ -142,6 +145,7 @@ def test_a_run_that_fails_after_holding_its_tables_leaves_nothing(tmp_path, monk
     assert result.exit_code == 1  # an unexpected error: its type, never its text
     assert "internal error: OSError" in result.output and "disk gone" not in result.output
     assert "train-PATIENTS.arrow" in held and "input-ADMISSIONS.arrow" in held
+    assert lingering == []
     assert not (tmp_path / "out").exists()
     assert not [p for p in tmp_path.iterdir() if p.name not in {folder.name}]
 

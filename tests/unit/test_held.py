@@ -63,19 +63,34 @@ def test_a_held_table_is_read_from_its_file_not_copied_to_the_heap(tmp_path):
     assert held.get_column("s")[n - 1] == f"row-{n - 1:09d}"
 
 
-def test_held_files_are_the_users_own_and_go_with_the_shelf(tmp_path):
+def test_held_files_are_the_users_own_and_gone_once_mapped(tmp_path, monkeypatch):
+    seen = []
+    unlink = held._unlink
+
+    def spy(path):
+        seen.append((path.name, stat.S_IMODE(path.stat().st_mode)))
+        unlink(path)
+
+    monkeypatch.setattr(held, "_unlink", spy)
     shelf = Shelf(tmp_path / "shelf")
-    held = shelf.hold(pl.DataFrame({"a": [1, 2]}), "side/table")
+    first = shelf.hold(pl.DataFrame({"a": [1, 2]}), "side/table")
     again = shelf.hold(pl.DataFrame({"a": [3]}), "side/table")  # same name: a file of its own
-    files = sorted(shelf.folder.iterdir())
-    assert [f.name for f in files] == ["side_table.arrow", "side_table_.arrow"]
-    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    numbers = shelf.array((4,), np.int64)
+    numbers[:] = 7
+    assert seen == [
+        ("side_table.arrow", 0o600),
+        ("side_table_.arrow", 0o600),
+        ("array-1.bin", 0o600),
+    ]
+    # nothing a killed process would leave: no name leads to the rows
+    assert not list(shelf.folder.iterdir())
     assert stat.S_IMODE(shelf.folder.stat().st_mode) == 0o700
     shelf.remove()
     assert not shelf.folder.exists()
-    # a frame mapped before the files went keeps its rows
-    assert held.get_column("a").to_list() == [1, 2]
+    # what is mapped keeps its rows
+    assert first.get_column("a").to_list() == [1, 2]
     assert again.get_column("a").to_list() == [3]
+    assert numbers.tolist() == [7, 7, 7, 7]
 
 
 def test_hold_tables_keeps_each_table_by_name(tmp_path):
@@ -84,10 +99,6 @@ def test_hold_tables_keeps_each_table_by_name(tmp_path):
     held = shelf.hold_tables(frames, "train")
     assert list(held) == ["patients", "admissions"]
     assert all(held[t].equals(frames[t]) for t in frames)
-    assert sorted(p.name for p in shelf.folder.iterdir()) == [
-        "train-admissions.arrow",
-        "train-patients.arrow",
-    ]
 
 
 def test_large_arrays_go_on_the_active_shelf_small_ones_and_others_stay_in_the_heap(tmp_path):
@@ -100,7 +111,7 @@ def test_large_arrays_go_on_the_active_shelf_small_ones_and_others_stay_in_the_h
         assert isinstance(big, np.memmap) and big.shape == (rows, 1)
         assert not isinstance(small, np.memmap) and small.dtype == np.int32
         big[:] = 2.0
-        # the file is unlinked once mapped: its space goes with the array
+        # the file is removed once mapped: its space goes with the array
         assert not list(shelf.folder.iterdir())
         source = np.arange(rows * 2, dtype=np.int64).reshape(rows, 2)
         picked = held.taken(source, np.array([3, 0, rows - 1]))
@@ -153,12 +164,14 @@ def test_a_table_read_in_batches_onto_a_shelf_is_the_table_read_whole(tmp_path, 
     whole = read.load_table(path)
     monkeypatch.setattr(held, "HELD_BYTES", 1)  # every file and column is large
     monkeypatch.setattr(read, "READ_BATCH_ROWS", 2)  # three batches
+    written = []
+    unlink = held._unlink
+    monkeypatch.setattr(held, "_unlink", lambda p: written.append(p.name) or unlink(p))
     shelf = Shelf(tmp_path / "shelf")
     with held.shelved(shelf):
         batched = read.load_table(path)
     assert batched.frame.schema == whole.frame.schema
     assert batched.frame.equals(whole.frame)
     assert batched.facts == whole.facts and batched.warnings == whole.warnings
-    written = sorted(p.name for p in shelf.folder.iterdir())
     assert "read-admissions.arrow" in written and "column-admitted.arrow" in written
     assert whole.frame.get_column("note")[0] == "two\nlines"
