@@ -642,6 +642,18 @@ def fit_tables(
     return orderings, model
 
 
+def _held_cleaning(clean: CleanedTables, shelf: Shelf, keys: dict[str, list[str]]) -> CleanedTables:
+    """``clean`` with its cleaned tables held on ``shelf``, its results pointing to them too.
+
+    Each cleaning result keeps its frame: the held one, so the heap's copy is let go.
+    """
+    frames = shelf.hold_tables(clean.frames, "train")
+    cleaned = clean.cleaned and {
+        t: replace(result, frame=frames[t].drop(keys[t])) for t, result in clean.cleaned.items()
+    }
+    return replace(clean, frames=frames, cleaned=cleaned)
+
+
 def drawn_held(
     model: linked.LinkedModel, roots: int | None, seed: int | None, shelf: Shelf
 ) -> dict[str, pl.DataFrame]:
@@ -762,7 +774,7 @@ def _run_folder(
             schemas=schemas,
             scanned_here=True,
         )
-        clean = replace(clean, frames=shelf.hold_tables(clean.frames, "train"))
+        clean = _held_cleaning(clean, shelf, keys)
         train = clean.modelled(clean.frames)
         holdout = shelf.hold_tables(
             clean.modelled(clean_alike(holdout_raw, clean, tables, key)), "holdout"
