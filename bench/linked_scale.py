@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -77,7 +78,8 @@ def capped(command: list[str], env: dict[str, str], cap_mb: int) -> tuple[dict, 
     The cap counts everything the kernel charges the process: its heap and the file pages it
     touches (memory-mapped tables, the CSV read). Past it the kernel first drops file pages
     it can read again, then kills the process (exit -9). Also records the group's largest
-    usage and how often it hit the cap (``failcnt``: reclaim, not necessarily a failure).
+    usage, how often a charge failed at the cap (``failcnt``), and the largest heap
+    (anonymous pages, sampled every 0.2 s).
     """
     group = CGROUPS / f"synthpriv-bench-{os.getpid()}"
     group.mkdir()
@@ -90,7 +92,25 @@ def capped(command: list[str], env: dict[str, str], cap_mb: int) -> tuple[dict, 
             with open(procs, "w") as file:
                 file.write(str(os.getpid()))
 
-        figures, done = run_measured(command, env, before_exec=enter)
+        anonymous = [0]
+        running = threading.Event()
+        running.set()
+
+        def watch() -> None:  # the group's heap (``rss`` of memory.stat: anonymous pages)
+            while running.is_set():
+                for line in (group / "memory.stat").read_text().splitlines():
+                    if line.startswith("rss "):
+                        anonymous[0] = max(anonymous[0], int(line.split()[1]))
+                time.sleep(0.2)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            figures, done = run_measured(command, env, before_exec=enter)
+        finally:
+            running.clear()
+            watcher.join()
+        figures["cgroup_peak_anonymous_mb"] = round(anonymous[0] / 2**20)
         figures |= {
             "memory_cap_mb": cap_mb,
             "cgroup_max_usage_mb": round(

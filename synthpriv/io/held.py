@@ -161,10 +161,15 @@ def column(series: pl.Series) -> pl.Series:
     return shelf.hold(series.to_frame(), f"column-{series.name}").to_series()
 
 
-def table(frame: pl.DataFrame, name: str) -> pl.DataFrame:
-    """``frame`` held on the active shelf (:meth:`Shelf.hold`), or itself without one."""
+def table(frame: pl.DataFrame, name: str, *, small: bool = True) -> pl.DataFrame:
+    """``frame`` held on the active shelf (:meth:`Shelf.hold`), or itself without one.
+
+    ``small=False``: a frame below :data:`HELD_BYTES` stays in the heap too.
+    """
     shelf = _ACTIVE.get()
-    return frame if shelf is None else shelf.hold(frame, name)
+    if shelf is None or (not small and frame.estimated_size() < HELD_BYTES):
+        return frame
+    return shelf.hold(frame, name)
 
 
 def empty(shape: tuple[int, ...], dtype: np.typing.DTypeLike) -> np.ndarray:

@@ -839,7 +839,11 @@ def privacy_metrics(
     columns = list(kinds)
     quasi = [c for c in (quasi_identifiers or []) if c in kinds]
     sensitive = [c for c in (sensitive or []) if c in kinds and c not in quasi]
-    train, holdout, synthetic = (comparable(f.select(columns)) for f in (train, holdout, synthetic))
+    # the rows as compared (text folded): on a run's shelf when large, not in the heap
+    train, holdout, synthetic = (
+        held.table(comparable(f.select(columns)), f"compared-{side}", small=False)
+        for side, f in (("train", train), ("holdout", holdout), ("synthetic", synthetic))
+    )
     seed = content_key(train, holdout, synthetic) if seed is None else seed
     rng = np.random.default_rng(seed)
     hits = []
