@@ -810,13 +810,11 @@ def part_roots(model: LinkedModel, rows: int | None = None) -> int | None:
     per root (fitted before), or one with tables drawn beside the people (reference tables
     such as districts, which people of every part point to).
     """
-    rows = getattr(model, "part_rows", None) if rows is None else rows
+    rows = getattr(model, "part_rows", None) if rows is None else rows  # None: fitted before
     per_root = getattr(model, "rows_per_root", 0.0)
-    if rows is None:
-        return None
     root = model.relations.root
     beside = [t for t, p in model.plans.items() if p.parent is None and t != root]
-    if per_root <= 0 or beside:
+    if rows is None or per_root <= 0 or beside:
         return None
     return max(1, int(rows / per_root))
 

@@ -96,7 +96,6 @@ from synthpriv.status import ExitStatus
 
 log = logging.getLogger(__name__)
 
-HELD_FOLDER = ".held"  # inside the output being written: the tables held between stages
 RELATIONS_FILE = "relations.toml"
 SCHEMA_FILE = "schema.json"
 AUDIT_FILE = "audit.json"
@@ -724,12 +723,8 @@ def run_folder(
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         # every table held between stages is a memory-mapped file of the output being written
         # and so is each large array the report's searches encode the rows into
-        shelf = Shelf(work / HELD_FOLDER)
-        try:
-            with held.shelved(shelf):
-                result = _run_folder(folder, work, config, progress, timer, shelf, policy, key)
-        finally:
-            shelf.remove()
+        with held.shelf_in(work) as shelf:
+            result = _run_folder(folder, work, config, progress, timer, shelf, policy, key)
     persons_report, summary, manifest = result
     return _folder_result(output, persons_report, summary, manifest, timer.seconds)
 
@@ -1179,6 +1174,14 @@ def _summary(
             round(float(pointers.is_in(parent).mean()), 4) if pointers.len() else None
         )
     verdict = overall_verdict(gates).value
+
+    def counts(t: str) -> dict[str, int]:
+        return {
+            "real": frames[t].height,
+            "train": train[t].height,
+            "synthetic": synthetic[t].height,
+        }
+
     return {
         "format": LINKED_REPORT_FORMAT,
         "folder": folder.name,
@@ -1202,11 +1205,7 @@ def _summary(
         },
         "tables": {
             t: {
-                "rows": {
-                    "real": frames[t].height,
-                    "train": train[t].height,
-                    "synthetic": synthetic[t].height,
-                },
+                "rows": counts(t),
                 "verdict": r.verdict.value,
                 "exit_code": int(exit_status_for(r)),
                 "fidelity": r.fidelity.score,
@@ -1217,11 +1216,7 @@ def _summary(
         }
         | {
             t: {
-                "rows": {
-                    "real": frames[t].height,
-                    "train": train[t].height,
-                    "synthetic": synthetic[t].height,
-                },
+                "rows": counts(t),
                 "verdict": "SKIP",
                 "exit_code": 0,
                 "fidelity": None,
@@ -1577,16 +1572,13 @@ def sample_folder(
     progress = progress or NullProgress()
     folder_model = synth.load_model(model_path, kinds=(FolderModel,))
     with atomic_directory(output, overwrite=overwrite, inputs=[model_path]) as work:
-        shelf = Shelf(work / HELD_FOLDER)
-        try:
+        with held.shelf_in(work) as shelf:
             progress.start("sample")
             synthetic = drawn_held(folder_model.model, people, seed, shelf)
             progress.finish()
             progress.start("write")
             write_synthetic(synthetic, work, folder_model.suffixes, config)
             progress.finish()
-        finally:
-            shelf.remove()
         write_manifest(
             work,
             "sample",
@@ -1638,59 +1630,52 @@ def report_folder(
     _, policy, key = prepare(config)
     with atomic_directory(output, overwrite=overwrite, inputs=inputs) as work:
         # as in run_folder: the tables read and the report's encodings are held on disk
-        shelf = Shelf(work / HELD_FOLDER)
-        try:
-            with held.shelved(shelf):
-                tables = read_tables(real_path, config)
-                names = sorted(tables.read)
-                others = {
-                    path: _same_tables(path, tables, config)
-                    for path in (synthetic_path, holdout_path)
-                }
-                _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
-                holdout_mark = cleaned_mark(holdout_path)
-                if (tables.mark is None) != (holdout_mark is None):
-                    raise InputError(
-                        f"{holdout_path}: give both sides as 'synthpriv clean' wrote them, or "
-                        "both as 'synthpriv split' wrote them"
-                    )
-                if holdout_mark is not None:
-                    _check_written(holdout_path, holdout_mark, _hashes(holdout_path, names))
-                clean = _step_clean(tables, config, policy, key, schema_path)
-                train = clean.modelled(clean.frames)
-                holdout_frames = clean.modelled(
-                    clean_alike(others[holdout_path], clean, tables, key)
+        with held.shelf_in(work):
+            tables = read_tables(real_path, config)
+            names = sorted(tables.read)
+            others = {
+                path: _same_tables(path, tables, config) for path in (synthetic_path, holdout_path)
+            }
+            _same_columns(holdout_path, others[holdout_path], tables.frames, real_path.name)
+            holdout_mark = cleaned_mark(holdout_path)
+            if (tables.mark is None) != (holdout_mark is None):
+                raise InputError(
+                    f"{holdout_path}: give both sides as 'synthpriv clean' wrote them, or "
+                    "both as 'synthpriv split' wrote them"
                 )
-                orderings = find_orderings(train, tables.relations)
-                _same_columns(
-                    synthetic_path, others[synthetic_path], train, f"{real_path.name} cleaned"
-                )
-                synthetic_frames = {
-                    t: frame.cast(train[t].schema, strict=False)
-                    for t, frame in others[synthetic_path].items()
-                }
-                # every real row, as run_folder's input: both sides' identifiers and keys are
-                # searched for (of the input, as in run_folder, only they are kept past cleaning)
-                tables = searched_only(tables, clean.schemas)
-                unseen = others.pop(holdout_path)
-                real_rows = {
-                    t: pl.concat([f, unseen[t].select(f.columns)], how="vertical_relaxed")
-                    for t, f in tables.frames.items()
-                }
-                reports, persons_report, summary = report_tables(
-                    tables,
-                    clean,
-                    train,
-                    holdout_frames,
-                    synthetic_frames,
-                    orderings,
-                    config,
-                    real_rows,
-                    spill=work,
-                )
-                write_folder_report(reports, persons_report, summary, work)
-        finally:
-            shelf.remove()
+            if holdout_mark is not None:
+                _check_written(holdout_path, holdout_mark, _hashes(holdout_path, names))
+            clean = _step_clean(tables, config, policy, key, schema_path)
+            train = clean.modelled(clean.frames)
+            holdout_frames = clean.modelled(clean_alike(others[holdout_path], clean, tables, key))
+            orderings = find_orderings(train, tables.relations)
+            _same_columns(
+                synthetic_path, others[synthetic_path], train, f"{real_path.name} cleaned"
+            )
+            synthetic_frames = {
+                t: frame.cast(train[t].schema, strict=False)
+                for t, frame in others[synthetic_path].items()
+            }
+            # every real row, as run_folder's input: both sides' identifiers and keys are
+            # searched for (of the input, as in run_folder, only they are kept past cleaning)
+            tables = searched_only(tables, clean.schemas)
+            unseen = others.pop(holdout_path)
+            real_rows = {
+                t: pl.concat([f, unseen[t].select(f.columns)], how="vertical_relaxed")
+                for t, f in tables.frames.items()
+            }
+            reports, persons_report, summary = report_tables(
+                tables,
+                clean,
+                train,
+                holdout_frames,
+                synthetic_frames,
+                orderings,
+                config,
+                real_rows,
+                spill=work,
+            )
+            write_folder_report(reports, persons_report, summary, work)
         manifest = write_manifest(
             work,
             "report",

@@ -35,6 +35,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc
 
+FOLDER = ".held"  # a shelf's folder inside the output being written (:func:`shelf_in`)
 # arrays of fewer bytes stay in the heap: a file and a mapping per small array cost more
 HELD_BYTES = 8 * 2**20
 
@@ -55,8 +56,7 @@ class Shelf:
         ``name`` (any text) names the file, once per shelf.
         """
         path = self._path(name)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
+        with os.fdopen(_private(path, os.O_WRONLY), "wb") as file:
             # uncompressed: only such a file can be mapped; a compressed one is read whole
             frame.write_ipc(file, compression="uncompressed")
         return self._mapped(path)
@@ -86,8 +86,7 @@ class Shelf:
         """
         path = self._path(name)
         writer = None
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
+        with os.fdopen(_private(path, os.O_WRONLY), "wb") as file:
             for batch in batches:
                 table = batch.to_arrow(compat_level=pl.CompatLevel.newest())
                 if writer is None:
@@ -110,7 +109,7 @@ class Shelf:
         self._arrays += 1
         path = self.folder / f"array-{self._arrays}.bin"
         size = max(1, math.prod(shape) * np.dtype(dtype).itemsize)
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        descriptor = _private(path, os.O_RDWR)
         try:
             os.ftruncate(descriptor, size)
             mapped = np.memmap(path, dtype=dtype, mode="r+", shape=shape)
@@ -122,6 +121,11 @@ class Shelf:
     def remove(self) -> None:
         """Remove the shelf's folder (what is still mapped keeps its pages until let go)."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _private(path: Path, mode: int) -> int:
+    """A new file of this user only (0600), opened with ``mode``; never an existing one."""
+    return os.open(path, mode | os.O_CREAT | os.O_EXCL, 0o600)
 
 
 def _unlink(path: Path) -> None:
@@ -136,6 +140,21 @@ def _unlink(path: Path) -> None:
 
 
 _ACTIVE: contextvars.ContextVar[Shelf | None] = contextvars.ContextVar("shelf", default=None)
+
+
+@contextlib.contextmanager
+def shelf_in(folder: Path) -> Iterator[Shelf]:
+    """A shelf in ``folder`` (an output being written), active within the block, then removed.
+
+    The caller removes it earlier (:meth:`Shelf.remove`) where the folder must be gone before
+    the block ends (before a manifest lists the output's files).
+    """
+    shelf = Shelf(folder / FOLDER)
+    try:
+        with shelved(shelf):
+            yield shelf
+    finally:
+        shelf.remove()
 
 
 @contextlib.contextmanager
@@ -154,11 +173,8 @@ def active() -> Shelf | None:
 
 
 def column(series: pl.Series) -> pl.Series:
-    """``series`` on the active shelf (:meth:`Shelf.hold`) when it is large, else itself."""
-    shelf = _ACTIVE.get()
-    if shelf is None or series.estimated_size() < HELD_BYTES:
-        return series
-    return shelf.hold(series.to_frame(), f"column-{series.name}").to_series()
+    """``series`` on the active shelf when it is large (:func:`table`), else itself."""
+    return table(series.to_frame(), f"column-{series.name}", small=False).to_series()
 
 
 def table(frame: pl.DataFrame, name: str, *, small: bool = True) -> pl.DataFrame:

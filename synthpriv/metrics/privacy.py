@@ -156,8 +156,6 @@ def alignment(synthetic: pl.DataFrame, train: pl.DataFrame) -> dict[str, Any] | 
     must stand :data:`ALIGN_APART` robust spreads above the column's matches at every shift.
     The order is then judged at that alignment as at the rows' own (:func:`row_order`).
     """
-    from scipy import stats as st
-
     n = _align_rows(synthetic, train)
     if n < 16:
         return None
@@ -185,31 +183,12 @@ def alignment(synthetic: pl.DataFrame, train: pl.DataFrame) -> dict[str, Any] | 
         if expected <= 0:
             continue
         for reverse in (False, True):
-            bb = b[::-1] if reverse else b
-            matches = np.zeros(n)
-            if rare.size:
-                where_a = np.isin(a, rare)
-                where_b = np.isin(bb, rare)
-                ia, ib = np.flatnonzero(where_a), np.flatnonzero(where_b)
-                order_b = np.argsort(bb[ib], kind="stable")
-                ib, vb = ib[order_b], bb[ib][order_b]
-                lo = np.searchsorted(vb, a[ia], side="left")
-                lens = np.searchsorted(vb, a[ia], side="right") - lo
-                # every pair (i, j) of rows sharing a rare value, as the shift j - i
-                within = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-                pairs = ib[np.repeat(lo, lens) + within] - np.repeat(ia, lens)
-                matches += np.bincount(pairs % n, minlength=n)
-            for v in common:
-                fa = np.fft.rfft((a == v).astype(np.float64), 2 * n)
-                fb = np.fft.rfft((bb == v).astype(np.float64), 2 * n)
-                lagged = np.fft.irfft(np.conj(fa) * fb, 2 * n)
-                # lag s: a[i] against bb[(i + s) mod n]; lagged[n + s] holds the rows past the end
-                matches += np.rint(lagged[:n] + lagged[n:])
+            matches = _shift_matches(a, b[::-1] if reverse else b, rare, common)
             centre = float(np.median(matches))
             if not reverse:
                 matches[0] = centre  # the rows' own order is judged by row_order itself
             shift = int(np.argmax(matches))
-            p = float(st.poisson.sf(matches[shift] - 1, expected)) * tests
+            p = float(stats.poisson.sf(matches[shift] - 1, expected)) * tests
             # against the column's own matches at every shift: a column of runs (1..k within
             # each stay) lines up with itself at some shifts (MIMIC's SEQ_NUM: 15% against a
             # median 5.5%, 4.3 of its spreads), a carried one stands far out (20% of rows 50
@@ -219,6 +198,32 @@ def alignment(synthetic: pl.DataFrame, train: pl.DataFrame) -> dict[str, Any] | 
             if p < ALIGN_P and apart >= ALIGN_APART and (best is None or p < best["p"]):
                 best = {"shift": shift, "reversed": reverse, "column": name, "p": p}
     return best
+
+
+def _shift_matches(a: np.ndarray, b: np.ndarray, rare: np.ndarray, common: list[int]) -> np.ndarray:
+    """Per shift s, the rows i where ``a[i]`` equals ``b[(i + s) mod n]`` on the values searched.
+
+    ``rare`` values through every pair of rows sharing one; each ``common`` value by FFT.
+    """
+    n = a.size
+    matches = np.zeros(n)
+    if rare.size:
+        ia, ib = np.flatnonzero(np.isin(a, rare)), np.flatnonzero(np.isin(b, rare))
+        order_b = np.argsort(b[ib], kind="stable")
+        ib, vb = ib[order_b], b[ib][order_b]
+        lo = np.searchsorted(vb, a[ia], side="left")
+        lens = np.searchsorted(vb, a[ia], side="right") - lo
+        # every pair (i, j) of rows sharing a rare value, as the shift j - i
+        within = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        pairs = ib[np.repeat(lo, lens) + within] - np.repeat(ia, lens)
+        matches += np.bincount(pairs % n, minlength=n)
+    for v in common:
+        fa = np.fft.rfft((a == v).astype(np.float64), 2 * n)
+        fb = np.fft.rfft((b == v).astype(np.float64), 2 * n)
+        lagged = np.fft.irfft(np.conj(fa) * fb, 2 * n)
+        # lag s: a[i] against b[(i + s) mod n]; lagged[n + s] holds the rows past the end
+        matches += np.rint(lagged[:n] + lagged[n:])
+    return matches
 
 
 def _align_rows(synthetic: pl.DataFrame, train: pl.DataFrame) -> int:
