@@ -1,9 +1,12 @@
 """Record linkage (near copies) and the tie-breaking nearest-neighbour search vs brute force."""
 
+from datetime import datetime, timedelta
+
 import numpy as np
 import polars as pl
 import pytest
 
+from synthpriv.metrics.fidelity import as_float
 from synthpriv.metrics.linkage import (
     _distinct,
     _groups,
@@ -428,3 +431,85 @@ def test_a_column_of_runs_lines_up_with_itself_somewhere_and_that_is_no_alignmen
         return pl.DataFrame({"SEQ_NUM": np.concatenate([np.arange(1, k + 1) for k in lengths])})
 
     assert alignment(runs(300), runs(300)) is None
+
+
+def _encoded_whole(frames: list[pl.DataFrame], kinds: dict[str, Kind]) -> list[Encoded]:
+    """The encoding as it was made before slices: every side's column stacked, at once."""
+    numeric = [n for n, k in kinds.items() if k in (Kind.NUMERICAL, Kind.DATETIME)]
+    categorical = [n for n in kinds if n not in numeric]
+    out = []
+    stacked = {
+        n: pl.concat([f.get_column(n).cast(pl.String) for f in frames]).to_list()
+        for n in categorical
+    }
+    first_seen = {
+        n: {v: i for i, v in enumerate(dict.fromkeys(x for x in s if x is not None))}
+        for n, s in stacked.items()
+    }
+    for frame in frames:
+        numbers = np.empty((frame.height, len(numeric)))
+        for j, n in enumerate(numeric):
+            base = as_float(frames[0].get_column(n))
+            lo, hi = np.nanmin(base), np.nanmax(base)
+            numbers[:, j] = (as_float(frame.get_column(n)) - lo) / ((hi - lo) or 1.0)
+        codes = np.array(
+            [
+                [
+                    -1 if v is None else first_seen[n][v]
+                    for n, v in zip(categorical, row, strict=True)
+                ]
+                for row in frame.select(pl.col(categorical).cast(pl.String)).iter_rows()
+            ],
+            dtype=np.int32,
+        ).reshape(frame.height, len(categorical))
+        out.append(Encoded(numbers, codes))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("colliding", [False, True])
+def test_encoding_in_slices_is_the_encoding_of_every_row_at_once(monkeypatch, seed, colliding):
+    from synthpriv.metrics import neighbors
+
+    rng = np.random.default_rng(seed)
+
+    def side(n: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "x": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+                "when": pl.datetime_range(
+                    datetime(2020, 1, 1),
+                    datetime(2020, 1, 1) + timedelta(hours=n - 1),
+                    "1h",
+                    eager=True,
+                ).sample(n, shuffle=True, seed=seed),
+                "flag": rng.random(n) < 0.5,
+                "code": [
+                    None if r < 0.2 else c
+                    for r, c in zip(
+                        rng.random(n), rng.choice(["A1", "B2", "C3", ""], n), strict=True
+                    )
+                ],
+                "id": [None if v < 3 else f"P{v}" for v in rng.integers(0, 40, n)],
+                "n": rng.integers(0, 5, n),
+            }
+        ).with_columns(pl.col("x").fill_nan(None))
+
+    # the holdout and synthetic sides hold values the training side lacks
+    frames = [side(23), side(11).with_columns(pl.lit("new").alias("code")), side(7)]
+    kinds = {
+        "x": Kind.NUMERICAL,
+        "when": Kind.DATETIME,
+        "flag": Kind.CATEGORICAL,
+        "code": Kind.CATEGORICAL,
+        "id": Kind.CATEGORICAL,
+        "n": Kind.CATEGORICAL,
+    }
+    monkeypatch.setattr(neighbors, "ENCODE_ROWS", 4)
+    if colliding:  # every value hashed alike: values are then looked up by a join
+        monkeypatch.setattr(
+            pl.Series, "hash", lambda self, seed=0: pl.Series([7] * self.len(), dtype=pl.UInt64)
+        )
+    for got, want in zip(encode(frames, kinds), _encoded_whole(frames, kinds), strict=True):
+        assert np.array_equal(got.numbers, want.numbers, equal_nan=True)
+        assert np.array_equal(got.codes, want.codes)
