@@ -501,6 +501,9 @@ def closest_records(
     return best, share
 
 
+REFERENCE_PART = 1_000_000  # reference rows searched at once by fewest_mismatches
+
+
 def fewest_mismatches(
     query: Encoded, reference: Encoded, tolerance: np.ndarray, seed: int, most: int
 ) -> np.ndarray:
@@ -508,7 +511,24 @@ def fewest_mismatches(
 
     Searches allowing one mismatch first (cheap: keys of half the columns), then allowing up to
     ``most`` only for the rows that found nothing that close.
+
+    The reference is searched :data:`REFERENCE_PART` rows at a time: a row's fewest mismatches
+    with the reference are the fewest over its parts, and the search's own arrays (a row's
+    hash, sort order, block keys; about 80 bytes a reference row) are then a part's, not every
+    row's. The result does not depend on the parts.
     """
+    best = np.full(query.rows, most + 1, dtype=np.int64)
+    for start in range(0, reference.rows, REFERENCE_PART):
+        end = start + REFERENCE_PART  # a view of the rows: no copy
+        part = Encoded(reference.numbers[start:end], reference.codes[start:end])
+        np.minimum(best, _fewest(query, part, tolerance, seed, most), out=best)
+    return best
+
+
+def _fewest(
+    query: Encoded, reference: Encoded, tolerance: np.ndarray, seed: int, most: int
+) -> np.ndarray:
+    """:func:`fewest_mismatches` against every row of ``reference`` at once."""
     best = near_copies(query, reference, tolerance, seed, min(most, MISMATCHES_ALLOWED))[0]
     for allowed in range(MISMATCHES_ALLOWED + 1, most + 1):
         rows = np.flatnonzero(best >= allowed)

@@ -53,7 +53,12 @@ def table(rng, n, numbers, categories):
     [(1, 1, 1), (2, 1, 1), (3, 3, 1), (4, 4, 2), (6, 2, 2), (0, 5, 2), (5, 0, 1), (2, 6, 0)],
 )
 @pytest.mark.parametrize("seed", [0, 1])
-def test_fewest_mismatches_is_exact(numbers, categories, most, seed):
+@pytest.mark.parametrize("part", [None, 37])  # the reference searched whole, or 37 rows a time
+def test_fewest_mismatches_is_exact(monkeypatch, numbers, categories, most, seed, part):
+    from synthpriv.metrics import linkage
+
+    if part:
+        monkeypatch.setattr(linkage, "REFERENCE_PART", part)
     rng = np.random.default_rng(seed)
     frame, kinds = table(rng, 500, numbers, categories)
     rule = agreement([frame[:300]], kinds)
