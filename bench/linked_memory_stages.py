@@ -120,6 +120,8 @@ INNER = {
         "linkable",
     ],
     "synthpriv.report.builder": ["privacy_metrics", "_fidelity"],
+    # the person-level history search: each side's compared rows, their keys, each search
+    "synthpriv.metrics.histories": ["histories", "_spill", "closest"],
 }
 
 
