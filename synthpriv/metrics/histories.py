@@ -52,6 +52,7 @@ import numpy as np
 import polars as pl
 
 from synthpriv.frames import is_time, micros
+from synthpriv.io import held
 from synthpriv.metrics.linkage import IQR_SHARE, rounding_unit
 from synthpriv.metrics.privacy import comparable_text, paired_share, share_difference
 from synthpriv.relations import Relations, first_times, key_columns, parent_positions, persons
@@ -244,11 +245,13 @@ def _spill(
     people: pl.Series,
     folder: Path,
     parts: int,
+    align: Callable[[str, pl.DataFrame], pl.DataFrame] | None = None,
 ) -> Histories:
     """Every row of every table as its matching keys, written to ``folder`` by partition.
 
     People are numbered in ``people``'s order, rows in the tables' order. Tables are read
-    :data:`SLICE` rows at a time: what is held is a slice's keys, not every row's.
+    :data:`SLICE` rows at a time, each slice put in the rules' columns and types by ``align``
+    (table, slice): what is held is a slice's keys, not every row's.
     """
     index = pl.DataFrame({"__person": people, "person": np.arange(people.len(), dtype=np.int64)})
     for p in range(parts):
@@ -257,8 +260,9 @@ def _spill(
     for number, (table, frame) in enumerate(sorted(compared.items())):
         rule = rules[table]
         for at in range(0, frame.height, SLICE):
+            part = frame.slice(at, SLICE)
             rows = (
-                frame.slice(at, SLICE)
+                (align(table, part) if align else part)
                 .join(index, on="__person", how="inner", maintain_order="left")
                 .with_row_index("row", offset=start)
                 .with_columns(pl.col("row").cast(pl.Int64))
@@ -317,10 +321,14 @@ def histories(
         if root
         else None
     )
-    out = {
-        table: _compared(frame, table, relations, None if table == root else first)
-        for table, frame in with_person.items()
-    }
+    # each table's compared rows on a run's shelf as soon as made (a no-op outside a run): a
+    # side's rows are not all in the heap while the next table's, or side's, are made
+    out = {}
+    for table in list(with_person):
+        frame = with_person.pop(table)
+        compared = _compared(frame, table, relations, None if table == root else first)
+        del frame
+        out[table] = held.table(compared, f"history-{table}", small=False)
     people = owner[root] if root in owner else pl.Series("__person", [], pl.String)
     return out, people.alias("__person")
 
@@ -497,23 +505,19 @@ def history_copies(
     )
     with tempfile.TemporaryDirectory(prefix="synthpriv-histories-", dir=work) as tmp:
         encoded = {}
+
+        def aligned(t: str, f: pl.DataFrame) -> pl.DataFrame:
+            # a column one side drops as a numbering and another keeps is missing there
+            return f.select(
+                "__person",
+                *[pl.col(c) if c in f.columns else pl.lit(None).alias(c) for c in rules[t].columns],
+            ).cast(types[t], strict=False)
+
         for name, frames in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
             compared, people = real.pop(name) if name in real else histories(frames, relations)
-            aligned = {
-                # a column one side drops as a numbering and another keeps is missing there
-                t: f.select(
-                    "__person",
-                    *[
-                        pl.col(c) if c in f.columns else pl.lit(None).alias(c)
-                        for c in rules[t].columns
-                    ],
-                ).cast(types[t], strict=False)
-                for t, f in compared.items()
-                if t in rules
-            }
+            compared = {t: f for t, f in compared.items() if t in rules}
+            encoded[name] = _spill(compared, rules, people, Path(tmp) / name, parts, aligned)
             del compared
-            encoded[name] = _spill(aligned, rules, people, Path(tmp) / name, parts)
-            del aligned
         return _judged(encoded, Path(tmp))
 
 

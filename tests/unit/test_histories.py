@@ -378,7 +378,7 @@ def test_the_search_on_disk_partitions_finds_what_one_partition_finds(
     monkeypatch.setattr(histories_module.tempfile, "tempdir", str(tmp_path))
     seen = []
     spill = histories_module._spill
-    monkeypatch.setattr(histories_module, "_spill", lambda *a: seen.append(a[-1]) or spill(*a))
+    monkeypatch.setattr(histories_module, "_spill", lambda *a: seen.append(a[4]) or spill(*a))
     parts = history_copies(hospital.train, hospital.holdout, leaky, hospital.relations)
     assert seen[0] > 10
     assert parts == whole
