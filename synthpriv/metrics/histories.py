@@ -323,12 +323,14 @@ def histories(
     )
     # each table's compared rows on a run's shelf as soon as made (a no-op outside a run): a
     # side's rows are not all in the heap while the next table's, or side's, are made
-    out = {}
-    for table in list(with_person):
-        frame = with_person.pop(table)
-        compared = _compared(frame, table, relations, None if table == root else first)
-        del frame
-        out[table] = held.table(compared, f"history-{table}", small=False)
+    out = {
+        table: held.table(
+            _compared(frame, table, relations, None if table == root else first),
+            f"history-{table}",
+            small=False,
+        )
+        for table, frame in with_person.items()
+    }
     people = owner[root] if root in owner else pl.Series("__person", [], pl.String)
     return out, people.alias("__person")
 
