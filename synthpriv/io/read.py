@@ -593,8 +593,7 @@ def decide_types(frame: pl.DataFrame) -> Typed:
         if column.dtype != pl.String:
             continue
         try:
-            values = column.drop_nulls().str.strip_chars()
-            values = values.filter(values.str.len_chars() > 0)
+            values = _cells(column)
             if values.len() == 0:
                 continue
             cast = _cast_for(name, values)
@@ -610,7 +609,7 @@ def decide_types(frame: pl.DataFrame) -> Typed:
                     short_years[name] = (
                         column.str.strip_chars().str.contains(dates.SHORT_YEAR).fill_null(False)
                     )
-                cast_column = _checked(column, column.to_frame().select(cast.expr.alias(name)))
+                cast_column = _checked(column, _cast_in_slices(column, cast.expr.alias(name)))
                 typed.append(held.column(cast_column))  # on a run's shelf when large
         except pl.exceptions.PolarsError:
             forms.pop(name, None)
@@ -704,6 +703,36 @@ def plan_types(sample: pl.DataFrame) -> TypePlan:
     return TypePlan(casts, facts, warnings)
 
 
+CAST_ROWS = 1_000_000  # rows of a text column cast at a time
+
+
+def _cells(column: pl.Series) -> pl.Series:
+    """A text column's non-empty cells, stripped of surrounding white space.
+
+    Copies only what needs it: a column with no padded and no empty cell is its own cells
+    (the text of 8 million timestamps is some 270 MB; each copy of it was that much more).
+    """
+    values = column.drop_nulls()
+    if values.str.contains(r"^\s|\s$").any():  # Unicode white space, as strip_chars takes
+        values = values.str.strip_chars()
+    if (values.str.len_bytes() == 0).any():
+        values = values.filter(values.str.len_bytes() > 0)
+    return values
+
+
+def _cast_in_slices(column: pl.Series, expr: pl.Expr) -> pl.DataFrame:
+    """``column`` cast by ``expr`` (element by element) :data:`CAST_ROWS` rows at a time.
+
+    The casts strip each cell first: cast whole, that is a copy of the column's text; in
+    slices, a slice's. The result is the same.
+    """
+    parts = [
+        column.slice(start, CAST_ROWS).to_frame().select(expr)
+        for start in range(0, max(column.len(), 1), CAST_ROWS)
+    ]
+    return pl.concat(parts, rechunk=True) if len(parts) > 1 else parts[0]
+
+
 def _checked(before: pl.Series, after: pl.DataFrame) -> pl.Series:
     """The cast column, if the cast lost no value (else a PolarsError, so the column stays)."""
     cast = after.to_series()
@@ -723,23 +752,45 @@ class _Cast(NamedTuple):
     missing_tokens: int = 0
 
 
+def _tally(values: pl.Series, **flags: pl.Expr) -> dict[str, int]:
+    """How many of ``values`` (as column ``v``) each boolean expression flags, a slice at a time.
+
+    An expression that lower-cases the text makes a copy of it: of a slice, not the column.
+    """
+    counts = dict.fromkeys(flags, 0)
+    for start in range(0, values.len(), CAST_ROWS):
+        part = values.slice(start, CAST_ROWS).to_frame("v")
+        row = part.select(**{key: flag.sum() for key, flag in flags.items()}).row(0)
+        for key, count in zip(flags, row, strict=True):
+            counts[key] += int(count or 0)
+    return counts
+
+
 def _cast_for(name: str, values: pl.Series) -> _Cast:
     col = pl.col(name).str.strip_chars()
-    if (
-        values.str.contains(_MANGLED).any()
-        and (values.str.contains(_MANGLED) | values.str.contains(_LONG_DIGITS)).all()
-    ):
+    v = pl.col("v")
+    lower = v.str.to_lowercase()
+    tokens = lower.is_in(list(MISSING_TOKENS))
+    seen = _tally(
+        values,
+        mangled=v.str.contains(_MANGLED),
+        mangled_or_long=v.str.contains(_MANGLED) | v.str.contains(_LONG_DIGITS),
+        tokens=tokens,
+        integers=v.str.contains(_INT) | tokens,
+        floats=v.str.contains(_FLOAT) | tokens,
+        booleans=lower.is_in(list(_BOOLEANS)),
+    )
+    n = values.len()
+    if seen["mangled"] and seen["mangled_or_long"] == n:
         warning = (
             f"column {name!r}: long numbers in scientific notation (as a spreadsheet saves "
             "them); their last digits are lost, kept as text"
         )
         return _Cast(None, [warning], spreadsheet_numbers=True)
-    lower = values.str.to_lowercase()
-    tokens = lower.is_in(list(MISSING_TOKENS))
-    numbers = values.filter(~tokens)
-    if numbers.len() and (numbers.str.contains(_INT).all() or numbers.str.contains(_FLOAT).all()):
-        target = pl.Int64 if numbers.str.contains(_INT).all() else pl.Float64
-        missing = int(tokens.sum())
+    missing = seen["tokens"]
+    integers = seen["integers"] == n
+    if missing < n and (integers or seen["floats"] == n):
+        target = pl.Int64 if integers else pl.Float64
         warnings = (
             [
                 f"column {name!r}: {missing} missing-value mark(s) (such as ?, NA, "
@@ -756,7 +807,7 @@ def _cast_for(name: str, values: pl.Series) -> _Cast:
             .alias(name)
         )
         return _Cast(expr, warnings, missing_tokens=missing)
-    if lower.is_in(list(_BOOLEANS)).all():
+    if seen["booleans"] == n:
         return _Cast(col.str.to_lowercase() == "true", [])
     form = dates.text_form(values)
     if form is None:

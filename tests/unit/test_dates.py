@@ -250,3 +250,35 @@ def test_a_plan_read_elsewhere_reads_digit_dates_as_one_run_does():
         "date": [dt.date(1993, 1, 1), dt.date(1998, 12, 31)],
         "trans_date": [dt.date(2014, 10, 14), dt.date(1999, 12, 31)],
     }
+
+
+def test_columns_decided_and_cast_a_slice_at_a_time_read_as_read_whole(monkeypatch):
+    # large columns are checked, made distinct and cast a slice at a time: the same types,
+    # values, facts and warnings as at once
+    from synthpriv.io import dates as dates_module
+    from synthpriv.io import read
+
+    n = 41
+    frame = pl.DataFrame(
+        {
+            "count": [str(i) if i % 7 else "NA" for i in range(n)],
+            "price": [f"{i}.5" if i % 5 else " 3 " for i in range(n)],
+            "flag": ["true" if i % 2 else "FALSE" for i in range(n)],
+            "seen": [f"2020-01-{1 + i % 28:02d} 10:00:0{i % 10}.{i:03d}" for i in range(n)],
+            "when": [
+                f"{1 + i % 28:02d}/03/2021" if i % 3 else f"2021-03-{1 + i % 28:02d}"
+                for i in range(n)
+            ],
+            "ssn": ["4.5E+15" if i % 4 else "123456789012" for i in range(n)],
+            "name": ["" if i % 6 == 0 else f" x{i}" for i in range(n)],
+        }
+    )
+    whole = read.decide_types(frame)
+    monkeypatch.setattr(read, "CAST_ROWS", 4)
+    monkeypatch.setattr(dates_module, "_DISTINCT_ROWS", 5)
+    sliced = read.decide_types(frame)
+    assert sliced.frame.equals(whole.frame) and sliced.frame.schema == whole.frame.schema
+    assert sliced.facts == whole.facts and sliced.warnings == whole.warnings
+    assert whole.frame.schema["count"] == pl.Int64 and whole.frame.schema["flag"] == pl.Boolean
+    assert whole.frame.schema["seen"] == pl.Datetime("us")
+    assert whole.facts["missing_tokens"] == {"count": 6}
