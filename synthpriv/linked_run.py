@@ -369,8 +369,8 @@ def split_people(
     # one side of one table at a time, each held (when a run holds its tables) once made
     train, holdout = {}, {}
     for table in flags:
-        train[table] = held.table(frames[table].filter(~flags[table]), f"train-raw-{table}")
-        holdout[table] = held.table(frames[table].filter(flags[table]), f"holdout-raw-{table}")
+        train[table] = held.filtered(frames[table], ~flags[table], f"train-raw-{table}")
+        holdout[table] = held.filtered(frames[table], flags[table], f"holdout-raw-{table}")
     if not holdout[root].height or not train[root].height:
         raise InputError(
             f"{tables.folder}: the seeded split of its {persons} people left one side empty; "

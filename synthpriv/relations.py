@@ -622,17 +622,30 @@ def held_out(
         if link.parent not in held:
             held[table] = pl.Series("__held", np.zeros(frame.height, bool))
             continue
-        sides = pl.DataFrame(
-            {
-                "__key": frames[link.parent].get_column(link.key).cast(pl.String),
-                "__held": held[link.parent],
-            }
+        keys, pointers = joinable(
+            frames[link.parent].get_column(link.key), frame.get_column(link.column)
         )
-        joined = frame.select(pl.col(link.column).cast(pl.String).alias("__key")).join(
-            sides, on="__key", how="left", maintain_order="left"
+        sides = pl.DataFrame({"__key": keys, "__held": held[link.parent]})
+        joined = (
+            pointers.alias("__key")
+            .to_frame()
+            .join(sides, on="__key", how="left", maintain_order="left")
         )
         held[table] = joined.get_column("__held").fill_null(False)
     return held
+
+
+def joinable(keys: pl.Series, pointers: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """A parent's key and a child's link column, as columns to join on.
+
+    Keys and links meet as text (a key read as numbers in one table and as text in another
+    still links); where both columns already have the same integer or text type they are
+    joined as they are, which is the same match without a copy of every child row as text.
+    """
+    same = keys.dtype == pointers.dtype and (keys.dtype.is_integer() or keys.dtype == pl.String)
+    if same:
+        return keys, pointers
+    return keys.cast(pl.String), pointers.cast(pl.String)
 
 
 def key_columns(relations: Relations, table: str, frame: pl.DataFrame) -> list[str]:
@@ -656,15 +669,13 @@ def persons(frames: dict[str, pl.DataFrame], relations: Relations) -> dict[str, 
         link = relations.parent_of(table)
         if table == root or link is None or link.parent not in owner:
             continue
-        lookup = pl.DataFrame(
-            [
-                frames[link.parent].get_column(link.key).cast(pl.String).alias("__k"),
-                owner[link.parent],
-            ]
-        ).unique("__k", keep="first")
+        keys, pointers = joinable(
+            frames[link.parent].get_column(link.key), frames[table].get_column(link.column)
+        )
+        lookup = pl.DataFrame([keys.alias("__k"), owner[link.parent]]).unique("__k", keep="first")
         owner[table] = (
-            frames[table]
-            .select(pl.col(link.column).cast(pl.String).alias("__k"))
+            pointers.alias("__k")
+            .to_frame()
             .join(lookup, on="__k", how="left", maintain_order="left")
             .get_column("__person")
         )

@@ -175,3 +175,38 @@ def test_a_table_read_in_batches_onto_a_shelf_is_the_table_read_whole(tmp_path, 
     assert batched.facts == whole.facts and batched.warnings == whole.warnings
     assert "read-admissions.arrow" in written and "column-admitted.arrow" in written
     assert whole.frame.get_column("note")[0] == "two\nlines"
+
+
+@pytest.mark.parametrize("rows", [1, 7, 20])
+def test_rows_filtered_onto_a_shelf_in_parts_are_the_rows_filtered_whole(
+    tmp_path, monkeypatch, rows
+):
+    monkeypatch.setattr(held, "FILTER_ROWS", rows)
+    frame = pl.concat([_every_type().drop("category", "enum")] * 7)  # 21 rows
+    keep = pl.Series([i % 3 != 1 for i in range(frame.height)])
+    with held.shelved(Shelf(tmp_path / "shelf")):
+        kept = held.filtered(frame, keep, "side")
+        none = held.filtered(frame, keep & False, "empty")
+    assert kept.schema == frame.schema and kept.equals(frame.filter(keep))
+    assert none.schema == frame.schema and none.height == 0
+
+
+def test_a_filtered_table_with_categories_is_filtered_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(held, "FILTER_ROWS", 2)
+    frame = pl.concat([_every_type()] * 3)
+    keep = pl.Series([True, False, True] * 3)
+    with held.shelved(Shelf(tmp_path / "shelf")):
+        kept = held.filtered(frame, keep, "side")
+    assert kept.schema == frame.schema and kept.equals(frame.filter(keep))
+
+
+@pytest.mark.parametrize("rows", [1, 7, 20])
+def test_rows_gathered_onto_a_shelf_in_parts_are_the_rows_gathered_whole(
+    tmp_path, monkeypatch, rows
+):
+    monkeypatch.setattr(held, "FILTER_ROWS", rows)
+    frame = pl.concat([_every_type().drop("category", "enum")] * 7)  # 21 rows
+    order = np.random.default_rng(3).permutation(frame.height)
+    with held.shelved(Shelf(tmp_path / "shelf")):
+        moved = held.gathered(frame, order, "canonical")
+    assert moved.schema == frame.schema and moved.equals(frame[order])

@@ -160,6 +160,23 @@ def test_one_persons_rows_never_straddle_training_and_holdout():
     assert set(other["PATIENTS"][1].get_column("SUBJECT_ID")) != held_people
 
 
+def test_a_key_read_as_numbers_links_to_the_same_key_read_as_text():
+    from synthpriv.relations import held_out, persons
+
+    people = pl.DataFrame({"pid": list(range(100, 160))})
+    visits = pl.DataFrame({"vid": list(range(600)), "pid": [100 + i % 60 for i in range(600)]})
+    relations = discover({"people": people, "visits": visits})
+    assert [(k.child, k.column, k.parent) for k in relations.links] == [("visits", "pid", "people")]
+    as_text = {"people": people, "visits": visits.with_columns(pl.col("pid").cast(pl.String))}
+    for frames in ({"people": people, "visits": visits}, as_text):
+        flags = held_out(frames, relations, 0.3, seed=1)
+        held = set(people.filter(flags["people"]).get_column("pid"))
+        assert 5 < len(held) < 40
+        assert set(visits.filter(flags["visits"]).get_column("pid")) == held
+        owner = persons(frames, relations)["visits"]
+        assert owner.to_list() == [str(100 + i % 60) for i in range(600)]
+
+
 def test_table_names_as_columns_name_them():
     assert names_table("patient_id", "patients") and names_table("AccountNo", "account")
     assert names_table("category_key", "categories") and not names_table("visit_id", "patients")
