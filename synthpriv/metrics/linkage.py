@@ -240,7 +240,8 @@ def _link(
     best_gower,
     ties,
     cap,
-    offset,
+    qids,
+    ids,
 ):  # pragma: no cover - compiled
     """Fewest mismatches per query row, counting at most ``cap``.
 
@@ -248,7 +249,9 @@ def _link(
     then the winner of a race per query row: a distinct reference row standing for ``mult[j]``
     identical rows draws an exponential time of rate ``mult[j]`` from the pair's priority, so
     each of the identical rows is as likely to be picked as any other tied row, independently
-    for every query row.
+    for every query row. The pair's priority is of the query row's and the reference row's
+    positions in the tables searched (``qids``, ``ids``), so the pick does not depend on how
+    the search is cut in parts.
     """
     n_query, k = q_num.shape[0], block_num.size
     probes = 3**k
@@ -278,7 +281,7 @@ def _link(
                             break
                 elif m <= cap and m <= best[i]:
                     g = _gower(q_num, q_cat, i, r_num, r_cat, j)
-                    u = (pair_priority(seed, i + offset, j) + 0.5) / 9223372036854775808.0
+                    u = (pair_priority(seed, qids[i], ids[j]) + 0.5) / 9223372036854775808.0
                     race = -np.log(u) / mult[j]
                     if (
                         m < best[i]
@@ -421,21 +424,45 @@ def near_copies(
     columns is found. With ``group`` the row picked is, among those with the fewest mismatches,
     the nearest by Gower distance, then one drawn at random for each query row on its own.
     """
+    best, found, share, _, _ = _near(query, reference, tolerance, seed, allowed, group)
+    return best, found, share
+
+
+def _near(
+    query: Encoded,
+    reference: Encoded,
+    tolerance: np.ndarray,
+    seed: int,
+    allowed: int,
+    group: np.ndarray | None,
+    qids: np.ndarray | None = None,
+    ids: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`near_copies`, with each pick's Gower distance and race time (the ties' state).
+
+    ``qids`` and ``ids``: the positions of the query and reference rows in the tables they
+    were taken from (default: their own), of which each pair's tie-break is drawn.
+    """
     n_query = query.rows
     best = np.full(n_query, allowed + 1, dtype=np.int64)
     found = np.full(n_query, -1, dtype=np.int64)
     share = np.full(n_query, np.nan)
-    if n_query == 0 or reference.rows == 0:
-        return best, found, share
     ties = group is not None
+    # the tie-break's state: per query row with ``group`` only (read by ``_link`` with ties)
+    best_prio = np.full(n_query if ties else 0, np.inf)
+    best_gower = np.full(n_query if ties else 0, np.inf)
+    if n_query == 0 or reference.rows == 0:
+        return best, found, share, best_gower, best_prio
     flags = np.zeros(reference.rows, bool) if group is None else np.asarray(group, bool)
     if query.width <= allowed:
         # every row agrees with any row on all its columns but ``allowed``
         rows = np.full(n_query, query.width, dtype=np.int64)
-        return rows, np.zeros(n_query, np.int64), np.full(n_query, float(flags.mean()))
+        share = np.full(n_query, float(flags.mean()))
+        nothing = np.zeros(n_query if ties else 0)  # every row ties at no distance
+        return rows, np.zeros(n_query, np.int64), share, nothing, nothing.copy()
     reference, kept, mult, flagged = _distinct(reference, flags)
-    best_prio = np.full(n_query, np.inf)
-    best_gower = np.full(n_query, np.inf)
+    qids = np.arange(n_query) if qids is None else np.asarray(qids, np.int64)
+    ids = kept if ids is None else np.asarray(ids, np.int64)[kept]
     tol = (tolerance * (1 + 1e-9) + 1e-12).astype(np.float64)
     widths = np.maximum(tol * (1 + 1e-6), 1e-12)
     rng = np.random.default_rng(seed)
@@ -467,12 +494,13 @@ def near_copies(
                 best_gower[start:end],
                 ties,
                 allowed,
-                start,
+                qids[start:end],
+                ids,
             )
     hit = found >= 0
     share[hit] = flagged[found[hit]] / mult[found[hit]]
     found = np.where(hit, kept[np.maximum(found, 0)], -1)
-    return best, found, share
+    return best, found, share, best_gower, best_prio
 
 
 def closest_records(
@@ -489,19 +517,79 @@ def closest_records(
     found nothing that close; returns ``(mismatches, share)``: the share of ``group``-flagged
     rows among the identical rows picked (NaN: none within ``most``), the expected outcome of
     picking one of them at random.
+
+    A reference of more than :data:`REFERENCE_PART` rows is searched in parts by a hash of
+    each row, so identical rows (whose count weighs the draw) stay in one part. A query row's
+    pick is the best of its parts' picks by mismatches, then Gower distance, then the race
+    each pair's priority sets (drawn of the rows' positions in the tables, not in a part):
+    the pick made searching it whole, with the search's arrays a part's.
     """
-    best, _, share = near_copies(
-        query, reference, tolerance, seed, min(most, MISMATCHES_ALLOWED), group
-    )
-    for allowed in range(MISMATCHES_ALLOWED + 1, most + 1):
-        rows = np.flatnonzero(best >= allowed)
-        best[rows], _, share[rows] = near_copies(
-            query.take(rows), reference, tolerance, seed, allowed, group
+    group = np.asarray(group, bool)
+    qids = np.arange(query.rows)
+    # a table too narrow to tell rows apart by ``most`` columns ties every row: searched whole
+    parts = _row_parts(reference) if query.width > most else None
+    if parts is None:
+        return _closest(query, reference, tolerance, seed, most, group, qids, None)[:2]
+    best = np.full(query.rows, most + 1, dtype=np.int64)
+    share = np.full(query.rows, np.nan)
+    gower = np.full(query.rows, np.inf)
+    race = np.full(query.rows, np.inf)
+    for rows in parts:
+        b, s, g, r = _closest(
+            query, reference.take(rows), tolerance, seed, most, group[rows], qids, rows
+        )
+        tied = (b == best) & (b <= most)
+        with np.errstate(invalid="ignore"):  # inf - inf where neither part found a row
+            nearer = (g < gower - 1e-9) | ((np.abs(g - gower) <= 1e-9) & (r < race))
+        better = (b < best) | (tied & nearer)
+        best[better], share[better], gower[better], race[better] = (
+            b[better],
+            s[better],
+            g[better],
+            r[better],
         )
     return best, share
 
 
+def _closest(
+    query: Encoded,
+    reference: Encoded,
+    tolerance: np.ndarray,
+    seed: int,
+    most: int,
+    group: np.ndarray,
+    qids: np.ndarray,
+    ids: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`closest_records` against every row of ``reference``, with the ties' state."""
+    best, _, share, gower, race = _near(
+        query, reference, tolerance, seed, min(most, MISMATCHES_ALLOWED), group, qids, ids
+    )
+    for allowed in range(MISMATCHES_ALLOWED + 1, most + 1):
+        rows = np.flatnonzero(best >= allowed)
+        best[rows], _, share[rows], gower[rows], race[rows] = _near(
+            query.take(rows), reference, tolerance, seed, allowed, group, qids[rows], ids
+        )
+    return best, share, gower, race
+
+
+def _row_parts(reference: Encoded) -> list[np.ndarray] | None:
+    """``reference``'s rows in parts of about :data:`REFERENCE_PART` by a hash of each row.
+
+    Identical rows (missing numbers alike, -0.0 as 0.0) fall in the same part. None: one part.
+    """
+    count = -(-reference.rows // REFERENCE_PART)
+    if count <= 1 or reference.width == 0:
+        return None
+    numbers = np.ascontiguousarray(reference.numbers, dtype=np.float64)
+    hashes = _row_hashes(numbers, numbers.view(np.int64), np.ascontiguousarray(reference.codes))
+    part = (hashes.view(np.uint64) % np.uint64(count)).astype(np.int32)
+    del hashes
+    return [np.flatnonzero(part == p) for p in range(count)]
+
+
 REFERENCE_PART = 1_000_000  # reference rows searched at once by fewest_mismatches
+QUERY_PART = 2_000_000  # and query rows
 
 
 def fewest_mismatches(
@@ -515,13 +603,19 @@ def fewest_mismatches(
     The reference is searched :data:`REFERENCE_PART` rows at a time: a row's fewest mismatches
     with the reference are the fewest over its parts, and the search's own arrays (a row's
     hash, sort order, block keys; about 80 bytes a reference row) are then a part's, not every
-    row's. The result does not depend on the parts.
+    row's. So is the query, :data:`QUERY_PART` rows at a time (the search's state and the rows
+    searched again, some 40 bytes a query row, were 500 MB for 8 million rows). The result
+    does not depend on the parts.
     """
     best = np.full(query.rows, most + 1, dtype=np.int64)
-    for start in range(0, reference.rows, REFERENCE_PART):
-        end = start + REFERENCE_PART  # a view of the rows: no copy
-        part = Encoded(reference.numbers[start:end], reference.codes[start:end])
-        np.minimum(best, _fewest(query, part, tolerance, seed, most), out=best)
+    for q_start in range(0, query.rows, QUERY_PART):
+        q_end = q_start + QUERY_PART  # views of the rows: no copy
+        asked = Encoded(query.numbers[q_start:q_end], query.codes[q_start:q_end])
+        fewest = best[q_start:q_end]
+        for start in range(0, reference.rows, REFERENCE_PART):
+            end = start + REFERENCE_PART
+            part = Encoded(reference.numbers[start:end], reference.codes[start:end])
+            np.minimum(fewest, _fewest(asked, part, tolerance, seed, most), out=fewest)
     return best
 
 

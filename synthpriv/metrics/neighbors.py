@@ -345,6 +345,9 @@ def _key_columns(codes: np.ndarray) -> list[int]:
     return chosen
 
 
+NEAREST_PART = 1_000_000  # reference rows searched at once by nearest
+
+
 def nearest(
     query: Encoded,
     reference: Encoded,
@@ -359,9 +362,74 @@ def nearest(
     distinct integer per reference row; default: its position). With ``seed``, the priority is
     the pair's, :func:`pair_priority` (seed, query row, ``priority``): ties are broken at random
     and independently per query row, as a fair comparison of two sets of real rows needs.
+
+    The reference is searched :data:`NEAREST_PART` rows at a time and each part's k nearest
+    merged by the same order (distance, then priority): the search's arrays (the rows sorted
+    by their codes, some 80 bytes a reference row) are a part's.
     """
     if reference.rows == 0:
         raise ValueError("reference table is empty")
+    k = min(k, reference.rows)
+    priority = np.arange(reference.rows) if priority is None else np.asarray(priority)
+    if reference.rows <= NEAREST_PART:
+        return _nearest(query, reference, k, priority, seed)
+    best_d = np.full((query.rows, k), np.inf)
+    best_i = np.full((query.rows, k), -1, dtype=np.int64)
+    rows = np.arange(query.rows)
+    for start in range(0, reference.rows, NEAREST_PART):
+        end = start + NEAREST_PART  # views of the rows: no copy
+        part = Encoded(reference.numbers[start:end], reference.codes[start:end])
+        d, i = _nearest(query, part, k, priority[start:end], seed)
+        d = np.hstack([best_d, d])
+        i = np.hstack([best_i, i + start])
+        p = priority[np.maximum(i, 0)].astype(np.int64)
+        if seed is not None:
+            p = pair_priorities(int(seed) & 0x7FFFFFFFFFFFFFFF, rows[:, None], p)
+        _merge(d, p, i, best_d, best_i, TIE / max(query.width, 1))
+    return best_d, best_i
+
+
+@numba.njit(cache=True, nogil=True)
+def _merge(d, p, i, best_d, best_i, tie):  # pragma: no cover - compiled
+    """Each row's k best of its candidates (``d``, ``p``, ``i``: rows x candidates), in order.
+
+    The order :func:`_insert` keeps: nearer first, then (within ``tie``) the smaller priority.
+    A candidate with no row (``i`` < 0) is never taken.
+    """
+    k = best_d.shape[1]
+    for r in range(d.shape[0]):
+        kept_d = np.full(k, np.inf)
+        kept_p = np.full(k, np.iinfo(np.int64).max)
+        kept_i = np.full(k, -1, dtype=np.int64)
+        for c in range(d.shape[1]):
+            if i[r, c] < 0:
+                continue
+            x, q = d[r, c], p[r, c]
+            last = k - 1
+            if kept_i[last] >= 0 and (
+                x > kept_d[last] + tie or (abs(x - kept_d[last]) <= tie and q >= kept_p[last])
+            ):
+                continue
+            pos = last
+            while pos > 0 and (
+                kept_i[pos - 1] < 0
+                or kept_d[pos - 1] > x + tie
+                or (abs(kept_d[pos - 1] - x) <= tie and kept_p[pos - 1] > q)
+            ):
+                kept_d[pos], kept_p[pos], kept_i[pos] = (
+                    kept_d[pos - 1],
+                    kept_p[pos - 1],
+                    kept_i[pos - 1],
+                )
+                pos -= 1
+            kept_d[pos], kept_p[pos], kept_i[pos] = x, q, i[r, c]
+        best_d[r], best_i[r] = kept_d, kept_i
+
+
+def _nearest(
+    query: Encoded, reference: Encoded, k: int, priority: np.ndarray, seed: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`nearest` against every row of ``reference`` at once (k of them at most)."""
     k = min(k, reference.rows)
     key = _key_columns(reference.codes)
     rest = [c for c in range(reference.codes.shape[1]) if c not in key]
@@ -375,7 +443,6 @@ def nearest(
     group_start = np.searchsorted(group_of[order], np.arange(len(group_key) + 1))
     out_d = np.empty((query.rows, k), dtype=np.float64)
     out_i = np.empty((query.rows, k), dtype=np.int64)
-    priority = np.arange(reference.rows) if priority is None else np.asarray(priority)
     r_num = np.ascontiguousarray(reference.numbers[order])
     r_rest = np.ascontiguousarray(reference.codes[order][:, rest])
     r_prio = np.ascontiguousarray(priority[order].astype(np.int64))

@@ -53,12 +53,13 @@ def table(rng, n, numbers, categories):
     [(1, 1, 1), (2, 1, 1), (3, 3, 1), (4, 4, 2), (6, 2, 2), (0, 5, 2), (5, 0, 1), (2, 6, 0)],
 )
 @pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize("part", [None, 37])  # the reference searched whole, or 37 rows a time
+@pytest.mark.parametrize("part", [None, 37])  # searched whole, or 37 rows (31 queries) a time
 def test_fewest_mismatches_is_exact(monkeypatch, numbers, categories, most, seed, part):
     from synthpriv.metrics import linkage
 
     if part:
         monkeypatch.setattr(linkage, "REFERENCE_PART", part)
+        monkeypatch.setattr(linkage, "QUERY_PART", part - 6)
     rng = np.random.default_rng(seed)
     frame, kinds = table(rng, 500, numbers, categories)
     rule = agreement([frame[:300]], kinds)
@@ -132,6 +133,25 @@ def test_dates_agree_within_a_day_and_the_unit_says_so():
     assert fewest_mismatches(q, reference, tolerance, 0, 0).tolist() == [0, 1]
 
 
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_nearest_in_parts_breaks_each_rows_ties_as_searched_whole(monkeypatch, k):
+    # a pair's priority (seed, query row, reference priority) orders the ties: the same
+    # distances and rows from parts merged as from the whole reference
+    from synthpriv.metrics import neighbors
+
+    rng = np.random.default_rng(11)
+    frame = pl.DataFrame({"a": rng.choice(["x", "y"], 900), "b": rng.integers(0, 3, 900)})
+    kinds = {"a": Kind.CATEGORICAL, "b": Kind.NUMERICAL}
+    reference, query = encode([frame[:700], frame[700:]], kinds)
+    priority = rng.permutation(700) + 5
+    whole = nearest(query, reference, k, priority=priority, seed=42)
+    for part in (2, 69, 350):
+        monkeypatch.setattr(neighbors, "NEAREST_PART", part)
+        distances, index = nearest(query, reference, k, priority=priority, seed=42)
+        assert np.array_equal(distances, whole[0]) and np.array_equal(index, whole[1])
+    assert len(np.unique(whole[1][:, 0])) > 20  # ties drawn for each row, not one for all
+
+
 def test_nearest_breaks_ties_by_priority():
     rng = np.random.default_rng(5)
     frame = pl.DataFrame({"a": rng.choice(["x", "y"], 300), "b": rng.choice(["p", "q", "r"], 300)})
@@ -162,10 +182,15 @@ def test_the_content_key_follows_every_cell_and_not_the_row_order():
 
 @pytest.mark.parametrize(("numbers", "categories", "most"), [(2, 2, 1), (3, 3, 2), (0, 4, 2)])
 @pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("part", [None, 45])  # the reference searched whole, or in parts by hash
 def test_closest_records_pick_among_the_nearest_of_the_fewest_mismatches(
-    numbers, categories, most, seed
+    monkeypatch, numbers, categories, most, seed, part
 ):
+    from synthpriv.metrics import linkage
     from synthpriv.metrics.linkage import closest_records
+
+    if part:
+        monkeypatch.setattr(linkage, "REFERENCE_PART", part)
 
     rng = np.random.default_rng(seed + 10)
     frame, kinds = table(rng, 600, numbers, categories)
@@ -195,6 +220,31 @@ def test_closest_records_pick_among_the_nearest_of_the_fewest_mismatches(
         assert best[i] == fewest
         possible = {round(float(flags[same == same[j]].mean()), 9) for j in nearest_}
         assert round(float(share[i]), 9) in possible
+
+
+@pytest.mark.parametrize(("numbers", "categories", "most"), [(2, 3, 1), (3, 3, 2), (0, 5, 2)])
+def test_closest_records_in_parts_pick_what_the_whole_search_picks(
+    monkeypatch, numbers, categories, most
+):
+    # each pair's tie-break is drawn of the rows' positions, identical rows share a part:
+    # the same mismatches and the same pick (its share of flagged rows) row by row
+    from synthpriv.metrics import linkage
+
+    rng = np.random.default_rng(7)
+    frame, kinds = table(rng, 700, numbers, categories)
+    reference_frame = pl.concat([frame[:400], frame[:150], frame[:50]])  # rows three times
+    rule = agreement([reference_frame], kinds)
+    (reference, query), tolerance = linkable([reference_frame, frame[400:]], kinds, rule)
+    flags = rng.random(reference.rows) < 0.6
+    whole = linkage.closest_records(query, reference, tolerance, 3, most, flags)
+    for part in (29, 150, 333):
+        monkeypatch.setattr(linkage, "REFERENCE_PART", part)
+        assert len(linkage._row_parts(reference)) == -(-reference.rows // part)
+        best, share = linkage.closest_records(query, reference, tolerance, 3, most, flags)
+        assert best.tolist() == whole[0].tolist()
+        assert np.array_equal(share, whole[1], equal_nan=True)
+    assert (whole[0] <= most).any()
+    assert ((whole[1] > 0) & (whole[1] < 1)).any()  # picks standing for identical rows
 
 
 def test_ties_are_broken_for_each_row_on_its_own_and_by_how_many_rows_tie():
@@ -248,9 +298,14 @@ def brute_gower(query, reference):
     ("numbers", "categories", "k"), [(1, 0, 1), (3, 2, 2), (2, 4, 3), (0, 3, 2)]
 )
 @pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("part", [None, 130])  # the reference searched whole, or in parts
 def test_nearest_is_exact_with_missing_values_ties_and_queries_out_of_range(
-    numbers, categories, k, seed
+    monkeypatch, numbers, categories, k, seed, part
 ):
+    from synthpriv.metrics import neighbors
+
+    if part:
+        monkeypatch.setattr(neighbors, "NEAREST_PART", part)  # the last part: 110 rows
     rng = np.random.default_rng(seed)
     frame, kinds = table(rng, 700, numbers, categories)
     # queries beyond the reference range, and coarse numbers so that distances tie
@@ -518,3 +573,16 @@ def test_encoding_in_slices_is_the_encoding_of_every_row_at_once(monkeypatch, se
     for got, want in zip(encode(frames, kinds), _encoded_whole(frames, kinds), strict=True):
         assert np.array_equal(got.numbers, want.numbers, equal_nan=True)
         assert np.array_equal(got.codes, want.codes)
+
+
+def test_copies_looked_up_a_slice_at_a_time_are_counted_as_at_once(monkeypatch):
+    from synthpriv.metrics import privacy
+
+    rng = np.random.default_rng(2)
+    train = pl.DataFrame({"a": rng.integers(0, 4, 300), "b": rng.choice(["x", "y", None], 300)})
+    synthetic = pl.DataFrame({"a": rng.integers(0, 6, 101), "b": rng.choice(["x", "z"], 101)})
+    whole = privacy.exact_copy_share(synthetic, train)
+    unique = privacy.unique_record_copies(synthetic, train.head(40), train)
+    monkeypatch.setattr(privacy, "HASHED_ROWS", 7)
+    assert 0 < whole < 1 and privacy.exact_copy_share(synthetic, train) == whole
+    assert privacy.unique_record_copies(synthetic, train.head(40), train) == unique
