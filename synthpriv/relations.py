@@ -682,6 +682,9 @@ def persons(frames: dict[str, pl.DataFrame], relations: Relations) -> dict[str, 
     return owner
 
 
+FIRST_ROWS = 1_000_000  # rows of a table whose people's first times are found at a time
+
+
 def first_times(
     frames: dict[str, pl.DataFrame],
     relations: Relations,
@@ -701,16 +704,20 @@ def first_times(
         frame = frames[table]
         named = set(key_columns(relations, table, frame))
         times = [c for c, d in frame.schema.items() if is_time(d) and c not in named]
-        if times:
+        # each person's earliest a million rows at a time, then the earliest of those: a
+        # table's rows with their person and time were not all in the heap at once
+        for start in range(0, frame.height if times else 0, FIRST_ROWS):
+            rows = frame.slice(start, FIRST_ROWS)
+            earliest = pl.min_horizontal([micros(rows.get_column(c)) for c in times])
             starts.append(
-                pl.select(
-                    person.alias("__person"),
-                    pl.min_horizontal([micros(frame.get_column(c)) for c in times]).alias("__t0"),
-                )
+                pl.select(person.slice(start, FIRST_ROWS).alias("__person"), earliest.alias("__t0"))
+                .drop_nulls("__person")
+                .group_by("__person")
+                .agg(pl.col("__t0").min())
             )
     if not starts:
         return pl.DataFrame(schema={"__person": pl.String, "__t0": pl.Int64})
-    return pl.concat(starts).drop_nulls("__person").group_by("__person").agg(pl.col("__t0").min())
+    return pl.concat(starts).group_by("__person").agg(pl.col("__t0").min())
 
 
 # ----------------------------------------------------------------------------- given relations

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import math
 import os
 import re
@@ -224,6 +225,24 @@ def gathered(frame: pl.DataFrame, rows: np.ndarray, name: str) -> pl.DataFrame:
         (frame[rows[start : start + FILTER_ROWS]] for start in range(0, len(rows), FILTER_ROWS)),
         name,
     )
+
+
+def streamed(parts: Iterable[pl.DataFrame], name: str) -> pl.DataFrame:
+    """The rows of ``parts`` (frames of the same columns and types, at least one), in order.
+
+    On the active shelf each part is written as it comes, so they are never all in the heap;
+    without one they are put together in the heap. Parts with categories are put together
+    first (each part's dictionary would differ, which one Arrow file cannot hold).
+    """
+    shelf = _ACTIVE.get()
+    parts = iter(parts)
+    first = next(parts)
+    coded = any(isinstance(t, (pl.Categorical, pl.Enum)) for t in first.dtypes)
+    if shelf is None or coded:
+        return table(pl.concat([first, *parts]), name, small=False)
+    kept = shelf.stream(itertools.chain([first], parts), name)
+    assert kept is not None
+    return kept
 
 
 def _in_parts(frame: pl.DataFrame) -> bool:

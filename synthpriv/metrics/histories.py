@@ -131,20 +131,29 @@ def _days(series: pl.Series) -> pl.Series:
     return micros(series).cast(pl.Float64) / DAY
 
 
-def _compared(
-    frame: pl.DataFrame, table: str, relations: Relations, first: pl.DataFrame | None
-) -> pl.DataFrame:
-    """The compared columns of ``frame`` with its person (see the module's rules).
+def _compared_columns(
+    frame: pl.DataFrame, table: str, relations: Relations
+) -> tuple[list[str], list[str]]:
+    """``table``'s compared columns, and those of them that are times (the module's rules).
 
-    ``first``: each person's first time in the tables under the root (``None`` for the root,
-    whose times are compared as their year).
+    Of the whole table: whether a column numbers each parent's rows is seen on all of them.
     """
     named = set(key_columns(relations, table, frame))
     columns = [c for c in frame.columns if c not in named and not c.startswith("__")]
     link = relations.parent_of(table)
     order = set(parent_positions(frame, link.column if link else None, columns))
     columns = [c for c in columns if c not in order]
-    times = [c for c in columns if is_time(frame.schema[c])]
+    return columns, [c for c in columns if is_time(frame.schema[c])]
+
+
+def _compared(
+    frame: pl.DataFrame, columns: list[str], times: list[str], first: pl.DataFrame | None
+) -> pl.DataFrame:
+    """The ``columns`` of ``frame`` (rows with ``__person``) as compared, with the person.
+
+    ``first``: each person's first time in the tables under the root (``None`` for the root,
+    whose ``times`` are compared as their year). Row by row: the same rows made in parts.
+    """
     root = first is None
     out = frame.select(
         "__person",
@@ -302,17 +311,6 @@ def histories(
 ) -> tuple[dict[str, pl.DataFrame], pl.Series]:
     """Each table under the root as its compared columns with ``__person``; the root's people."""
     owner = persons(frames, relations)
-    with_person = {
-        # filtered only where some row has nobody: a filter copies every column
-        table: (
-            frames[table].with_columns(person.alias("__person"))
-            if person.null_count() == 0
-            else frames[table]
-            .with_columns(person.alias("__person"))
-            .filter(pl.col("__person").is_not_null())
-        )
-        for table, person in owner.items()
-    }
     root = relations.root
     first = (
         first_times(frames, relations, owner).select(
@@ -321,18 +319,37 @@ def histories(
         if root
         else None
     )
-    # each table's compared rows on a run's shelf as soon as made (a no-op outside a run): a
-    # side's rows are not all in the heap while the next table's, or side's, are made
-    out = {
-        table: held.table(
-            _compared(frame, table, relations, None if table == root else first),
-            f"history-{table}",
-            small=False,
+    # each table's compared rows made HISTORY_ROWS rows at a time, each part on a run's
+    # shelf as soon as made (kept in the heap outside a run): a table's rows with their
+    # person and days were not all in the heap at once (some 770 MB for 8M rows)
+    out = {}
+    for table, person in owner.items():
+        frame = frames[table]
+        columns, times = _compared_columns(frame, table, relations)
+        since = None if table == root else first
+        parts = (
+            _compared(
+                _with_person(frame.slice(start, HISTORY_ROWS), person.slice(start, HISTORY_ROWS)),
+                columns,
+                times,
+                since,
+            )
+            for start in range(0, max(frame.height, 1), HISTORY_ROWS)
         )
-        for table, frame in with_person.items()
-    }
+        out[table] = held.streamed(parts, f"history-{table}")
     people = owner[root] if root in owner else pl.Series("__person", [], pl.String)
     return out, people.alias("__person")
+
+
+HISTORY_ROWS = 1_000_000  # rows of a table whose compared columns are made at a time
+
+
+def _with_person(frame: pl.DataFrame, person: pl.Series) -> pl.DataFrame:
+    """``frame`` with its rows' person, the rows of nobody left out (a filter copies)."""
+    frame = frame.with_columns(person.alias("__person"))
+    if person.null_count():
+        frame = frame.filter(pl.col("__person").is_not_null())
+    return frame
 
 
 def _by_person(frame: pl.DataFrame, parts: int, folder: Path, name: str) -> None:

@@ -14,7 +14,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+from synthpriv import relations as relations_module
 from synthpriv.config import RunConfig
+from synthpriv.io import held
 from synthpriv.linked_run import person_report
 from synthpriv.metrics import histories as histories_module
 from synthpriv.metrics.histories import (
@@ -362,10 +364,11 @@ def test_a_numbering_on_one_side_only_does_not_break_the_comparison():
 
 
 def test_the_search_on_disk_partitions_finds_what_one_partition_finds(
-    hospital, monkeypatch, tmp_path
+    hospital, monkeypatch, tmp_path, tmp_path_factory
 ):
     """Keys spilled in many partitions, read a slice at a time, pairs found aggregated a
-    partition of people at a time: the same figures, and no file left.
+    partition of people at a time, each table's compared rows and first times made a few
+    rows at a time onto a run's shelf: the same figures, and no file left.
 
     A leaky set, so that copies, pairings and holdout matches are all non-zero.
     """
@@ -375,11 +378,14 @@ def test_the_search_on_disk_partitions_finds_what_one_partition_finds(
     monkeypatch.setattr(histories_module, "PART_KEYS", 997)
     monkeypatch.setattr(histories_module, "SLICE", 113)
     monkeypatch.setattr(histories_module, "PART_ROWS", 5000)
+    monkeypatch.setattr(histories_module, "HISTORY_ROWS", 101)
+    monkeypatch.setattr(relations_module, "FIRST_ROWS", 89)
     monkeypatch.setattr(histories_module.tempfile, "tempdir", str(tmp_path))
     seen = []
     spill = histories_module._spill
     monkeypatch.setattr(histories_module, "_spill", lambda *a: seen.append(a[4]) or spill(*a))
-    parts = history_copies(hospital.train, hospital.holdout, leaky, hospital.relations)
+    with held.shelved(held.Shelf(tmp_path_factory.mktemp("run") / "shelf")):
+        parts = history_copies(hospital.train, hospital.holdout, leaky, hospital.relations)
     assert seen[0] > 10
     assert parts == whole
     assert list(tmp_path.iterdir()) == []  # the spilled keys are removed
