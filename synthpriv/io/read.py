@@ -83,7 +83,7 @@ def _check_file(path: Path) -> bytes:
     if not path.exists():
         raise InputError(f"{path}: file not found")
     if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected a CSV or Parquet file")
+        raise InputError(_folder_problem(path))
     try:
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
@@ -990,6 +990,22 @@ def read_json(path: str | os.PathLike[str], *, what: str = "JSON file") -> Any:
 
 _TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 _COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def _folder_problem(path: Path) -> str:
+    """Why a folder given where one table was read is not one: what it holds, in one line."""
+    try:
+        tables = sorted(p.name for p in path.iterdir() if p.is_file() and _is_table_file(p))
+    except OSError:
+        tables = []
+    if not tables:
+        return f"{path}: a folder with no CSV or Parquet file in it; give a table's file"
+    if len(tables) == 1:
+        return (
+            f"{path}: a folder of one table ({tables[0]}); give that file, or a folder of two "
+            "or more linked tables"
+        )
+    return f"{path}: is a directory, expected a CSV or Parquet file"
 
 
 def _is_table_file(path: Path) -> bool:

@@ -60,6 +60,18 @@ def _file(name: str, content: bytes | None):
     return make
 
 
+def _folder(*tables: str):
+    def make(directory: Path) -> Path:
+        path = directory / "export"
+        path.mkdir()
+        (path / "README.md").write_text("notes\n")
+        for name in tables:
+            (path / name).write_text("id,x\n" + "".join(f"{i},{i % 7}\n" for i in range(40)))
+        return path
+
+    return make
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
@@ -67,6 +79,12 @@ def _file(name: str, content: bytes | None):
         (_file("empty.csv", b""), "file is empty"),
         (_file("x.csv", b"\x89PNG\r\n\x1a\n\x00\x00"), "binary content, not a CSV or Parquet file"),
         (_file("h.csv", b"a,b\n"), "has a header but no data rows"),
+        (_folder(), "a folder with no CSV or Parquet file in it; give a table's file"),
+        (
+            _folder("visits.csv"),
+            "a folder of one table (visits.csv); give that file, or a folder of two or more "
+            "linked tables",
+        ),
     ],
 )
 def test_bad_input_one_line_exit_3_and_no_output(runner, tmp_path, setup, message):
