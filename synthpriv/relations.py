@@ -271,6 +271,17 @@ def _as_text(series: pl.Series) -> pl.Series:
     return series.cast(pl.String).str.strip_chars()
 
 
+def _distinct_text(series: pl.Series) -> pl.Series:
+    """The distinct values of ``series`` as text, without nulls.
+
+    Integers are made distinct first: the same values as casting every cell (an integer's
+    text is its own), without a text copy of each of millions of rows.
+    """
+    if series.dtype.is_integer():
+        return series.drop_nulls().unique().cast(pl.String)
+    return _as_text(series).drop_nulls().unique()
+
+
 def discover(frames: dict[str, pl.DataFrame], overrides: dict[str, Any] | None = None) -> Relations:
     """Find the primary keys, links and root of ``frames`` (table name -> rows).
 
@@ -288,7 +299,7 @@ def discover(frames: dict[str, pl.DataFrame], overrides: dict[str, Any] | None =
             series = frame.get_column(column)
             if not _keyable(series):
                 continue
-            values = _as_text(series).drop_nulls().unique()
+            values = _distinct_text(series)
             if values.len() < MIN_LINK_VALUES:
                 continue
             best: Link | None = None
