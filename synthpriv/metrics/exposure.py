@@ -38,6 +38,9 @@ RARE_BELOW = 5
 MIN_PEOPLE = 20  # fewer exposed people on a side: the group is reported, not judged
 
 
+RARE_ROWS = 1_000_000  # rows whose neighbours within a tolerance are counted at a time
+
+
 def rare_value_holders(real: pl.DataFrame, rule: Agreement) -> np.ndarray:
     """Rows holding a value fewer than :data:`RARE_BELOW` real rows share (see module doc)."""
     rare = np.zeros(real.height, dtype=bool)
@@ -50,15 +53,20 @@ def rare_value_holders(real: pl.DataFrame, rule: Agreement) -> np.ndarray:
 
             values = _as_float(column)[0]
             tol = rule.tolerance[name] * (1 + 1e-9)
-            finite = np.isfinite(values)
-            ordered = np.sort(values[finite])
-            near = np.searchsorted(ordered, values + tol, "right") - np.searchsorted(
-                ordered, values - tol, "left"
-            )
-            rare |= finite & (near < RARE_BELOW)
+            ordered = np.sort(values[np.isfinite(values)])
+            # each row's neighbours within the tolerance, counted a million rows at a time:
+            # the lookups' arrays (some 40 bytes a row) are a slice's, not every row's
+            for start in range(0, values.size, RARE_ROWS):
+                part = values[start : start + RARE_ROWS]
+                near = np.searchsorted(ordered, part + tol, "right") - np.searchsorted(
+                    ordered, part - tol, "left"
+                )
+                rare[start : start + RARE_ROWS] |= np.isfinite(part) & (near < RARE_BELOW)
         else:
-            counts = real.select(pl.len().over(name)).to_series().to_numpy()
-            rare |= present & (counts < RARE_BELOW)
+            # a value's count among its distinct values, not a count beside every row
+            counts = column.value_counts(name="__n")
+            scarce = counts.filter(pl.col("__n") < RARE_BELOW).get_column(name)
+            rare |= present & column.is_in(scarce.implode()).fill_null(False).to_numpy()
     return rare
 
 
