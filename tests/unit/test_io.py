@@ -185,8 +185,12 @@ def test_error_never_quotes_a_cell(tmp_path):
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(InputError, match="file not found"):
         read_table(tmp_path / "nope.csv")
-    with pytest.raises(InputError, match="is a directory"):
+    with pytest.raises(InputError, match="a folder with no CSV or Parquet file in it"):
         read_table(tmp_path)
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    (tmp_path / "b.parquet").write_bytes(b"")
+    with pytest.raises(InputError, match="is a directory, expected a CSV or Parquet file"):
+        read_table(tmp_path)  # two tables: a folder run's input, not one table's
 
 
 def test_parquet_round_trip_and_nested_types(tmp_path):
