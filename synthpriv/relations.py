@@ -851,11 +851,11 @@ def with_ancestors(
         wanted = _times(parent)
         carried = [up.column] if up is not None else []
         renamed = {c: f"__a{hop}_{c}" for c in [*wanted, *carried]}
-        right = parent.select(
-            pl.col(link.key).cast(pl.String).alias("__k"),
-            *[pl.col(c).alias(n) for c, n in renamed.items()],
+        keys, pointers = joinable(parent.get_column(link.key), frame.get_column(pointer))
+        right = parent.with_columns(keys.alias("__k")).select(
+            "__k", *[pl.col(c).alias(n) for c, n in renamed.items()]
         )
-        frame = frame.with_columns(pl.col(pointer).cast(pl.String).alias("__k")).join(
+        frame = frame.with_columns(pointers.alias("__k")).join(
             right, on="__k", how="left", maintain_order="left"
         )
         frame = frame.drop("__k")

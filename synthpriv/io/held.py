@@ -237,8 +237,7 @@ def streamed(parts: Iterable[pl.DataFrame], name: str) -> pl.DataFrame:
     shelf = _ACTIVE.get()
     parts = iter(parts)
     first = next(parts)
-    coded = any(isinstance(t, (pl.Categorical, pl.Enum)) for t in first.dtypes)
-    if shelf is None or coded:
+    if shelf is None or _coded(first):
         return table(pl.concat([first, *parts]), name, small=False)
     kept = shelf.stream(itertools.chain([first], parts), name)
     assert kept is not None
@@ -251,8 +250,12 @@ def _in_parts(frame: pl.DataFrame) -> bool:
     Not a table with categories: each part's dictionary would differ, which one Arrow file
     cannot hold.
     """
-    coded = any(isinstance(t, (pl.Categorical, pl.Enum)) for t in frame.dtypes)
-    return _ACTIVE.get() is not None and frame.height > FILTER_ROWS and not coded
+    return _ACTIVE.get() is not None and frame.height > FILTER_ROWS and not _coded(frame)
+
+
+def _coded(frame: pl.DataFrame) -> bool:
+    """Whether ``frame`` has categories (its parts' dictionaries would differ)."""
+    return any(isinstance(t, (pl.Categorical, pl.Enum)) for t in frame.dtypes)
 
 
 def _streamed(frame: pl.DataFrame, parts: Iterable[pl.DataFrame], name: str) -> pl.DataFrame:

@@ -461,8 +461,11 @@ def _near(
         nothing = np.zeros(n_query if ties else 0)  # every row ties at no distance
         return rows, np.zeros(n_query, np.int64), share, nothing, nothing.copy()
     reference, kept, mult, flagged = _distinct(reference, flags)
-    qids = np.arange(n_query) if qids is None else np.asarray(qids, np.int64)
-    ids = kept if ids is None else np.asarray(ids, np.int64)[kept]
+    if not ties:  # the pair's draw is read with ties only
+        qids, ids = np.empty(0, np.int64), kept
+    else:
+        qids = np.arange(n_query) if qids is None else np.asarray(qids, np.int64)
+        ids = kept if ids is None else np.asarray(ids, np.int64)[kept]
     tol = (tolerance * (1 + 1e-9) + 1e-12).astype(np.float64)
     widths = np.maximum(tol * (1 + 1e-6), 1e-12)
     rng = np.random.default_rng(seed)

@@ -28,7 +28,7 @@ import polars as pl
 from synthpriv.frames import is_time, micros
 from synthpriv.metrics.base import MetricError
 from synthpriv.metrics.fidelity import contingency_similarity, correlation_similarity, ks_complement
-from synthpriv.relations import Relations, key_columns, step_columns
+from synthpriv.relations import Relations, joinable, key_columns, step_columns
 from synthpriv.schema import Kind
 
 DAY_SECONDS = 86_400.0
@@ -122,16 +122,18 @@ def _with_parent(
     frames: dict[str, pl.DataFrame], link: Any, parent_cols: list[str], child_cols: list[str]
 ) -> pl.DataFrame:
     """The child's ``child_cols`` beside its parent's ``parent_cols`` (named ``parent.column``)."""
-    parent = frames[link.parent].select(
-        pl.col(link.key).cast(pl.String).alias("__k"),
-        *[pl.col(c).alias(f"{link.parent}.{c}") for c in parent_cols],
-    )
     child = frames[link.child]
+    keys, pointers = joinable(
+        frames[link.parent].get_column(link.key), child.get_column(link.column)
+    )
+    parent = (
+        frames[link.parent]
+        .with_columns(keys.alias("__k"))
+        .select("__k", *[pl.col(c).alias(f"{link.parent}.{c}") for c in parent_cols])
+    )
     return (
-        child.select(
-            pl.col(link.column).cast(pl.String).alias("__k"),
-            *[c for c in child_cols if c in child.columns],
-        )
+        child.with_columns(pointers.alias("__k"))
+        .select("__k", *[c for c in child_cols if c in child.columns])
         .join(parent, on="__k", how="inner")
         .drop("__k")
     )
