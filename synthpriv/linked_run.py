@@ -33,6 +33,7 @@ import json
 import logging
 import math
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -197,19 +198,19 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
     for table in below:
         frame = frames[table]
         numbers = [c for c, t in frame.schema.items() if t.is_numeric() and c not in keys_of[table]]
-        rows = pl.concat(
-            [
-                pl.DataFrame([owner[table].alias("__person")]),
-                frame.select(numbers),
-                frame.select([micros(frame[c]) for c in later[table]]),
-            ],
-            how="horizontal",
-        ).join(flat.select("__person", "__t0"), on="__person", how="left")
-        summary = rows.group_by("__person").agg(
-            pl.len().alias(f"{table}.rows"),
-            *[pl.col(c).mean().alias(f"{table}.{c}.mean") for c in numbers],
+        summary = _per_person(frame, owner[table], numbers, later[table])
+        summary = summary.join(flat.select("__person", "__t0"), on="__person", how="left")
+        summary = summary.select(
+            "__person",
+            pl.col("__rows").alias(f"{table}.rows"),
             *[
-                ((pl.col(c).min() - pl.col("__t0").first()) // DAY).alias(f"{table}.{c}.first_day")
+                pl.when(pl.col(f"__n.{c}") > 0)
+                .then(pl.col(f"__sum.{c}") / pl.col(f"__n.{c}"))
+                .alias(f"{table}.{c}.mean")
+                for c in numbers
+            ],
+            *[
+                ((pl.col(f"__min.{c}") - pl.col("__t0")) // DAY).alias(f"{table}.{c}.first_day")
                 for c in later[table]
             ],
         )
@@ -217,6 +218,47 @@ def flatten(frames: dict[str, pl.DataFrame], relations: Relations) -> pl.DataFra
             pl.col(f"{table}.rows").fill_null(0)
         )
     return flat.drop("__person", "__t0")
+
+
+FLAT_ROWS = 1_000_000  # a table's rows summed per person at a time by :func:`flatten`
+
+
+def _per_person(
+    frame: pl.DataFrame, owner: pl.Series, numbers: list[str], times: list[str]
+) -> pl.DataFrame:
+    """Per person: rows, each number's sum and count, each time's earliest (as microseconds).
+
+    Summed over :data:`FLAT_ROWS` rows at a time, then over the parts: a person's rows in two
+    parts add up as in one, and no copy of the whole table is made.
+    """
+    parts = []
+    for start in range(0, max(frame.height, 1), FLAT_ROWS):
+        part = frame.slice(start, FLAT_ROWS)
+        rows = pl.DataFrame(
+            [
+                owner.slice(start, FLAT_ROWS).alias("__person"),
+                *[part.get_column(c).cast(pl.Float64) for c in numbers],
+                *[micros(part.get_column(c)) for c in times],
+            ]
+        )
+        parts.append(
+            rows.group_by("__person").agg(
+                pl.len().alias("__rows"),
+                *[pl.col(c).sum().alias(f"__sum.{c}") for c in numbers],
+                *[pl.col(c).count().alias(f"__n.{c}") for c in numbers],
+                *[pl.col(c).min().alias(f"__min.{c}") for c in times],
+            )
+        )
+    return (
+        pl.concat(parts)
+        .group_by("__person")
+        .agg(
+            pl.col("__rows").sum(),
+            *[pl.col(f"__sum.{c}").sum() for c in numbers],
+            *[pl.col(f"__n.{c}").sum() for c in numbers],
+            *[pl.col(f"__min.{c}").min() for c in times],
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -691,10 +733,9 @@ def write_tables(
     written = []
     for table, frame in frames.items():
         path = folder / f"{table}{suffixes[table]}"
+        parquet = suffixes[table] == ".parquet"
         write_table(
-            frame if suffixes[table] == ".parquet" else _readable_times(frame),
-            path,
-            formulas=formulas,
+            frame, path, formulas=formulas, each=None if parquet else _readable_times(frame)
         )
         written.append(path)
     return written
@@ -1084,25 +1125,28 @@ def person_report(
     )
 
 
-def _readable_times(frame: pl.DataFrame) -> pl.DataFrame:
-    """Times as ISO text for a CSV: a date, or a date and time to the second.
+def _readable_times(frame: pl.DataFrame) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """What makes a slice of ``frame``'s times ISO text for a CSV: a date, or one to the second.
 
-    An export's own form is not kept: a spreadsheet's two-digit years would lose the century
-    that reading restored.
+    Decided per column on the whole table (a column whose every time is at midnight is
+    written as dates), applied to each slice written. An export's own form is not kept: a
+    spreadsheet's two-digit years would lose the century that reading restored.
     """
-    out = []
+    formats = {}
     for name, dtype in frame.schema.items():
-        column = frame.get_column(name)
         if isinstance(dtype, pl.Datetime):
-            known = column.drop_nulls()
-            midnight = bool(
-                (known.dt.hour() == 0).all()
-                and (known.dt.minute() == 0).all()
-                and (known.dt.second() == 0).all()
-            )
-            column = column.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S")
-        out.append(column)
-    return pl.DataFrame(out)
+            column = pl.col(name).drop_nulls()
+            midnight = frame.select(
+                (
+                    (column.dt.hour() == 0) & (column.dt.minute() == 0) & (column.dt.second() == 0)
+                ).all()
+            ).item()
+            formats[name] = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S"
+
+    def readable(part: pl.DataFrame) -> pl.DataFrame:
+        return part.with_columns(pl.col(c).dt.strftime(f) for c, f in formats.items())
+
+    return readable
 
 
 def _files(folder: Path, frames: dict[str, pl.DataFrame]) -> list[Path]:
@@ -1112,19 +1156,53 @@ def _files(folder: Path, frames: dict[str, pl.DataFrame]) -> list[Path]:
     return [files[t] for t in frames]
 
 
+KEY_ROWS = 1_000_000  # key cells made text and hashed at a time by :func:`_key_leaks`
+KEY_HASH_SEED = 20_251
+
+
+def _key_text_hashes(column: pl.Series) -> Iterator[np.ndarray]:
+    """The distinct hashes of a key column's cells as text, :data:`KEY_ROWS` cells at a time."""
+    for start in range(0, column.len(), KEY_ROWS):
+        text = column.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
+        yield text.hash(seed=KEY_HASH_SEED).unique().to_numpy()
+
+
 def _key_leaks(
     frames: dict[str, pl.DataFrame],
     synthetic: dict[str, pl.DataFrame],
     keys: dict[str, list[str]],
     table: str,
 ) -> list[str]:
-    """Key values of the input (any table's) found in this synthetic table's key columns."""
+    """Key values of the input (any table's) found in this synthetic table's key columns.
+
+    Compared as text (the key 123 is the text ``123``). Of 8 million keys a side, neither
+    side's text is held: the input's keys are held as the sorted hashes of their text, the
+    synthetic cells whose hash is among them (a key value, or by chance another's hash) are
+    then compared as text with the input's keys, a slice at a time.
+    """
+    real = [frames[t].get_column(c) for t in frames for c in keys[t]]
+    hashes = np.unique(np.concatenate([h for c in real for h in _key_text_hashes(c)] or [[]]))
+    hashes = hashes.astype(np.uint64)
     found = []
-    real = pl.concat(
-        [frames[t].get_column(c).cast(pl.String) for t in frames for c in keys[t]]
-    ).unique()
     for column in keys[table]:
-        hits = int(synthetic[table].get_column(column).cast(pl.String).is_in(real.implode()).sum())
+        cells = synthetic[table].get_column(column)
+        maybe = []
+        for start in range(0, cells.len(), KEY_ROWS):
+            text = cells.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
+            code = text.hash(seed=KEY_HASH_SEED).to_numpy()
+            at = np.minimum(np.searchsorted(hashes, code), max(hashes.size - 1, 0))
+            if hashes.size:
+                maybe.append(text.filter(pl.Series(hashes[at] == code)))
+        if not sum(m.len() for m in maybe):
+            continue
+        candidates = pl.concat(maybe)
+        distinct = candidates.unique().implode()
+        held = []
+        for c in real:
+            for start in range(0, c.len(), KEY_ROWS):
+                text = c.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
+                held.append(text.filter(text.is_in(distinct)))
+        hits = int(candidates.is_in(pl.concat(held).implode()).sum())
         if hits:
             found.append(f"{hits} cell(s) of key column {column!r} hold an input key value")
     return found

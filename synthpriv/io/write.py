@@ -39,24 +39,36 @@ def protect_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+WRITE_ROWS = 1_000_000  # rows made into CSV text at a time: a slice's text, never a table's
+
+
 def write_table(
     frame: pl.DataFrame,
     path: str | os.PathLike[str],
     *,
     suffix: str | None = None,
     formulas: bool = False,
+    each: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> None:
     """Write ``frame`` as CSV or Parquet atomically: temp file, then rename.
 
     The format follows ``suffix`` when given (for a temporary path), else the path's suffix.
-    CSV cells that would run as spreadsheet formulas are protected unless ``formulas``.
+    CSV cells that would run as spreadsheet formulas are protected unless ``formulas``. A CSV
+    is written :data:`WRITE_ROWS` rows at a time, ``each`` (when given) applied to each slice
+    (times made text): the text of 8 million rows is never held at once.
     """
     path = Path(path)
-    with atomic_path(path) as tmp:
-        if is_parquet_name(suffix or path.suffix):
+    if is_parquet_name(suffix or path.suffix):
+        with atomic_path(path) as tmp:
             frame.write_parquet(tmp)
-        else:
-            (frame if formulas else protect_formulas(frame)).write_csv(tmp)
+        return
+    parts = (frame.slice(start, WRITE_ROWS) for start in range(0, max(frame.height, 1), WRITE_ROWS))
+    write_sample(
+        (part if each is None else each(part) for part in parts),
+        path,
+        formulas=formulas,
+        parquet=False,
+    )
 
 
 def is_parquet_name(suffix: str) -> bool:
@@ -70,8 +82,11 @@ def write_sample(
     on_chunk: Callable[[int], None] | None = None,
     *,
     formulas: bool = False,
+    parquet: bool | None = None,
 ) -> int:
-    """Stream ``chunks`` into one CSV or Parquet file (by suffix), atomically; return the rows.
+    """Stream ``chunks`` into one CSV or Parquet file, atomically; return the rows.
+
+    Parquet when ``parquet``, by default when the path's suffix is Parquet's.
 
     Only one chunk is in memory at a time. ``on_chunk`` is called with each chunk's row count
     (for progress). A failure leaves no file behind. CSV cells that would run as spreadsheet
@@ -80,7 +95,7 @@ def write_sample(
     path = Path(path)
     total = 0
     with atomic_path(path) as tmp:
-        parquet = is_parquet_name(path.suffix)
+        parquet = is_parquet_name(path.suffix) if parquet is None else parquet
         writer = None
         with tmp.open("wb") as handle:
             for index, chunk in enumerate(chunks):

@@ -232,6 +232,34 @@ def test_formula_cells_are_neutralised_in_csv_unless_allowed(tmp_path):
     assert pl.read_parquet(tmp_path / "t.parquet").equals(frame)
 
 
+def test_a_csv_written_in_slices_is_the_file_written_whole(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from synthpriv.io import write as write_module
+    from synthpriv.linked_run import write_tables
+
+    frame = pl.DataFrame(
+        {
+            "n": list(range(7)),
+            "note": ["=1+1", "a", None, "b", "@x", "c", "d"],
+            # midnight in every row but the last: the last slice decides the column's format
+            "at": [dt.datetime(2020, 1, d) for d in range(1, 7)] + [dt.datetime(2020, 1, 7, 5)],
+            "day": [dt.datetime(2021, 2, d) for d in range(1, 8)],
+        }
+    )
+    write_tables({"t": frame}, tmp_path, {"t": ".csv"}, formulas=False)
+    whole = (tmp_path / "t.csv").read_bytes()
+    monkeypatch.setattr(write_module, "WRITE_ROWS", 3)
+    (tmp_path / "t.csv").unlink()
+    write_tables({"t": frame}, tmp_path, {"t": ".csv"}, formulas=False)
+    assert (tmp_path / "t.csv").read_bytes() == whole
+    lines = whole.decode().splitlines()
+    assert lines[0] == "n,note,at,day" and len(lines) == 8  # one header, every row
+    assert lines[1] == "0,'=1+1,2020-01-01 00:00:00,2021-02-01"
+    write_table(frame.clear(), tmp_path / "empty.csv")
+    assert (tmp_path / "empty.csv").read_text() == "n,note,at,day\n"
+
+
 def test_a_quote_in_a_header_survives_a_round_trip(tmp_path):
     path = write(tmp_path, '"size ""XL""",b\n1,2\n')
     frame = read_table(path)

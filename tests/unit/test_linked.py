@@ -561,3 +561,58 @@ def test_a_model_with_tables_beside_the_people_is_drawn_at_once():
     assert beside  # the clinics, which every part's visits would point to
     assert linked.part_roots(model, rows=10) is None
     assert len(list(linked.sample_parts(model, rows=10))) == 1
+
+
+def test_histories_summed_in_parts_are_the_histories_summed_whole(monkeypatch):
+    """A person's rows split between parts of a table add up as they do whole."""
+    from polars.testing import assert_frame_equal
+
+    from synthpriv import linked_run
+
+    tables = _timed(_hospital(40))
+    # a number missing in some rows, and a person's rows spread apart in the file
+    tables["DIAGNOSES_ICD"] = (
+        tables["DIAGNOSES_ICD"]
+        .with_columns(
+            pl.when(pl.col("SEQ_NUM") == 2).then(None).otherwise(pl.col("SEQ_NUM")).alias("SEQ_NUM")
+        )
+        .sample(fraction=1.0, shuffle=True, seed=3)
+    )
+    relations = discover(tables)
+    whole = linked_run.flatten(tables, relations)
+    monkeypatch.setattr(linked_run, "FLAT_ROWS", 7)
+    assert_frame_equal(linked_run.flatten(tables, relations), whole, check_exact=False)
+    # the third patient: admissions of 3, 2 and 1 diagnoses, SEQ_NUM 1, -, 3, 1, -, 1
+    third = whole.row(2, named=True)
+    assert third["ADMISSIONS.rows"] == 3 and third["DIAGNOSES_ICD.rows"] == 6
+    assert third["DIAGNOSES_ICD.SEQ_NUM.mean"] == pytest.approx(1.5)
+    # counted from the first admission; the diagnoses start an hour after it
+    assert third["ADMISSIONS.ADMITTIME.first_day"] == 0
+    assert third["DIAGNOSES_ICD.CHARTTIME.first_day"] == 0
+    assert third["ADMISSIONS.DISCHTIME.first_day"] == 1 + 3 % 9  # the fourth admission's stay
+
+
+def test_key_values_of_the_input_are_found_in_a_synthetic_key_in_parts(monkeypatch):
+    """Compared as text: the input's key 50011 is the synthetic text '50011', however many
+    rows either side has and wherever they fall among the parts."""
+    from synthpriv import linked_run
+
+    real = {
+        "p": pl.DataFrame({"pid": ["A-1", "A-2", "A-3"]}),
+        "c": pl.DataFrame({"cid": [50011, 50022, 50033, None], "pid": ["A-1"] * 4}),
+    }
+    keys = {"p": ["pid"], "c": ["cid", "pid"]}
+    synthetic = {
+        "p": pl.DataFrame({"pid": ["s1", "A-3", "s3"]}),
+        "c": pl.DataFrame({"cid": ["50022", "x", None, "50011", "50022", "9"], "pid": ["s1"] * 6}),
+    }
+    for rows in (1_000_000, 2):
+        monkeypatch.setattr(linked_run, "KEY_ROWS", rows)
+        assert linked_run._key_leaks(real, synthetic, keys, "c") == [
+            "3 cell(s) of key column 'cid' hold an input key value"
+        ]
+        assert linked_run._key_leaks(real, synthetic, keys, "p") == [
+            "1 cell(s) of key column 'pid' hold an input key value"
+        ]
+    clean = synthetic | {"p": pl.DataFrame({"pid": ["s1", "s2", "s3"]})}
+    assert linked_run._key_leaks(real, clean, keys, "p") == []
