@@ -914,26 +914,36 @@ def _reduced(found: list[Ordering], complete: set[tuple[str, str]]) -> list[Orde
     return kept
 
 
+KEPT_ROWS = 1_000_000  # a table's rows joined to their ancestors' times at a time
+
+
 def kept_share(
     frames: dict[str, pl.DataFrame], relations: Relations, ordering: Ordering
 ) -> float | None:
-    """The share of rows with both times in which ``ordering`` holds (``None``: no such row)."""
-    frame, origin = with_ancestors(frames, relations, ordering.after_table)
-    if ordering.before_table == ordering.after_table:
-        name = ordering.before
-    else:
-        name = next(
-            (n for n, src in origin.items() if src == (ordering.before_table, ordering.before)),
-            None,
-        )
-    if name is None or ordering.after not in frame.columns:
-        return None
-    earlier = _as_time(frame.get_column(name))
-    later = _as_time(frame.get_column(ordering.after))
-    both = earlier.is_not_null() & later.is_not_null()
-    if not both.any():
-        return None
-    return float((earlier <= later).filter(both).mean())
+    """The share of rows with both times in which ``ordering`` holds (``None``: no such row).
+
+    :data:`KEPT_ROWS` rows of the later table at a time are given their ancestors' times.
+    """
+    table = frames[ordering.after_table]
+    kept = both = 0
+    for start in range(0, max(table.height, 1), KEPT_ROWS):
+        part = frames | {ordering.after_table: table.slice(start, KEPT_ROWS)}
+        frame, origin = with_ancestors(part, relations, ordering.after_table)
+        if ordering.before_table == ordering.after_table:
+            name = ordering.before
+        else:
+            name = next(
+                (n for n, src in origin.items() if src == (ordering.before_table, ordering.before)),
+                None,
+            )
+        if name is None or ordering.after not in frame.columns:
+            return None
+        earlier = _as_time(frame.get_column(name))
+        later = _as_time(frame.get_column(ordering.after))
+        known = earlier.is_not_null() & later.is_not_null()
+        kept += int((earlier <= later).filter(known).sum())
+        both += int(known.sum())
+    return kept / both if both else None
 
 
 # --------------------------------------------------------------------------------- steps

@@ -139,6 +139,9 @@ def _with_parent(
     )
 
 
+SAMPLED_ROWS = 1_000_000  # parents' keys hashed at a time to sample them
+
+
 def _some_parents(frame: pl.DataFrame, column: str, rows: int | None, seed: int) -> pl.DataFrame:
     """The rows of a seeded sample of parents holding about ``rows`` rows (all within it).
 
@@ -147,10 +150,13 @@ def _some_parents(frame: pl.DataFrame, column: str, rows: int | None, seed: int)
     """
     if rows is None or frame.height <= rows:
         return frame
-    share = rows / frame.height
-    cut = int(share * 2**32)
-    drawn = pl.col(column).cast(pl.String).hash(seed) % (2**32)
-    return frame.filter(drawn < cut)
+    cut = int(rows / frame.height * 2**32)
+    keys = frame.get_column(column)
+    drawn = [  # the keys' text hashed a slice at a time: 8 million keys' text is never held
+        keys.slice(start, SAMPLED_ROWS).cast(pl.String).hash(seed) % (2**32) < cut
+        for start in range(0, keys.len(), SAMPLED_ROWS)
+    ]
+    return frame.filter(pl.concat(drawn))
 
 
 def _sampled(sides: dict[str, pl.DataFrame], full: dict[str, int]) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def test_a_constant_column_scores_no_pair_rather_than_failing():
     assert trend["score"] == 1.0
 
 
-def test_the_statistics_across_tables_sample_whole_parents_above_the_budget():
+def test_the_statistics_across_tables_sample_whole_parents_above_the_budget(monkeypatch):
     """At 2M children the joins and sorts of every row were the folder summary's peak."""
     from tests.linked_fixture import random_hospital
 
@@ -95,3 +95,7 @@ def test_the_statistics_across_tables_sample_whole_parents_above_the_budget():
     trends = relational.pair_trends(real, fake, relations, max_rows=300, seed=3)
     assert all(t["sampled"] and t["rows_compared"]["real"] < 600 for t in trends.values())
     assert relational.pair_trends(real, fake, relations) != trends
+    # the parents' keys hashed a slice at a time draw the same parents
+    monkeypatch.setattr(relational, "SAMPLED_ROWS", 7)
+    assert relational.sequences(real, fake, relations, max_rows=300, seed=3) == some
+    assert relational.pair_trends(real, fake, relations, max_rows=300, seed=3) == trends

@@ -254,7 +254,8 @@ def _timed(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {"PATIENTS": patients, "ADMISSIONS": admissions, "DIAGNOSES_ICD": diagnoses}
 
 
-def test_orderings_the_data_always_keeps_are_found_and_checked():
+def test_orderings_the_data_always_keeps_are_found_and_checked(monkeypatch):
+    from synthpriv import relations as module
     from synthpriv.relations import find_orderings, kept_share
 
     tables = _timed(_hospital())
@@ -278,6 +279,8 @@ def test_orderings_the_data_always_keeps_are_found_and_checked():
     )
     share = kept_share(tables | {"DIAGNOSES_ICD": early}, relations, ordering)
     assert share == pytest.approx(1 - (early.height // 4) / early.height, abs=0.01)
+    monkeypatch.setattr(module, "KEPT_ROWS", 5)  # a few rows at a time: the same share
+    assert kept_share(tables | {"DIAGNOSES_ICD": early}, relations, ordering) == share
 
 
 def test_relations_toml_is_checked_against_the_folder(tmp_path):
