@@ -72,6 +72,13 @@ def generate(folder: Path, parents: int, children: int, seed: int) -> dict[str, 
 CGROUPS = Path("/sys/fs/cgroup/memory")  # cgroup v1's memory controller (root only)
 
 
+def _oom_kills(group: Path) -> int:
+    for line in (group / "memory.oom_control").read_text().splitlines():
+        if line.startswith("oom_kill "):
+            return int(line.split()[1])
+    return 0
+
+
 def capped(command: list[str], env: dict[str, str], cap_mb: int) -> tuple[dict, object]:
     """Run ``command`` as :func:`run_measured` does, inside a memory cgroup capped at ``cap_mb``.
 
@@ -116,7 +123,12 @@ def capped(command: list[str], env: dict[str, str], cap_mb: int) -> tuple[dict, 
             "cgroup_max_usage_mb": round(
                 int((group / "memory.max_usage_in_bytes").read_text()) / 2**20
             ),
-            "cgroup_hit_cap": int((group / "memory.failcnt").read_text()),
+            # charges that met the cap (with no swap, the memory+swap counter meets it
+            # first) and processes the group's OOM killer killed: an exit -9 with none was
+            # not the cap's
+            "cgroup_hit_cap": int((group / "memory.failcnt").read_text())
+            + int((group / "memory.memsw.failcnt").read_text()),
+            "cgroup_oom_kills": _oom_kills(group),
         }
         return figures, done
     finally:
