@@ -1184,15 +1184,14 @@ def _key_leaks(
     hashes = np.unique(np.concatenate([h for c in real for h in _key_text_hashes(c)] or [[]]))
     hashes = hashes.astype(np.uint64)
     found = []
-    for column in keys[table]:
+    for column in keys[table] if hashes.size else []:
         cells = synthetic[table].get_column(column)
         maybe = []
         for start in range(0, cells.len(), KEY_ROWS):
             text = cells.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
             code = text.hash(seed=KEY_HASH_SEED).to_numpy()
-            at = np.minimum(np.searchsorted(hashes, code), max(hashes.size - 1, 0))
-            if hashes.size:
-                maybe.append(text.filter(pl.Series(hashes[at] == code)))
+            at = np.minimum(np.searchsorted(hashes, code), hashes.size - 1)
+            maybe.append(text.filter(pl.Series(hashes[at] == code)))
         if not sum(m.len() for m in maybe):
             continue
         candidates = pl.concat(maybe)

@@ -38,8 +38,22 @@ def _parent_links(relations: Relations) -> list[Any]:
     return [k for k in relations.links if k.kind == "parent"]
 
 
+COUNTED_ROWS = 1_000_000  # a child table's rows counted per parent at a time
+
+
 def _children_per_parent(frames: dict[str, pl.DataFrame], link: Any) -> np.ndarray:
-    counts = frames[link.child].group_by(link.column).len()
+    """Each parent's children (0 for none), counted :data:`COUNTED_ROWS` rows at a time."""
+    pointers = frames[link.child].get_column(link.column)
+    counts = (
+        pl.concat(
+            [
+                pointers.slice(start, COUNTED_ROWS).to_frame().group_by(link.column).len()
+                for start in range(0, max(pointers.len(), 1), COUNTED_ROWS)
+            ]
+        )
+        .group_by(link.column)
+        .agg(pl.col("len").sum())
+    )
     return (
         frames[link.parent]
         .select(pl.col(link.key).alias(link.column))

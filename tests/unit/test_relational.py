@@ -41,6 +41,28 @@ def test_the_same_tables_score_one_everywhere():
     assert set(trend["pairs"]) >= {"people.AGE ~ visits.COST", "people.SEX ~ visits.WARD"}
 
 
+def test_children_counted_in_parts_are_counted_as_whole(monkeypatch):
+    """A parent's children split between parts add up; a parent with none counts 0."""
+    from tests.linked_fixture import random_hospital
+
+    real, fake = random_hospital(60, 1), random_hospital(50, 2)
+    relations = discover(real)
+    whole = relational.cardinality(real, fake, relations)
+    link = next(k for k in relations.links if k.kind == "parent")
+    counts = relational._children_per_parent(real, link)
+    monkeypatch.setattr(relational, "COUNTED_ROWS", 4)
+    assert relational.cardinality(real, fake, relations) == whole
+    assert relational._children_per_parent(real, link).tolist() == counts.tolist()
+    expected = (
+        real[link.parent]
+        .select(pl.col(link.key).alias(link.column))
+        .join(real[link.child].group_by(link.column).len(), on=link.column, how="left")
+        .get_column("len")
+        .fill_null(0)
+    )
+    assert counts.tolist() == expected.to_list() and counts.sum() == real[link.child].height
+
+
 def test_sequences_measure_gaps_between_a_parents_consecutive_rows_and_repeats():
     real = _clinic([2, 3, 5], ["A", "A", "B", "B"])
     fake = _clinic([20, 30, 50], ["A", "B", "A", "B"])
