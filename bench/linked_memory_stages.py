@@ -1,7 +1,7 @@
 """Where ``synthpriv run FOLDER`` holds its memory: resident memory around each stage.
 
 Usage:
-    OMP_NUM_THREADS=1 .venv/bin/python bench/linked_memory_stages.py FOLDER OUT [--inner]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/linked_memory_stages.py FOLDER OUT [--inner] [--tail]
 
 Runs ``run FOLDER -o OUT`` in this process with each stage function wrapped. Around each
 stage it prints the resident memory before, the stage's peak (``VmHWM``, reset through
@@ -9,7 +9,10 @@ stage it prints the resident memory before, the stage's peak (``VmHWM``, reset t
 left live, not what the allocator kept. ``--inner`` measures the steps inside each table's
 report too (an enclosing stage's peak then counts from its last inner step only). Beside each,
 the anonymous memory (``RssAnon``, sampled: what the process holds in its heap, without the
-pages of the memory-mapped files it reads its tables from). Linux only.
+pages of the memory-mapped files it reads its tables from). Linux only. ``--tail`` reaches
+the steps after the per-table reports in minutes, not the hour those take at 8M rows: each
+table's report is made of the first 20,000 rows of each side (its figures are then not the
+table's), and each later step is measured (:data:`TAIL`).
 Make the folder with ``linked_scale.py``
 (``--workdir``): e.g. ``/tmp/synthpriv-linked-scale/export-100000-2000000``.
 """
@@ -125,6 +128,34 @@ INNER = {
 }
 
 
+# after the per-table reports (--tail): the people's report, the folder summary, writing
+TAIL = {
+    "synthpriv.linked_run": [
+        "residual_identifiers",
+        "_key_leaks",
+        "flatten",
+        "kept_share",
+        "write_table",
+        "write_manifest",
+    ],
+    "synthpriv.metrics.relational": ["cardinality", "pair_trends", "sequences"],
+}
+TAIL_ROWS = 20_000
+
+
+def _reports_cut() -> None:
+    """Per-table reports on :data:`TAIL_ROWS` rows of each side; the people's report whole."""
+    whole = linked_run.build_report
+
+    def cut(**sides: object) -> object:
+        if "histories" not in sides:  # a table's report, not the people's
+            for side in ("train", "holdout", "synthetic"):
+                sides[side] = sides[side].head(TAIL_ROWS)  # type: ignore[attr-defined]
+        return whole(**sides)
+
+    linked_run.build_report = cut
+
+
 def run() -> None:
     ANON.start()
     for name in STAGES:
@@ -135,6 +166,14 @@ def run() -> None:
 
         sys.argv.remove("--inner")
         for module, names in INNER.items():
+            for name in names:
+                _measured(importlib.import_module(module), name)
+    if "--tail" in sys.argv:
+        import importlib
+
+        sys.argv.remove("--tail")
+        _reports_cut()
+        for module, names in TAIL.items():
             for name in names:
                 _measured(importlib.import_module(module), name)
     folder, out = sys.argv[1:3]
