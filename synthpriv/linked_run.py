@@ -368,6 +368,17 @@ def read_tables(folder: Path, config: RunConfig) -> Tables:
     )
 
 
+def read_held(folder: Path, config: RunConfig, shelf: Shelf) -> Tables:
+    """:func:`read_tables`, each table held on ``shelf`` (a large CSV is read onto it)."""
+    tables = read_tables(folder, config)
+    return replace(
+        tables,
+        read={
+            t: replace(r, frame=shelf.hold(r.frame, f"input-{t}")) for t, r in tables.read.items()
+        },
+    )
+
+
 def searched_only(tables: Tables, schemas: dict[str, TableSchema]) -> Tables:
     """``tables`` holding only what the report searches the synthetic tables for.
 
@@ -782,14 +793,7 @@ def _run_folder(
 ) -> tuple[Report, dict[str, Any], dict[str, Any]]:
     """:func:`run_folder`'s stages, writing into ``work``; each table held on ``shelf``."""
     with timer.stage("read", progress):
-        tables = read_tables(folder, config)
-        tables = replace(
-            tables,
-            read={
-                t: replace(r, frame=shelf.hold(r.frame, f"input-{t}"))
-                for t, r in tables.read.items()
-            },
-        )
+        tables = read_held(folder, config, shelf)
     frames, relations, keys = tables.frames, tables.relations, tables.keys
     with timer.stage("split", progress):
         train_raw, holdout_raw = split_people(tables, config)
@@ -1473,11 +1477,12 @@ def scan_folder(
     folder, output = Path(input_path), Path(output)
     check_output(output, inputs=[folder, config.recognizers], overwrite=overwrite)
     progress = progress or NullProgress()
-    tables = read_tables(folder, config)
-    detector = make_detector(config)
-    progress.start("scan", len(tables.frames))  # a step per table
-    schemas = scan_tables(tables.frames, tables, config, detector, progress)
-    progress.finish()
+    with held.shelf_beside(output) as shelf:  # the tables held on disk, as run holds them
+        tables = read_held(folder, config, shelf)
+        detector = make_detector(config)
+        progress.start("scan", len(tables.frames))  # a step per table
+        schemas = scan_tables(tables.frames, tables, config, detector, progress)
+        progress.finish()
     written = {
         "relations": tables.relations.to_dict(),
         "tables": {t: s.to_dict() for t, s in schemas.items()},
@@ -1511,37 +1516,44 @@ def split_folder(
     folder, output = Path(input_path), Path(output)
     refuse(config)
     check_output(output, inputs=[folder], overwrite=overwrite, directory=True)
-    tables = read_tables(folder, config)
-    train, holdout = split_people(tables, config)
-    suffixes = (
-        tables.suffixes if file_format == "same" else dict.fromkeys(tables.read, f".{file_format}")
-    )
-    overrides = folder / RELATIONS_FILE
-    with atomic_directory(output, overwrite=overwrite, inputs=[folder]) as work:
-        for side, frames in (("train", train), ("holdout", holdout)):
-            (work / side).mkdir()
-            # real rows going back into synthpriv: written as they are (no formula prefix)
-            write_tables(frames, work / side, suffixes, formulas=True)
-            if overrides.exists():
-                (work / side / RELATIONS_FILE).write_bytes(overrides.read_bytes())
-        manifest = write_manifest(
-            work,
-            "split",
-            input={
-                "folder": folder.name,
-                "tables": {
-                    t: {"file": tables.files[t].name, "rows": f.height, "sha256": tables.hashes[t]}
-                    for t, f in tables.frames.items()
-                },
-            },
-            seed=config.seed,
-            holdout_share=config.holdout_share,
-            root=tables.relations.root,
-            rows={
-                "train": {t: f.height for t, f in train.items()},
-                "holdout": {t: f.height for t, f in holdout.items()},
-            },
+    with held.shelf_beside(output) as shelf:  # the tables held on disk, as run holds them
+        tables = read_held(folder, config, shelf)
+        train, holdout = split_people(tables, config)
+        suffixes = (
+            tables.suffixes
+            if file_format == "same"
+            else dict.fromkeys(tables.read, f".{file_format}")
         )
+        overrides = folder / RELATIONS_FILE
+        with atomic_directory(output, overwrite=overwrite, inputs=[folder]) as work:
+            for side, frames in (("train", train), ("holdout", holdout)):
+                (work / side).mkdir()
+                # real rows going back into synthpriv: written as they are (no formula prefix)
+                write_tables(frames, work / side, suffixes, formulas=True)
+                if overrides.exists():
+                    (work / side / RELATIONS_FILE).write_bytes(overrides.read_bytes())
+            manifest = write_manifest(
+                work,
+                "split",
+                input={
+                    "folder": folder.name,
+                    "tables": {
+                        t: {
+                            "file": tables.files[t].name,
+                            "rows": f.height,
+                            "sha256": tables.hashes[t],
+                        }
+                        for t, f in tables.frames.items()
+                    },
+                },
+                seed=config.seed,
+                holdout_share=config.holdout_share,
+                root=tables.relations.root,
+                rows={
+                    "train": {t: f.height for t, f in train.items()},
+                    "holdout": {t: f.height for t, f in holdout.items()},
+                },
+            )
     log.info(
         "split %s: %d training people, %d holdout people",
         folder.name,
@@ -1614,9 +1626,12 @@ def fit_folder(
         overwrite=overwrite,
     )
     _, policy, key = prepare(config)
-    tables = read_tables(folder, config)
-    clean = _step_clean(tables, config, policy, key, schema_path)
-    _, model = fit_tables(clean.modelled(clean.frames), tables.relations, config, tables)
+    with held.shelf_beside(output) as shelf:  # the tables held on disk, as run holds them
+        tables = read_held(folder, config, shelf)
+        clean = _held_cleaning(
+            _step_clean(tables, config, policy, key, schema_path), shelf, tables.keys
+        )
+        _, model = fit_tables(clean.modelled(clean.frames), tables.relations, config, tables)
     folder_model = FolderModel(model=model, suffixes=tables.suffixes)
     return folder_model, synth.save_model(folder_model, output)
 
@@ -1919,56 +1934,63 @@ def clean_folder(
     for path in outputs:
         check_output(path, inputs=inputs, overwrite=overwrite, directory=True)
     _, policy, key = prepare(config)
-    tables = read_tables(folder, config)
-    if tables.mark is not None:
-        raise InputError(f"{folder}: 'synthpriv clean' wrote it already; give the real folder")
-    held = None
-    if holdout_path is not None:  # read before the long cleaning: a wrong folder fails at once
-        held = _same_tables(holdout_path, tables, config)
-        _same_columns(holdout_path, held, tables.frames, folder.name)
-    clean = _step_clean(tables, config, policy, key, schema_path)
-    sides = {output: clean.frames}
-    if held is not None and holdout_out is not None:
-        sides[holdout_out] = clean_alike(held, clean, tables, key)
-    keyed = replace_keys(
-        list(sides.values()),
-        tables,
-        pseudonym_key=key if policy.needs_key() else None,
-        seed=config.seed,
-    )
-    keys_as = "pseudonyms" if policy.needs_key() else "surrogates"
-    order = {t: tables.frames[t].columns for t in tables.read}
-    rows: dict[str, dict[str, int]] = {}
-    with contextlib.ExitStack() as stack:
-        works = {
-            path: stack.enter_context(atomic_directory(path, overwrite=overwrite, inputs=inputs))
-            for path in sides
-        }
-        for (path, work), frames in zip(works.items(), keyed, strict=True):
-            frames = {
-                t: f.select([c for c in order[t] if c in f.columns]) for t, f in frames.items()
+    with held.shelf_beside(output) as shelf:  # the tables held on disk, as run holds them
+        tables = read_held(folder, config, shelf)
+        if tables.mark is not None:
+            raise InputError(f"{folder}: 'synthpriv clean' wrote it already; give the real folder")
+        held_out = None
+        if holdout_path is not None:  # read before the long cleaning: a wrong folder fails at once
+            held_out = _same_tables(holdout_path, tables, config)
+            _same_columns(holdout_path, held_out, tables.frames, folder.name)
+        clean = _step_clean(tables, config, policy, key, schema_path)
+        sides = {output: clean.frames}
+        if held_out is not None and holdout_out is not None:
+            sides[holdout_out] = clean_alike(held_out, clean, tables, key)
+        keyed = replace_keys(
+            list(sides.values()),
+            tables,
+            pseudonym_key=key if policy.needs_key() else None,
+            seed=config.seed,
+        )
+        keys_as = "pseudonyms" if policy.needs_key() else "surrogates"
+        order = {t: tables.frames[t].columns for t in tables.read}
+        rows: dict[str, dict[str, int]] = {}
+        with contextlib.ExitStack() as stack:
+            works = {
+                path: stack.enter_context(
+                    atomic_directory(path, overwrite=overwrite, inputs=inputs)
+                )
+                for path in sides
             }
-            files = write_tables(
-                frames, work, tables.suffixes, formulas=not config.protect_formulas
-            )
-            (work / RELATIONS_FILE).write_text(relations_toml(tables.relations), encoding="utf-8")
-            write_json(clean.audits, work / AUDIT_FILE)
-            write_json(
-                {
-                    "relations": tables.relations.to_dict(),
-                    "tables": {t: c.schema.to_dict() for t, c in (clean.cleaned or {}).items()},
-                    "key_columns": tables.keys,
-                    "cleaned": {
-                        "policy": policy.name,
-                        "policy_sha256": policy.sha256,
-                        "keys": keys_as,
-                        "side": "holdout" if path == holdout_out else "train",
-                        "sha256": {t: sha256_file(f) for t, f in zip(frames, files, strict=True)},
+            for (path, work), frames in zip(works.items(), keyed, strict=True):
+                frames = {
+                    t: f.select([c for c in order[t] if c in f.columns]) for t, f in frames.items()
+                }
+                files = write_tables(
+                    frames, work, tables.suffixes, formulas=not config.protect_formulas
+                )
+                (work / RELATIONS_FILE).write_text(
+                    relations_toml(tables.relations), encoding="utf-8"
+                )
+                write_json(clean.audits, work / AUDIT_FILE)
+                write_json(
+                    {
+                        "relations": tables.relations.to_dict(),
+                        "tables": {t: c.schema.to_dict() for t, c in (clean.cleaned or {}).items()},
+                        "key_columns": tables.keys,
+                        "cleaned": {
+                            "policy": policy.name,
+                            "policy_sha256": policy.sha256,
+                            "keys": keys_as,
+                            "side": "holdout" if path == holdout_out else "train",
+                            "sha256": {
+                                t: sha256_file(f) for t, f in zip(frames, files, strict=True)
+                            },
+                        },
                     },
-                },
-                work / SCHEMA_FILE,
-            )
-            rows[str(path)] = {t: f.height for t, f in frames.items()}
+                    work / SCHEMA_FILE,
+                )
+                rows[str(path)] = {t: f.height for t, f in frames.items()}
     return FolderCleaning(
         tables=clean.cleaned or {},
         keys=keys_as,

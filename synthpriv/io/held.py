@@ -159,6 +159,19 @@ def shelf_in(folder: Path) -> Iterator[Shelf]:
 
 
 @contextlib.contextmanager
+def shelf_beside(path: Path) -> Iterator[Shelf]:
+    """A shelf for a step that writes one file or other folders (``fit FOLDER``, ``split``).
+
+    In a temporary folder next to ``path`` (:func:`synthpriv.io.outputs.temporary_beside`),
+    active within the block, removed with its folder at the end.
+    """
+    from synthpriv.io.outputs import temporary_beside
+
+    with temporary_beside(path) as folder, shelf_in(folder) as shelf:
+        yield shelf
+
+
+@contextlib.contextmanager
 def shelved(shelf: Shelf) -> Iterator[Shelf]:
     """Within the block, :func:`empty` puts large arrays on ``shelf``."""
     token = _ACTIVE.set(shelf)

@@ -280,6 +280,30 @@ def atomic_files(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Path]
 
 
 @contextlib.contextmanager
+def temporary_beside(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary folder next to ``path``, removed when the block ends, however it ends.
+
+    Named as this module's temporaries (``.NAME.<pid>-*.tmp``): one a killed process left is
+    removed by the next run writing ``path``'s folder output. On the disk the user chose for
+    the output, not ``/tmp``, which may be memory.
+
+    Raises:
+        OutputError: the folder cannot be created.
+    """
+    path = Path(path)
+    _writable_parent(path)
+    tmp = _temp_name(path)
+    try:
+        tmp.mkdir(mode=0o700)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create a folder beside it ({exc.strerror})") from None
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def atomic_directory(
     path: str | os.PathLike[str],
     *,

@@ -399,3 +399,61 @@ def test_run_and_sample_draw_the_same_parts_of_people(export, tmp_path):
         written = pl.read_csv(out / f"{table}.csv")
         assert written.equals(pl.read_csv(tmp_path / "run" / "synthetic" / f"{table}.csv"))
         assert written.get_column("ROW_ID").n_unique() == written.height
+
+
+def test_each_step_on_a_folder_holds_its_tables_beside_its_output_and_leaves_nothing(
+    export, tmp_path, monkeypatch
+):
+    """scan, split, clean and fit hold the tables on a shelf, as run does, in a temporary
+    folder beside their output (the disk the user chose); it is gone when the step ends,
+    and when it fails."""
+    from synthpriv import linked_run
+    from synthpriv.io import held
+
+    shelves = []
+    read = linked_run.read_tables
+
+    def reading(folder, config):
+        shelves.append(held.active())
+        return read(folder, config)
+
+    monkeypatch.setattr(linked_run, "read_tables", reading)
+    out = tmp_path / "out"
+    out.mkdir()
+    steps = {
+        "scan": ["scan", str(export), "-o", str(out / "schema.json")],
+        "split": ["split", str(export), "-o", str(out / "parts")],
+        "clean": ["clean", str(out / "parts" / "train"), "--schema", str(out / "schema.json")],
+        "fit": ["fit", str(out / "parts" / "train"), "-o", str(out / "model.synthpriv")],
+    }
+    steps["clean"] += ["-o", str(out / "cleaned")]
+    for name, args in steps.items():
+        shelves.clear()
+        result = _invoke(*args)
+        assert result.exit_code == ExitStatus.SUCCESS, (name, result.output)
+        (shelf,) = shelves
+        assert shelf is not None, name
+        assert shelf.folder.parent.parent == out, name  # out/.NAME.<pid>-*.tmp/.held
+        assert not shelf.folder.parent.exists(), name
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cleaned",
+        "model.synthpriv",
+        "parts",
+        "schema.json",
+    ]
+
+    def failing(*args, **kwargs):
+        from synthpriv.errors import ModelError
+
+        raise ModelError("the model could not be fitted")
+
+    monkeypatch.setattr(linked_run, "fit_tables", failing)
+    result = _invoke("fit", str(out / "parts" / "train"), "-o", str(out / "again.synthpriv"))
+    assert result.exit_code == ExitStatus.MODEL_ERROR, result.output
+    assert "the model could not be fitted" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cleaned",
+        "model.synthpriv",
+        "parts",
+        "schema.json",
+    ]
