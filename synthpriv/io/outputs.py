@@ -283,15 +283,16 @@ def atomic_files(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Path]
 def temporary_beside(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary folder next to ``path``, removed when the block ends, however it ends.
 
-    Named as this module's temporaries (``.NAME.<pid>-*.tmp``): one a killed process left is
-    removed by the next run writing ``path``'s folder output. On the disk the user chose for
-    the output, not ``/tmp``, which may be memory.
+    Named as this module's temporaries (``.NAME.<pid>-*.tmp``): those a killed process left
+    beside ``path`` are removed first (as :func:`output_lock` does). On the disk the user
+    chose for the output, not ``/tmp``, which may be memory.
 
     Raises:
         OutputError: the folder cannot be created.
     """
     path = Path(path)
     _writable_parent(path)
+    _remove_stale_temporaries(path)
     tmp = _temp_name(path)
     try:
         tmp.mkdir(mode=0o700)

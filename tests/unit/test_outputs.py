@@ -194,3 +194,23 @@ def test_a_stop_whose_exception_was_lost_commits_nothing(tmp_path, monkeypatch):
     with atomic_directory(out) as tmp:
         (tmp / "report.json").write_text("{}")
     assert (out / "report.json").exists()
+
+
+def test_a_temporary_beside_an_output_goes_and_takes_a_dead_runs_with_it(tmp_path):
+    from synthpriv.io.outputs import temporary_beside
+
+    model = tmp_path / "model.synthpriv"
+    dead = 2**22 + 12_345  # above the kernel's largest pid: no process has it
+    stale = tmp_path / f".model.synthpriv.{dead}-0000abcd.tmp"
+    (stale / ".held").mkdir(parents=True)
+    (stale / ".held" / "input-t.arrow").write_bytes(b"x" * 100)  # a file a kill -9 left
+    alive = tmp_path / ".model.synthpriv.1-0000abcd.tmp"  # pid 1 runs: not touched
+    alive.mkdir()
+    with temporary_beside(model) as folder:
+        assert folder.parent == tmp_path and folder.is_dir()
+        assert folder.name.startswith(f".model.synthpriv.{os.getpid()}-")
+        (folder / "held.arrow").write_bytes(b"y")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name]
+    with pytest.raises(RuntimeError), temporary_beside(model) as folder:
+        raise RuntimeError("a step failed")
+    assert not folder.exists()
