@@ -1164,11 +1164,23 @@ KEY_ROWS = 1_000_000  # key cells made text and hashed at a time by :func:`_key_
 KEY_HASH_SEED = 20_251
 
 
-def _key_text_hashes(column: pl.Series) -> Iterator[np.ndarray]:
-    """The distinct hashes of a key column's cells as text, :data:`KEY_ROWS` cells at a time."""
-    for start in range(0, column.len(), KEY_ROWS):
-        text = column.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
-        yield text.hash(seed=KEY_HASH_SEED).unique().to_numpy()
+def _key_text_hashes(columns: list[pl.Series]) -> np.ndarray:
+    """The sorted hashes of the key columns' cells as text (repeats kept), on the shelf.
+
+    Made :data:`KEY_ROWS` cells at a time into one array of the active shelf (a run's: a file,
+    not the heap) and sorted in place: no list of parts, no sorted copy.
+    """
+    hashes = held.empty((sum(c.len() for c in columns),), np.uint64)
+    end = 0
+    for column in columns:
+        for start in range(0, column.len(), KEY_ROWS):
+            text = column.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
+            part = text.hash(seed=KEY_HASH_SEED).to_numpy()
+            hashes[end : end + part.size] = part
+            end += part.size
+    hashes = hashes[:end]
+    hashes.sort()
+    return hashes
 
 
 def _key_leaks(
@@ -1185,8 +1197,7 @@ def _key_leaks(
     then compared as text with the input's keys, a slice at a time.
     """
     real = [frames[t].get_column(c) for t in frames for c in keys[t]]
-    hashes = np.unique(np.concatenate([h for c in real for h in _key_text_hashes(c)] or [[]]))
-    hashes = hashes.astype(np.uint64)
+    hashes = _key_text_hashes(real)
     found = []
     for column in keys[table] if hashes.size else []:
         cells = synthetic[table].get_column(column)
