@@ -33,7 +33,7 @@ import json
 import logging
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -898,6 +898,7 @@ def report_tables(
     frames = tables.frames if real is None else real
     keys, schemas = tables.keys, clean.schemas
     files, hashes = tables.files, tables.hashes
+    key_hashes = _key_text_hashes(_input_keys(frames, keys))  # searched in every table
     with warnings.catch_warnings():
         # a classifier of 82 people's histories may stop short of convergence: the
         # report states its figures and intervals; the warning would only scroll by
@@ -909,7 +910,7 @@ def report_tables(
                 # keys and links only (a client linked to a district, an employee to a
                 # territory): nothing to compare row by row; its rows are measured by the
                 # relations (children per parent) and in the people's histories
-                leaks = _key_leaks(frames, synthetic, keys, table)
+                leaks = _key_leaks(frames, synthetic, keys, table, key_hashes)
                 if leaks:
                     raise ResidualPIIError(f"synthetic table {table!r}: {leaks[0]}")
                 continue
@@ -923,7 +924,8 @@ def report_tables(
                 scan=schemas[table].to_dict(),
                 cleaning=clean.audits[table],
                 budgets=config.budgets,
-                residual_identifiers=residual + _key_leaks(frames, synthetic, keys, table),
+                residual_identifiers=residual
+                + _key_leaks(frames, synthetic, keys, table, key_hashes),
                 identifier_values=identifier_values(frames[table], schemas[table]),
                 provenance={
                     "input": {"file": files[table].name, "sha256": hashes[table]},
@@ -1164,6 +1166,17 @@ KEY_ROWS = 1_000_000  # key cells made text and hashed at a time by :func:`_key_
 KEY_HASH_SEED = 20_251
 
 
+def _input_keys(frames: dict[str, pl.DataFrame], keys: dict[str, list[str]]) -> list[pl.Series]:
+    """Every key column of every input table."""
+    return [frames[t].get_column(c) for t in frames for c in keys[t]]
+
+
+def _key_texts(column: pl.Series) -> Iterator[pl.Series]:
+    """A key column's cells as text, :data:`KEY_ROWS` at a time (missing cells left out)."""
+    for start in range(0, column.len(), KEY_ROWS):
+        yield column.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
+
+
 def _key_text_hashes(columns: list[pl.Series]) -> np.ndarray:
     """The sorted hashes of the key columns' cells as text (repeats kept), on the shelf.
 
@@ -1173,8 +1186,7 @@ def _key_text_hashes(columns: list[pl.Series]) -> np.ndarray:
     hashes = held.empty((sum(c.len() for c in columns),), np.uint64)
     end = 0
     for column in columns:
-        for start in range(0, column.len(), KEY_ROWS):
-            text = column.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
+        for text in _key_texts(column):
             part = text.hash(seed=KEY_HASH_SEED).to_numpy()
             hashes[end : end + part.size] = part
             end += part.size
@@ -1188,22 +1200,22 @@ def _key_leaks(
     synthetic: dict[str, pl.DataFrame],
     keys: dict[str, list[str]],
     table: str,
+    hashes: np.ndarray | None = None,
 ) -> list[str]:
     """Key values of the input (any table's) found in this synthetic table's key columns.
 
     Compared as text (the key 123 is the text ``123``). Of 8 million keys a side, neither
-    side's text is held: the input's keys are held as the sorted hashes of their text, the
-    synthetic cells whose hash is among them (a key value, or by chance another's hash) are
-    then compared as text with the input's keys, a slice at a time.
+    side's text is held: the input's keys are held as the sorted hashes of their text
+    (``hashes``: :func:`_key_text_hashes` of :func:`_input_keys`, made once for every table
+    searched), the synthetic cells whose hash is among them (a key value, or by chance
+    another's hash) are then compared as text with the input's keys, a slice at a time.
     """
-    real = [frames[t].get_column(c) for t in frames for c in keys[t]]
-    hashes = _key_text_hashes(real)
+    real = _input_keys(frames, keys)
+    hashes = _key_text_hashes(real) if hashes is None else hashes
     found = []
     for column in keys[table] if hashes.size else []:
-        cells = synthetic[table].get_column(column)
         maybe = []
-        for start in range(0, cells.len(), KEY_ROWS):
-            text = cells.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
+        for text in _key_texts(synthetic[table].get_column(column)):
             code = text.hash(seed=KEY_HASH_SEED).to_numpy()
             at = np.minimum(np.searchsorted(hashes, code), hashes.size - 1)
             maybe.append(text.filter(pl.Series(hashes[at] == code)))
@@ -1211,12 +1223,8 @@ def _key_leaks(
             continue
         candidates = pl.concat(maybe)
         distinct = candidates.unique().implode()
-        held = []
-        for c in real:
-            for start in range(0, c.len(), KEY_ROWS):
-                text = c.slice(start, KEY_ROWS).drop_nulls().cast(pl.String)
-                held.append(text.filter(text.is_in(distinct)))
-        hits = int(candidates.is_in(pl.concat(held).implode()).sum())
+        matched = [text.filter(text.is_in(distinct)) for c in real for text in _key_texts(c)]
+        hits = int(candidates.is_in(pl.concat(matched).implode()).sum())
         if hits:
             found.append(f"{hits} cell(s) of key column {column!r} hold an input key value")
     return found
