@@ -421,3 +421,28 @@ def test_a_column_the_holdout_lacks_is_not_compared():
     # before: the two real sides could not be stacked, and the run stopped with an error
     figures = history_copies(train, holdout, holdout, discover(train))
     assert figures["copies"]["share"] == 1.0  # the same people: the note is not compared
+
+
+def test_candidates_are_each_persons_most_shared_pairs_ties_drawn_by_the_pair():
+    """Of each person's pairs, the CANDIDATES sharing the most rows; ties by the pair's hash.
+
+    Checked against a plain per-person sort (the rank is taken within a person, not over the
+    whole frame) on people with fewer, as many and more pairs than CANDIDATES.
+    """
+    rng = np.random.default_rng(3)
+    rows = []
+    for person, pairs in ((7, 2), (1, histories_module.CANDIDATES), (4, 30)):
+        for ref in rng.choice(1000, pairs, replace=False):
+            rows += [(person, int(ref), int(r)) for r in rng.choice(50, rng.integers(1, 4))]
+    shared = pl.DataFrame(rows, schema=["person", "ref", "row"], orient="row")
+    got = histories_module._candidates(shared.sample(fraction=1.0, shuffle=True, seed=1))
+    counts = shared.group_by("person", "ref").agg(pl.col("row").n_unique().alias("n"))
+    draw = counts.select(pl.struct("person", "ref").hash(13)).to_series().to_list()
+    expected = []
+    for person in sorted(set(counts.get_column("person"))):
+        mine = [
+            (-n, d, r) for (p, r, n), d in zip(counts.iter_rows(), draw, strict=True) if p == person
+        ]
+        expected += [(person, r) for _, _, r in sorted(mine)[: histories_module.CANDIDATES]]
+    assert list(got.iter_rows()) == expected
+    assert got.height == 2 + 2 * histories_module.CANDIDATES
