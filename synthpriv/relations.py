@@ -47,6 +47,7 @@ import polars as pl
 from synthpriv.errors import ConfigError
 from synthpriv.executors.rows import row_hashes
 from synthpriv.frames import is_time, micros
+from synthpriv.io import held
 
 LINK_COVERAGE = 0.99  # share of a column's distinct values found in the parent key for a link
 NAMED_COVERAGE = 0.9  # with a name that says so: a broken export, warned about
@@ -670,27 +671,43 @@ def persons(frames: dict[str, pl.DataFrame], relations: Relations) -> dict[str, 
     """Each table's rows' person: the root key (as text) their parent links lead to.
 
     Only tables under the root appear; a row whose parent is missing has a null person.
+
+    A child table's people are found :data:`PERSON_ROWS` rows at a time and, in a run, each
+    part goes to its shelf as it is made (:func:`synthpriv.io.held.streamed`): a column of
+    text a row was in the heap whole for every table and side (some 130 MB a side at 8M rows).
+    What is held whole is the parent's keys with their people, the lookup.
     """
     root = relations.root
     if root is None:
         return {}
     key = relations.keys[root]
-    owner = {root: frames[root].get_column(key).cast(pl.String).alias("__person")}
+    owner = {root: held.column(frames[root].get_column(key).cast(pl.String).alias("__person"))}
     for table in relations.order():
         link = relations.parent_of(table)
         if table == root or link is None or link.parent not in owner:
             continue
-        keys, pointers = joinable(
-            frames[link.parent].get_column(link.key), frames[table].get_column(link.column)
-        )
+        parent_keys = frames[link.parent].get_column(link.key)
+        pointers = frames[table].get_column(link.column)
+        keys, _ = joinable(parent_keys, pointers.head(0))  # each slice is cast as the keys are
         lookup = pl.DataFrame([keys.alias("__k"), owner[link.parent]]).unique("__k", keep="first")
-        owner[table] = (
-            pointers.alias("__k")
-            .to_frame()
-            .join(lookup, on="__k", how="left", maintain_order="left")
-            .get_column("__person")
-        )
+
+        def people(start: int, pointers: pl.Series = pointers, lookup=lookup) -> pl.DataFrame:
+            return (
+                pointers.slice(start, PERSON_ROWS)
+                .cast(lookup.schema["__k"])
+                .alias("__k")
+                .to_frame()
+                .join(lookup, on="__k", how="left", maintain_order="left")
+                .select("__person")
+            )
+
+        starts = range(0, max(pointers.len(), 1), PERSON_ROWS)
+        owner[table] = held.streamed(map(people, starts), f"persons-{table}").to_series()
+        del lookup
     return owner
+
+
+PERSON_ROWS = 1_000_000  # rows of a child table whose people are found at a time
 
 
 FIRST_ROWS = 1_000_000  # rows of a table whose people's first times are found at a time

@@ -543,3 +543,47 @@ def test_a_reference_table_is_split_by_its_own_rows_its_children_with_them():
         assert owners <= set(orgs.get_column("Id"))
     # a table of five rows is too small to hold any out: it stays whole in training
     assert parts["wards"][0].height == 5 and parts["wards"][1].height == 0
+
+
+def test_each_rows_person_found_in_parts_on_a_shelf_is_the_whole_search(monkeypatch, tmp_path):
+    """Three levels (people, visits, notes), a visit pointing to nobody, links as text and
+    numbers: people found 3 rows at a time, each part written to the run's shelf, are the
+    people found at once; and the children's people are on the shelf, not in the heap."""
+    from synthpriv import relations as relations_module
+    from synthpriv.io import held
+    from synthpriv.relations import persons
+
+    people = pl.DataFrame({"pid": list(range(100, 120))})
+    visits = pl.DataFrame({"vid": list(range(50)), "pid": [100 + i % 20 for i in range(50)]})
+    notes = pl.DataFrame({"nid": list(range(1000, 1090)), "vid": [i % 50 for i in range(90)]})
+    relations = discover({"people": people, "visits": visits, "notes": notes})
+    assert {(k.child, k.parent) for k in relations.links} == {
+        ("visits", "people"),
+        ("notes", "visits"),
+    }
+    frames = {
+        "people": people,
+        "visits": visits.with_columns(
+            pl.when(pl.col("vid") == 7).then(999).otherwise(pl.col("pid")).alias("pid")
+        ),
+        "notes": notes.with_columns(pl.col("vid").cast(pl.String)),
+    }
+    whole = persons(frames, relations)
+    visit_people = [None if i == 7 else str(100 + i % 20) for i in range(50)]
+    assert whole["visits"].to_list() == visit_people
+    assert whole["notes"].to_list() == [visit_people[i % 50] for i in range(90)]
+
+    written = []
+    stream = held.Shelf.stream
+    monkeypatch.setattr(
+        held.Shelf,
+        "stream",
+        lambda self, parts, name: written.append(name) or stream(self, parts, name),
+    )
+    monkeypatch.setattr(relations_module, "PERSON_ROWS", 3)
+    with held.shelved(held.Shelf(tmp_path / "shelf")):
+        parts = persons(frames, relations)
+    assert written == ["persons-visits", "persons-notes"]
+    for table in ("people", "visits", "notes"):
+        assert parts[table].to_list() == whole[table].to_list()
+        assert parts[table].dtype == pl.String
