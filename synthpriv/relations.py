@@ -674,7 +674,7 @@ def persons(frames: dict[str, pl.DataFrame], relations: Relations) -> dict[str, 
 
     A child table's people are found :data:`PERSON_ROWS` rows at a time and, in a run, each
     part goes to its shelf as it is made (:func:`synthpriv.io.held.streamed`): a column of
-    text a row was in the heap whole for every table and side (some 130 MB a side at 8M rows).
+    text a row was in the heap whole for every table and side (386 MB held for 8M rows).
     What is held whole is the parent's keys with their people, the lookup.
     """
     root = relations.root
@@ -703,7 +703,6 @@ def persons(frames: dict[str, pl.DataFrame], relations: Relations) -> dict[str, 
 
         starts = range(0, max(pointers.len(), 1), PERSON_ROWS)
         owner[table] = held.streamed(map(people, starts), f"persons-{table}").to_series()
-        del lookup
     return owner
 
 

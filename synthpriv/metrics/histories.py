@@ -395,7 +395,7 @@ def _candidates(shared: pl.DataFrame) -> pl.DataFrame:
 
     The first of each person's sorted pairs are kept by their rank within the person, not by
     ``group_by(...).head``: polars 2.1's head keeps the sorted frame's buffers alive in what it
-    returns (about 8 bytes a pair for 16 returned a person), and :func:`closest` holds every
+    returns (about 8 bytes for every pair it sorted), and :func:`closest` holds every
     partition's candidates at once: on 4M rows that held 436 MB more heap (bench/README.md).
     """
     return (
