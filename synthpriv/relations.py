@@ -690,19 +690,16 @@ def persons(frames: dict[str, pl.DataFrame], relations: Relations) -> dict[str, 
         pointers = frames[table].get_column(link.column)
         keys, _ = joinable(parent_keys, pointers.head(0))  # each slice is cast as the keys are
         lookup = pl.DataFrame([keys.alias("__k"), owner[link.parent]]).unique("__k", keep="first")
-
-        def people(start: int, pointers: pl.Series = pointers, lookup=lookup) -> pl.DataFrame:
-            return (
-                pointers.slice(start, PERSON_ROWS)
-                .cast(lookup.schema["__k"])
-                .alias("__k")
-                .to_frame()
-                .join(lookup, on="__k", how="left", maintain_order="left")
-                .select("__person")
-            )
-
-        starts = range(0, max(pointers.len(), 1), PERSON_ROWS)
-        owner[table] = held.streamed(map(people, starts), f"persons-{table}").to_series()
+        parts = (
+            pointers.slice(start, PERSON_ROWS)
+            .cast(keys.dtype)
+            .alias("__k")
+            .to_frame()
+            .join(lookup, on="__k", how="left", maintain_order="left")
+            .select("__person")
+            for start in range(0, max(pointers.len(), 1), PERSON_ROWS)
+        )
+        owner[table] = held.streamed(parts, f"persons-{table}").to_series()
     return owner
 
 
